@@ -1,0 +1,3 @@
+"""Customer churn prediction."""
+
+__version__ = "1.12.0"

@@ -1,0 +1,3 @@
+from mltestscore.cli import main
+
+main()

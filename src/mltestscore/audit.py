@@ -1,0 +1,74 @@
+"""The audit: index → evidence → wiring → checks → score. Returns an AuditReport; prints nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from mltestscore import __version__
+from mltestscore.attest import apply_attestation
+from mltestscore.checks.registry import load_checks
+from mltestscore.config import Config
+from mltestscore.context import AuditContext
+from mltestscore.results import AuditReport, Outcome, SectionResult, Status, TestResult
+from mltestscore.rubric import load_rubric
+from mltestscore.scoring import final_score
+
+UNOBSERVABLE = "not observable in the repository: attest it"
+
+
+def run_audit(root: Path, config: Config | None = None) -> AuditReport:
+    config = config or Config()
+    ctx = AuditContext(root, config)
+    try:
+        return _audit(ctx)
+    finally:
+        ctx.close()
+
+
+def _audit(ctx: AuditContext) -> AuditReport:
+    rubric = load_rubric()
+    checks = load_checks(ctx.warn)
+    config = ctx.config
+    for test_id in config.unknown_ignores:
+        ctx.warn(config.source or "config", f"ignore names {test_id!r}, which matches no test; it has no effect")
+    ctx.files  # index first, so git/listing warnings come before check warnings
+    sections = []
+    for section in rubric.sections:
+        items = []
+        for test in section.tests:
+            check = checks[test.id]
+            outcome = _run_one(ctx, check)
+            if test.id in config.attestations and test.id not in config.ignore:
+                outcome = apply_attestation(ctx, config.attestations[test.id], outcome)
+            remediation = check.remediation
+            items.append(TestResult(test.id, section.id, test.title, outcome.score, outcome.status, outcome.reason,
+                                    outcome.evidence, outcome.missing if outcome.score < 1 else "", remediation))
+        sections.append(SectionResult(section.id, section.title, items))
+    score = final_score(sections)
+    return AuditReport(
+        tool_version=__version__,
+        repository=str(ctx.root),
+        commit=ctx.git.commit if ctx.git.available else None,
+        generated_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        sections=sections,
+        score=score,
+        band=rubric.band(score),
+        warnings=list(ctx.warnings),
+    )
+
+
+def _run_one(ctx: AuditContext, check) -> Outcome:
+    reason = ctx.config.ignore.get(check.id)
+    if reason is not None:
+        return Outcome(0.0, Status.SKIPPED, f"skipped: {reason}", [], "Ignored in config; it earns no points while ignored.")
+    try:
+        outcome = check.run(ctx)
+    except Exception as error:  # a bug in one check must not sink the audit
+        ctx.warn(".", f"check {check.id} failed ({type(error).__name__}: {error}); reported as not assessed")
+        return Outcome(0.0, Status.NOT_ASSESSED, f"check failed: {type(error).__name__}", [], check.remediation)
+    if outcome.score == 0 and not check.observable and outcome.status == Status.MISSING:
+        outcome.reason = f"{outcome.reason}; {UNOBSERVABLE}" if outcome.reason else UNOBSERVABLE
+    if outcome.score < 1 and not outcome.missing:
+        outcome.missing = check.remediation
+    return outcome

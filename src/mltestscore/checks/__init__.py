@@ -1,0 +1,1 @@
+"""Stage 4, checks: one class per rubric test, registered through entry points."""

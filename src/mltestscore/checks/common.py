@@ -1,0 +1,93 @@
+"""Reusable judgements shared by checks: which files are tests, which are project code, and how an
+artifact's runner turns into the paper's 0 / 0.5 / 1."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mltestscore.context import AuditContext
+from mltestscore.results import Evidence, Outcome, automated, manual, missing
+from mltestscore.wiring import Runner
+
+_NON_PROJECT = re.compile(r"(^|/)(docs?|examples?|tutorials?|site-packages|third_party|vendor)/")
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A file (and line) that does the test, before we know what runs it."""
+
+    path: str
+    line: int | None
+    detail: str
+
+
+def is_test_file(ctx: AuditContext, path: str) -> bool:
+    return path in ctx.tests.test_code
+
+
+def project_sources(ctx: AuditContext) -> list[str]:
+    """Python files and notebooks that are the project's own code: not tests, docs or vendored."""
+    return [p for p in ctx.python.sources if not is_test_file(ctx, p) and not _NON_PROJECT.search(p)]
+
+
+def runner_evidence(ctx: AuditContext, artifact: Artifact) -> tuple[Evidence, Runner | None]:
+    runners = ctx.wiring.runners_for(artifact.path)
+    runner = runners[0] if runners else None
+    return Evidence(artifact.path, artifact.line, artifact.detail, runner.describe() if runner else None), runner
+
+
+def score_artifacts(
+    ctx: AuditContext,
+    artifacts: list[Artifact],
+    *,
+    found: str,
+    none: str,
+    to_automate: str,
+    to_start: str,
+    accept_pipeline: bool = True,
+) -> Outcome:
+    """The common rule: an artifact something runs on its own is 1, one a person runs is 0.5.
+
+    `found`: what the artifacts are ("3 test files exercise model code"); `none`: reason at 0;
+    `to_automate`: what the 0.5 case is missing; `to_start`: what the 0 case is missing.
+    """
+    if not artifacts:
+        return missing(none, to_start)
+    wired: list[Evidence] = []
+    unwired: list[Evidence] = []
+    for artifact in artifacts:
+        evidence, runner = runner_evidence(ctx, artifact)
+        ok = runner is not None and runner.automatic and (accept_pipeline or runner.kind != "pipeline")
+        (wired if ok else unwired).append(evidence)
+    if wired:
+        return automated(f"{found}; {len(wired)} run automatically", wired + unwired)
+    hand_run = [e for e in unwired if e.runner]
+    reason = f"{found}, but nothing runs them on its own"
+    if hand_run:
+        reason = f"{found}, run only when a person starts them"
+    return manual(reason, unwired, to_automate)
+
+
+def pluralise(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def notebook_line(ctx: AuditContext, path: str, line: int) -> tuple[int | None, str]:
+    """(line to report, suffix) for a hit in a .py file or a notebook cell."""
+    if path.endswith(".ipynb"):
+        notebook = ctx.parsed.notebook(path)
+        cell = notebook.cell_of(line) if notebook else None
+        return None, f" (cell {cell})" if cell else ""
+    return line, ""
+
+
+def call_artifacts(ctx: AuditContext, names, paths=None, describe=None) -> list[Artifact]:
+    """One Artifact per call of any of `names` (resolved imports) in `paths` (default: project code)."""
+    paths = project_sources(ctx) if paths is None else paths
+    artifacts = []
+    for path, call in ctx.python.find_calls(names, paths):
+        line, where = notebook_line(ctx, path, call.line)
+        detail = describe(call) if describe else f"calls {call.name}"
+        artifacts.append(Artifact(path, line, detail + where))
+    return artifacts

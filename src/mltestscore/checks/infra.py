@@ -1,0 +1,568 @@
+"""The ML Infrastructure section: infra-1 … infra-7."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from mltestscore.checks.base import Check
+from mltestscore.checks.common import (
+    Artifact,
+    call_artifacts,
+    is_test_file,
+    pluralise,
+    project_sources,
+    runner_evidence,
+    score_artifacts,
+)
+from mltestscore.context import AuditContext
+from mltestscore.evidence.configs import search_configs
+from mltestscore.results import Evidence, Outcome, automated, manual, missing
+
+SEED_CALLS = (
+    "random.seed", "numpy.random.seed", "torch.manual_seed", "torch.cuda.manual_seed",
+    "torch.cuda.manual_seed_all", "tensorflow.random.set_seed", "tensorflow.set_random_seed",
+    "tensorflow.keras.utils.set_random_seed", "keras.utils.set_random_seed", "seed_everything",
+    "transformers.set_seed", "jax.random.PRNGKey", "jax.random.key", "mlflow.set_seed",
+)
+DETERMINISM_CALLS = (
+    "torch.use_deterministic_algorithms", "tensorflow.config.experimental.enable_op_determinism",
+)
+DETERMINISM_ASSIGNS = (
+    "torch.backends.cudnn.deterministic", "torch.backends.cudnn.benchmark",
+    "os.environ.PYTHONHASHSEED", "os.environ.TF_DETERMINISTIC_OPS", "os.environ.CUBLAS_WORKSPACE_CONFIG",
+)
+LOCK_FILES = ("uv.lock", "poetry.lock", "Pipfile.lock", "pdm.lock", "conda-lock.yml", "conda-lock.yaml", "pixi.lock")
+_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._\-\[\],]*)\s*(.*)$")
+
+
+def _requirements_pinned(text: str) -> bool:
+    """True when every requirement line pins an exact version (==, ===, @ URL, or --hash)."""
+    requirements = 0
+    for raw in text.splitlines():
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith(("#", "-r", "-c", "--", "-e", "-i")):
+            continue
+        match = _REQUIREMENT.match(line)
+        if not match:
+            continue
+        requirements += 1
+        spec = match.group(2)
+        if not ("==" in spec or " @ " in f" {spec}" or "--hash" in spec):
+            return False
+    return requirements > 0
+
+
+class Infra1(Check):
+    id = "infra-1"
+    section = "infra"
+    title = "Training is reproducible"
+    rationale = (
+        "Training twice on the same data should give close models. Non-determinism hides bugs, "
+        "makes ensembles and retraining diffs unreadable, and turns every regression into a guess."
+    )
+    evidence = (
+        "seeds: random.seed, np.random.seed, torch.manual_seed, tf.random.set_seed, seed_everything, random_state=<n>",
+        "determinism flags: torch.use_deterministic_algorithms, cudnn.deterministic, PYTHONHASHSEED, TF_DETERMINISTIC_OPS",
+        "a pinned environment: uv.lock, poetry.lock, Pipfile.lock, pdm.lock, conda-lock, requirements*.txt pinned with ==",
+        "data and model versioning: dvc.lock, *.dvc files",
+        "containerised training: a Dockerfile",
+        "a CI job that reproduces: `dvc repro` then `git diff --exit-code dvc.lock` / `dvc status`, or a test named for reproducibility",
+    )
+    manual = "at least two ingredients: seeds or determinism flags, a pinned environment, versioned data, a container"
+    automated = "CI re-runs the pipeline and fails when results differ, or CI runs a reproducibility test"
+    remediation = (
+        "Seed every source of randomness in training, pin the environment with a lock file, version data "
+        "with DVC, and add a CI job that reproduces training and compares (e.g. `dvc repro` followed by "
+        "`git diff --exit-code dvc.lock`, or a test that trains twice and asserts equal predictions)."
+    )
+
+    def run(self, ctx: AuditContext) -> Outcome:
+        sources = project_sources(ctx)
+        ingredients: dict[str, list[Evidence]] = {}
+        seeds = call_artifacts(ctx, SEED_CALLS, sources)
+        seeds += call_artifacts(ctx, DETERMINISM_CALLS, sources)
+        for path, assign in ctx.python.find_assigns(DETERMINISM_ASSIGNS, sources):
+            seeds.append(Artifact(path, assign.line, f"sets {assign.target} = {assign.value!r}"))
+        if not seeds:
+            for path, call in ctx.python.find_calls(_RANDOM_STATE_ESTIMATORS, sources):
+                if isinstance(call.kwarg("random_state"), int):
+                    seeds.append(Artifact(path, call.line, f"{call.name.rsplit('.', 1)[-1]}(random_state={call.kwarg('random_state')})"))
+        if seeds:
+            ingredients["seeds"] = [Evidence(a.path, a.line, a.detail) for a in seeds[:3]]
+        pins = [Evidence(p, None, "lock file pins the environment") for p in ctx.files.named(*LOCK_FILES)]
+        for path in ctx.files.matching(r"(^|/)requirements[^/]*\.txt$"):
+            text = ctx.files.text(path)
+            if text and _requirements_pinned(text):
+                pins.append(Evidence(path, None, "every requirement pinned to an exact version"))
+        if pins:
+            ingredients["pinned environment"] = pins[:3]
+        data = [Evidence(p, None, "DVC lock records data and model hashes") for p in ctx.dvc.locks]
+        data += [Evidence(p, None, "data tracked by DVC") for p in ctx.dvc.tracked[:2]]
+        if data:
+            ingredients["versioned data"] = data
+        containers = ctx.files.matching(r"(^|/)(Dockerfile[^/]*|[^/]+\.Dockerfile|Containerfile)$")
+        if containers:
+            ingredients["container"] = [Evidence(p, None, "container image definition") for p in containers[:2]]
+        evidence = [e for items in ingredients.values() for e in items]
+        names = ", ".join(ingredients) or "none"
+        if len(ingredients) < 2:
+            return missing(
+                f"reproducibility ingredients found: {names} (at least two are needed)",
+                "Add seeds or determinism flags, a pinned environment (lock file), versioned data (DVC) and/or a container definition.",
+                evidence,
+            )
+        repro = self._reproduction(ctx)
+        if repro:
+            return automated(f"ingredients: {names}; CI reproduces and compares", repro + evidence)
+        return manual(
+            f"ingredients: {names}; no automated reproduction check",
+            evidence,
+            "Add a CI job that re-runs training and fails on a difference: `dvc repro` then `git diff --exit-code dvc.lock` "
+            "(or `dvc status`), or a test that trains twice with the same seed and compares predictions.",
+        )
+
+    @staticmethod
+    def _reproduction(ctx: AuditContext) -> list[Evidence]:
+        found = []
+        repro_jobs = {(c.runner.path, c.runner.label.split(" step ")[0]) for c in ctx.wiring.ci_starts(r"\bdvc\s+(repro|exp\s+run)\b")}
+        for command in ctx.wiring.ci_starts(r"git\s+diff\s+(--exit-code|--quiet)[^|]*dvc\.lock|\bdvc\s+status\b|dvc\s+diff\b|git\s+diff\s+--exit-code\s*$"):
+            job = (command.runner.path, command.runner.label.split(" step ")[0])
+            if job in repro_jobs:
+                found.append(Evidence(command.runner.path, command.runner.line, f"`{command.command}` after `dvc repro` fails on a changed result", command.runner.describe()))
+        for path in ctx.tests.files:
+            facts = ctx.python.facts(path) if _REPRO_NAME.search(path) or _REPRO_NAME.search(ctx.files.text(path) or "") else None
+            for name, line in (facts.test_functions() if facts else []):
+                if _REPRO_NAME.search(name) or _REPRO_NAME.search(path.rsplit("/", 1)[-1]):
+                    evidence, runner = runner_evidence(ctx, Artifact(path, line, f"reproducibility test {name}"))
+                    if runner and runner.automatic:
+                        found.append(evidence)
+        return found
+
+
+_REPRO_NAME = re.compile(r"reproduc|determinis|same_seed|seeded", re.I)
+_RANDOM_STATE_ESTIMATORS = (
+    "train_test_split", "RandomForestClassifier", "RandomForestRegressor", "GradientBoostingClassifier",
+    "GradientBoostingRegressor", "XGBClassifier", "XGBRegressor", "LGBMClassifier", "LGBMRegressor",
+    "LogisticRegression", "KFold", "StratifiedKFold", "ExtraTreesClassifier", "DecisionTreeClassifier",
+    "CatBoostClassifier", "MLPClassifier", "KMeans",
+)
+
+# -- infra-2 ------------------------------------------------------------------------------------
+_MODEL_PATH = re.compile(r"(^|/|_)(models?|modell?ing|train(ing|er)?|networks?|nets?|arch\w*|estimators?|layers?|modules?)(/|\.py$|_)", re.I)
+_MODEL_BASES = (
+    "torch.nn.Module", "nn.Module", "Module", "LightningModule", "pytorch_lightning.LightningModule",
+    "lightning.LightningModule", "lightning.pytorch.LightningModule", "tensorflow.keras.Model", "keras.Model",
+    "tf.keras.Model", "flax.linen.Module", "sklearn.base.BaseEstimator", "transformers.PreTrainedModel",
+)
+
+
+def model_modules(ctx: AuditContext) -> dict[str, str]:
+    """Project modules holding model code: path -> why (a model class, or the module's name)."""
+    found: dict[str, str] = {}
+    for path in project_sources(ctx):
+        if not path.endswith(".py"):
+            continue
+        if _MODEL_PATH.search(path):
+            found[path] = "model/training module"
+    pattern = re.compile(rb"\b(Module|LightningModule|Model|BaseEstimator|PreTrainedModel)\b")
+    for path in ctx.files.grep(pattern, [p for p in project_sources(ctx) if p.endswith(".py")]):
+        facts = ctx.python.facts(path)
+        for name, bases, _ in facts.classes if facts else []:
+            if any(b == base or b.endswith("." + base.rsplit(".", 1)[-1]) and base.rsplit(".", 1)[-1] != "Module" or b == base for b in bases for base in _MODEL_BASES):
+                found[path] = f"defines model class {name}"
+                break
+    return found
+
+
+def tests_importing(ctx: AuditContext, targets: dict[str, str]) -> list[Artifact]:
+    """Test files that import any target module and hold at least one test function."""
+    artifacts = []
+    for path in ctx.tests.files:
+        facts = ctx.python.facts(path)
+        if facts is None or not facts.test_functions():
+            continue
+        imported = ctx.python.project_imports(path)
+        hits = [t for t in imported if t in targets]
+        if hits:
+            tests = facts.test_functions()
+            artifacts.append(Artifact(path, imported[hits[0]], f"{pluralise(len(tests), 'test')} exercising {', '.join(hits[:3])}"))
+    return artifacts
+
+
+class Infra2(Check):
+    id = "infra-2"
+    section = "infra"
+    title = "Model specs are unit tested"
+    rationale = (
+        "Model code has bugs that do not crash: wrong shapes broadcast, losses that never fall, weights "
+        "that never load. Unit tests of the model code catch them before a long training run does."
+    )
+    evidence = (
+        "test files that import the project's model or training modules (resolved through imports, not file names)",
+        "model modules: files defining nn.Module / LightningModule / keras.Model / BaseEstimator classes, or model/train modules",
+        "the CI job, tox/nox session or Makefile target that runs those tests",
+    )
+    manual = "tests of model code exist but no CI job runs them"
+    automated = "a push, pull-request or scheduled CI job runs them"
+    remediation = (
+        "Write pytest tests that import your model code and assert on it (output shapes, one training step "
+        "lowers the loss, a tiny batch can be overfit, save/load round trip), and run `pytest` in CI on every push."
+    )
+
+    def run(self, ctx: AuditContext) -> Outcome:
+        targets = model_modules(ctx)
+        if not targets:
+            return missing("no model or training code found to test", self.remediation)
+        artifacts = tests_importing(ctx, targets)
+        return score_artifacts(
+            ctx, artifacts,
+            found=f"{pluralise(len(artifacts), 'test file')} exercise model code",
+            none=f"{pluralise(len(targets), 'model module')} but no test imports them",
+            to_automate="Run these tests in a CI job triggered on push or pull request (e.g. `pytest` in .github/workflows).",
+            to_start=self.remediation,
+            accept_pipeline=False,
+        )
+
+
+# -- infra-3 ------------------------------------------------------------------------------------
+PIPELINE_COMMANDS = (
+    r"\bdvc\s+(repro|exp\s+run)\b|\bkedro\s+run\b|\bmlflow\s+run\b|\bzenml\s+pipeline\s+run\b|"
+    r"\bmetaflow\b|\bpython\S*\s+\S*flow\S*\.py\s+run\b|\bdagster\s+job\s+execute\b|\bairflow\s+dags\s+test\b"
+)
+_E2E_NAME = re.compile(r"e2e|end_to_end|integration|pipeline|smoke", re.I)
+
+
+class Infra3(Check):
+    id = "infra-3"
+    section = "infra"
+    title = "The full ML pipeline is integration tested"
+    rationale = (
+        "Each stage can pass its unit tests while the chain from raw data to a served model is broken. "
+        "Only an end-to-end run on a small dataset proves the stages fit together."
+    )
+    evidence = (
+        "CI running the whole pipeline: `dvc repro`, `dvc exp run`, `kedro run`, `mlflow run`, Metaflow `flow.py run`",
+        "a scheduled orchestrator pipeline (Airflow DAG with a schedule, Kubeflow recurring run, Vertex schedule)",
+        "integration / e2e / smoke tests of the pipeline that CI runs",
+        "a multi-stage pipeline (dvc.yaml, Kedro, Kubeflow, TFX, Airflow...) a person runs end to end: 0.5",
+    )
+    manual = "a full pipeline exists and a person runs it (or an e2e test nothing runs)"
+    automated = "CI or a scheduler starts the full pipeline, or CI runs an end-to-end test"
+    remediation = (
+        "Run the whole pipeline on a small sample in CI: e.g. a job that runs `dvc repro` (with sample-size "
+        "params), `kedro run`, or an end-to-end pytest that goes from raw data to a scored model."
+    )
+
+    def run(self, ctx: AuditContext) -> Outcome:
+        runs = [c for c in ctx.wiring.find(PIPELINE_COMMANDS) if c.runner.kind != "pre-commit"]
+        if ctx.dvc.stages is not None and not ctx.dvc.stages:
+            runs = [c for c in runs if not re.search(r"\bdvc\b", c.command)]
+        auto = [c for c in runs if c.runner.automatic]
+        evidence = [Evidence(c.runner.path, c.runner.line, f"runs `{c.command}`", c.runner.describe()) for c in auto[:3]]
+        scheduled = [p for p in ctx.code_pipelines if p.scheduled]
+        evidence += [Evidence(p.path, p.line, f"{p.orchestrator} pipeline {p.name} with a schedule") for p in scheduled[:3]]
+        e2e = [a for a in self._e2e_tests(ctx)]
+        for artifact in e2e:
+            item, runner = runner_evidence(ctx, artifact)
+            if runner and runner.automatic and runner.kind == "ci":
+                evidence.append(item)
+        if evidence:
+            return automated("the full pipeline runs automatically", evidence)
+        manual_evidence = [Evidence(c.runner.path, c.runner.line, f"runs `{c.command}`", c.runner.describe()) for c in runs[:2]]
+        if len(ctx.dvc.stages) >= 2:
+            manual_evidence.append(Evidence(ctx.dvc.pipelines[0], None, f"DVC pipeline of {len(ctx.dvc.stages)} stages (`dvc repro` runs it end to end)"))
+        manual_evidence += [Evidence(p.path, p.line, f"{p.orchestrator} pipeline {p.name}") for p in ctx.code_pipelines[:3]]
+        manual_evidence += [Evidence(a.path, a.line, a.detail) for a in e2e[:3]]
+        if manual_evidence:
+            return manual(
+                "a full pipeline exists, but only a person starts it",
+                manual_evidence,
+                "Start the pipeline from CI on push or on a schedule (e.g. `dvc repro` on a small sample in a GitHub Actions job).",
+            )
+        return missing("no end-to-end pipeline or integration test found", self.remediation)
+
+    @staticmethod
+    def _e2e_tests(ctx: AuditContext) -> list[Artifact]:
+        found = []
+        for path in ctx.tests.files:
+            if not _E2E_NAME.search(path):
+                continue
+            facts = ctx.python.facts(path)
+            if facts and facts.test_functions() and ctx.python.project_imports(path):
+                found.append(Artifact(path, facts.test_functions()[0][1], f"end-to-end test ({pluralise(len(facts.test_functions()), 'test')})"))
+        return found
+
+
+# -- infra-4 ------------------------------------------------------------------------------------
+_METRIC = re.compile(r"auc|accuracy|acc\b|f1|precision|recall|rmse|mse|mae|r2|loss|score|metric|map\b|ndcg|bleu|rouge|perplexity", re.I)
+GATE_CALLS = (
+    "tensorflow_model_analysis.MetricThreshold", "tensorflow_model_analysis.GenericValueThreshold",
+    "tensorflow_model_analysis.GenericChangeThreshold", "sagemaker.workflow.condition_step.ConditionStep",
+    "kfp.dsl.Condition", "kfp.dsl.If", "mlflow.models.MetricThreshold", "mlflow.validate_evaluation_results",
+)
+
+
+def _metric_gate_line(tree: ast.AST) -> int | None:
+    """Line of a metric comparison that can fail the run: an assert, or an `if` in a module
+    that exits non-zero or raises (scripts often set a flag and `sys.exit(main())`)."""
+    compared = None
+    exits = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assert) and _compares_metric(node.test):
+            return node.lineno
+        if isinstance(node, ast.If) and compared is None and _compares_metric(node.test):
+            compared = node.lineno
+        if isinstance(node, ast.Raise):
+            exits = True
+        elif isinstance(node, ast.Call):
+            name = ast.unparse(node.func)
+            if name in ("sys.exit", "exit", "quit", "os._exit") or name.endswith("SystemExit"):
+                exits = True
+    return compared if exits else None
+
+
+def _compares_metric(node: ast.AST) -> bool:
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Compare) and any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in inner.ops):
+            if _METRIC.search(ast.unparse(inner)):
+                return True
+    return False
+
+
+class Infra4(Check):
+    id = "infra-4"
+    section = "infra"
+    title = "Model quality is validated before attempting to serve it"
+    rationale = (
+        "A model can train without error and still be worse than the one in production. A gate on its "
+        "metrics, absolute or against the current model, stops it before users see it."
+    )
+    evidence = (
+        "a metric gate script (compares a metric to a threshold and exits non-zero) run by CI or a pipeline stage",
+        "tests asserting metric thresholds (`assert auc >= 0.8`) that CI runs",
+        "TFX Evaluator thresholds (tfma.MetricThreshold), SageMaker ConditionStep, KFP dsl.Condition/If, MLflow validation thresholds",
+        "`dvc metrics diff` / CML reports in CI: a comparison without a failing condition is 0.5",
+    )
+    manual = "metrics are compared or evaluated, but no automated gate fails on them"
+    automated = "CI or the pipeline fails when a metric is below its threshold or worse than production"
+    remediation = (
+        "Add a gate that fails the pipeline when the new model is below a threshold or worse than the "
+        "current one: a script that reads the metrics file and exits 1, run by CI after training, or TFX "
+        "Evaluator thresholds feeding the Pusher."
+    )
+
+    def run(self, ctx: AuditContext) -> Outcome:
+        gates: list[Artifact] = []
+        sources = [p for p in ctx.python.sources if p.endswith(".py")]
+        candidates = ctx.files.grep(re.compile(rb"assert|exit|raise"), sources)
+        candidates = ctx.files.grep(re.compile(_METRIC.pattern.encode(), re.I), candidates)
+        for path in candidates:
+            tree = ctx.parsed.python(path)
+            line = _metric_gate_line(tree) if tree is not None else None
+            if line is not None:
+                kind = "test asserts a metric threshold" if is_test_file(ctx, path) else "fails when a metric misses its threshold"
+                gates.append(Artifact(path, line, kind))
+        gates += call_artifacts(ctx, GATE_CALLS, describe=lambda c: f"{c.name.rsplit('.', 1)[-1]}: a metric threshold in the pipeline")
+        wired: list[Evidence] = []
+        unwired: list[Evidence] = []
+        for gate in gates:
+            evidence, runner = runner_evidence(ctx, gate)
+            in_pipeline = gate.detail.endswith("in the pipeline")
+            (wired if (runner and runner.automatic) or in_pipeline else unwired).append(evidence)
+        if wired:
+            return automated(f"{pluralise(len(wired), 'metric gate')} run automatically", wired + unwired[:2])
+        compare = ctx.wiring.find(r"\bdvc\s+metrics\s+diff\b|\bdvc\s+exp\s+diff\b|\bcml\s+(comment|send-comment)\b|\bcml-send-comment\b")
+        evidence = unwired + [Evidence(c.runner.path, c.runner.line, f"`{c.command}` compares metrics without failing", c.runner.describe()) for c in compare[:2]]
+        metric_stages = [s for s in ctx.dvc.stages if s.metrics]
+        evidence += [Evidence(s.path, s.line, f"stage '{s.name}' records metrics {', '.join(s.metrics[:2])}") for s in metric_stages[:2]]
+        if evidence:
+            return manual(
+                "model quality is measured, but no automated gate blocks a worse model",
+                evidence,
+                "Make the comparison fail the build: run the threshold script or metric test in CI (or as a DVC stage) before deployment.",
+            )
+        return missing("no evaluation gate before serving found", self.remediation)
+
+
+# -- infra-5 ------------------------------------------------------------------------------------
+DEBUG_CALLS = (
+    "shap.Explainer", "shap.TreeExplainer", "shap.KernelExplainer", "shap.DeepExplainer", "shap.LinearExplainer",
+    "shap.GradientExplainer", "lime.lime_tabular.LimeTabularExplainer", "explain_instance",
+    "captum.attr.IntegratedGradients", "captum.attr.Saliency", "captum.attr.LayerConductance",
+    "captum.attr.DeepLift", "captum.attr.GradientShap", "alibi.explainers.AnchorTabular",
+    "register_forward_hook", "register_full_backward_hook", "tensorflow.config.run_functions_eagerly",
+    "tensorflow.debugging.experimental.enable_dump_debug_info", "torch.autograd.set_detect_anomaly",
+    "interpret.glassbox.ExplainableBoostingClassifier", "eli5.explain_prediction", "dtreeviz",
+)
+
+
+class Infra5(Check):
+    id = "infra-5"
+    section = "infra"
+    title = "The model allows debugging by observing the step-by-step computation of training or inference on a single example"
+    rationale = (
+        "When a prediction looks wrong, an engineer must be able to run one example through the model and "
+        "see the intermediate values: features after preprocessing, attributions, layer outputs."
+    )
+    evidence = (
+        "per-example explanations: SHAP explainers, LIME explain_instance, Captum attributions, alibi",
+        "inspection hooks and debug modes: register_forward_hook, tf.config.run_functions_eagerly, tfdbg dumps, set_detect_anomaly",
+        "a deployed explainer: KServe `explainer:` / Seldon `explainer:` in a serving manifest",
+        "a test CI runs that exercises the explanation or debug path",
+    )
+    manual = "a single-example explanation or debug path exists in code or notebooks"
+    automated = "CI tests that path, or a deployed explainer serves it"
+    remediation = (
+        "Give the model a way to explain one example (SHAP/LIME/Captum, or a debug mode that prints features "
+        "after preprocessing and layer outputs) and cover it with a test that CI runs."
+    )
+
+    def run(self, ctx: AuditContext) -> Outcome:
+        deployed = search_configs(ctx.files, r"^\s*explainer\s*:")
+        if deployed:
+            return automated("a deployed explainer serves per-example explanations",
+                             [Evidence(h.path, h.line, f"serving manifest: {h.text}") for h in deployed[:3]])
+        tests = call_artifacts(ctx, DEBUG_CALLS, [p for p in ctx.tests.files], describe=lambda c: f"test calls {c.name}")
+        code = call_artifacts(ctx, DEBUG_CALLS)
+        debug_modules = {a.path: a.detail for a in code}
+        tests += [a for a in tests_importing(ctx, debug_modules) if _DEBUG_TEST.search(a.path) or _DEBUG_TEST.search(ctx.files.text(a.path) or "")]
+        for test in tests:
+            evidence, runner = runner_evidence(ctx, test)
+            if runner and runner.automatic and runner.kind == "ci":
+                return automated("CI tests the single-example explanation/debug path", [evidence] + [Evidence(a.path, a.line, a.detail) for a in code[:2]])
+        artifacts = code + tests
+        if artifacts:
+            return manual("a single-example explanation or debug path exists; nothing tests it automatically",
+                          [Evidence(a.path, a.line, a.detail) for a in artifacts[:4]],
+                          "Add a test of the explanation/debug path (one example in, intermediate values asserted) and run it in CI.")
+        return missing("no way to inspect a single example's computation found", self.remediation)
+
+
+_DEBUG_TEST = re.compile(r"explain|shap|lime|captum|attribution|debug|intermediate|hook", re.I)
+
+
+# -- infra-6 ------------------------------------------------------------------------------------
+CANARY_KEYS = (
+    (r"canaryTrafficPercent\s*[:=]", "KServe canary traffic split"),
+    (r"^\s*kind:\s*Rollout\b", "Argo Rollouts rollout"),
+    (r"^\s*kind:\s*Canary\b", "Flagger canary"),
+    (r"^\s*(setWeight|stepWeight|maxWeight)\s*:", "progressive traffic steps"),
+    (r"\bInitialVariantWeight\b|\bShadowProductionVariants\b", "SageMaker weighted/shadow variants"),
+    (r"\b(CANARY|LINEAR)\b.*TrafficRouting|TrafficRoutingConfiguration", "SageMaker deployment guardrails"),
+    (r"^\s*mirror(_traffic|ing)?\s*:", "shadow (mirrored) traffic"),
+    (r"^\s*shadow\s*:\s*true", "Seldon shadow deployment"),
+    (r"^\s*traffic\s*:\s*\d", "weighted traffic split"),
+    (r"^\s*(- )?weight\s*:\s*([1-9]|[1-9]\d)\s*$", "weighted route (Istio/Seldon)"),
+    (r"InfraValidator", "TFX InfraValidator loads the model in the serving binary"),
+)
+CANARY_CALLS = ("tfx.components.InfraValidator", "traffic_split", "traffic_percentage", "ProductionVariant")
+
+
+class Infra6(Check):
+    id = "infra-6"
+    section = "infra"
+    title = "Models are tested via a canary process before they enter production serving environments"
+    rationale = (
+        "A model that passed offline validation can still fail in the serving binary or on live traffic. "
+        "A canary or shadow phase exposes it to a slice of traffic first."
+    )
+    evidence = (
+        "KServe canaryTrafficPercent, Argo Rollouts canary steps, Flagger Canary, Istio/Seldon weighted routes",
+        "SageMaker production variants with weights, shadow variants or deployment guardrails; Vertex traffic_split",
+        "TFX InfraValidator (the model is loaded in the real serving binary before push)",
+        "a staged deployment (staging environment before production) in CI/CD: 0.5",
+    )
+    manual = "a staged deployment a person promotes, without a traffic split"
+    automated = "a canary/shadow/traffic-split config or InfraValidator gates each new model"
+    remediation = (
+        "Roll out new models to a slice of traffic first: KServe `canaryTrafficPercent`, an Argo Rollouts or "
+        "Flagger canary, or SageMaker weighted/shadow variants; or load each model in the serving binary "
+        "(TFX InfraValidator) before it is pushed."
+    )
+
+    def run(self, ctx: AuditContext) -> Outcome:
+        evidence = []
+        for pattern, what in CANARY_KEYS:
+            for hit in search_configs(ctx.files, pattern)[:2]:
+                if not hit.path.startswith(".github/") and not hit.path.endswith(".gitlab-ci.yml"):
+                    evidence.append(Evidence(hit.path, hit.line, f"{what}: {hit.text}"))
+        for artifact in call_artifacts(ctx, CANARY_CALLS):
+            evidence.append(Evidence(artifact.path, artifact.line, artifact.detail))
+        if evidence:
+            return automated("new models meet a slice of traffic (or the serving binary) first", evidence[:5])
+        staged = self._staged_deploy(ctx)
+        if staged:
+            return manual("deployment is staged (staging before production) but has no traffic split", staged,
+                          "Add a canary or shadow phase with a traffic split, and promote only when it is healthy.")
+        return missing("no canary, shadow or staged rollout found", self.remediation)
+
+    @staticmethod
+    def _staged_deploy(ctx: AuditContext) -> list[Evidence]:
+        found = []
+        for pipeline in ctx.ci:
+            text = ctx.files.text(pipeline.path) or ""
+            match = re.search(r"^\s*(environment|name)\s*:\s*['\"]?(staging|stage|canary|pre-?prod\w*)\b", text, re.M | re.I)
+            if match and re.search(r"prod", text, re.I):
+                line = text.count("\n", 0, match.start()) + 1
+                found.append(Evidence(pipeline.path, line, f"deploys to {match.group(2)} before production"))
+        return found
+
+
+# -- infra-7 ------------------------------------------------------------------------------------
+REGISTRY_CALLS = (
+    "mlflow.register_model", "mlflow.tracking.MlflowClient.create_model_version", "create_model_version",
+    "transition_model_version_stage", "set_registered_model_alias", "sagemaker.workflow.step_collections.RegisterModel",
+    "sagemaker.model.ModelPackage", "create_model_package_group", "google.cloud.aiplatform.Model.upload",
+    "wandb.log_artifact", "log_artifact", "bentoml.models.create", "registered_model_name",
+)
+ROLLBACK_KEYS = (
+    (r"AutoRollbackConfiguration", "SageMaker automatic rollback on alarms"),
+    (r"^\s*kind:\s*Rollout\b", "Argo Rollouts (abort returns traffic to the stable version)"),
+    (r"^\s*kind:\s*Canary\b", "Flagger canary (rolls back on failed analysis)"),
+    (r"model_version_policy|version_labels", "TF Serving serves several versions"),
+    (r"version_policy", "Triton version policy keeps several versions"),
+    (r"^\s*revisionHistoryLimit\s*:\s*[1-9]", "Kubernetes keeps previous revisions"),
+    (r"^\s*kind:\s*Application\b", "Argo CD GitOps: a git revert redeploys"),
+)
+
+
+class Infra7(Check):
+    id = "infra-7"
+    section = "infra"
+    title = "Models can be quickly and safely rolled back to a previous serving version"
+    rationale = (
+        "When a new model misbehaves, the fastest fix is the previous model. That needs every served "
+        "version kept, addressable, and a rollback that has been exercised."
+    )
+    evidence = (
+        "a versioned model registry: MLflow register_model / aliases, SageMaker model package groups, Vertex model versions, wandb artifacts",
+        "automatic rollback: Argo Rollouts, Flagger, SageMaker AutoRollbackConfiguration",
+        "serving several versions: TF Serving model_version_policy / version_labels, Triton version_policy",
+        "Kubernetes revisionHistoryLimit, Argo CD applications, a scripted rollback (rollback script/target/job)",
+    )
+    manual = "models are versioned (registry, versioned artifacts) or a rollback script exists"
+    automated = "rollback is automatic or a standing mechanism (progressive delivery, several versions served, GitOps)"
+    remediation = (
+        "Register every model version (e.g. MLflow registry with aliases) and deploy by version, then make "
+        "rollback a mechanism: Argo Rollouts/Flagger abort, SageMaker auto-rollback, or serving several versions."
+    )
+
+    def run(self, ctx: AuditContext) -> Outcome:
+        evidence = []
+        for pattern, what in ROLLBACK_KEYS:
+            for hit in search_configs(ctx.files, pattern)[:2]:
+                evidence.append(Evidence(hit.path, hit.line, f"{what}: {hit.text}"))
+        if evidence:
+            return automated("a rollback mechanism is configured", evidence[:5])
+        versioned = [Evidence(a.path, a.line, f"{a.detail} (versioned model registry)") for a in call_artifacts(ctx, REGISTRY_CALLS)]
+        versioned += [Evidence(h.path, h.line, f"model served from a versioned path: {h.text}") for h in search_configs(ctx.files, r"(storageUri|model_uri|modelUri|model_data)\s*[:=].*(/v\d+|@|version|models:/)")[:2]]
+        scripted = [Evidence(p, None, "rollback script") for p in ctx.files.matching(r"(^|/)[^/]*rollback[^/]*\.(sh|py|ya?ml)$")]
+        scripted += [Evidence(t.path, t.line, "Makefile target rollback") for targets in ctx.tasks.make.values() for t in targets.values() if "rollback" in t.name]
+        if versioned or scripted:
+            return manual("previous models are kept and addressable; rolling back is a manual procedure", (scripted + versioned)[:5],
+                          "Make rollback a mechanism rather than a procedure: progressive delivery with abort (Argo Rollouts, Flagger), auto-rollback on alarms, or serving several versions.")
+        return missing("no model versioning or rollback mechanism found", self.remediation)
+
+
+CHECKS = (Infra1, Infra2, Infra3, Infra4, Infra5, Infra6, Infra7)

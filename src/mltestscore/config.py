@@ -1,0 +1,160 @@
+"""User configuration: `.mltestscore.yaml` or `[tool.mltestscore]` in pyproject.toml.
+
+Validated strictly: an unknown key, a wrong type or an unknown test id is a ConfigError, which
+the CLI reports with exit code 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CONFIG_FILES = (".mltestscore.yaml", ".mltestscore.yml")
+SECTIONS = ("data", "model", "infra", "monitor")
+_KEYS = {"fail_under", "section_minimums", "exclude", "ignore", "attestations", "max_file_size_kb"}
+_ATTESTATION_KEYS = {"path", "note", "max_age_days", "runner"}
+
+
+class ConfigError(Exception):
+    """A configuration the user must fix; the message says where and how."""
+
+
+@dataclass(frozen=True)
+class Attestation:
+    test_id: str
+    path: str
+    note: str = ""
+    max_age_days: int | None = None
+    runner: str | None = None  # a CI workflow file that runs the documented procedure
+
+
+@dataclass
+class Config:
+    source: str | None = None
+    fail_under: float | None = None
+    section_minimums: dict[str, float] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
+    ignore: dict[str, str] = field(default_factory=dict)
+    unknown_ignores: list[str] = field(default_factory=list)  # reported as warnings by the audit
+    attestations: dict[str, Attestation] = field(default_factory=dict)
+    max_file_size_kb: int = 2048
+
+
+def load_config(root: Path, explicit: Path | None = None) -> Config:
+    """The config for an audit of `root`: `explicit` if given, else the first file found."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"config file not found: {explicit}")
+        return _from_file(explicit)
+    for name in CONFIG_FILES:
+        if (root / name).is_file():
+            return _from_file(root / name)
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        data = _read_toml(pyproject, quiet=True)
+        table = (data.get("tool") or {}).get("mltestscore") if isinstance(data, dict) else None
+        if table is not None:
+            return parse_config(table, f"{pyproject.name} [tool.mltestscore]")
+    return Config()
+
+
+def _read_toml(path: Path, quiet: bool = False) -> Any:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        if quiet:
+            return {}  # a broken pyproject is the audited repo's problem, reported elsewhere
+        raise ConfigError(f"{path}: cannot be read as TOML ({error})") from None
+
+
+def _from_file(path: Path) -> Config:
+    if path.suffix == ".toml":
+        data = _read_toml(path)
+        table = data.get("tool", {}).get("mltestscore", data) if isinstance(data, dict) else data
+        return parse_config(table, str(path))
+    from mltestscore.index.parsed import load_yaml_text
+
+    try:
+        data = load_yaml_text(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot be read ({error})") from None
+    except Exception as error:
+        raise ConfigError(f"{path}: invalid YAML ({str(error).splitlines()[0]})") from None
+    return parse_config(data if data is not None else {}, str(path))
+
+
+def parse_config(data: Any, source: str, known_ids: set[str] | None = None) -> Config:
+    if known_ids is None:
+        from mltestscore.rubric import load_rubric
+
+        known_ids = {t.id for t in load_rubric().tests}
+    where = source
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping of settings, got {type(data).__name__}")
+    unknown = sorted(set(data) - _KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting {', '.join(map(repr, unknown))}; known: {', '.join(sorted(_KEYS))}")
+    config = Config(source=source)
+    if "fail_under" in data:
+        config.fail_under = _score(data["fail_under"], f"{where}: fail_under")
+    minimums = data.get("section_minimums", {})
+    if not isinstance(minimums, dict):
+        raise ConfigError(f"{where}: section_minimums must map a section ({', '.join(SECTIONS)}) to a score")
+    for section, value in minimums.items():
+        if section not in SECTIONS:
+            raise ConfigError(f"{where}: section_minimums: unknown section {section!r}; sections are {', '.join(SECTIONS)}")
+        config.section_minimums[section] = _score(value, f"{where}: section_minimums.{section}")
+    exclude = data.get("exclude", [])
+    if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
+        raise ConfigError(f"{where}: exclude must be a list of path patterns")
+    config.exclude = exclude
+    ignore = data.get("ignore", {})
+    if not isinstance(ignore, dict):
+        raise ConfigError(f"{where}: ignore must map a test id to the reason it does not apply, e.g. monitor-3: batch scoring only")
+    for test_id, reason in ignore.items():
+        if not isinstance(reason, str) or not reason.strip():
+            raise ConfigError(f"{where}: ignore.{test_id}: give the reason as text (it is shown in the report)")
+        if test_id not in known_ids:
+            config.unknown_ignores.append(str(test_id))
+            continue
+        config.ignore[test_id] = reason.strip()
+    attestations = data.get("attestations", {})
+    if not isinstance(attestations, dict):
+        raise ConfigError(f"{where}: attestations must map a test id to {{path, note, max_age_days}}")
+    for test_id, body in attestations.items():
+        _known(test_id, known_ids, f"{where}: attestations")
+        if isinstance(body, str):
+            body = {"path": body}
+        if not isinstance(body, dict) or not isinstance(body.get("path"), str):
+            raise ConfigError(f"{where}: attestations.{test_id} needs `path`: a document in the repository")
+        extra = sorted(set(body) - _ATTESTATION_KEYS)
+        if extra:
+            raise ConfigError(f"{where}: attestations.{test_id}: unknown key {', '.join(map(repr, extra))}; known: {', '.join(sorted(_ATTESTATION_KEYS))}")
+        age = body.get("max_age_days")
+        if age is not None and (not isinstance(age, int) or isinstance(age, bool) or age <= 0):
+            raise ConfigError(f"{where}: attestations.{test_id}.max_age_days must be a positive whole number of days")
+        runner = body.get("runner")
+        if runner is not None and not isinstance(runner, str):
+            raise ConfigError(f"{where}: attestations.{test_id}.runner must be the path of a CI workflow file")
+        config.attestations[test_id] = Attestation(test_id, body["path"], str(body.get("note", "")), age, runner)
+    size = data.get("max_file_size_kb", config.max_file_size_kb)
+    if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+        raise ConfigError(f"{where}: max_file_size_kb must be a positive whole number")
+    config.max_file_size_kb = size
+    return config
+
+
+def _score(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 7:
+        raise ConfigError(f"{where} must be a number from 0 to 7, got {value!r}")
+    return float(value)
+
+
+def _known(test_id: Any, known: set[str], where: str) -> None:
+    if test_id not in known:
+        raise ConfigError(f"{where}: unknown test id {test_id!r}; ids look like data-1, model-3, infra-7, monitor-2 (see `mltestscore checks`)")

@@ -1,0 +1,99 @@
+"""The audit context: the repository's index plus every fact, computed once and only when a
+selected check asks for it. Checks read facts from here; they never open files themselves."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from mltestscore.config import Config
+from mltestscore.evidence.git import GitInfo, open_git
+from mltestscore.index.files import RepoFiles
+from mltestscore.index.parsed import Parsed
+from mltestscore.results import AuditWarning
+
+
+class AuditContext:
+    def __init__(self, root: Path, config: Config | None = None) -> None:
+        self.root = root
+        self.config = config or Config()
+        self.warnings: list[AuditWarning] = []
+        self._warned: set[tuple[str, str]] = set()
+
+    def warn(self, path: str, message: str) -> None:
+        key = (path, message)
+        if key not in self._warned:
+            self._warned.add(key)
+            self.warnings.append(AuditWarning(path, message))
+
+    # -- stage 1: index -----------------------------------------------------------------
+    @cached_property
+    def git(self) -> GitInfo:
+        info = open_git(self.root)
+        if info.problem:
+            self.warn(".", info.problem)
+        if info.available and info.shallow:
+            self.warn(".git", "shallow clone: history-based evidence is incomplete (fetch with depth 0 for full history)")
+        return info
+
+    @cached_property
+    def files(self) -> RepoFiles:
+        return RepoFiles.scan(
+            self.root,
+            self.warn,
+            self.git.paths if self.git.available else None,
+            exclude=self.config.exclude,
+            max_bytes=self.config.max_file_size_kb * 1024,
+        )
+
+    @cached_property
+    def parsed(self) -> Parsed:
+        return Parsed(self.files, self.warn)
+
+    # -- stage 2: evidence --------------------------------------------------------------
+    @cached_property
+    def ci(self):
+        from mltestscore.evidence.ci import find_pipelines
+
+        return find_pipelines(self.parsed)
+
+    @cached_property
+    def tasks(self):
+        from mltestscore.evidence.scripts import index_tasks
+
+        return index_tasks(self.parsed)
+
+    @cached_property
+    def dvc(self):
+        from mltestscore.evidence.dvc import read_dvc
+
+        return read_dvc(self.parsed)
+
+    @cached_property
+    def python(self):
+        from mltestscore.evidence.python import PythonIndex
+
+        return PythonIndex(self.parsed)
+
+    @cached_property
+    def tests(self):
+        from mltestscore.evidence.testsuite import TestSuite
+
+        return TestSuite(self.parsed)
+
+    @cached_property
+    def code_pipelines(self):
+        from mltestscore.evidence.pipelines import find_code_pipelines
+
+        return find_code_pipelines(self.python)
+
+    # -- stage 3: wiring ------------------------------------------------------------------
+    @cached_property
+    def wiring(self):
+        from mltestscore.wiring import Wiring
+
+        return Wiring(self.ci, self.tasks, self.dvc, self.tests, self.python)
+
+    def close(self) -> None:
+        if "git" in self.__dict__:
+            self.git.close()

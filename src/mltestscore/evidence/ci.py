@@ -1,0 +1,358 @@
+"""CI pipelines: which jobs exist, what starts them, and the shell commands their steps run.
+
+Supported: GitHub Actions, GitLab CI, Azure Pipelines, CircleCI, Bitbucket Pipelines, AWS
+CodeBuild buildspec, Jenkinsfile (declarative `sh` steps). Each becomes CIPipeline > CIJob > CIStep.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from mltestscore.index.parsed import Parsed
+
+# Trigger kinds. "manual" alone means a person must start the job.
+PUSH, PULL_REQUEST, SCHEDULE, MANUAL, EVENT = "push", "pull_request", "schedule", "manual", "event"
+AUTOMATIC_TRIGGERS = frozenset({PUSH, PULL_REQUEST, SCHEDULE, EVENT})
+
+
+@dataclass
+class CIStep:
+    name: str
+    commands: list[str]
+    line: int | None = None
+    uses: str | None = None  # GitHub action or orb reference, e.g. iterative/setup-cml@v2
+
+
+@dataclass
+class CIJob:
+    name: str
+    triggers: frozenset[str]
+    steps: list[CIStep] = field(default_factory=list)
+    line: int | None = None
+    needs: tuple[str, ...] = ()
+
+    @property
+    def automatic(self) -> bool:
+        return bool(self.triggers & AUTOMATIC_TRIGGERS)
+
+
+@dataclass
+class CIPipeline:
+    path: str
+    system: str
+    jobs: list[CIJob]
+
+
+def line_of(text: str | None, needle: str, start: int = 1) -> int | None:
+    """1-based line of the first occurrence of needle's first line, at or after `start`."""
+    if not text or not needle:
+        return None
+    first = needle.strip().splitlines()[0].strip() if needle.strip() else ""
+    if not first:
+        return None
+    for number, line in enumerate(text.splitlines()[start - 1:], start=start):
+        if first in line:
+            return number
+    return None
+
+
+def split_commands(script: Any) -> list[str]:
+    """Shell text (str or list of str) to single commands: joins `\\` continuations, splits &&, ;, ||."""
+    if isinstance(script, list):
+        parts: list[str] = []
+        for item in script:
+            parts.extend(split_commands(item))
+        return parts
+    if not isinstance(script, str):
+        return []
+    joined = re.sub(r"\\\r?\n", " ", script)
+    commands = []
+    for line in joined.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        for piece in re.split(r"\s*(?:&&|\|\||;)\s*", line):
+            if piece.strip():
+                commands.append(piece.strip())
+    return commands
+
+
+# -- GitHub Actions ---------------------------------------------------------------------------
+_GHA_TRIGGERS = {
+    "push": PUSH, "pull_request": PULL_REQUEST, "pull_request_target": PULL_REQUEST,
+    "merge_group": PULL_REQUEST, "schedule": SCHEDULE, "workflow_dispatch": MANUAL,
+    "repository_dispatch": EVENT, "workflow_call": "called",
+}
+
+
+def _gha_triggers(on: Any) -> set[str]:
+    if isinstance(on, str):
+        names = [on]
+    elif isinstance(on, list):
+        names = [n for n in on if isinstance(n, str)]
+    elif isinstance(on, dict):
+        names = [n for n in on if isinstance(n, str)]
+    else:
+        names = []
+    return {_GHA_TRIGGERS.get(name, EVENT) for name in names}
+
+
+def parse_github_workflow(path: str, data: Any, text: str | None) -> CIPipeline | None:
+    if not isinstance(data, dict):
+        return None
+    # PyYAML (YAML 1.1) reads the key `on` as the boolean True.
+    on = data.get("on", data.get(True))
+    triggers = _gha_triggers(on)
+    jobs = []
+    raw_jobs = data.get("jobs")
+    for job_name, job in (raw_jobs.items() if isinstance(raw_jobs, dict) else []):
+        if not isinstance(job, dict):
+            continue
+        job_line = line_of(text, f"{job_name}:")
+        steps = []
+        if isinstance(job.get("uses"), str):  # a reusable workflow called as a whole job
+            steps.append(CIStep(f"uses {job['uses']}", [], job_line, job["uses"]))
+        for index, step in enumerate(job.get("steps") or [], start=1):
+            if not isinstance(step, dict):
+                continue
+            run = step.get("run")
+            uses = step.get("uses") if isinstance(step.get("uses"), str) else None
+            name = str(step.get("name") or (uses or (run.strip().splitlines()[0] if isinstance(run, str) and run.strip() else f"step {index}")))
+            anchor = run if isinstance(run, str) and run.strip() else (uses or name)
+            steps.append(CIStep(name, split_commands(run), line_of(text, anchor, job_line or 1), uses))
+        needs = job.get("needs")
+        needs = (needs,) if isinstance(needs, str) else tuple(n for n in needs or [] if isinstance(n, str))
+        jobs.append(CIJob(str(job_name), frozenset(triggers), steps, job_line, needs))
+    return CIPipeline(path, "github-actions", jobs)
+
+
+def resolve_reusable_workflows(pipelines: list[CIPipeline]) -> None:
+    """A workflow started only by `workflow_call` inherits the triggers of the jobs that call it."""
+    by_path = {p.path: p for p in pipelines}
+    for _ in range(3):  # callers may themselves be called; three levels is plenty
+        for caller in pipelines:
+            for job in caller.jobs:
+                for step in job.steps:
+                    ref = (step.uses or "").split("@")[0]
+                    if ref.startswith("./"):
+                        callee = by_path.get(ref[2:])
+                        if callee is None:
+                            continue
+                        for callee_job in callee.jobs:
+                            callee_job.triggers = frozenset((callee_job.triggers - {"called"}) | job.triggers)
+
+
+# -- GitLab CI --------------------------------------------------------------------------------
+_GITLAB_RESERVED = frozenset({
+    "stages", "variables", "default", "include", "workflow", "image", "services",
+    "before_script", "after_script", "cache", "pages:deploy",
+})
+
+
+def _gitlab_job_triggers(job: dict) -> set[str]:
+    text = repr(job.get("rules", "")) + repr(job.get("only", "")) + repr(job.get("except", ""))
+    triggers: set[str] = set()
+    if job.get("when") == "manual":
+        return {MANUAL}
+    rules = job.get("rules")
+    if isinstance(rules, list) and rules:
+        for rule in rules:
+            if not isinstance(rule, dict):
+                continue
+            condition = str(rule.get("if", ""))
+            if rule.get("when") == "never":
+                continue
+            if rule.get("when") == "manual":
+                triggers.add(MANUAL)
+            elif "schedule" in condition:
+                triggers.add(SCHEDULE)
+            elif "merge_request" in condition:
+                triggers.add(PULL_REQUEST)
+            elif "web" in condition and "PIPELINE_SOURCE" in condition:
+                triggers.add(MANUAL)
+            else:
+                triggers.add(PUSH)
+        return triggers or {MANUAL}
+    if "schedules" in text and "except" not in text:
+        only = job.get("only")
+        if only == ["schedules"] or (isinstance(only, dict) and only.get("refs") == ["schedules"]):
+            return {SCHEDULE}
+        triggers.add(SCHEDULE)
+    triggers.add(PUSH)
+    return triggers
+
+
+def parse_gitlab_ci(path: str, data: Any, text: str | None) -> CIPipeline | None:
+    if not isinstance(data, dict):
+        return None
+    default = data.get("default") if isinstance(data.get("default"), dict) else {}
+    global_before = data.get("before_script", default.get("before_script", []))
+    templates = {k: v for k, v in data.items() if isinstance(k, str) and k.startswith(".") and isinstance(v, dict)}
+    jobs = []
+    for name, job in data.items():
+        if not isinstance(name, str) or name in _GITLAB_RESERVED or name.startswith("."):
+            continue
+        if not isinstance(job, dict):
+            continue
+        merged: dict = {}
+        extends = job.get("extends")
+        for parent in [extends] if isinstance(extends, str) else (extends or []):
+            if isinstance(parent, str) and parent in templates:
+                merged.update(templates[parent])
+        merged.update(job)
+        if not any(k in merged for k in ("script", "trigger", "run")):
+            continue
+        job_line = line_of(text, f"{name}:")
+        steps = []
+        for key in ("before_script", "script", "after_script"):
+            value = merged.get(key, global_before if key == "before_script" else None)
+            commands = split_commands(value)
+            if commands:
+                steps.append(CIStep(key, commands, line_of(text, commands[0], job_line or 1)))
+        needs = tuple(n if isinstance(n, str) else n.get("job", "") for n in merged.get("needs") or [] if isinstance(n, (str, dict)))
+        jobs.append(CIJob(name, frozenset(_gitlab_job_triggers(merged)), steps, job_line, needs))
+    return CIPipeline(path, "gitlab-ci", jobs)
+
+
+# -- Azure Pipelines --------------------------------------------------------------------------
+def _azure_steps(node: Any, text: str | None) -> list[CIStep]:
+    steps: list[CIStep] = []
+    if isinstance(node, dict):
+        for key in ("script", "bash", "pwsh", "powershell"):
+            if isinstance(node.get(key), str):
+                commands = split_commands(node[key])
+                name = str(node.get("displayName") or (commands[0] if commands else key))
+                steps.append(CIStep(name, commands, line_of(text, commands[0]) if commands else None))
+        if isinstance(node.get("task"), str):
+            steps.append(CIStep(str(node.get("displayName") or node["task"]), [], line_of(text, node["task"]), node["task"]))
+        for key, value in node.items():
+            if key in ("steps", "jobs", "stages", "job", "stage", "strategy", "deploy", "on", "success", "failure", "runOnce", "canary", "rolling"):
+                steps.extend(_azure_steps(value, text))
+    elif isinstance(node, list):
+        for item in node:
+            steps.extend(_azure_steps(item, text))
+    return steps
+
+
+def parse_azure(path: str, data: Any, text: str | None) -> CIPipeline | None:
+    if not isinstance(data, dict):
+        return None
+    triggers: set[str] = set()
+    if data.get("trigger", "default") not in ("none", None) or "trigger" not in data:
+        triggers.add(PUSH)
+    if data.get("pr", "default") not in ("none", None):
+        triggers.add(PULL_REQUEST)
+    if data.get("schedules"):
+        triggers.add(SCHEDULE)
+    if data.get("trigger") == "none" and data.get("pr") in (None, "none") and not data.get("schedules"):
+        triggers = {MANUAL}
+    job = CIJob("pipeline", frozenset(triggers), _azure_steps(data, text), 1)
+    return CIPipeline(path, "azure-pipelines", [job])
+
+
+# -- CircleCI -----------------------------------------------------------------------------------
+def parse_circleci(path: str, data: Any, text: str | None) -> CIPipeline | None:
+    if not isinstance(data, dict) or not isinstance(data.get("jobs"), dict):
+        return None
+    scheduled: set[str] = set()
+    for workflow in (data.get("workflows") or {}).values() if isinstance(data.get("workflows"), dict) else []:
+        if isinstance(workflow, dict) and workflow.get("triggers"):
+            for job in workflow.get("jobs") or []:
+                scheduled.add(job if isinstance(job, str) else next(iter(job), ""))
+    jobs = []
+    for name, job in data["jobs"].items():
+        if not isinstance(job, dict):
+            continue
+        steps = []
+        for step in job.get("steps") or []:
+            run = step.get("run") if isinstance(step, dict) else None
+            if isinstance(run, dict):
+                run = run.get("command")
+            if isinstance(run, str):
+                commands = split_commands(run)
+                steps.append(CIStep(commands[0] if commands else "run", commands, line_of(text, run)))
+        triggers = {PUSH} | ({SCHEDULE} if name in scheduled else set())
+        jobs.append(CIJob(str(name), frozenset(triggers), steps, line_of(text, f"{name}:")))
+    return CIPipeline(path, "circleci", jobs)
+
+
+# -- Bitbucket Pipelines ---------------------------------------------------------------------
+def parse_bitbucket(path: str, data: Any, text: str | None) -> CIPipeline | None:
+    if not isinstance(data, dict) or not isinstance(data.get("pipelines"), dict):
+        return None
+    jobs = []
+    for kind, body in data["pipelines"].items():
+        trigger = {"default": PUSH, "branches": PUSH, "tags": PUSH, "pull-requests": PULL_REQUEST, "custom": MANUAL}.get(kind, PUSH)
+        groups = body.values() if isinstance(body, dict) else [body]
+        for group in groups:
+            for item in group if isinstance(group, list) else []:
+                step = item.get("step") if isinstance(item, dict) else None
+                if not isinstance(step, dict):
+                    continue
+                commands = split_commands(step.get("script"))
+                name = str(step.get("name") or f"{kind} step")
+                trig = MANUAL if step.get("trigger") == "manual" else trigger
+                jobs.append(CIJob(name, frozenset({trig}), [CIStep(name, commands, line_of(text, commands[0]) if commands else None)]))
+    return CIPipeline(path, "bitbucket-pipelines", jobs)
+
+
+# -- AWS CodeBuild --------------------------------------------------------------------------
+def parse_buildspec(path: str, data: Any, text: str | None) -> CIPipeline | None:
+    if not isinstance(data, dict) or not isinstance(data.get("phases"), dict):
+        return None
+    steps = []
+    for phase, body in data["phases"].items():
+        if isinstance(body, dict):
+            commands = split_commands(body.get("commands"))
+            steps.append(CIStep(str(phase), commands, line_of(text, commands[0]) if commands else None))
+    return CIPipeline(path, "aws-codebuild", [CIJob("build", frozenset({PUSH}), steps, 1)])
+
+
+# -- Jenkinsfile ------------------------------------------------------------------------------
+_JENKINS_SH = re.compile(r"""\b(?:sh|bat)\s*\(?\s*(?:script\s*:\s*)?('''|\"\"\"|'|")(.*?)\1""", re.S)
+
+
+def parse_jenkinsfile(path: str, text: str | None) -> CIPipeline | None:
+    if not text:
+        return None
+    triggers = {PUSH}
+    if re.search(r"\bcron\s*\(", text):
+        triggers.add(SCHEDULE)
+    steps = []
+    for match in _JENKINS_SH.finditer(text):
+        commands = split_commands(match.group(2))
+        line = text.count("\n", 0, match.start()) + 1
+        steps.append(CIStep(commands[0] if commands else "sh", commands, line))
+    return CIPipeline(path, "jenkins", [CIJob("pipeline", frozenset(triggers), steps, 1)])
+
+
+# -- discovery ---------------------------------------------------------------------------------
+def find_pipelines(parsed: Parsed) -> list[CIPipeline]:
+    files = parsed.files
+    pipelines: list[CIPipeline] = []
+
+    def add(path: str, parser) -> None:
+        pipeline = parser(path, parsed.yaml(path), files.text(path))
+        if pipeline is not None:
+            pipelines.append(pipeline)
+
+    for path in files.matching(r"^\.github/workflows/[^/]+\.ya?ml$"):
+        add(path, parse_github_workflow)
+    for path in files.matching(r"(^|/)\.gitlab-ci\.ya?ml$|^\.gitlab/ci/.+\.ya?ml$"):
+        add(path, parse_gitlab_ci)
+    for path in files.matching(r"(^|/)azure-pipelines[^/]*\.ya?ml$|^\.azure-pipelines/.+\.ya?ml$|^\.azuredevops/.+\.ya?ml$"):
+        add(path, parse_azure)
+    for path in files.matching(r"^\.circleci/config\.ya?ml$"):
+        add(path, parse_circleci)
+    for path in files.matching(r"^bitbucket-pipelines\.ya?ml$"):
+        add(path, parse_bitbucket)
+    for path in files.matching(r"(^|/)buildspec[^/]*\.ya?ml$"):
+        add(path, parse_buildspec)
+    for path in files.matching(r"(^|/)Jenkinsfile[^/]*$"):
+        pipeline = parse_jenkinsfile(path, files.text(path))
+        if pipeline is not None:
+            pipelines.append(pipeline)
+    resolve_reusable_workflows(pipelines)
+    return pipelines

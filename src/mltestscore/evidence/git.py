@@ -1,0 +1,89 @@
+"""What git knows: the file list, HEAD, shallowness, a file's last commit date.
+
+GitPython is imported only here and only when an audit needs it. Every failure (no git binary,
+not a repository, `safe.directory` refusal, shallow clone) degrades to "no git evidence" with a
+warning, never an exception.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+# Hooks export these; they must not redirect our reads to another repository or index.
+_LEAKY_ENV = ("GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE", "GIT_OBJECT_DIRECTORY")
+
+
+@dataclass
+class GitInfo:
+    available: bool
+    root: Path | None = None
+    commit: str | None = None
+    shallow: bool = False
+    paths: list[str] | None = None
+    problem: str | None = None
+    _repo: object = None
+
+    def last_commit_date(self, path: str) -> datetime | None:
+        if self._repo is None:
+            return None
+        try:
+            stamp = self._repo.git.log("-1", "--format=%ct", "--", path)  # type: ignore[attr-defined]
+        except Exception:
+            return None
+        return datetime.fromtimestamp(int(stamp), tz=timezone.utc) if stamp.strip().isdigit() else None
+
+    def close(self) -> None:
+        if self._repo is not None:
+            self._repo.close()  # type: ignore[attr-defined]
+            self._repo = None
+
+
+def open_git(root: Path) -> GitInfo:
+    """Open the work tree at `root` (which must be its top level or a folder inside it)."""
+    for name in _LEAKY_ENV:
+        os.environ.pop(name, None)
+    if not _looks_like_git(root):
+        return GitInfo(False)
+    os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
+    try:
+        import git
+    except Exception as error:  # ImportError: Bad git executable
+        return GitInfo(False, problem=f"git is not usable ({error}); files listed without git")
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except Exception:
+        return GitInfo(False)
+    try:
+        top = Path(repo.working_tree_dir or root).resolve()
+        prefix = os.path.relpath(root.resolve(), top).replace(os.sep, "/")
+        listing = repo.git.ls_files("-z", "--cached", "--others", "--exclude-standard", "--", ".")
+        paths = [p for p in listing.split("\0") if p]
+        if prefix not in (".", ""):
+            # ls-files run from the repo top lists paths relative to the top.
+            paths = [p[len(prefix) + 1:] for p in paths if p.startswith(prefix + "/")]
+        try:
+            commit = repo.head.commit.hexsha
+        except ValueError:
+            commit = None  # a repository with no commits yet
+        shallow = (Path(repo.git_dir) / "shallow").exists()
+        return GitInfo(True, top, commit, shallow, paths, None, repo)
+    except git.GitCommandNotFound:
+        repo.close()
+        return GitInfo(False, problem="git executable not found; files listed without git")
+    except git.GitCommandError as error:
+        repo.close()
+        detail = "dubious ownership (safe.directory)" if "safe.directory" in str(error) else (error.stderr or str(error)).strip()[:160]
+        return GitInfo(False, problem=f"git refused to read the repository: {detail}; files listed without git")
+    except Exception as error:
+        repo.close()
+        return GitInfo(False, problem=f"git failed ({type(error).__name__}: {error}); files listed without git")
+
+
+def _looks_like_git(root: Path) -> bool:
+    for folder in (root, *root.resolve().parents):
+        if (folder / ".git").exists():
+            return True
+    return False

@@ -1,0 +1,176 @@
+"""The repository's file list and a cached, bounded, read-once view of each file's bytes."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+
+# Folders a walk outside git never enters: environments, caches, build output, data stores.
+SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "node_modules", "__pycache__",
+    ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints",
+    ".hypothesis", "build", "dist", "site-packages", ".eggs", ".cache", ".idea", ".vscode",
+})
+SKIP_DIR_PATHS = frozenset({".dvc/cache", ".dvc/tmp", "mlruns", "wandb"})
+
+Warn = Callable[[str, str], None]
+
+
+def _is_excluded(path: str, patterns: Iterable[str]) -> bool:
+    for pattern in patterns:
+        pattern = pattern.rstrip("/")
+        if fnmatch.fnmatch(path, pattern) or path.startswith(pattern + "/"):
+            return True
+        if fnmatch.fnmatch(path, pattern + "/*"):
+            return True
+    return False
+
+
+class RepoFiles:
+    """Relative POSIX paths of the repository's files and their contents, each read once.
+
+    The list comes from git (tracked plus untracked files git does not ignore) when the folder
+    is a work tree, else from a walk that skips environments and caches.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        paths: list[str],
+        warn: Warn,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        self.root = root
+        self.paths = paths
+        self._path_set = frozenset(paths)
+        self._warn = warn
+        self.max_bytes = max_bytes
+        self._bytes: dict[str, bytes | None] = {}
+        self.reads = 0  # files actually opened: a test holds us to one read per file
+        self._real_root = os.path.realpath(root)
+
+    # -- building ----------------------------------------------------------------------
+    @classmethod
+    def scan(
+        cls,
+        root: Path,
+        warn: Warn,
+        git_paths: list[str] | None,
+        exclude: Iterable[str] = (),
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> RepoFiles:
+        exclude = list(exclude)
+        paths = git_paths if git_paths is not None else _walk(root, warn)
+        paths = sorted(p for p in paths if not _is_excluded(p, exclude))
+        return cls(root, paths, warn, max_bytes)
+
+    # -- queries -----------------------------------------------------------------------
+    def __contains__(self, path: str) -> bool:
+        return path in self._path_set
+
+    def __iter__(self):
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def named(self, *names: str) -> list[str]:
+        """Files whose base name is one of `names` (anywhere in the tree)."""
+        wanted = set(names)
+        return [p for p in self.paths if p.rsplit("/", 1)[-1] in wanted]
+
+    def with_suffix(self, *suffixes: str) -> list[str]:
+        return [p for p in self.paths if p.endswith(suffixes)]
+
+    def matching(self, pattern: str | re.Pattern[str]) -> list[str]:
+        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+        return [p for p in self.paths if regex.search(p)]
+
+    def under(self, folder: str) -> list[str]:
+        folder = folder.strip("/")
+        if folder in ("", "."):
+            return list(self.paths)
+        return [p for p in self.paths if p == folder or p.startswith(folder + "/")]
+
+    # -- reading -----------------------------------------------------------------------
+    def read_bytes(self, path: str) -> bytes | None:
+        """The file's bytes, or None (with a warning) when it cannot or should not be read."""
+        if path in self._bytes:
+            return self._bytes[path]
+        data = self._read(path)
+        self._bytes[path] = data
+        return data
+
+    def text(self, path: str) -> str | None:
+        data = self.read_bytes(path)
+        if data is None:
+            return None
+        if b"\x00" in data[:8192]:
+            self._warn(path, "binary content where text was expected; skipped")
+            self._bytes[path] = None
+            return None
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            self._warn(path, "not valid UTF-8; read with replacement characters")
+            return data.decode("utf-8", errors="replace")
+
+    def grep(self, pattern: re.Pattern[bytes], paths: Iterable[str]) -> list[str]:
+        """The paths whose bytes match: a cheap prefilter before any parse."""
+        hits = []
+        for path in paths:
+            data = self.read_bytes(path)
+            if data is not None and pattern.search(data):
+                hits.append(path)
+        return hits
+
+    def _read(self, path: str) -> bytes | None:
+        full = os.path.join(self.root, path)
+        try:
+            if os.path.islink(full):
+                real = os.path.realpath(full)
+                if real != self._real_root and not real.startswith(self._real_root + os.sep):
+                    self._warn(path, "symbolic link pointing outside the repository; not followed")
+                    return None
+            size = os.stat(full).st_size
+            if size > self.max_bytes:
+                self._warn(path, f"larger than {self.max_bytes // 1024} KiB ({size // 1024} KiB); skipped")
+                return None
+            with open(full, "rb") as handle:
+                self.reads += 1
+                return handle.read(self.max_bytes + 1)
+        except FileNotFoundError:
+            return None  # tracked but deleted in the work tree: nothing to read
+        except IsADirectoryError:
+            return None
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            self._warn(path, f"cannot be read ({reason}); skipped")
+            return None
+
+
+def _walk(root: Path, warn: Warn) -> list[str]:
+    paths: list[str] = []
+    root_str = str(root)
+
+    def on_error(error: OSError) -> None:
+        rel = os.path.relpath(error.filename or root_str, root_str)
+        warn(rel.replace(os.sep, "/"), f"cannot be listed ({error.strerror}); skipped")
+
+    for dirpath, dirnames, filenames in os.walk(root_str, onerror=on_error, followlinks=False):
+        rel_dir = os.path.relpath(dirpath, root_str).replace(os.sep, "/")
+        rel_dir = "" if rel_dir == "." else rel_dir + "/"
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if d not in SKIP_DIRS
+            and (rel_dir + d) not in SKIP_DIR_PATHS
+            and not os.path.isfile(os.path.join(dirpath, d, "pyvenv.cfg"))
+        )
+        paths.extend(rel_dir + name for name in filenames)
+    return paths

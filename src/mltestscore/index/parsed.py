@@ -1,0 +1,208 @@
+"""Parses of repository files, each done at most once: YAML, JSON, TOML, INI, notebooks, Python.
+
+Every parser is read-only and safe: YAML through a safe loader with an alias budget, no code from
+the repository is imported or run. A file that fails to parse becomes a warning and `None`.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import json
+import re
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from mltestscore.index.files import RepoFiles
+
+MAX_YAML_ALIASES = 1000  # far above real CI files; stops "billion laughs" documents
+
+
+class _YamlTooManyAliases(Exception):
+    pass
+
+
+def _yaml_loader():
+    import yaml
+
+    class BoundedSafeLoader(yaml.SafeLoader):
+        """yaml.SafeLoader that refuses documents with an absurd number of aliases."""
+
+        aliases = 0
+
+        def compose_node(self, parent, index):  # type: ignore[override]
+            if self.check_event(yaml.AliasEvent):
+                self.aliases += 1
+                if self.aliases > MAX_YAML_ALIASES:
+                    raise _YamlTooManyAliases
+            return super().compose_node(parent, index)
+
+    return BoundedSafeLoader
+
+
+_LOADER = None
+
+
+def load_yaml_text(text: str) -> Any:
+    """yaml.safe_load with an alias budget; raises on bad YAML."""
+    global _LOADER
+    import yaml
+
+    if _LOADER is None:
+        _LOADER = _yaml_loader()
+    loader = _LOADER(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+@dataclass(frozen=True)
+class NotebookSource:
+    """A notebook's code cells joined into one Python source, with a map back to cells."""
+
+    source: str
+    cell_starts: tuple[int, ...]  # 1-based line in `source` where each code cell begins
+    cell_numbers: tuple[int, ...]  # the cell's index among all cells, 1-based
+
+    def cell_of(self, line: int) -> int | None:
+        cell = None
+        for start, number in zip(self.cell_starts, self.cell_numbers):
+            if start > line:
+                break
+            cell = number
+        return cell
+
+
+_MAGIC = re.compile(r"^\s*[%!]")
+
+
+class Parsed:
+    """Cached parses over a RepoFiles. Each method returns None (after one warning) on failure."""
+
+    def __init__(self, files: RepoFiles, warn) -> None:
+        self.files = files
+        self._warn = warn
+        self._cache: dict[tuple[str, str], Any] = {}
+
+    def _cached(self, kind: str, path: str, parse):
+        key = (kind, path)
+        if key not in self._cache:
+            self._cache[key] = parse(path)
+        return self._cache[key]
+
+    # -- data formats ------------------------------------------------------------------
+    def yaml(self, path: str) -> Any:
+        return self._cached("yaml", path, self._parse_yaml)
+
+    def _parse_yaml(self, path: str) -> Any:
+        text = self.files.text(path)
+        if text is None:
+            return None
+        try:
+            return load_yaml_text(text)
+        except _YamlTooManyAliases:
+            self._warn(path, f"YAML uses more than {MAX_YAML_ALIASES} aliases; not parsed")
+        except RecursionError:
+            self._warn(path, "YAML nested too deeply; not parsed")
+        except Exception as error:  # yaml.YAMLError and constructor errors (custom tags)
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            self._warn(path, f"invalid YAML ({first}); skipped")
+        return None
+
+    def json(self, path: str) -> Any:
+        return self._cached("json", path, self._parse_json)
+
+    def _parse_json(self, path: str) -> Any:
+        text = self.files.text(path)
+        if text is None:
+            return None
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError) as error:
+            self._warn(path, f"invalid JSON ({error}); skipped")
+            return None
+
+    def toml(self, path: str) -> Any:
+        return self._cached("toml", path, self._parse_toml)
+
+    def _parse_toml(self, path: str) -> Any:
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # Python 3.10
+            import tomli as tomllib
+        text = self.files.text(path)
+        if text is None:
+            return None
+        try:
+            return tomllib.loads(text)
+        except (tomllib.TOMLDecodeError, RecursionError) as error:
+            self._warn(path, f"invalid TOML ({error}); skipped")
+            return None
+
+    def ini(self, path: str) -> configparser.ConfigParser | None:
+        return self._cached("ini", path, self._parse_ini)
+
+    def _parse_ini(self, path: str) -> configparser.ConfigParser | None:
+        text = self.files.text(path)
+        if text is None:
+            return None
+        parser = configparser.ConfigParser(interpolation=None, strict=False)
+        try:
+            parser.read_string(text, source=path)
+        except configparser.Error as error:
+            self._warn(path, f"invalid INI ({error.__class__.__name__}); skipped")
+            return None
+        return parser
+
+    # -- code ----------------------------------------------------------------------------
+    def notebook(self, path: str) -> NotebookSource | None:
+        return self._cached("notebook", path, self._parse_notebook)
+
+    def _parse_notebook(self, path: str) -> NotebookSource | None:
+        data = self.json(path)
+        if data is None:
+            return None
+        cells = data.get("cells") if isinstance(data, dict) else None
+        if not isinstance(cells, list):
+            self._warn(path, "not a Jupyter notebook (no cells list); skipped")
+            return None
+        lines: list[str] = []
+        starts: list[int] = []
+        numbers: list[int] = []
+        for number, cell in enumerate(cells, start=1):
+            if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+                continue
+            source = cell.get("source", "")
+            if isinstance(source, list):
+                source = "".join(s for s in source if isinstance(s, str))
+            if not isinstance(source, str) or source.lstrip().startswith("%%"):
+                continue  # cell magics (%%bash, %%sql) are not Python
+            starts.append(len(lines) + 1)
+            numbers.append(number)
+            # Line magics and shell escapes become blank lines so line numbers stay true.
+            lines.extend("" if _MAGIC.match(line) else line for line in source.splitlines())
+        return NotebookSource("\n".join(lines) + "\n", tuple(starts), tuple(numbers))
+
+    def python(self, path: str) -> ast.Module | None:
+        """The AST of a .py file, or of a notebook's code cells."""
+        return self._cached("python", path, self._parse_python)
+
+    def _parse_python(self, path: str) -> ast.Module | None:
+        if path.endswith(".ipynb"):
+            notebook = self.notebook(path)
+            source = notebook.source if notebook else None
+        else:
+            source = self.files.text(path)
+        if source is None:
+            return None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes is not our business
+                return ast.parse(source, filename=path)
+        except SyntaxError as error:
+            self._warn(path, f"Python syntax error line {error.lineno}; not analysed")
+        except (ValueError, RecursionError, MemoryError) as error:
+            self._warn(path, f"Python source cannot be parsed ({type(error).__name__}); not analysed")
+        return None

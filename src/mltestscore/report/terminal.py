@@ -1,0 +1,115 @@
+"""The terminal report (rich): the final score and band first, then each section with every test,
+its score and strongest evidence, then the next steps worth most points, then warnings."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from mltestscore.results import AuditReport, Status, TestResult
+
+_MARK = {
+    Status.AUTOMATED: ("●", "green"),
+    Status.MANUAL: ("◐", "yellow"),
+    Status.ATTESTED: ("◐", "cyan"),
+    Status.MISSING: ("○", "red"),
+    Status.SKIPPED: ("–", "dim"),
+    Status.NOT_ASSESSED: ("?", "dim"),
+}
+MAX_WARNINGS = 15
+
+
+def _score_text(score: float) -> str:
+    return f"{score:g}"
+
+
+def _section_table(section) -> Table:
+    table = Table(show_header=True, header_style="bold", expand=True, box=None, pad_edge=False)
+    table.add_column("", width=1)
+    table.add_column("test", no_wrap=True, width=9)
+    table.add_column("pts", justify="right", width=3)
+    table.add_column("finding", ratio=1)
+    for item in section.items:
+        mark, color = _MARK[item.status]
+        table.add_row(Text(mark, style=color), item.id, _score_text(item.score), _finding(item))
+    return table
+
+
+def _finding(item: TestResult) -> Text:
+    text = Text()
+    text.append(item.title, style="bold")
+    text.append("\n")
+    text.append(item.reason, style="italic" if item.status in (Status.SKIPPED, Status.NOT_ASSESSED) else "")
+    for evidence in item.evidence[:2]:
+        text.append("\n  ")
+        text.append(evidence.location(), style="cyan")
+        text.append(f"  {evidence.detail}")
+        if evidence.runner:
+            text.append(f"\n    ↳ run by {evidence.runner}", style="dim")
+    if len(item.evidence) > 2:
+        text.append(f"\n  … {len(item.evidence) - 2} more", style="dim")
+    return text
+
+
+def _next_steps(report: AuditReport, limit: int = 3) -> list[TestResult]:
+    """Missing points in the weakest sections first: those lift the final (minimum) score."""
+    steps = [
+        (section.score, item.score, item)
+        for section in report.sections
+        for item in section.items
+        if item.score < 1 and item.status not in (Status.SKIPPED, Status.NOT_ASSESSED)
+    ]
+    steps.sort(key=lambda triple: (triple[0], triple[1]))
+    return [item for _, _, item in steps[:limit]]
+
+
+def build(report: AuditReport):
+    header = Text()
+    header.append(f"ML Test Score: {_score_text(report.score)}", style="bold")
+    header.append("   (minimum of the four section scores)\n", style="dim")
+    header.append(report.band)
+    sections_line = Text()
+    for section in report.sections:
+        sections_line.append(f"{section.title} ", style="bold")
+        sections_line.append(f"{_score_text(section.score)}/{section.max}   ")
+    parts = [Panel(Group(header, Text(), sections_line), title="mltestscore", subtitle=escape(report.repository))]
+    for section in report.sections:
+        parts.append(Panel(_section_table(section), title=f"{section.title}: {_score_text(section.score)}/{section.max}", title_align="left"))
+    steps = _next_steps(report)
+    if steps:
+        text = Text()
+        for item in steps:
+            gain = 1 - item.score
+            text.append(f"+{gain:g} {item.id} ", style="bold green")
+            text.append(f"{item.missing or item.remediation}\n")
+        parts.append(Panel(text, title="Next steps worth most (they lift your weakest section)", title_align="left"))
+    if report.warnings:
+        text = Text()
+        for warning in report.warnings[:MAX_WARNINGS]:
+            text.append(f"{warning.path}: ", style="yellow")
+            text.append(f"{warning.message}\n")
+        if len(report.warnings) > MAX_WARNINGS:
+            text.append(f"… {len(report.warnings) - MAX_WARNINGS} more (see --format json)\n", style="dim")
+        parts.append(Panel(text, title=f"Warnings ({len(report.warnings)})", title_align="left", border_style="yellow"))
+    return Group(*parts)
+
+
+def render(report: AuditReport, width: int | None = None, color: bool | None = None) -> str:
+    console = Console(record=True, width=width or 100, force_terminal=color, no_color=color is False, file=_Null())
+    console.print(build(report))
+    return console.export_text(styles=bool(color))
+
+
+def print_report(report: AuditReport, console: Console) -> None:
+    console.print(build(report))
+
+
+class _Null:
+    def write(self, _text: str) -> int:
+        return 0
+
+    def flush(self) -> None:
+        pass

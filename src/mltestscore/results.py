@@ -1,0 +1,105 @@
+"""The result model every stage shares: evidence, a check's outcome, the audit report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Status(str, Enum):
+    AUTOMATED = "automated"
+    MANUAL = "manual"
+    ATTESTED = "attested"
+    MISSING = "missing"
+    SKIPPED = "skipped"
+    NOT_ASSESSED = "not_assessed"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One link of proof: an artifact (path, line, what it shows) and what runs it, if anything."""
+
+    path: str
+    line: int | None
+    detail: str
+    runner: str | None = None
+
+    def location(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass
+class Outcome:
+    """What a check returns: the paper's points, why, the proof, and what the next level needs."""
+
+    score: float
+    status: Status
+    reason: str
+    evidence: list[Evidence] = field(default_factory=list)
+    missing: str = ""
+
+
+def automated(reason: str, evidence: list[Evidence], missing: str = "") -> Outcome:
+    return Outcome(1.0, Status.AUTOMATED, reason, list(evidence), missing)
+
+
+def manual(reason: str, evidence: list[Evidence], missing: str) -> Outcome:
+    return Outcome(0.5, Status.MANUAL, reason, list(evidence), missing)
+
+
+def missing(reason: str, missing: str, evidence: list[Evidence] | None = None) -> Outcome:
+    return Outcome(0.0, Status.MISSING, reason, list(evidence or []), missing)
+
+
+@dataclass(frozen=True)
+class AuditWarning:
+    path: str
+    message: str
+
+
+@dataclass
+class TestResult:
+    __test__ = False  # not a pytest class
+
+    id: str
+    section: str
+    title: str
+    score: float
+    status: Status
+    reason: str
+    evidence: list[Evidence]
+    missing: str
+    remediation: str
+
+
+@dataclass
+class SectionResult:
+    id: str
+    title: str
+    items: list[TestResult]
+    max: int = 7
+
+    @property
+    def score(self) -> float:
+        return sum(item.score for item in self.items)
+
+
+@dataclass
+class AuditReport:
+    tool_version: str
+    repository: str
+    commit: str | None
+    generated_at: str
+    sections: list[SectionResult]
+    score: float
+    band: str
+    warnings: list[AuditWarning]
+
+    def items(self) -> list[TestResult]:
+        return [item for section in self.sections for item in section.items]
+
+    def section(self, section_id: str) -> SectionResult:
+        return next(s for s in self.sections if s.id == section_id)
+
+    def item(self, test_id: str) -> TestResult:
+        return next(i for i in self.items() if i.id == test_id)

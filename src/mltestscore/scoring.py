@@ -1,0 +1,26 @@
+"""Stage 5, the paper's arithmetic: section score = sum of its tests; final = minimum section."""
+
+from __future__ import annotations
+
+from mltestscore.results import SectionResult
+from mltestscore.rubric import Rubric
+
+
+def final_score(sections: list[SectionResult]) -> float:
+    return min(section.score for section in sections) if sections else 0.0
+
+
+def band(rubric: Rubric, score: float) -> str:
+    return rubric.band(score)
+
+
+def below_thresholds(score: float, sections: list[SectionResult], fail_under: float | None, minimums: dict[str, float]) -> list[str]:
+    """Human-readable reasons the audit fails its gates (empty when it passes)."""
+    failures = []
+    if fail_under is not None and score < fail_under:
+        failures.append(f"final ML Test Score {score:g} is below --fail-under {fail_under:g}")
+    for section in sections:
+        minimum = minimums.get(section.id)
+        if minimum is not None and section.score < minimum:
+            failures.append(f"section {section.id} scores {section.score:g}, below its minimum {minimum:g}")
+    return failures

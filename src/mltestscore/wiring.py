@@ -1,0 +1,344 @@
+"""Stage 3, wiring: for any artifact, what runs it without a person.
+
+Starting points are CI jobs and pre-commit hooks. Their shell commands are followed through
+task runners (make, tox, nox, shell scripts, pre-commit, `dvc repro`) down to leaf commands, and
+each leaf is resolved to the repository files it runs: test files a pytest invocation collects,
+scripts and modules `python` runs, notebooks papermill or nbconvert execute. Every result keeps
+the chain that led to it, so the report can show artifact + runner.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shlex
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+from mltestscore.evidence.ci import AUTOMATIC_TRIGGERS, CIJob, CIPipeline, CIStep
+from mltestscore.evidence.dvc import DvcProject
+from mltestscore.evidence.python import PythonIndex
+from mltestscore.evidence.scripts import Task, TaskIndex
+from mltestscore.evidence.testsuite import TestSuite
+
+MAX_DEPTH = 6
+_WRAPPERS = {
+    ("poetry", "run"), ("uv", "run"), ("pipenv", "run"), ("pdm", "run"), ("hatch", "run"),
+    ("rye", "run"), ("pixi", "run"), ("conda", "run"), ("mamba", "run"), ("micromamba", "run"),
+}
+_PREFIXES = {"time", "xvfb-run", "sudo", "exec", "env", "nohup", "timeout"}
+_PYTHON = re.compile(r"^(?:.*/)?python(?:\d(?:\.\d+)?)?$")
+_RUNNABLE_SUFFIXES = (".py", ".ipynb", ".sh", ".bash", ".R", ".r")
+
+
+@dataclass(frozen=True)
+class Runner:
+    """Something that runs commands: a CI job step, a pre-commit hook, a pipeline stage."""
+
+    kind: str  # ci | pre-commit | pipeline
+    automatic: bool  # starts without a person: push/PR/schedule CI, a hook, a pipeline step
+    path: str
+    line: int | None
+    label: str
+    triggers: frozenset[str] = frozenset()
+    via: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        text = self.label
+        if self.via:
+            text += " → " + " → ".join(self.via)
+        return text
+
+    def through(self, link: str) -> Runner:
+        return replace(self, via=(*self.via, link))
+
+    @property
+    def rank(self) -> int:
+        """Higher is stronger evidence of automation."""
+        if self.kind == "ci" and self.automatic:
+            return 4
+        if self.kind == "pipeline" and self.automatic:
+            return 3
+        if self.kind == "pre-commit":
+            return 2
+        return 1
+
+
+@dataclass(frozen=True)
+class WiredCommand:
+    command: str
+    runner: Runner
+    cwd: str = ""  # folder the command runs in, relative to the repo root
+
+
+def tokens(command: str) -> list[str]:
+    try:
+        words = shlex.split(command, comments=True)
+    except ValueError:
+        words = command.split()
+    while words:
+        if "=" in words[0] and not words[0].startswith(("-", "/")) and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]):
+            words = words[1:]  # VAR=value command
+        elif words[0] in _PREFIXES:
+            words = words[1:]
+            while words and (words[0].startswith("-") or re.match(r"^[A-Za-z_]\w*=|^\d+[smh]?$", words[0])):
+                words = words[1:]
+        elif len(words) > 1 and (words[0], words[1]) in _WRAPPERS:
+            words = words[2:]
+            while words and words[0].startswith("-"):  # conda run -n env python ...
+                words = words[2:] if words[0] in ("-n", "--name", "-p", "--prefix", "-e", "--env") else words[1:]
+        else:
+            break
+    return words
+
+
+def _python_module_args(words: list[str]) -> tuple[str | None, list[str], str | None]:
+    """For a python invocation: (module for -m, remaining args, script path)."""
+    rest = words[1:]
+    while rest and rest[0].startswith("-") and rest[0] != "-m":
+        rest = rest[1:]
+    if rest and rest[0] == "-m" and len(rest) > 1:
+        return rest[1], rest[2:], None
+    if rest and not rest[0].startswith("-"):
+        return None, rest[1:], rest[0]
+    return None, rest, None
+
+
+def pytest_args(words: list[str]) -> list[str] | None:
+    """The argument list of a pytest run, or None when the command is not one."""
+    if not words:
+        return None
+    program = words[0].rsplit("/", 1)[-1]
+    if program in ("pytest", "py.test"):
+        return words[1:]
+    if _PYTHON.match(words[0]):
+        module, args, _ = _python_module_args(words)
+        if module == "pytest":
+            return args
+    if program == "coverage" and len(words) > 2 and words[1] == "run":
+        idx = words.index("-m") if "-m" in words else -1
+        if idx > 0 and idx + 1 < len(words) and words[idx + 1] == "pytest":
+            return words[idx + 2:]
+    return None
+
+
+class Wiring:
+    def __init__(
+        self,
+        pipelines: list[CIPipeline],
+        tasks: TaskIndex,
+        dvc: DvcProject,
+        tests: TestSuite,
+        python: PythonIndex,
+    ) -> None:
+        self.pipelines = pipelines
+        self.tasks = tasks
+        self.dvc = dvc
+        self.tests = tests
+        self.python = python
+        self._repo_files = python.files
+
+    # -- starting points -----------------------------------------------------------------
+    @staticmethod
+    def ci_runner(pipeline: CIPipeline, job: CIJob, step: CIStep) -> Runner:
+        triggers = ", ".join(sorted(job.triggers)) or "no trigger"
+        label = f"{pipeline.path} job '{job.name}' step '{_short(step.name)}' (on {triggers})"
+        automatic = bool(job.triggers & AUTOMATIC_TRIGGERS)
+        return Runner("ci", automatic, pipeline.path, step.line or job.line, label, job.triggers)
+
+    @cached_property
+    def commands(self) -> list[WiredCommand]:
+        """Every command reachable from CI and pre-commit, each with its chain."""
+        found: list[WiredCommand] = []
+        for pipeline in self.pipelines:
+            for job in pipeline.jobs:
+                for step in job.steps:
+                    runner = self.ci_runner(pipeline, job, step)
+                    for command in step.commands:
+                        self._expand(command, runner, "", found, 0)
+        for hook in self.tasks.precommit:
+            runner = Runner("pre-commit", True, hook.path, hook.line, f"{hook.path} hook '{hook.name}'")
+            for command in hook.commands:
+                self._expand(command, runner, "", found, 0)
+        return found
+
+    @cached_property
+    def stage_commands(self) -> list[WiredCommand]:
+        """Commands of DVC stages as pipeline steps, whoever starts the pipeline."""
+        found: list[WiredCommand] = []
+        for stage in self.dvc.stages:
+            runner = Runner("pipeline", True, stage.path, stage.line, f"{stage.path} stage '{stage.name}'")
+            for command in stage.commands:
+                self._expand(command, runner, stage.wdir, found, 0)
+        return found
+
+    # -- queries -------------------------------------------------------------------------
+    def find(self, pattern: str | re.Pattern[str], include_stages: bool = False) -> list[WiredCommand]:
+        """Wired commands whose text matches `pattern` (a regex), strongest runners first."""
+        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+        pool = self.commands + (self.stage_commands if include_stages else [])
+        hits = [c for c in pool if regex.search(c.command)]
+        return sorted(hits, key=lambda c: -c.runner.rank)
+
+    @cached_property
+    def _runners_by_file(self) -> dict[str, list[Runner]]:
+        table: dict[str, list[Runner]] = defaultdict(list)
+        for wired in self.commands + self.stage_commands:
+            for path, runner in self._files_run(wired):
+                if runner not in table[path]:
+                    table[path].append(runner)
+        for runners in table.values():
+            runners.sort(key=lambda r: -r.rank)
+        return dict(table)
+
+    def runners_for(self, path: str) -> list[Runner]:
+        """What runs this file, strongest first (empty when nothing does)."""
+        return self._runners_by_file.get(path, [])
+
+    def automatic_runner(self, path: str) -> Runner | None:
+        return next((r for r in self.runners_for(path) if r.automatic), None)
+
+    def ci_starts(self, pattern: str) -> list[WiredCommand]:
+        """CI/pre-commit commands matching `pattern` that start without a person."""
+        return [c for c in self.find(pattern) if c.runner.automatic]
+
+    # -- expansion -----------------------------------------------------------------------
+    def _expand(self, command: str, runner: Runner, cwd: str, out: list[WiredCommand], depth: int) -> None:
+        out.append(WiredCommand(command, runner, cwd))
+        if depth >= MAX_DEPTH:
+            return
+        words = tokens(command)
+        if not words:
+            return
+        program = words[0].rsplit("/", 1)[-1]
+        for link, task, task_cwd in self._tasks_for(program, words, cwd):
+            inner = runner.through(link)
+            for sub in task.commands:
+                self._expand(sub, inner, task_cwd, out, depth + 1)
+
+    def _tasks_for(self, program: str, words: list[str], cwd: str):
+        args = words[1:]
+        if program in ("make", "gmake"):
+            yield from self._make(args, cwd)
+        elif program == "tox":
+            yield from self._named(self.tasks.tox, _option_values(args, ("-e",)), "tox -e", all_if_empty=True)
+        elif program == "nox":
+            yield from self._named(self.tasks.nox, _option_values(args, ("-s", "--session", "--sessions")), "nox -s", all_if_empty=True)
+        elif program == "pre-commit" and args[:1] == ["run"]:
+            for hook in self.tasks.precommit:
+                yield f"pre-commit hook '{hook.name}'", hook, cwd
+        elif program == "dvc" and (args[:1] == ["repro"] or args[:2] == ["exp", "run"]):
+            for stage in self.dvc.stages:
+                if not stage.frozen:
+                    yield f"{stage.path} stage '{stage.name}'", Task("dvc", stage.path, stage.name, stage.commands, stage.line), stage.wdir
+        else:
+            script = self._script_path(program, words, cwd)
+            if script and script in self.tasks.scripts:
+                yield f"{script}", self.tasks.scripts[script], cwd
+
+    def _make(self, args: list[str], cwd: str):
+        folder = cwd
+        makefile = None
+        targets = []
+        skip = False
+        for i, arg in enumerate(args):
+            if skip:
+                skip = False
+                continue
+            if arg in ("-C", "--directory") and i + 1 < len(args):
+                folder = _join(cwd, args[i + 1])
+                skip = True
+            elif arg in ("-f", "--file") and i + 1 < len(args):
+                makefile = _join(cwd, args[i + 1])
+                skip = True
+            elif not arg.startswith("-") and "=" not in arg:
+                targets.append(arg)
+        candidates = [makefile] if makefile else [_join(folder, n) for n in ("GNUmakefile", "makefile", "Makefile")]
+        table = next((self.tasks.make[c] for c in candidates if c in self.tasks.make), None)
+        if not table:
+            return
+        if not targets:
+            targets = [next(iter(table))]
+        seen: set[str] = set()
+        queue = list(targets)
+        while queue:
+            name = queue.pop(0)
+            task = table.get(name)
+            if task is None or name in seen:
+                continue
+            seen.add(name)
+            queue.extend(task.deps)
+            yield f"make {name}", task, folder
+
+    @staticmethod
+    def _named(table: dict[str, Task], names: list[str], link: str, all_if_empty: bool):
+        chosen = names or (list(table) if all_if_empty else [])
+        for name in chosen:
+            task = table.get(name) or table.get("testenv")
+            if task is not None:
+                yield f"{link} {name}", task, ""
+
+    def _script_path(self, program: str, words: list[str], cwd: str) -> str | None:
+        if program in ("bash", "sh", "zsh", "source", "."):
+            target = next((w for w in words[1:] if not w.startswith("-")), None)
+        else:
+            target = words[0]
+        if not target:
+            return None
+        path = _join(cwd, target)
+        return path if path in self.tasks.scripts else None
+
+    # -- what a leaf runs ----------------------------------------------------------------
+    def _files_run(self, wired: WiredCommand):
+        words = tokens(wired.command)
+        if not words:
+            return
+        args = pytest_args(words)
+        if args is not None:
+            rel = [a if a.startswith("-") else _join(wired.cwd, a) for a in args]
+            for test_file in self.tests.collected_by(rel):
+                yield test_file, wired.runner.through(f"pytest collects {test_file}")
+            return
+        if _PYTHON.match(words[0]):
+            module, _, script = _python_module_args(words)
+            if module == "unittest":
+                for test_file in self.tests.files:
+                    yield test_file, wired.runner
+                return
+            if module:
+                path = self.python.modules.get(module)
+                if path:
+                    yield path, wired.runner
+                return
+            if script:
+                path = _join(wired.cwd, script)
+                if path in self._repo_files:
+                    yield path, wired.runner
+            return
+        for word in words:
+            if word.endswith(_RUNNABLE_SUFFIXES):
+                path = _join(wired.cwd, word)
+                if path in self._repo_files:
+                    yield path, wired.runner
+
+
+def _option_values(args: list[str], options: tuple[str, ...]) -> list[str]:
+    values: list[str] = []
+    for i, arg in enumerate(args):
+        for option in options:
+            if arg == option and i + 1 < len(args):
+                values.extend(v for v in args[i + 1].split(",") if v)
+            elif arg.startswith(option + "="):
+                values.extend(v for v in arg.split("=", 1)[1].split(",") if v)
+    return values
+
+
+def _join(cwd: str, path: str) -> str:
+    joined = posixpath.normpath(posixpath.join(cwd, path)) if cwd else posixpath.normpath(path)
+    return "" if joined == "." else joined
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
