@@ -14,7 +14,9 @@ import click
 
 from mltestscore import __version__
 
-FORMATS = ("terminal", "json")
+from mltestscore.report import RENDERERS
+
+FORMATS = tuple(RENDERERS)
 EXIT_OK, EXIT_BELOW, EXIT_ERROR = 0, 1, 2
 
 

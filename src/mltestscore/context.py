@@ -3,14 +3,18 @@ selected check asks for it. Checks read facts from here; they never open files t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from mltestscore.config import Config
 from mltestscore.evidence.git import GitInfo, open_git
 from mltestscore.index.files import RepoFiles
 from mltestscore.index.parsed import Parsed
 from mltestscore.results import AuditWarning
+
+T = TypeVar("T")
 
 
 class AuditContext:
@@ -19,6 +23,7 @@ class AuditContext:
         self.config = config or Config()
         self.warnings: list[AuditWarning] = []
         self._warned: set[tuple[str, str]] = set()
+        self._facts: dict[Callable, object] = {}
 
     def warn(self, path: str, message: str) -> None:
         key = (path, message)
@@ -93,6 +98,14 @@ class AuditContext:
         from mltestscore.wiring import Wiring
 
         return Wiring(self.ci, self.tasks, self.dvc, self.tests, self.python)
+
+    # -- derived facts ----------------------------------------------------------------------
+    def fact(self, producer: Callable[[AuditContext], T]) -> T:
+        """`producer(self)`, computed once per audit. Section modules and plugins keep their own
+        extractors (e.g. `ctx.fact(read_gx_project)`) without touching this class."""
+        if producer not in self._facts:
+            self._facts[producer] = producer(self)
+        return self._facts[producer]  # type: ignore[return-value]
 
     def close(self) -> None:
         if "git" in self.__dict__:
