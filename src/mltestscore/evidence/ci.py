@@ -67,7 +67,7 @@ def split_commands(script: Any) -> list[str]:
         return parts
     if not isinstance(script, str):
         return []
-    joined = re.sub(r"\\\r?\n", " ", script)
+    joined = re.sub(r"\\\r?\n\s*", " ", script)
     commands = []
     for line in joined.splitlines():
         line = line.strip()
@@ -75,7 +75,7 @@ def split_commands(script: Any) -> list[str]:
             continue
         for piece in re.split(r"\s*(?:&&|\|\||;)\s*", line):
             if piece.strip():
-                commands.append(piece.strip())
+                commands.append(" ".join(piece.split()))
     return commands
 
 

@@ -22,7 +22,7 @@ class ConfigHit:
 def search_configs(files: RepoFiles, pattern: str, suffixes: tuple[str, ...] = CONFIG_SUFFIXES) -> list[ConfigHit]:
     """Lines of config files matching `pattern` (a regex over one line)."""
     regex = re.compile(pattern)
-    prefilter = re.compile(pattern.encode())
+    prefilter = re.compile(pattern.encode(), re.M)
     hits = []
     candidates = [p for p in files.with_suffix(*suffixes) if not p.endswith(".ipynb")]
     for path in files.grep(prefilter, candidates):

@@ -16,7 +16,8 @@ from typing import Any
 
 from mltestscore.index.files import RepoFiles
 
-MAX_YAML_ALIASES = 1000  # far above real CI files; stops "billion laughs" documents
+MAX_YAML_ALIASES = 1000  # far above real CI files
+MAX_YAML_EXPANDED = 1_000_000  # nodes once aliases are expanded: stops "billion laughs" documents
 
 
 class _YamlTooManyAliases(Exception):
@@ -53,9 +54,30 @@ def load_yaml_text(text: str) -> Any:
         _LOADER = _yaml_loader()
     loader = _LOADER(text)
     try:
-        return loader.get_single_data()
+        data = loader.get_single_data()
     finally:
         loader.dispose()
+    if _expanded_size(data, {}) > MAX_YAML_EXPANDED:
+        raise _YamlTooManyAliases
+    return data
+
+
+def _expanded_size(node: Any, memo: dict[int, int]) -> int:
+    """Node count with every alias expanded, computed over shared nodes once (cycles count as huge)."""
+    if not isinstance(node, (dict, list)):
+        return 1
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = MAX_YAML_EXPANDED + 1  # a cycle meets this placeholder
+    items = [*node.keys(), *node.values()] if isinstance(node, dict) else node
+    size = 1
+    for item in items:
+        size += _expanded_size(item, memo)
+        if size > MAX_YAML_EXPANDED:
+            break
+    memo[key] = size
+    return size
 
 
 @dataclass(frozen=True)
@@ -103,7 +125,7 @@ class Parsed:
         try:
             return load_yaml_text(text)
         except _YamlTooManyAliases:
-            self._warn(path, f"YAML uses more than {MAX_YAML_ALIASES} aliases; not parsed")
+            self._warn(path, "YAML aliases expand to an absurd size (an alias bomb?); not parsed")
         except RecursionError:
             self._warn(path, "YAML nested too deeply; not parsed")
         except Exception as error:  # yaml.YAMLError and constructor errors (custom tags)

@@ -1,0 +1,128 @@
+"""Wiring: what runs a file on its own, through make, tox, nox, scripts, pre-commit and dvc."""
+
+from mltestscore.context import AuditContext
+
+from conftest import make_repo
+
+MODEL = """
+import torch
+from torch import nn
+
+
+class ChurnNet(nn.Module):
+    def __init__(self, n_features: int):
+        super().__init__()
+        self.layers = nn.Sequential(nn.Linear(n_features, 16), nn.ReLU(), nn.Linear(16, 1))
+
+    def forward(self, x):
+        return self.layers(x)
+"""
+
+TEST_MODEL = """
+import torch
+
+from churn.model import ChurnNet
+
+
+def test_output_shape():
+    net = ChurnNet(n_features=4)
+    assert net(torch.zeros(8, 4)).shape == (8, 1)
+"""
+
+WORKFLOW = """
+name: tests
+on: [push, pull_request]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: {command}
+"""
+
+
+def runners(root, path):
+    ctx = AuditContext(root)
+    try:
+        return ctx.wiring.runners_for(path)
+    finally:
+        ctx.close()
+
+
+def base_files(**extra):
+    files = {"src/churn/__init__.py": "", "src/churn/model.py": MODEL, "tests/test_model.py": TEST_MODEL,
+             "pyproject.toml": '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n'}
+    files.update(extra)
+    return files
+
+
+def test_plain_pytest_in_push_job_runs_every_test_under_testpaths(repo):
+    root = repo(base_files(**{".github/workflows/ci.yml": WORKFLOW.format(command="pytest")}))
+    found = runners(root, "tests/test_model.py")
+    assert len(found) == 1
+    assert found[0].automatic and found[0].kind == "ci"
+    assert "job 'test'" in found[0].describe() and "push" in found[0].describe()
+
+
+def test_pytest_on_other_folder_does_not_reach_the_file(repo):
+    root = repo(base_files(**{".github/workflows/ci.yml": WORKFLOW.format(command="pytest tests/integration")}))
+    assert runners(root, "tests/test_model.py") == []
+
+
+def test_make_target_chain(repo):
+    root = repo(base_files(**{
+        "Makefile": ".PHONY: test lint\nlint:\n\truff check .\n\ntest: lint\n\t@python -m pytest tests -q\n",
+        ".github/workflows/ci.yml": WORKFLOW.format(command="make test"),
+    }))
+    found = runners(root, "tests/test_model.py")
+    assert found and found[0].automatic
+    assert "make test" in found[0].describe()
+
+
+def test_tox_and_nox_sessions(repo):
+    root = repo(base_files(**{
+        "tox.ini": "[tox]\nenvlist = py311\n\n[testenv]\ndeps = pytest\ncommands =\n    pytest {posargs} tests\n",
+        "noxfile.py": 'import nox\n\n\n@nox.session\ndef tests(session):\n    session.install("pytest")\n    session.run("pytest", "tests")\n',
+        ".github/workflows/tox.yml": WORKFLOW.format(command="tox -e py311"),
+        ".gitlab-ci.yml": "tests:\n  script:\n    - nox -s tests\n",
+    }))
+    described = [r.describe() for r in runners(root, "tests/test_model.py")]
+    assert any("tox -e py311" in d for d in described)
+    assert any("nox -s tests" in d and ".gitlab-ci.yml" in d for d in described)
+
+
+def test_shell_script_and_poetry_wrapper(repo):
+    root = repo(base_files(**{
+        "scripts/ci.sh": "#!/usr/bin/env bash\nset -euo pipefail\npoetry run pytest tests/\n",
+        ".github/workflows/ci.yml": WORKFLOW.format(command="bash scripts/ci.sh"),
+    }))
+    found = runners(root, "tests/test_model.py")
+    assert found and "scripts/ci.sh" in found[0].describe()
+
+
+def test_dispatch_only_job_is_manual(repo):
+    workflow = WORKFLOW.format(command="pytest").replace("on: [push, pull_request]", "on: workflow_dispatch")
+    root = repo(base_files(**{".github/workflows/ci.yml": workflow}))
+    found = runners(root, "tests/test_model.py")
+    assert found and not found[0].automatic
+
+
+def test_dvc_repro_in_ci_reaches_stage_scripts(repo):
+    root = repo(base_files(**{
+        "dvc.yaml": "stages:\n  train:\n    cmd: python src/churn/train.py\n    deps: [src/churn/train.py]\n    outs: [model.pt]\n",
+        "src/churn/train.py": "print('train')\n",
+        ".github/workflows/ci.yml": WORKFLOW.format(command="dvc repro"),
+    }))
+    found = runners(root, "src/churn/train.py")
+    kinds = {(r.kind, r.automatic) for r in found}
+    assert ("ci", True) in kinds and ("pipeline", True) in kinds
+    assert "dvc.yaml stage 'train'" in found[0].describe()
+
+
+def test_precommit_local_hook_runs_script(repo):
+    root = repo(base_files(**{
+        ".pre-commit-config.yaml": "repos:\n  - repo: local\n    hooks:\n      - id: validate\n        name: validate data\n        entry: python scripts/validate.py\n        language: system\n        pass_filenames: false\n",
+        "scripts/validate.py": "print('ok')\n",
+    }))
+    found = runners(root, "scripts/validate.py")
+    assert found and found[0].kind == "pre-commit"
