@@ -17,9 +17,10 @@ from mltestscore.scoring import final_score
 UNOBSERVABLE = "not observable in the repository: attest it"
 
 
-def run_audit(root: Path, config: Config | None = None) -> AuditReport:
+def run_audit(root: Path, config: Config | None = None, cache_dir: Path | None = None) -> AuditReport:
+    """Audit `root`. `cache_dir` holds per-file facts between runs (None: no persistent cache)."""
     config = config or Config()
-    ctx = AuditContext(root, config)
+    ctx = AuditContext(root, config, cache_dir)
     try:
         return _audit(ctx)
     finally:

@@ -62,8 +62,10 @@ def cli(ctx: click.Context) -> None:
               help="Config file (.mltestscore.yaml or a pyproject.toml). Default: found in PATH.")
 @click.option("--exit-zero", is_flag=True, help="Always exit 0 after a completed audit (report only).")
 @click.option("--color/--no-color", default=None, help="Force or disable colour in the terminal report.")
+@click.option("--no-cache", is_flag=True,
+              help="Do not read or write the per-file fact cache (default: $MLTESTSCORE_CACHE_DIR or ~/.cache/mltestscore).")
 def audit(path: Path, formats: tuple[str, ...], output: Path | None, fail_under: float | None,
-          config_path: Path | None, exit_zero: bool, color: bool | None) -> None:
+          config_path: Path | None, exit_zero: bool, color: bool | None, no_cache: bool) -> None:
     """Audit the repository at PATH (default: the current directory)."""
     from mltestscore.checks.registry import RegistryError
     from mltestscore.config import ConfigError, load_config
@@ -80,10 +82,11 @@ def audit(path: Path, formats: tuple[str, ...], output: Path | None, fail_under:
         _fail("--output takes one format; run once per format or drop --output")
 
     from mltestscore.audit import run_audit
+    from mltestscore.index.cache import default_cache_dir
     from mltestscore.scoring import below_thresholds
 
     try:
-        report = run_audit(root, config)
+        report = run_audit(root, config, None if no_cache else default_cache_dir())
     except RegistryError as error:
         _fail(str(error))
     for name in formats:

@@ -18,8 +18,9 @@ T = TypeVar("T")
 
 
 class AuditContext:
-    def __init__(self, root: Path, config: Config | None = None) -> None:
+    def __init__(self, root: Path, config: Config | None = None, cache_dir: Path | None = None) -> None:
         self.root = root
+        self.cache_dir = cache_dir  # None: no persistent cache
         self.config = config or Config()
         self.warnings: list[AuditWarning] = []
         self._warned: set[tuple[str, str]] = set()
@@ -49,7 +50,14 @@ class AuditContext:
             self.git.paths if self.git.available else None,
             exclude=self.config.exclude,
             max_bytes=self.config.max_file_size_kb * 1024,
+            blob_ids=self.git.blob_ids if self.git.available else None,
         )
+
+    @cached_property
+    def cache(self):
+        from mltestscore.index.cache import FactCache
+
+        return FactCache(self.cache_dir, self.warn)
 
     @cached_property
     def parsed(self) -> Parsed:
@@ -78,7 +86,7 @@ class AuditContext:
     def python(self):
         from mltestscore.evidence.python import PythonIndex
 
-        return PythonIndex(self.parsed)
+        return PythonIndex(self.parsed, self.cache)
 
     @cached_property
     def tests(self):
@@ -110,3 +118,5 @@ class AuditContext:
     def close(self) -> None:
         if "git" in self.__dict__:
             self.git.close()
+        if "cache" in self.__dict__:
+            self.cache.close()

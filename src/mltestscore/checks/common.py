@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from mltestscore.context import AuditContext
+from mltestscore.evidence import pipelines as _pipelines  # noqa: F401  (declares its names before the scan)
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Runner
 
@@ -28,6 +29,10 @@ def is_test_file(ctx: AuditContext, path: str) -> bool:
 
 def project_sources(ctx: AuditContext) -> list[str]:
     """Python files and notebooks that are the project's own code: not tests, docs or vendored."""
+    return ctx.fact(_project_sources)
+
+
+def _project_sources(ctx: AuditContext) -> list[str]:
     return [p for p in ctx.python.sources if not is_test_file(ctx, p) and not _NON_PROJECT.search(p)]
 
 
@@ -82,11 +87,12 @@ def notebook_line(ctx: AuditContext, path: str, line: int) -> tuple[int | None, 
     return line, ""
 
 
-def call_artifacts(ctx: AuditContext, names, paths=None, describe=None) -> list[Artifact]:
-    """One Artifact per call of any of `names` (resolved imports) in `paths` (default: project code)."""
+def call_artifacts(ctx: AuditContext, names, paths=None, describe=None, limit: int | None = None) -> list[Artifact]:
+    """One Artifact per call of any of `names` (resolved imports) in `paths` (default: project code);
+    `limit` stops parsing once that many calls are found (evidence needs a few, not all)."""
     paths = project_sources(ctx) if paths is None else paths
     artifacts = []
-    for path, call in ctx.python.find_calls(names, paths):
+    for path, call in ctx.python.find_calls(names, paths, limit=limit):
         line, where = notebook_line(ctx, path, call.line)
         detail = describe(call) if describe else f"calls {call.name}"
         artifacts.append(Artifact(path, line, detail + where))

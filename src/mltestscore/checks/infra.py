@@ -17,18 +17,19 @@ from mltestscore.checks.common import (
 )
 from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
+from mltestscore.evidence.python import names
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 
-SEED_CALLS = (
+SEED_CALLS = names(
     "random.seed", "numpy.random.seed", "torch.manual_seed", "torch.cuda.manual_seed",
     "torch.cuda.manual_seed_all", "tensorflow.random.set_seed", "tensorflow.set_random_seed",
     "tensorflow.keras.utils.set_random_seed", "keras.utils.set_random_seed", "seed_everything",
     "transformers.set_seed", "jax.random.PRNGKey", "jax.random.key", "mlflow.set_seed",
 )
-DETERMINISM_CALLS = (
+DETERMINISM_CALLS = names(
     "torch.use_deterministic_algorithms", "tensorflow.config.experimental.enable_op_determinism",
 )
-DETERMINISM_ASSIGNS = (
+DETERMINISM_ASSIGNS = names(
     "torch.backends.cudnn.deterministic", "torch.backends.cudnn.benchmark",
     "os.environ.PYTHONHASHSEED", "os.environ.TF_DETERMINISTIC_OPS", "os.environ.CUBLAS_WORKSPACE_CONFIG",
 )
@@ -80,12 +81,12 @@ class Infra1(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         sources = project_sources(ctx)
         ingredients: dict[str, list[Evidence]] = {}
-        seeds = call_artifacts(ctx, SEED_CALLS, sources)
-        seeds += call_artifacts(ctx, DETERMINISM_CALLS, sources)
-        for path, assign in ctx.python.find_assigns(DETERMINISM_ASSIGNS, sources):
+        seeds = call_artifacts(ctx, SEED_CALLS, sources, limit=3)
+        seeds += call_artifacts(ctx, DETERMINISM_CALLS, sources, limit=2)
+        for path, assign in ctx.python.find_assigns(DETERMINISM_ASSIGNS, sources, limit=2):
             seeds.append(Artifact(path, assign.line, f"sets {assign.target} = {assign.value!r}"))
         if not seeds:
-            for path, call in ctx.python.find_calls(_RANDOM_STATE_ESTIMATORS, sources):
+            for path, call in ctx.python.find_calls(_RANDOM_STATE_ESTIMATORS, sources, limit=10):
                 if isinstance(call.kwarg("random_state"), int):
                     seeds.append(Artifact(path, call.line, f"{call.name.rsplit('.', 1)[-1]}(random_state={call.kwarg('random_state')})"))
         if seeds:
@@ -131,8 +132,7 @@ class Infra1(Check):
             if job in repro_jobs:
                 found.append(Evidence(command.runner.path, command.runner.line, f"`{command.command}` after `dvc repro` fails on a changed result", command.runner.describe()))
         for path in ctx.tests.files:
-            facts = ctx.python.facts(path) if _REPRO_NAME.search(path) or _REPRO_NAME.search(ctx.files.text(path) or "") else None
-            for name, line in (facts.test_functions() if facts else []):
+            for name, line in ctx.python.outline(path).test_functions():
                 if _REPRO_NAME.search(name) or _REPRO_NAME.search(path.rsplit("/", 1)[-1]):
                     evidence, runner = runner_evidence(ctx, Artifact(path, line, f"reproducibility test {name}"))
                     if runner and runner.automatic:
@@ -141,7 +141,7 @@ class Infra1(Check):
 
 
 _REPRO_NAME = re.compile(r"reproduc|determinis|same_seed|seeded", re.I)
-_RANDOM_STATE_ESTIMATORS = (
+_RANDOM_STATE_ESTIMATORS = names(
     "train_test_split", "RandomForestClassifier", "RandomForestRegressor", "GradientBoostingClassifier",
     "GradientBoostingRegressor", "XGBClassifier", "XGBRegressor", "LGBMClassifier", "LGBMRegressor",
     "LogisticRegression", "KFold", "StratifiedKFold", "ExtraTreesClassifier", "DecisionTreeClassifier",
@@ -150,26 +150,27 @@ _RANDOM_STATE_ESTIMATORS = (
 
 # -- infra-2 ------------------------------------------------------------------------------------
 _MODEL_PATH = re.compile(r"(^|/|_)(models?|modell?ing|train(ing|er)?|networks?|nets?|arch\w*|estimators?|layers?|modules?)(/|\.py$|_)", re.I)
-_MODEL_BASES = (
-    "torch.nn.Module", "nn.Module", "Module", "LightningModule", "pytorch_lightning.LightningModule",
-    "lightning.LightningModule", "lightning.pytorch.LightningModule", "tensorflow.keras.Model", "keras.Model",
-    "tf.keras.Model", "flax.linen.Module", "sklearn.base.BaseEstimator", "transformers.PreTrainedModel",
+
+
+MODEL_BASES = names(
+    "torch.nn.Module", "lightning.LightningModule", "pytorch_lightning.LightningModule",
+    "tensorflow.keras.Model", "keras.Model", "flax.linen.Module", "sklearn.base.BaseEstimator",
+    "transformers.PreTrainedModel",
 )
+
+
+def _is_model_base(base: str) -> bool:
+    leaf = base.rsplit(".", 1)[-1]
+    return any(base == known or (leaf == known.rsplit(".", 1)[-1] and leaf != "Module") or base.endswith("nn.Module") for known in MODEL_BASES)
 
 
 def model_modules(ctx: AuditContext) -> dict[str, str]:
     """Project modules holding model code: path -> why (a model class, or the module's name)."""
-    found: dict[str, str] = {}
-    for path in project_sources(ctx):
-        if not path.endswith(".py"):
-            continue
-        if _MODEL_PATH.search(path):
-            found[path] = "model/training module"
-    pattern = re.compile(rb"\b(Module|LightningModule|Model|BaseEstimator|PreTrainedModel)\b")
-    for path in ctx.files.grep(pattern, [p for p in project_sources(ctx) if p.endswith(".py")]):
-        facts = ctx.python.facts(path)
-        for name, bases, _ in facts.classes if facts else []:
-            if any(b == base or b.endswith("." + base.rsplit(".", 1)[-1]) and base.rsplit(".", 1)[-1] != "Module" or b == base for b in bases for base in _MODEL_BASES):
+    sources = [p for p in project_sources(ctx) if p.endswith(".py")]
+    found = {path: "model/training module" for path in sources if _MODEL_PATH.search(path)}
+    for path in ctx.python.candidates(MODEL_BASES, sources):
+        for name, bases, _ in ctx.python.outline(path).classes:
+            if any(_is_model_base(b) for b in bases):
                 found[path] = f"defines model class {name}"
                 break
     return found
@@ -178,14 +179,15 @@ def model_modules(ctx: AuditContext) -> dict[str, str]:
 def tests_importing(ctx: AuditContext, targets: dict[str, str]) -> list[Artifact]:
     """Test files that import any target module and hold at least one test function."""
     artifacts = []
+    ctx.python.prefetch_outlines(ctx.tests.files)
     for path in ctx.tests.files:
-        facts = ctx.python.facts(path)
-        if facts is None or not facts.test_functions():
+        outline = ctx.python.outline(path)
+        tests = outline.test_functions()
+        if not tests:
             continue
         imported = ctx.python.project_imports(path)
         hits = [t for t in imported if t in targets]
         if hits:
-            tests = facts.test_functions()
             artifacts.append(Artifact(path, imported[hits[0]], f"{pluralise(len(tests), 'test')} exercising {', '.join(hits[:3])}"))
     return artifacts
 
@@ -288,15 +290,18 @@ class Infra3(Check):
         for path in ctx.tests.files:
             if not _E2E_NAME.search(path):
                 continue
-            facts = ctx.python.facts(path)
-            if facts and facts.test_functions() and ctx.python.project_imports(path):
-                found.append(Artifact(path, facts.test_functions()[0][1], f"end-to-end test ({pluralise(len(facts.test_functions()), 'test')})"))
+            tests = ctx.python.outline(path).test_functions()
+            if tests and ctx.python.project_imports(path):
+                found.append(Artifact(path, tests[0][1], f"end-to-end test ({pluralise(len(tests), 'test')})"))
         return found
 
 
 # -- infra-4 ------------------------------------------------------------------------------------
+_METRIC_WORDS = rb"auc|roc_auc|accuracy|acc|f1|f1_score|precision|recall|rmse|mse|mae|r2|metric|metrics|map|ndcg|bleu|rouge|perplexity|score"
+METRIC_NAMES = names(*_METRIC_WORDS.decode().split("|"))
+_GATE_LINE = re.compile(rb"(?im)^[ \t]*(?:assert|if|elif)\b[^\n]*\b(?:" + _METRIC_WORDS + rb")\w*\b[^\n]*[<>]")
 _METRIC = re.compile(r"auc|accuracy|acc\b|f1|precision|recall|rmse|mse|mae|r2|loss|score|metric|map\b|ndcg|bleu|rouge|perplexity", re.I)
-GATE_CALLS = (
+GATE_CALLS = names(
     "tensorflow_model_analysis.MetricThreshold", "tensorflow_model_analysis.GenericValueThreshold",
     "tensorflow_model_analysis.GenericChangeThreshold", "sagemaker.workflow.condition_step.ConditionStep",
     "kfp.dsl.Condition", "kfp.dsl.If", "mlflow.models.MetricThreshold", "mlflow.validate_evaluation_results",
@@ -354,16 +359,15 @@ class Infra4(Check):
 
     def run(self, ctx: AuditContext) -> Outcome:
         gates: list[Artifact] = []
-        sources = [p for p in ctx.python.sources if p.endswith(".py")]
-        candidates = ctx.files.grep(re.compile(rb"assert|exit|raise"), sources)
-        candidates = ctx.files.grep(re.compile(_METRIC.pattern.encode(), re.I), candidates)
-        for path in candidates:
+        project = set(project_sources(ctx))
+        sources = [p for p in ctx.python.sources if p.endswith(".py") and (p in project or is_test_file(ctx, p))]
+        for path in ctx.python.grep_code(_GATE_LINE, ctx.python.candidates(METRIC_NAMES, sources)):
             tree = ctx.parsed.python(path)
             line = _metric_gate_line(tree) if tree is not None else None
             if line is not None:
                 kind = "test asserts a metric threshold" if is_test_file(ctx, path) else "fails when a metric misses its threshold"
                 gates.append(Artifact(path, line, kind))
-        gates += call_artifacts(ctx, GATE_CALLS, describe=lambda c: f"{c.name.rsplit('.', 1)[-1]}: a metric threshold in the pipeline")
+        gates += call_artifacts(ctx, GATE_CALLS, limit=3, describe=lambda c: f"{c.name.rsplit('.', 1)[-1]}: a metric threshold in the pipeline")
         wired: list[Evidence] = []
         unwired: list[Evidence] = []
         for gate in gates:
@@ -386,7 +390,7 @@ class Infra4(Check):
 
 
 # -- infra-5 ------------------------------------------------------------------------------------
-DEBUG_CALLS = (
+DEBUG_CALLS = names(
     "shap.Explainer", "shap.TreeExplainer", "shap.KernelExplainer", "shap.DeepExplainer", "shap.LinearExplainer",
     "shap.GradientExplainer", "lime.lime_tabular.LimeTabularExplainer", "explain_instance",
     "captum.attr.IntegratedGradients", "captum.attr.Saliency", "captum.attr.LayerConductance",
@@ -423,10 +427,10 @@ class Infra5(Check):
         if deployed:
             return automated("a deployed explainer serves per-example explanations",
                              [Evidence(h.path, h.line, f"serving manifest: {h.text}") for h in deployed[:3]])
-        tests = call_artifacts(ctx, DEBUG_CALLS, [p for p in ctx.tests.files], describe=lambda c: f"test calls {c.name}")
-        code = call_artifacts(ctx, DEBUG_CALLS)
+        tests = call_artifacts(ctx, DEBUG_CALLS, ctx.tests.files, describe=lambda c: f"test calls {c.name}", limit=5)
+        code = call_artifacts(ctx, DEBUG_CALLS, limit=10)
         debug_modules = {a.path: a.detail for a in code}
-        tests += [a for a in tests_importing(ctx, debug_modules) if _DEBUG_TEST.search(a.path) or _DEBUG_TEST.search(ctx.files.text(a.path) or "")]
+        tests += [a for a in tests_importing(ctx, debug_modules) if _DEBUG_TEST.search(a.path) or any(_DEBUG_TEST.search(n) for n, _ in ctx.python.outline(a.path).functions)]
         for test in tests:
             evidence, runner = runner_evidence(ctx, test)
             if runner and runner.automatic and runner.kind == "ci":
@@ -456,7 +460,7 @@ CANARY_KEYS = (
     (r"^\s*(- )?weight\s*:\s*([1-9]|[1-9]\d)\s*$", "weighted route (Istio/Seldon)"),
     (r"InfraValidator", "TFX InfraValidator loads the model in the serving binary"),
 )
-CANARY_CALLS = ("tfx.components.InfraValidator", "traffic_split", "traffic_percentage", "ProductionVariant")
+CANARY_CALLS = names("tfx.components.InfraValidator", "traffic_split", "traffic_percentage", "ProductionVariant")
 
 
 class Infra6(Check):
@@ -487,7 +491,7 @@ class Infra6(Check):
             for hit in search_configs(ctx.files, pattern)[:2]:
                 if not hit.path.startswith(".github/") and not hit.path.endswith(".gitlab-ci.yml"):
                     evidence.append(Evidence(hit.path, hit.line, f"{what}: {hit.text}"))
-        for artifact in call_artifacts(ctx, CANARY_CALLS):
+        for artifact in call_artifacts(ctx, CANARY_CALLS, limit=3):
             evidence.append(Evidence(artifact.path, artifact.line, artifact.detail))
         if evidence:
             return automated("new models meet a slice of traffic (or the serving binary) first", evidence[:5])
@@ -510,7 +514,7 @@ class Infra6(Check):
 
 
 # -- infra-7 ------------------------------------------------------------------------------------
-REGISTRY_CALLS = (
+REGISTRY_CALLS = names(
     "mlflow.register_model", "mlflow.tracking.MlflowClient.create_model_version", "create_model_version",
     "transition_model_version_stage", "set_registered_model_alias", "sagemaker.workflow.step_collections.RegisterModel",
     "sagemaker.model.ModelPackage", "create_model_package_group", "google.cloud.aiplatform.Model.upload",
@@ -555,7 +559,7 @@ class Infra7(Check):
                 evidence.append(Evidence(hit.path, hit.line, f"{what}: {hit.text}"))
         if evidence:
             return automated("a rollback mechanism is configured", evidence[:5])
-        versioned = [Evidence(a.path, a.line, f"{a.detail} (versioned model registry)") for a in call_artifacts(ctx, REGISTRY_CALLS)]
+        versioned = [Evidence(a.path, a.line, f"{a.detail} (versioned model registry)") for a in call_artifacts(ctx, REGISTRY_CALLS, limit=3)]
         versioned += [Evidence(h.path, h.line, f"model served from a versioned path: {h.text}") for h in search_configs(ctx.files, r"(storageUri|model_uri|modelUri|model_data)\s*[:=].*(/v\d+|@|version|models:/)")[:2]]
         scripted = [Evidence(p, None, "rollback script") for p in ctx.files.matching(r"(^|/)[^/]*rollback[^/]*\.(sh|py|ya?ml)$")]
         scripted += [Evidence(t.path, t.line, "Makefile target rollback") for targets in ctx.tasks.make.values() for t in targets.values() if "rollback" in t.name]

@@ -24,6 +24,7 @@ class GitInfo:
     shallow: bool = False
     paths: list[str] | None = None
     problem: str | None = None
+    blob_ids: dict[str, str] | None = None  # path -> blob id, for files unchanged in the work tree
     _repo: object = None
 
     def last_commit_date(self, path: str) -> datetime | None:
@@ -59,17 +60,22 @@ def open_git(root: Path) -> GitInfo:
     try:
         top = Path(repo.working_tree_dir or root).resolve()
         prefix = os.path.relpath(root.resolve(), top).replace(os.sep, "/")
-        listing = repo.git.ls_files("-z", "--cached", "--others", "--exclude-standard", "--", ".")
-        paths = [p for p in listing.split("\0") if p]
+        tracked, blob_ids = _tracked_with_blobs(repo.git.ls_files("-z", "-s", "--", "."))
+        untracked = [p for p in repo.git.ls_files("-z", "--others", "--exclude-standard", "--", ".").split("\0") if p]
+        for changed in repo.git.diff_files("-z", "--name-only").split("\0"):
+            blob_ids.pop(changed, None)  # modified or deleted in the work tree: the blob is stale
+        paths = sorted(set(tracked).union(untracked))
         if prefix not in (".", ""):
             # ls-files run from the repo top lists paths relative to the top.
-            paths = [p[len(prefix) + 1:] for p in paths if p.startswith(prefix + "/")]
+            cut = len(prefix) + 1
+            paths = [p[cut:] for p in paths if p.startswith(prefix + "/")]
+            blob_ids = {p[cut:]: b for p, b in blob_ids.items() if p.startswith(prefix + "/")}
         try:
             commit = repo.head.commit.hexsha
         except ValueError:
             commit = None  # a repository with no commits yet
         shallow = (Path(repo.git_dir) / "shallow").exists()
-        return GitInfo(True, top, commit, shallow, paths, None, repo)
+        return GitInfo(True, top, commit, shallow, paths, None, blob_ids, repo)
     except git.GitCommandNotFound:
         repo.close()
         return GitInfo(False, problem="git executable not found; files listed without git")
@@ -80,6 +86,21 @@ def open_git(root: Path) -> GitInfo:
     except Exception as error:
         repo.close()
         return GitInfo(False, problem=f"git failed ({type(error).__name__}: {error}); files listed without git")
+
+
+def _tracked_with_blobs(listing: str) -> tuple[list[str], dict[str, str]]:
+    """Parse `git ls-files -s -z`: "<mode> <blob> <stage>\t<path>" records."""
+    paths: list[str] = []
+    blobs: dict[str, str] = {}
+    for record in listing.split("\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition("\t")
+        mode, blob, _stage = (meta.split(" ") + ["", ""])[:3]
+        paths.append(path)
+        if mode not in ("120000", "160000"):  # symlinks and submodules: the blob is not the content
+            blobs[path] = blob
+    return paths, blobs
 
 
 def _looks_like_git(root: Path) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mltestscore.evidence.python import PythonIndex, name_matches
+from mltestscore.evidence.python import PythonIndex, name_matches, names
 
 # resolved name (or dotted suffix) of the defining call/decorator -> orchestrator
 DEFINITIONS = {
@@ -29,7 +29,7 @@ DEFINITIONS = {
     "metaflow.FlowSpec": "metaflow",
 }
 
-SCHEDULES = (
+SCHEDULES = names(
     "kfp.Client.create_recurring_run",
     "create_recurring_run",
     "google.cloud.aiplatform.PipelineJobSchedule",
@@ -48,6 +48,9 @@ class CodePipeline:
     line: int
     name: str
     scheduled: bool
+
+
+names(*DEFINITIONS)
 
 
 def find_code_pipelines(python: PythonIndex) -> list[CodePipeline]:

@@ -1,5 +1,12 @@
-"""The Python index: per module (and per notebook's code cells) the imports, calls, assignments,
-classes and test functions, from `ast`. Built lazily, only for files a query's prefilter admits."""
+"""The Python index: per module (and per notebook's code cells) what it imports, defines and calls.
+
+Three layers, each cached by content id so a second audit re-reads only changed files:
+- words: one pass over every source file finds which words of the checks' vocabulary occur in
+  code (docstrings and comments stripped). This byte-level prefilter decides what gets parsed.
+- outline: imports, classes with their bases, functions, from line patterns (cheap, no parse).
+- facts: the full `ast` walk (resolved calls, assignments, decorators), only for files whose
+  words admit them and only as many as a query needs.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,25 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from hashlib import sha1
 
 from mltestscore.index.parsed import Parsed
+
+# Every word a built-in check queries: the last component and the top-level module of each dotted
+# name declared with `names(...)`. Unknown words fall back to a byte search (plugins).
+VOCABULARY: set[str] = set()
+
+
+def names(*dotted: str) -> tuple[str, ...]:
+    """Declare dotted names a check queries (numpy.random.seed); registers their words for the scan."""
+    for name in dotted:
+        VOCABULARY.update(_words(name))
+    return dotted
+
+
+def _words(name: str) -> set[str]:
+    parts = name.split(".")
+    return {parts[-1], parts[0]} if len(parts) > 1 else {parts[0]}
 
 _SOURCE_ROOTS = ("src/", "lib/", "python/")
 
@@ -178,29 +202,112 @@ def module_name(path: str) -> str:
     return stem.replace("/", ".").replace("-", "_")
 
 
-def names_pattern(names: Iterable[str]) -> re.Pattern[bytes]:
-    """One byte pattern of the last component of each dotted name: the prefilter of a query."""
-    leaves = sorted({n.rsplit(".", 1)[-1] for n in names})
-    return re.compile(rb"\b(?:" + b"|".join(re.escape(x.encode()) for x in leaves) + rb")\b")
-
-
 def name_matches(name: str, wanted: str) -> bool:
     """`wanted` matches a resolved name exactly or as its dotted suffix (seed_everything matches
     lightning.seed_everything)."""
     return name == wanted or name.endswith("." + wanted)
 
 
+# -- the scan and the outline: patterns over bytes -----------------------------------------------
+_STRINGS_AND_COMMENTS = re.compile(rb'(?s)""".*?"""|\'\'\'.*?\'\'\'|#[^\n]*')
+_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+_IMPORT = re.compile(
+    rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)|import[ \t]+([^\n]+))", re.M
+)
+_DEF = re.compile(rb"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+(\w+)[ \t]*(\([^)]*\))?", re.M)
+
+
+def _blank_out(match: re.Match[bytes]) -> bytes:
+    """Replace a docstring or comment by as many newlines, so line numbers stay true."""
+    return b"\n" * match.group(0).count(b"\n")
+
+
+def code_bytes(data: bytes) -> bytes:
+    return _STRINGS_AND_COMMENTS.sub(_blank_out, data)
+
+
+def _line(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def outline_of(code: bytes, module: str) -> ModuleFacts:
+    """Imports, classes (with resolved bases) and functions of a module, from its code bytes."""
+    facts = ModuleFacts("")
+    aliases: dict[str, str] = {}
+    for match in _IMPORT.finditer(code):
+        line = _line(code, match.start())
+        if match.group(3) is not None:
+            for part in match.group(3).decode("utf-8", "replace").split(";")[0].split(","):
+                words = part.split()
+                if not words:
+                    continue
+                name = words[0]
+                facts.imports.setdefault(name, line)
+                alias = words[2] if len(words) >= 3 and words[1] == "as" else None
+                if alias:
+                    aliases[alias] = name
+                else:
+                    aliases.setdefault(name.split(".")[0], name.split(".")[0])
+            continue
+        base = match.group(1).decode("utf-8", "replace")
+        level = len(base) - len(base.lstrip("."))
+        base = base.lstrip(".")
+        if level:
+            package = module.split(".")[:-level] if module else []
+            base = ".".join([*package, base] if base else package)
+        if base:
+            facts.imports.setdefault(base, line)
+        imported = match.group(2).decode("utf-8", "replace").strip("()\n \t\\").split(";")[0]
+        for part in imported.replace("\n", " ").split(","):
+            words = part.split()
+            if not words or words[0] == "*" or not words[0].isidentifier():
+                continue
+            full = f"{base}.{words[0]}" if base else words[0]
+            facts.imports.setdefault(full, line)
+            aliases[words[2] if len(words) >= 3 and words[1] == "as" else words[0]] = full
+    classes: list[tuple[int, str]] = []  # (indent, qualified name) of enclosing classes
+    for match in _DEF.finditer(code):
+        indent = len(match.group(1).expandtabs(4))
+        while classes and classes[-1][0] >= indent:
+            classes.pop()
+        owner = classes[-1][1] if classes else ""
+        name = match.group(3).decode()
+        qualified = f"{owner}.{name}" if owner else name
+        line = _line(code, match.start())
+        if match.group(2) == b"class":
+            bases_text = (match.group(4) or b"()").decode("utf-8", "replace").strip("()")
+            bases = []
+            for base in bases_text.replace("\n", " ").split(","):
+                base = base.strip()
+                if base and "=" not in base and all(p.isidentifier() for p in base.split(".")):
+                    head, _, tail = base.partition(".")
+                    target = aliases.get(head)
+                    bases.append(f"{target}.{tail}" if target and tail else (target or base))
+            facts.classes.append((qualified, tuple(bases), line))
+            classes.append((indent, qualified))
+        else:
+            facts.functions.append((qualified, line))
+    return facts
+
+
+_SOURCE_SUFFIXES = (".py", ".ipynb")
+
+
 class PythonIndex:
     """Lazily built facts about every .py file and notebook in the repository."""
 
-    def __init__(self, parsed: Parsed) -> None:
+    def __init__(self, parsed: Parsed, cache=None) -> None:
         self.parsed = parsed
         self.files = parsed.files
+        self.cache = cache
         self._facts: dict[str, ModuleFacts | None] = {}
+        self._outlines: dict[str, ModuleFacts] = {}
+        self._code: dict[str, bytes] = {}  # code with docstrings/comments blanked, within _KEEP_BYTES
+        self.parses = 0  # full ast parses done: the benchmark and tests watch this
 
     @cached_property
     def sources(self) -> list[str]:
-        return self.files.with_suffix(".py", ".ipynb")
+        return self.files.with_suffix(*_SOURCE_SUFFIXES)
 
     @cached_property
     def modules(self) -> dict[str, str]:
@@ -210,63 +317,177 @@ class PythonIndex:
             table.setdefault(module_name(path), path)
         return table
 
-    def facts(self, path: str) -> ModuleFacts | None:
-        if path not in self._facts:
-            tree = self.parsed.python(path)
-            if tree is None:
-                self._facts[path] = None
-            else:
-                facts = ModuleFacts(path)
-                _Collector(facts, module_name(path) if path.endswith(".py") else "").visit(tree)
-                self._facts[path] = facts
-        return self._facts[path]
+    # -- layer 1: words ------------------------------------------------------------------
+    @cached_property
+    def _vocabulary(self) -> frozenset[str]:
+        return frozenset(VOCABULARY)
+
+    @cached_property
+    def words(self) -> dict[str, frozenset[str]]:
+        """Vocabulary words occurring in each source file's code (one pass, cached by content)."""
+        vocabulary = self._vocabulary
+        encoded = frozenset(w.encode() for w in vocabulary)
+        kind = "words:" + sha1(" ".join(sorted(vocabulary)).encode()).hexdigest()[:16]
+        ids = {path: self.files.content_id(path) for path in self.sources}
+        known = self.cache.get_many(kind, [i for i in ids.values() if i]) if self.cache else {}
+        table: dict[str, frozenset[str]] = {}
+        for path in self.sources:
+            content_id = ids[path]
+            found = known.get(content_id) if content_id else None
+            if found is None:
+                data = self.files.read_bytes(path, keep=False)
+                if data is None:
+                    found = frozenset()
+                else:
+                    code = data if path.endswith(".ipynb") else code_bytes(data)
+                    found = frozenset(w.decode() for w in set(_IDENTIFIER.findall(code)) & encoded)
+                    if self._kept < _KEEP_BYTES:  # outlines and parses come later: spare a second read
+                        self._kept += len(data) + len(code)
+                        self.files.keep_bytes(path, data)
+                        self._code[path] = code
+                if content_id and self.cache:
+                    self.cache.put(kind, content_id, found)
+            table[path] = found
+        return table
+
+    _kept = 0
 
     def candidates(self, names: Iterable[str], paths: Iterable[str] | None = None) -> list[str]:
-        """Source files whose bytes mention any of the names' last components."""
-        return self.files.grep(names_pattern(names), self.sources if paths is None else paths)
+        """Source files whose code holds the last component (and module, when dotted) of any name."""
+        wanted = [(n.rsplit(".", 1)[-1], n.split(".")[0] if "." in n else None) for n in names]
+        pool = self.sources if paths is None else [p for p in paths if p.endswith(_SOURCE_SUFFIXES)]
+        if any(leaf not in self._vocabulary or (head and head not in self._vocabulary) for leaf, head in wanted):
+            return self._grep_words(wanted, pool)  # words outside the scanned vocabulary (plugins)
+        words = self.words
+        return [
+            path for path in pool
+            if any(leaf in words.get(path, ()) and (head is None or head in words.get(path, ())) for leaf, head in wanted)
+        ]
 
-    def find_calls(self, names: Iterable[str], paths: Iterable[str] | None = None) -> list[tuple[str, Call]]:
-        names = list(names)
+    def code(self, path: str) -> bytes:
+        """The file's code with docstrings and comments blanked (a notebook's raw JSON)."""
+        code = self._code.get(path)
+        if code is None:
+            data = self.files.read_bytes(path, keep=False) or b""
+            code = data if path.endswith(".ipynb") else code_bytes(data)
+        return code
+
+    def grep_code(self, pattern: re.Pattern[bytes], paths: Iterable[str]) -> list[str]:
+        """Paths whose code (docstrings and comments blanked) matches a byte pattern."""
+        return [path for path in paths if pattern.search(self.code(path))]
+
+    def _grep_words(self, wanted: list[tuple[str, str | None]], pool: list[str]) -> list[str]:
+        leaves = _word_pattern(leaf for leaf, _ in wanted)
+        heads = {leaf: head for leaf, head in wanted}
         hits = []
-        for path in self.candidates(names, paths):
-            facts = self.facts(path)
-            if facts is None:
-                continue
-            for call in facts.calls:
-                if any(name_matches(call.name, n) for n in names):
-                    hits.append((path, call))
+        for path in self.files.grep(leaves, pool):
+            data = self.files.read_bytes(path) or b""
+            found = {m.decode() for m in leaves.findall(data)}
+            if any(heads.get(leaf) is None or re.search(rb"\b" + re.escape(heads[leaf].encode()) + rb"\b", data) for leaf in found):
+                hits.append(path)
         return hits
 
-    def find_assigns(self, names: Iterable[str], paths: Iterable[str] | None = None) -> list[tuple[str, Assign]]:
+    # -- layer 2: outline ----------------------------------------------------------------
+    def outline(self, path: str) -> ModuleFacts:
+        """Imports, classes and functions without a full parse (empty when unreadable)."""
+        if path in self._outlines:
+            return self._outlines[path]
+        content_id = self.files.content_id(path)
+        cached = self.cache.get_many("outline", [content_id]).get(content_id) if self.cache and content_id else None
+        if cached is None:
+            if path.endswith(".ipynb"):
+                notebook = self.parsed.notebook(path)
+                code = code_bytes(notebook.source.encode()) if notebook else b""
+            else:
+                code = self.code(path)
+            cached = outline_of(code, module_name(path) if path.endswith(".py") else "")
+            if self.cache and content_id:
+                self.cache.put("outline", content_id, cached)
+        cached.path = path
+        self._outlines[path] = cached
+        return cached
+
+    def prefetch_outlines(self, paths: Iterable[str]) -> None:
+        """Load many outlines from the cache in one query (test files, before a loop over them)."""
+        if not self.cache:
+            return
+        todo = {self.files.content_id(p): p for p in paths if p not in self._outlines}
+        for content_id, outline in self.cache.get_many("outline", [i for i in todo if i]).items():
+            outline.path = todo[content_id]
+            self._outlines[todo[content_id]] = outline
+
+    # -- layer 3: facts ------------------------------------------------------------------
+    def facts(self, path: str) -> ModuleFacts | None:
+        """The full facts of a file: its outline plus resolved calls, assignments, decorators."""
+        if path in self._facts:
+            return self._facts[path]
+        content_id = self.files.content_id(path)
+        facts = self.cache.get_many("facts", [content_id]).get(content_id) if self.cache and content_id else None
+        if facts is None:
+            tree = self.parsed.python(path)
+            self.parses += 1
+            if tree is not None:
+                facts = ModuleFacts(path)
+                _Collector(facts, module_name(path) if path.endswith(".py") else "").visit(tree)
+            if self.cache and content_id:
+                self.cache.put("facts", content_id, facts if facts is not None else False)
+        if facts is False:
+            facts = None
+        if facts is not None:
+            facts.path = path
+        self._facts[path] = facts
+        return facts
+
+    # -- queries -------------------------------------------------------------------------
+    def find_calls(self, names: Iterable[str], paths: Iterable[str] | None = None, limit: int | None = None) -> list[tuple[str, Call]]:
         names = list(names)
-        hits = []
+        hits: list[tuple[str, Call]] = []
+        for path in self.candidates(names, paths):
+            facts = self.facts(path)
+            for call in facts.calls if facts else []:
+                if any(name_matches(call.name, n) for n in names):
+                    hits.append((path, call))
+            if limit is not None and len(hits) >= limit:
+                break
+        return hits
+
+    def find_assigns(self, names: Iterable[str], paths: Iterable[str] | None = None, limit: int | None = None) -> list[tuple[str, Assign]]:
+        names = list(names)
+        hits: list[tuple[str, Assign]] = []
         for path in self.candidates(names, paths):
             facts = self.facts(path)
             for assign in facts.assigns if facts else []:
                 if any(name_matches(assign.target, n) for n in names):
                     hits.append((path, assign))
+            if limit is not None and len(hits) >= limit:
+                break
         return hits
 
     def find_imports(self, modules: Iterable[str], paths: Iterable[str] | None = None) -> list[tuple[str, str, int]]:
         """(path, imported module, line) for imports of `modules` or their submodules."""
         modules = list(modules)
-        pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(m.split(".")[0].encode()) for m in modules) + rb")\b")
+        heads = [m.split(".")[0] for m in modules]
         hits = []
-        for path in self.files.grep(pattern, self.sources if paths is None else paths):
-            facts = self.facts(path)
-            for imported, line in (facts.imports.items() if facts else []):
+        for path in self.candidates(heads, paths):
+            for imported, line in self.outline(path).imports.items():
                 if any(imported == m or imported.startswith(m + ".") for m in modules):
                     hits.append((path, imported, line))
         return hits
 
     def project_imports(self, path: str) -> dict[str, int]:
         """Project files a module imports: path -> line of the import."""
-        facts = self.facts(path)
         found: dict[str, int] = {}
-        for imported, line in (facts.imports.items() if facts else []):
+        for imported, line in self.outline(path).imports.items():
             target = self.modules.get(imported)
             if target is None and "." in imported:  # from pkg.mod import function
                 target = self.modules.get(imported.rsplit(".", 1)[0])
             if target and target != path:
                 found.setdefault(target, line)
         return found
+
+
+def _word_pattern(words: Iterable[str]) -> re.Pattern[bytes]:
+    return re.compile(rb"\b(" + b"|".join(re.escape(w.encode()) for w in sorted(set(words))) + rb")\b")
+
+
+_KEEP_BYTES = 96 * 1024 * 1024  # bytes of scanned files held for a later parse

@@ -44,8 +44,10 @@ class RepoFiles:
         paths: list[str],
         warn: Warn,
         max_bytes: int = DEFAULT_MAX_BYTES,
+        blob_ids: dict[str, str] | None = None,
     ) -> None:
         self.root = root
+        self._blob_ids = blob_ids or {}
         self.paths = paths
         self._path_set = frozenset(paths)
         self._warn = warn
@@ -63,11 +65,12 @@ class RepoFiles:
         git_paths: list[str] | None,
         exclude: Iterable[str] = (),
         max_bytes: int = DEFAULT_MAX_BYTES,
+        blob_ids: dict[str, str] | None = None,
     ) -> RepoFiles:
         exclude = list(exclude)
         paths = git_paths if git_paths is not None else _walk(root, warn)
         paths = sorted(p for p in paths if not _is_excluded(p, exclude))
-        return cls(root, paths, warn, max_bytes)
+        return cls(root, paths, warn, max_bytes, blob_ids)
 
     # -- queries -----------------------------------------------------------------------
     def __contains__(self, path: str) -> bool:
@@ -97,14 +100,34 @@ class RepoFiles:
             return list(self.paths)
         return [p for p in self.paths if p == folder or p.startswith(folder + "/")]
 
+    # -- identity ------------------------------------------------------------------------
+    def content_id(self, path: str) -> str | None:
+        """A key that changes whenever the content does: git's blob id for files unchanged in the
+        work tree, else size and modification time. None when the file cannot be stat'ed."""
+        blob = self._blob_ids.get(path)
+        if blob:
+            return blob
+        try:
+            info = os.stat(os.path.join(self.root, path))
+        except OSError:
+            return None
+        return f"stat:{self._real_root}/{path}:{info.st_size}:{info.st_mtime_ns}"
+
     # -- reading -----------------------------------------------------------------------
-    def read_bytes(self, path: str) -> bytes | None:
-        """The file's bytes, or None (with a warning) when it cannot or should not be read."""
+    def read_bytes(self, path: str, keep: bool = True) -> bytes | None:
+        """The file's bytes, or None (with a warning) when it cannot or should not be read.
+
+        keep=False reads without holding the bytes (a scan over every source file); the caller
+        hands them back with `keep_bytes` if it turns out to need them again."""
         if path in self._bytes:
             return self._bytes[path]
         data = self._read(path)
-        self._bytes[path] = data
+        if keep or data is None:
+            self._bytes[path] = data
         return data
+
+    def keep_bytes(self, path: str, data: bytes) -> None:
+        self._bytes.setdefault(path, data)
 
     def text(self, path: str) -> str | None:
         data = self.read_bytes(path)

@@ -25,11 +25,14 @@ class _YamlTooManyAliases(Exception):
 
 
 def _yaml_loader():
+    """libyaml's safe loader when present (10× faster); else the pure-Python one, with an alias
+    budget checked while composing. Either way the expanded size is checked after loading."""
     import yaml
 
-    class BoundedSafeLoader(yaml.SafeLoader):
-        """yaml.SafeLoader that refuses documents with an absurd number of aliases."""
+    if hasattr(yaml, "CSafeLoader"):
+        return yaml.CSafeLoader
 
+    class BoundedSafeLoader(yaml.SafeLoader):
         aliases = 0
 
         def compose_node(self, parent, index):  # type: ignore[override]
@@ -46,10 +49,8 @@ _LOADER = None
 
 
 def load_yaml_text(text: str) -> Any:
-    """yaml.safe_load with an alias budget; raises on bad YAML."""
+    """Safe YAML load that refuses alias bombs; raises on bad YAML."""
     global _LOADER
-    import yaml
-
     if _LOADER is None:
         _LOADER = _yaml_loader()
     loader = _LOADER(text)

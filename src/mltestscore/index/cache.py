@@ -1,0 +1,92 @@
+"""A persistent cache of per-file facts, keyed by content (git blob id where git knows it).
+
+One SQLite file in the user's cache folder (MLTESTSCORE_CACHE_DIR overrides; --no-cache turns it
+off). A second audit, a pre-commit run or `history` re-reads only files whose content changed.
+Values are pickles of our own plain data; a corrupt or unwritable cache is a warning and the
+audit goes on without it.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+from mltestscore import __version__
+
+SCHEMA = 1
+
+
+def default_cache_dir() -> Path:
+    override = os.environ.get("MLTESTSCORE_CACHE_DIR")
+    if override:
+        return Path(override)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "mltestscore"
+
+
+class FactCache:
+    """get_many/put_many of (content id, kind) -> value. `kind` names what was computed and by
+    which version of it, so a new mltestscore never reads facts an older one computed."""
+
+    def __init__(self, folder: Path | None, warn=None) -> None:
+        self._db: sqlite3.Connection | None = None
+        self._pending: list[tuple[str, str, bytes]] = []
+        if folder is None:
+            return
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(folder / f"facts-v{SCHEMA}.sqlite3", timeout=5, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=OFF")
+            self._db.execute("CREATE TABLE IF NOT EXISTS facts (id TEXT, kind TEXT, value BLOB, PRIMARY KEY (id, kind)) WITHOUT ROWID")
+        except (OSError, sqlite3.Error) as error:
+            self._db = None
+            if warn:
+                warn(str(folder), f"fact cache unavailable ({error}); running without it")
+
+    @property
+    def enabled(self) -> bool:
+        return self._db is not None
+
+    def _kind(self, kind: str) -> str:
+        return f"{__version__}:{kind}"
+
+    def get_many(self, kind: str, ids: Iterable[str]) -> dict[str, object]:
+        if self._db is None:
+            return {}
+        wanted = list(ids)
+        found: dict[str, object] = {}
+        try:
+            for start in range(0, len(wanted), 900):  # SQLite's bound-parameter limit
+                chunk = wanted[start:start + 900]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(f"SELECT id, value FROM facts WHERE kind = ? AND id IN ({marks})", [self._kind(kind), *chunk])
+                for content_id, value in rows:
+                    found[content_id] = pickle.loads(value)
+        except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return found
+        return found
+
+    def put(self, kind: str, content_id: str, value: object) -> None:
+        if self._db is not None:
+            self._pending.append((content_id, self._kind(kind), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
+
+    def flush(self) -> None:
+        if self._db is None or not self._pending:
+            return
+        try:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?, ?)", self._pending)
+            self._db.execute("COMMIT")
+        except sqlite3.Error:
+            pass  # another process holds the lock: the facts are recomputed next time
+        self._pending.clear()
+
+    def close(self) -> None:
+        self.flush()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
