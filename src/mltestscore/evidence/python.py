@@ -351,6 +351,7 @@ class PythonIndex:
         return table
 
     _kept = 0
+    _prefetched = False
 
     def candidates(self, names: Iterable[str], paths: Iterable[str] | None = None) -> list[str]:
         """Source files whose code holds the last component (and module, when dotted) of any name."""
@@ -358,11 +359,20 @@ class PythonIndex:
         pool = self.sources if paths is None else [p for p in paths if p.endswith(_SOURCE_SUFFIXES)]
         if any(leaf not in self._vocabulary or (head and head not in self._vocabulary) for leaf, head in wanted):
             return self._grep_words(wanted, pool)  # words outside the scanned vocabulary (plugins)
-        words = self.words
-        return [
-            path for path in pool
-            if any(leaf in words.get(path, ()) and (head is None or head in words.get(path, ())) for leaf, head in wanted)
-        ]
+        by_word = self._paths_by_word
+        matched: set[str] = set()
+        for leaf, head in wanted:
+            with_leaf = by_word.get(leaf, set())
+            matched |= with_leaf if head is None else with_leaf & by_word.get(head, set())
+        return [path for path in pool if path in matched]
+
+    @cached_property
+    def _paths_by_word(self) -> dict[str, set[str]]:
+        table: dict[str, set[str]] = {}
+        for path, words in self.words.items():
+            for word in words:
+                table.setdefault(word, set()).add(path)
+        return table
 
     def code(self, path: str) -> bytes:
         """The file's code with docstrings and comments blanked (a notebook's raw JSON)."""
@@ -392,6 +402,11 @@ class PythonIndex:
         """Imports, classes and functions without a full parse (empty when unreadable)."""
         if path in self._outlines:
             return self._outlines[path]
+        if not self._prefetched:
+            self._prefetched = True
+            self.prefetch_outlines(self.sources)
+            if path in self._outlines:
+                return self._outlines[path]
         content_id = self.files.content_id(path)
         cached = self.cache.get_many("outline", [content_id]).get(content_id) if self.cache and content_id else None
         if cached is None:
