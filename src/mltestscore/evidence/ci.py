@@ -45,6 +45,14 @@ class CIPipeline:
     jobs: list[CIJob]
 
 
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def line_of(text: str | None, needle: str, start: int = 1) -> int | None:
     """1-based line of the first occurrence of needle's first line, at or after `start`."""
     if not text or not needle:
@@ -114,7 +122,7 @@ def parse_github_workflow(path: str, data: Any, text: str | None) -> CIPipeline 
         steps = []
         if isinstance(job.get("uses"), str):  # a reusable workflow called as a whole job
             steps.append(CIStep(f"uses {job['uses']}", [], job_line, job["uses"]))
-        for index, step in enumerate(job.get("steps") or [], start=1):
+        for index, step in enumerate(_list(job.get("steps")), start=1):
             if not isinstance(step, dict):
                 continue
             run = step.get("run")
@@ -123,7 +131,7 @@ def parse_github_workflow(path: str, data: Any, text: str | None) -> CIPipeline 
             anchor = run if isinstance(run, str) and run.strip() else (uses or name)
             steps.append(CIStep(name, split_commands(run), line_of(text, anchor, job_line or 1), uses))
         needs = job.get("needs")
-        needs = (needs,) if isinstance(needs, str) else tuple(n for n in needs or [] if isinstance(n, str))
+        needs = (needs,) if isinstance(needs, str) else tuple(n for n in _list(needs) if isinstance(n, str))
         jobs.append(CIJob(str(job_name), frozenset(triggers), steps, job_line, needs))
     return CIPipeline(path, "github-actions", jobs)
 
@@ -198,7 +206,7 @@ def parse_gitlab_ci(path: str, data: Any, text: str | None) -> CIPipeline | None
             continue
         merged: dict = {}
         extends = job.get("extends")
-        for parent in [extends] if isinstance(extends, str) else (extends or []):
+        for parent in [extends] if isinstance(extends, str) else _list(extends):
             if isinstance(parent, str) and parent in templates:
                 merged.update(templates[parent])
         merged.update(job)
@@ -211,7 +219,7 @@ def parse_gitlab_ci(path: str, data: Any, text: str | None) -> CIPipeline | None
             commands = split_commands(value)
             if commands:
                 steps.append(CIStep(key, commands, line_of(text, commands[0], job_line or 1)))
-        needs = tuple(n if isinstance(n, str) else n.get("job", "") for n in merged.get("needs") or [] if isinstance(n, (str, dict)))
+        needs = tuple(str(n if isinstance(n, str) else n.get("job", "")) for n in _list(merged.get("needs")) if isinstance(n, (str, dict)))
         jobs.append(CIJob(name, frozenset(_gitlab_job_triggers(merged)), steps, job_line, needs))
     return CIPipeline(path, "gitlab-ci", jobs)
 
@@ -257,16 +265,16 @@ def parse_circleci(path: str, data: Any, text: str | None) -> CIPipeline | None:
     if not isinstance(data, dict) or not isinstance(data.get("jobs"), dict):
         return None
     scheduled: set[str] = set()
-    for workflow in (data.get("workflows") or {}).values() if isinstance(data.get("workflows"), dict) else []:
+    for workflow in _dict(data.get("workflows")).values():
         if isinstance(workflow, dict) and workflow.get("triggers"):
-            for job in workflow.get("jobs") or []:
-                scheduled.add(job if isinstance(job, str) else next(iter(job), ""))
+            for job in _list(workflow.get("jobs")):
+                scheduled.add(job if isinstance(job, str) else str(next(iter(job), "")) if isinstance(job, dict) else "")
     jobs = []
     for name, job in data["jobs"].items():
         if not isinstance(job, dict):
             continue
         steps = []
-        for step in job.get("steps") or []:
+        for step in _list(job.get("steps")):
             run = step.get("run") if isinstance(step, dict) else None
             if isinstance(run, dict):
                 run = run.get("command")
@@ -287,7 +295,7 @@ def parse_bitbucket(path: str, data: Any, text: str | None) -> CIPipeline | None
         trigger = {"default": PUSH, "branches": PUSH, "tags": PUSH, "pull-requests": PULL_REQUEST, "custom": MANUAL}.get(kind, PUSH)
         groups = body.values() if isinstance(body, dict) else [body]
         for group in groups:
-            for item in group if isinstance(group, list) else []:
+            for item in _list(group):
                 step = item.get("step") if isinstance(item, dict) else None
                 if not isinstance(step, dict):
                     continue
@@ -334,7 +342,11 @@ def find_pipelines(parsed: Parsed) -> list[CIPipeline]:
     pipelines: list[CIPipeline] = []
 
     def add(path: str, parser) -> None:
-        pipeline = parser(path, parsed.yaml(path), files.text(path))
+        try:
+            pipeline = parser(path, parsed.yaml(path), files.text(path))
+        except Exception as error:  # a shape no parser foresaw: skip the file, keep auditing
+            parsed.warn(path, f"CI config of an unexpected shape ({type(error).__name__}); skipped")
+            return
         if pipeline is not None:
             pipelines.append(pipeline)
 

@@ -149,7 +149,10 @@ def read_dvc(parsed: Parsed) -> DvcProject:
     pipelines = files.named("dvc.yaml")
     stages: list[DvcStage] = []
     for path in pipelines:
-        stages.extend(parse_dvc_yaml(path, parsed.yaml(path), files.text(path)))
+        try:
+            stages.extend(parse_dvc_yaml(path, parsed.yaml(path), files.text(path)))
+        except Exception as error:  # a shape the parser did not foresee: skip it, keep auditing
+            parsed.warn(path, f"DVC pipeline of an unexpected shape ({type(error).__name__}); skipped")
     locks: dict[str, dict] = {}
     for path in files.named("dvc.lock"):
         data = parsed.yaml(path)

@@ -324,31 +324,54 @@ class PythonIndex:
 
     @cached_property
     def words(self) -> dict[str, frozenset[str]]:
-        """Vocabulary words occurring in each source file's code (one pass, cached by content)."""
+        """Vocabulary words occurring in each source file's code (one pass, cached by content).
+
+        The scan also notices what makes a source unusable (binary, not UTF-8, not a notebook), and
+        the cache keeps that too, so a warm run warns exactly as a cold one does."""
         vocabulary = self._vocabulary
         encoded = frozenset(w.encode() for w in vocabulary)
-        kind = "words:" + sha1(" ".join(sorted(vocabulary)).encode()).hexdigest()[:16]
+        kind = "scan:" + sha1(" ".join(sorted(vocabulary)).encode()).hexdigest()[:16]
         ids = {path: self.files.content_id(path) for path in self.sources}
         known = self.cache.get_many(kind, [i for i in ids.values() if i]) if self.cache else {}
         table: dict[str, frozenset[str]] = {}
         for path in self.sources:
             content_id = ids[path]
-            found = known.get(content_id) if content_id else None
-            if found is None:
-                data = self.files.read_bytes(path, keep=False)
-                if data is None:
-                    found = frozenset()
-                else:
-                    code = data if path.endswith(".ipynb") else code_bytes(data)
-                    found = frozenset(w.decode() for w in set(_IDENTIFIER.findall(code)) & encoded)
-                    if self._kept < _KEEP_BYTES:  # outlines and parses come later: spare a second read
-                        self._kept += len(data) + len(code)
-                        self.files.keep_bytes(path, data)
-                        self._code[path] = code
-                if content_id and self.cache:
-                    self.cache.put(kind, content_id, found)
+            result = known.get(content_id) if content_id else None
+            if result is None:
+                result = self._scan_one(path, encoded)
+                if content_id and self.cache and result[2]:
+                    self.cache.put(kind, content_id, result)
+            found, problem, _ = result
+            if problem:
+                self.parsed._warn(path, problem)
             table[path] = found
         return table
+
+    def _scan_one(self, path: str, encoded: frozenset[bytes]) -> tuple[frozenset[str], str | None, bool]:
+        """(words, problem, cacheable) for one source file."""
+        if path.endswith(".ipynb"):
+            notebook = self.parsed.notebook(path)
+            if notebook is None:
+                return frozenset(), None, False  # Parsed has warned; unreadable files are not cached
+            code = code_bytes(notebook.source.encode())
+            self._code[path] = code
+            return frozenset(w.decode() for w in set(_IDENTIFIER.findall(code)) & encoded), None, True
+        data = self.files.read_bytes(path, keep=False)
+        if data is None:
+            return frozenset(), None, False
+        if b"\x00" in data[:8192]:
+            return frozenset(), "binary content where Python was expected; skipped", True
+        problem = None
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            problem = "not valid UTF-8; read with replacement characters"
+        code = code_bytes(data)
+        if self._kept < _KEEP_BYTES:  # outlines and parses come later: spare a second read
+            self._kept += len(data) + len(code)
+            self.files.keep_bytes(path, data)
+            self._code[path] = code
+        return frozenset(w.decode() for w in set(_IDENTIFIER.findall(code)) & encoded), problem, True
 
     _kept = 0
     _prefetched = False

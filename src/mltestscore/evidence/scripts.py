@@ -118,10 +118,11 @@ def parse_precommit(path: str, parsed: Parsed) -> list[Task]:
     if not isinstance(data, dict):
         return hooks
     text = parsed.files.text(path)
-    for repo in data.get("repos") or []:
-        if not isinstance(repo, dict):
+    repos = data.get("repos")
+    for repo in repos if isinstance(repos, list) else []:
+        if not isinstance(repo, dict) or not isinstance(repo.get("hooks"), list):
             continue
-        for hook in repo.get("hooks") or []:
+        for hook in repo["hooks"]:
             if not isinstance(hook, dict) or not isinstance(hook.get("id"), str):
                 continue
             entry = hook.get("entry") if repo.get("repo") in ("local", "meta") else None

@@ -107,6 +107,7 @@ class Parsed:
     def __init__(self, files: RepoFiles, warn) -> None:
         self.files = files
         self._warn = warn
+        self.warn = warn
         self._cache: dict[tuple[str, str], Any] = {}
 
     def _cached(self, kind: str, path: str, parse):
@@ -184,7 +185,7 @@ class Parsed:
         return self._cached("notebook", path, self._parse_notebook)
 
     def _parse_notebook(self, path: str) -> NotebookSource | None:
-        data = self.json(path)
+        data = self._parse_json(path)  # not cached: a notebook's outputs can be large
         if data is None:
             return None
         cells = data.get("cells") if isinstance(data, dict) else None
