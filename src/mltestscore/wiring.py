@@ -43,6 +43,7 @@ class Runner:
     label: str
     triggers: frozenset[str] = frozenset()
     via: tuple[str, ...] = ()
+    job: str = ""  # "<file>::<job>" for CI runners: steps of one job share it
 
     def describe(self) -> str:
         text = self.label
@@ -145,7 +146,7 @@ class Wiring:
         triggers = ", ".join(sorted(job.triggers)) or "no trigger"
         label = f"{pipeline.path} job '{job.name}' step '{_short(step.name)}' (on {triggers})"
         automatic = bool(job.triggers & AUTOMATIC_TRIGGERS)
-        return Runner("ci", automatic, pipeline.path, step.line or job.line, label, job.triggers)
+        return Runner("ci", automatic, pipeline.path, step.line or job.line, label, job.triggers, job=f"{pipeline.path}::{job.name}")
 
     @cached_property
     def commands(self) -> list[WiredCommand]:

@@ -126,10 +126,9 @@ class Infra1(Check):
     @staticmethod
     def _reproduction(ctx: AuditContext) -> list[Evidence]:
         found = []
-        repro_jobs = {(c.runner.path, c.runner.label.split(" step ")[0]) for c in ctx.wiring.ci_starts(r"\bdvc\s+(repro|exp\s+run)\b")}
+        repro_jobs = {c.runner.job for c in ctx.wiring.ci_starts(r"\bdvc\s+(repro|exp\s+run)\b")}
         for command in ctx.wiring.ci_starts(r"git\s+diff\s+(--exit-code|--quiet)[^|]*dvc\.lock|\bdvc\s+status\b|dvc\s+diff\b|git\s+diff\s+--exit-code\s*$"):
-            job = (command.runner.path, command.runner.label.split(" step ")[0])
-            if job in repro_jobs:
+            if command.runner.job in repro_jobs:
                 found.append(Evidence(command.runner.path, command.runner.line, f"`{command.command}` after `dvc repro` fails on a changed result", command.runner.describe()))
         for path in ctx.tests.files:
             for name, line in ctx.python.outline(path).test_functions():
@@ -159,9 +158,12 @@ MODEL_BASES = names(
 )
 
 
+_MODEL_BASE_LEAVES = {b.rsplit(".", 1)[-1] for b in MODEL_BASES} - {"Module"}
+
+
 def _is_model_base(base: str) -> bool:
-    leaf = base.rsplit(".", 1)[-1]
-    return any(base == known or (leaf == known.rsplit(".", 1)[-1] and leaf != "Module") or base.endswith("nn.Module") for known in MODEL_BASES)
+    """nn.Module / LightningModule / keras Model ... (a bare `Module` is too vague to count)."""
+    return base in MODEL_BASES or base.endswith("nn.Module") or base.rsplit(".", 1)[-1] in _MODEL_BASE_LEAVES
 
 
 def model_modules(ctx: AuditContext) -> dict[str, str]:
