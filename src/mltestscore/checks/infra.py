@@ -130,8 +130,8 @@ class Infra1(Check):
         for command in ctx.wiring.ci_starts(r"git\s+diff\s+(--exit-code|--quiet)[^|]*dvc\.lock|\bdvc\s+status\b|dvc\s+diff\b|git\s+diff\s+--exit-code\s*$"):
             if command.runner.job in repro_jobs:
                 found.append(Evidence(command.runner.path, command.runner.line, f"`{command.command}` after `dvc repro` fails on a changed result", command.runner.describe()))
-        for path in ctx.tests.files:
-            for name, line in ctx.python.outline(path).test_functions():
+        for path, outline in ctx.python.iter_outlines(ctx.tests.files):
+            for name, line in outline.test_functions():
                 if _REPRO_NAME.search(name) or _REPRO_NAME.search(path.rsplit("/", 1)[-1]):
                     evidence, runner = runner_evidence(ctx, Artifact(path, line, f"reproducibility test {name}"))
                     if runner and runner.automatic:
@@ -170,7 +170,9 @@ def model_modules(ctx: AuditContext) -> dict[str, str]:
     """Project modules holding model code: path -> why (a model class, or the module's name)."""
     sources = [p for p in project_sources(ctx) if p.endswith(".py")]
     found = {path: "model/training module" for path in sources if _MODEL_PATH.search(path)}
-    for path in ctx.python.candidates(MODEL_BASES, sources):
+    candidates = ctx.python.candidates(MODEL_BASES, sources)
+    ctx.python.prefetch_outlines(candidates)
+    for path in candidates:
         for name, bases, _ in ctx.python.outline(path).classes:
             if any(_is_model_base(b) for b in bases):
                 found[path] = f"defines model class {name}"
@@ -181,9 +183,7 @@ def model_modules(ctx: AuditContext) -> dict[str, str]:
 def tests_importing(ctx: AuditContext, targets: dict[str, str]) -> list[Artifact]:
     """Test files that import any target module and hold at least one test function."""
     artifacts = []
-    ctx.python.prefetch_outlines(ctx.tests.files)
-    for path in ctx.tests.files:
-        outline = ctx.python.outline(path)
+    for path, outline in ctx.python.iter_outlines(ctx.tests.files):
         tests = outline.test_functions()
         if not tests:
             continue

@@ -67,6 +67,22 @@ class ModuleFacts:
     decorators: list[tuple[str, str, int]] = field(default_factory=list)  # function, decorator, line
     asserts: int = 0
 
+    def to_plain(self) -> tuple:
+        """Plain tuples for the fact cache (marshal), and back with `from_plain`."""
+        return (
+            self.imports, tuple((c.name, c.line, c.kwargs, c.args) for c in self.calls),
+            tuple((a.target, a.line, a.value) for a in self.assigns), tuple(self.classes),
+            tuple(self.functions), tuple(self.decorators), self.asserts,
+        )
+
+    @classmethod
+    def from_plain(cls, path: str, plain: tuple) -> ModuleFacts:
+        imports, calls, assigns, classes, functions, decorators, asserts = plain
+        return cls(
+            path, dict(imports), [Call(*c) for c in calls], [Assign(*a) for a in assigns],
+            [tuple(c) for c in classes], [tuple(f) for f in functions], [tuple(d) for d in decorators], asserts,
+        )
+
     def test_functions(self) -> list[tuple[str, int]]:
         tests = []
         for name, line in self.functions:
@@ -374,7 +390,6 @@ class PythonIndex:
         return frozenset(w.decode() for w in set(_IDENTIFIER.findall(code)) & encoded), problem, True
 
     _kept = 0
-    _prefetched = False
 
     def candidates(self, names: Iterable[str], paths: Iterable[str] | None = None) -> list[str]:
         """Source files whose code holds the last component (and module, when dotted) of any name."""
@@ -425,34 +440,42 @@ class PythonIndex:
         """Imports, classes and functions without a full parse (empty when unreadable)."""
         if path in self._outlines:
             return self._outlines[path]
-        if not self._prefetched:
-            self._prefetched = True
-            self.prefetch_outlines(self.sources)
-            if path in self._outlines:
-                return self._outlines[path]
         content_id = self.files.content_id(path)
-        cached = self.cache.get_many("outline", [content_id]).get(content_id) if self.cache and content_id else None
-        if cached is None:
+        plain = self.cache.get_many("outline", [content_id]).get(content_id) if self.cache and content_id else None
+        if plain is None:
             if path.endswith(".ipynb"):
                 notebook = self.parsed.notebook(path)
                 code = code_bytes(notebook.source.encode()) if notebook else b""
             else:
                 code = self.code(path)
-            cached = outline_of(code, module_name(path) if path.endswith(".py") else "")
+            outline = outline_of(code, module_name(path) if path.endswith(".py") else "")
             if self.cache and content_id:
-                self.cache.put("outline", content_id, cached)
-        cached.path = path
-        self._outlines[path] = cached
-        return cached
+                self.cache.put("outline", content_id, outline.to_plain())
+        else:
+            outline = ModuleFacts.from_plain(path, plain)
+        outline.path = path
+        self._outlines[path] = outline
+        return outline
 
     def prefetch_outlines(self, paths: Iterable[str]) -> None:
-        """Load many outlines from the cache in one query (test files, before a loop over them)."""
+        """Load many outlines from the cache in one query (before a loop that calls outline())."""
         if not self.cache:
             return
         todo = {self.files.content_id(p): p for p in paths if p not in self._outlines}
-        for content_id, outline in self.cache.get_many("outline", [i for i in todo if i]).items():
-            outline.path = todo[content_id]
-            self._outlines[todo[content_id]] = outline
+        for content_id, plain in self.cache.get_many("outline", [i for i in todo if i]).items():
+            self._outlines[todo[content_id]] = ModuleFacts.from_plain(todo[content_id], plain)
+
+    def iter_outlines(self, paths: list[str], batch: int = 2000):
+        """(path, outline) for many files without holding them all: a pass over every test file."""
+        for start in range(0, len(paths), batch):
+            chunk = paths[start:start + batch]
+            held = set(self._outlines)
+            self.prefetch_outlines(chunk)
+            for path in chunk:
+                yield path, self.outline(path)
+            for path in chunk:
+                if path not in held:
+                    self._outlines.pop(path, None)
 
     # -- layer 3: facts ------------------------------------------------------------------
     def facts(self, path: str) -> ModuleFacts | None:
@@ -460,19 +483,19 @@ class PythonIndex:
         if path in self._facts:
             return self._facts[path]
         content_id = self.files.content_id(path)
-        facts = self.cache.get_many("facts", [content_id]).get(content_id) if self.cache and content_id else None
-        if facts is None:
+        plain = self.cache.get_many("facts", [content_id]).get(content_id) if self.cache and content_id else None
+        facts: ModuleFacts | None
+        if plain is None:
             tree = self.parsed.python(path)
             self.parses += 1
+            facts = None
             if tree is not None:
                 facts = ModuleFacts(path)
                 _Collector(facts, module_name(path) if path.endswith(".py") else "").visit(tree)
             if self.cache and content_id:
-                self.cache.put("facts", content_id, facts if facts is not None else False)
-        if facts is False:
-            facts = None
-        if facts is not None:
-            facts.path = path
+                self.cache.put("facts", content_id, facts.to_plain() if facts is not None else False)
+        else:
+            facts = ModuleFacts.from_plain(path, plain) if plain is not False else None
         self._facts[path] = facts
         return facts
 
@@ -528,4 +551,4 @@ def _word_pattern(words: Iterable[str]) -> re.Pattern[bytes]:
     return re.compile(rb"\b(" + b"|".join(re.escape(w.encode()) for w in sorted(set(words))) + rb")\b")
 
 
-_KEEP_BYTES = 96 * 1024 * 1024  # bytes of scanned files held for a later parse
+_KEEP_BYTES = 48 * 1024 * 1024  # bytes of scanned files held for a later parse

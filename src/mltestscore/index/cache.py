@@ -2,14 +2,14 @@
 
 One SQLite file in the user's cache folder (MLTESTSCORE_CACHE_DIR overrides; --no-cache turns it
 off). A second audit, a pre-commit run or `history` re-reads only files whose content changed.
-Values are pickles of our own plain data; a corrupt or unwritable cache is a warning and the
-audit goes on without it.
+Values are plain data (tuples, dicts, strings, numbers) stored with `marshal`: fast to load and
+unable to run code. A corrupt or unwritable cache is a warning and the audit goes on without it.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
+import marshal
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -65,14 +65,19 @@ class FactCache:
                 marks = ",".join("?" * len(chunk))
                 rows = self._db.execute(f"SELECT id, value FROM facts WHERE kind = ? AND id IN ({marks})", [self._kind(kind), *chunk])
                 for content_id, value in rows:
-                    found[content_id] = pickle.loads(value)
-        except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+                    found[content_id] = marshal.loads(value)
+        except (sqlite3.Error, ValueError, EOFError, TypeError):
             return found
         return found
 
     def put(self, kind: str, content_id: str, value: object) -> None:
         if self._db is not None:
-            self._pending.append((content_id, self._kind(kind), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
+            try:
+                self._pending.append((content_id, self._kind(kind), marshal.dumps(value)))
+            except ValueError:
+                return  # not plain data (an odd constant in a call): recomputed next time
+            if len(self._pending) >= 5000:  # bound memory on very large repositories
+                self.flush()
 
     def flush(self) -> None:
         if self._db is None or not self._pending:
