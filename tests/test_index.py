@@ -131,3 +131,21 @@ def test_hostile_yaml_is_refused(tmp_path, text):
     assert ctx.ci == []
     assert [w.path for w in ctx.warnings] == [".github/workflows/ci.yml"]
     assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to hand the repository to another owner")
+def test_dubious_ownership_falls_back_to_a_walk_with_a_warning(repo, monkeypatch):
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")  # no safe.directory=* from the machine
+    root = repo({"train.py": "import random\nrandom.seed(0)\n", ".gitignore": "*.log\n"})
+    write_tree(root, {"run.log": "x\n"})
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            os.lchown(os.path.join(dirpath, name), 65534, 65534)
+    os.lchown(root, 65534, 65534)
+    ctx = context(root)
+    try:
+        assert ctx.git.available is False
+        assert "train.py" in ctx.files.paths
+        assert any("git refused" in w.message or "dubious" in w.message for w in ctx.warnings), ctx.warnings
+    finally:
+        ctx.close()
