@@ -126,3 +126,14 @@ def test_precommit_local_hook_runs_script(repo):
     }))
     found = runners(root, "scripts/validate.py")
     assert found and found[0].kind == "pre-commit"
+
+
+def test_submitted_job_spec_entrypoint_is_followed(repo):
+    root = repo(base_files(**{
+        "deploy/jobs/workloads.yaml": "name: workloads\nruntime_env:\n  working_dir: .\nentrypoint: bash deploy/jobs/workloads.sh\n",
+        "deploy/jobs/workloads.sh": "#!/bin/bash\nexport PYTHONPATH=$PWD\npython -m pytest tests --verbose > results.txt\n",
+        ".github/workflows/ci.yml": WORKFLOW.format(command="anyscale jobs submit deploy/jobs/workloads.yaml --wait"),
+    }))
+    found = runners(root, "tests/test_model.py")
+    assert found and found[0].automatic
+    assert "deploy/jobs/workloads.yaml → deploy/jobs/workloads.sh" in found[0].describe()

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from mltestscore.evidence.ci import AUTOMATIC_TRIGGERS, CIJob, CIPipeline, CIStep
+from mltestscore.evidence.ci import AUTOMATIC_TRIGGERS, CIJob, CIPipeline, CIStep, split_commands
 from mltestscore.evidence.dvc import DvcProject
 from mltestscore.evidence.python import PythonIndex
 from mltestscore.evidence.scripts import Task, TaskIndex
@@ -138,6 +138,7 @@ class Wiring:
         self.dvc = dvc
         self.tests = tests
         self.python = python
+        self.parsed = python.parsed
         self._repo_files = python.files
 
     # -- starting points -----------------------------------------------------------------
@@ -237,6 +238,29 @@ class Wiring:
             script = self._script_path(program, words, cwd)
             if script and script in self.tasks.scripts:
                 yield f"{script}", self.tasks.scripts[script], cwd
+            for spec in self._job_specs(words, cwd):
+                yield spec.path, spec, cwd
+
+    def _job_specs(self, words: list[str], cwd: str):
+        """A command that submits a job spec (`anyscale jobs submit job.yaml`, `kubectl apply -f
+        job.yaml`...) runs the spec's entrypoint/command: follow it."""
+        for word in words[1:]:
+            if not word.endswith((".yaml", ".yml")):
+                continue
+            path = _join(cwd, word)
+            if path not in self._repo_files or path.startswith(".github/"):
+                continue
+            data = self.parsed.yaml(path)
+            commands: list[str] = []
+            for document in [data] if isinstance(data, dict) else []:
+                for key in ("entrypoint", "command", "cmd", "script", "run"):
+                    value = document.get(key)
+                    if isinstance(value, str):
+                        commands.extend(split_commands(value))
+                    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+                        commands.append(" ".join(value))
+            if commands:
+                yield Task("job-spec", path, path, commands, None)
 
     def _make(self, args: list[str], cwd: str):
         folder = cwd

@@ -37,9 +37,9 @@ LOCK_FILES = ("uv.lock", "poetry.lock", "Pipfile.lock", "pdm.lock", "conda-lock.
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._\-\[\],]*)\s*(.*)$")
 
 
-def _requirements_pinned(text: str) -> bool:
-    """True when every requirement line pins an exact version (==, ===, @ URL, or --hash)."""
-    requirements = 0
+def _requirements_pinned(text: str) -> tuple[int, int]:
+    """(pinned, total) requirement lines; pinned means an exact version (==, ===, @ URL, --hash)."""
+    pinned = total = 0
     for raw in text.splitlines():
         line = raw.split(" #", 1)[0].strip()
         if not line or line.startswith(("#", "-r", "-c", "--", "-e", "-i")):
@@ -47,11 +47,11 @@ def _requirements_pinned(text: str) -> bool:
         match = _REQUIREMENT.match(line)
         if not match:
             continue
-        requirements += 1
+        total += 1
         spec = match.group(2)
-        if not ("==" in spec or " @ " in f" {spec}" or "--hash" in spec):
-            return False
-    return requirements > 0
+        if "==" in spec or " @ " in f" {spec}" or "--hash" in spec:
+            pinned += 1
+    return pinned, total
 
 
 class Infra1(Check):
@@ -93,9 +93,9 @@ class Infra1(Check):
             ingredients["seeds"] = [Evidence(a.path, a.line, a.detail) for a in seeds[:3]]
         pins = [Evidence(p, None, "lock file pins the environment") for p in ctx.files.named(*LOCK_FILES)]
         for path in ctx.files.matching(r"(^|/)requirements[^/]*\.txt$"):
-            text = ctx.files.text(path)
-            if text and _requirements_pinned(text):
-                pins.append(Evidence(path, None, "every requirement pinned to an exact version"))
+            pinned, total = _requirements_pinned(ctx.files.text(path) or "")
+            if total and pinned >= 0.8 * total:  # a stray >= among pins still fixes the environment in practice
+                pins.append(Evidence(path, None, f"{pinned} of {total} requirements pinned to an exact version"))
         if pins:
             ingredients["pinned environment"] = pins[:3]
         data = [Evidence(p, None, "DVC lock records data and model hashes") for p in ctx.dvc.locks]
@@ -234,6 +234,7 @@ PIPELINE_COMMANDS = (
     r"\bdvc\s+(repro|exp\s+run)\b|\bkedro\s+run\b|\bmlflow\s+run\b|\bzenml\s+pipeline\s+run\b|"
     r"\bmetaflow\b|\bpython\S*\s+\S*flow\S*\.py\s+run\b|\bdagster\s+job\s+execute\b|\bairflow\s+dags\s+test\b"
 )
+_TRAIN_ENTRY = re.compile(r"(^|/)(train\w*|run_pipeline|pipeline|main_train)\.(py|ipynb)$")
 _E2E_NAME = re.compile(r"e2e|end_to_end|integration|pipeline|smoke", re.I)
 
 
@@ -266,7 +267,9 @@ class Infra3(Check):
         evidence = [Evidence(c.runner.path, c.runner.line, f"runs `{c.command}`", c.runner.describe()) for c in auto[:3]]
         scheduled = [p for p in ctx.code_pipelines if p.scheduled]
         evidence += [Evidence(p.path, p.line, f"{p.orchestrator} pipeline {p.name} with a schedule") for p in scheduled[:3]]
-        e2e = [a for a in self._e2e_tests(ctx)]
+        for path, runner in self._training_runs(ctx):
+            evidence.append(Evidence(path, None, "training entry point run by CI (a smoke run of the pipeline)", runner.describe()))
+        e2e = self._e2e_tests(ctx)
         for artifact in e2e:
             item, runner = runner_evidence(ctx, artifact)
             if runner and runner.automatic and runner.kind == "ci":
@@ -285,6 +288,18 @@ class Infra3(Check):
                 "Start the pipeline from CI on push or on a schedule (e.g. `dvc repro` on a small sample in a GitHub Actions job).",
             )
         return missing("no end-to-end pipeline or integration test found", self.remediation)
+
+    @staticmethod
+    def _training_runs(ctx: AuditContext) -> list[tuple[str, object]]:
+        """Training scripts that a CI job (not a pipeline stage nobody starts) runs on its own."""
+        found = []
+        for path in project_sources(ctx):
+            if not _TRAIN_ENTRY.search(path):
+                continue
+            runner = next((r for r in ctx.wiring.runners_for(path) if r.kind == "ci" and r.automatic), None)
+            if runner is not None:
+                found.append((path, runner))
+        return found[:3]
 
     @staticmethod
     def _e2e_tests(ctx: AuditContext) -> list[Artifact]:

@@ -44,9 +44,16 @@ class DvcProject:
         return bool(self.pipelines or self.tracked)
 
 
+def _items(value: Any) -> list:
+    """A DVC list field (a single string is a one-item list); anything else is empty."""
+    if isinstance(value, str):
+        return [value]
+    return value if isinstance(value, list) else []
+
+
 def _paths(items: Any) -> list[str]:
     paths = []
-    for item in items or []:
+    for item in _items(items):
         if isinstance(item, str):
             paths.append(item)
         elif isinstance(item, dict):
@@ -56,12 +63,12 @@ def _paths(items: Any) -> list[str]:
 
 def _param_keys(items: Any) -> list[str]:
     keys = []
-    for item in items or []:
+    for item in _items(items):
         if isinstance(item, str):
             keys.append(item)
         elif isinstance(item, dict):
             for file, names in item.items():
-                keys.extend(f"{file}:{n}" for n in (names or []) if isinstance(n, str))
+                keys.extend(f"{file}:{n}" for n in _items(names) if isinstance(n, str))
     return keys
 
 
@@ -134,7 +141,8 @@ def _out_of_sync(parsed: Parsed, stages: list[DvcStage], locks: dict[str, dict])
         if split_commands(entry.get("cmd")) != stage.commands:
             drifted.append(stage.name)
             continue
-        for file, values in (entry.get("params") or {}).items():
+        params_entry = entry.get("params")
+        for file, values in (params_entry.items() if isinstance(params_entry, dict) else []):
             params = parsed.yaml(_join(stage.wdir, str(file))) if str(file).endswith((".yaml", ".yml")) else None
             if not isinstance(values, dict) or params is None:
                 continue
