@@ -31,6 +31,7 @@ from mltestscore.evidence.evaluation import (
     tokens,
 )
 from mltestscore.evidence.modelspec import (
+    MAX_CONFIG_BYTES,
     codeowners,
     model_cards,
     model_configs,
@@ -90,10 +91,15 @@ def test_files(ctx: AuditContext) -> list[str]:
     return list(ctx.tests.files)
 
 
-def unique(artifacts: Iterable[Artifact]) -> list[Artifact]:
+def unique(artifacts: Iterable[Artifact], per_file: int = 2) -> list[Artifact]:
+    """One artifact per line (two finders may see the same line) and at most `per_file` per file."""
     seen: dict[tuple[str, int | None], Artifact] = {}
-    for artifact in artifacts:  # two finders may see the same line; keep the first description
-        seen.setdefault((artifact.path, artifact.line), artifact)
+    per_path: dict[str, int] = {}
+    for artifact in artifacts:
+        if (artifact.path, artifact.line) in seen or per_path.get(artifact.path, 0) >= per_file:
+            continue
+        seen[(artifact.path, artifact.line)] = artifact
+        per_path[artifact.path] = per_path.get(artifact.path, 0) + 1
     return list(seen.values())
 
 
@@ -349,7 +355,8 @@ class Model3(Check):
     def _configs(ctx: AuditContext) -> list[tuple[Evidence, Runner | None]]:
         found = []
         prefilter = re.compile(rb"\b(method|sweeper|MULTIRUN|Experiment|searcher|searchSpace|search_space)\b")
-        for path in ctx.files.grep(prefilter, ctx.files.with_suffix(".yaml", ".yml", ".json")):
+        configs = [p for p in ctx.files.with_suffix(".yaml", ".yml", ".json") if len(ctx.files.read_bytes(p) or b"") <= MAX_CONFIG_BYTES]
+        for path in ctx.files.grep(prefilter, configs):
             kind = _sweep_config(ctx.parsed.json(path) if path.endswith(".json") else ctx.parsed.yaml(path))
             if kind:
                 stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]

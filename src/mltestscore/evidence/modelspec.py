@@ -279,7 +279,7 @@ def reviewed_commits(ctx: AuditContext, paths: list[str], limit: int = 200) -> t
     if not ctx.git.available or not paths or ctx.git.root is None:
         return 0, 0, None
     prefix = os.path.relpath(ctx.root.resolve(), ctx.git.root).replace(os.sep, "/")
-    in_repo = [p if prefix in (".", "") else f"{prefix}/{p}" for p in paths[:50]]
+    in_repo = [p if prefix in (".", "") else f"{prefix}/{p}" for p in paths[:500]]
     commits = ctx.git.commit_messages(in_repo, limit)
     reviewed = [sha for sha, message in commits if _MERGED_PR.search(message)]
     return len(reviewed), len(commits), reviewed[0] if reviewed else None
