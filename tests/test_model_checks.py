@@ -373,6 +373,35 @@ def test_model3_import_of_another_function_does_not_reach_the_search(repo):
     assert item(root, "model-3").score == 0.5
 
 
+def test_model3_module_level_search_reached_by_a_plain_import_is_one(repo):
+    root = repo({
+        ".github/workflows/train.yml": workflow(PUSH_ONLY, "python -m churn.train", name="train"),
+        "src/churn/__init__.py": "",
+        "src/churn/tuning.py": "from sklearn.model_selection import GridSearchCV\n\nSEARCH = GridSearchCV(None, {'C': [1, 10]})\n",
+        "src/churn/train.py": "from . import tuning\n\nprint(tuning.SEARCH)\n",
+    })
+    result = item(root, "model-3")
+    assert result.score == 1
+    assert "src/churn/train.py uses src/churn/tuning.py" in result.evidence[0].runner
+
+
+def test_model3_search_under_main_guard_is_not_reached_by_importers(repo):
+    root = repo({
+        "dvc.yaml": "stages:\n  train:\n    cmd: python src/train.py\n",
+        "src/search.py": """
+            from sklearn.model_selection import GridSearchCV
+
+            DEFAULT_C = 1.0
+
+            if __name__ == "__main__":
+                GridSearchCV(None, {"C": [0.1, 1, 10]}).fit([[0], [1]], [0, 1])
+        """,
+        "src/train.py": "import search\n\nprint(search.DEFAULT_C)\n",
+    })
+    result = item(root, "model-3")
+    assert result.score == 0.5  # importing search.py runs its top level, never its main block
+
+
 def test_model3_hydra_multirun_in_ci_is_one(repo):
     root = repo({
         "src/train.py": TRAIN,
@@ -560,6 +589,17 @@ def test_model6_groupby_without_metric_is_zero(repo):
         df = pd.read_csv("data/orders.csv")
         for region, group in df.groupby("region"):
             print(region, len(group), group["amount"].sum())
+    """})
+    assert item(root, "model-6").score == 0
+
+
+def test_model6_per_class_metrics_are_not_slices(repo):
+    root = repo({"src/evaluate.py": """
+        import numpy as np
+        from sklearn.metrics import precision_score
+
+        for cls in np.unique(y_true):
+            print(cls, precision_score(y_true == cls, y_pred == cls))
     """})
     assert item(root, "model-6").score == 0
 

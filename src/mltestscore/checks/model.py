@@ -40,7 +40,7 @@ from mltestscore.evidence.modelspec import (
     required_reviews,
     reviewed_commits,
 )
-from mltestscore.evidence.python import ModuleFacts, names_pattern
+from mltestscore.evidence.python import ModuleFacts, names
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Runner
 
@@ -50,9 +50,9 @@ Analysis = Callable[[ast.Module, ModuleFacts], Iterable[tuple[int, str]]]
 
 # -- shared finders ---------------------------------------------------------------------------
 def analysed(ctx: AuditContext, paths: Iterable[str], prefilter: re.Pattern[bytes], analysis: Analysis) -> list[Artifact]:
-    """Artifacts from an AST analysis of the files (and notebooks) whose bytes pass `prefilter`."""
+    """Artifacts from an AST analysis of the files (and notebooks) whose code passes `prefilter`."""
     artifacts = []
-    for path in ctx.files.grep(prefilter, paths):
+    for path in ctx.python.grep_code(prefilter, paths):
         tree = ctx.parsed.python(path)
         facts = ctx.python.facts(path)
         if tree is None or facts is None:
@@ -191,9 +191,10 @@ class Model1(Check):
 
 
 # -- model-2 ------------------------------------------------------------------------------------
-AB_ANALYSIS_MODULES = ("spotify_confidence", "tea_tasting", "ambrosia", "statsmodels.stats.proportion")
-EXPERIMENT_SDKS = ("growthbook", "statsig", "eppo_client", "ldclient", "optimizely", "UnleashClient")
-_ACTUAL_KWARGS = ("actual_label", "actual_label_column_name", "actual_score_column_name", "actual_numeric_sequence_column_name")
+AB_ANALYSIS_MODULES = names("spotify_confidence", "tea_tasting", "ambrosia", "statsmodels.stats.proportion")
+EXPERIMENT_SDKS = names("growthbook", "statsig", "eppo_client", "ldclient", "optimizely", "UnleashClient")
+_ACTUAL_KWARGS = names("actual_label", "actual_label_column_name", "actual_score_column_name", "actual_numeric_sequence_column_name")
+_OUTCOME_WORDS = _ACTUAL_KWARGS + names("send_feedback")
 
 
 class Model2(Check):
@@ -238,7 +239,7 @@ class Model2(Check):
     @staticmethod
     def _outcome_logging(ctx: AuditContext, sources: list[str]) -> list[Artifact]:
         artifacts = []
-        for path in ctx.python.candidates(_ACTUAL_KWARGS + ("send_feedback",), sources):
+        for path in ctx.python.candidates(_OUTCOME_WORDS, sources):
             facts = ctx.python.facts(path)
             for call in facts.calls if facts else []:
                 if any(k in _ACTUAL_KWARGS for k, _ in call.kwargs):
@@ -250,7 +251,7 @@ class Model2(Check):
 
 
 # -- model-3 ------------------------------------------------------------------------------------
-TUNING_CALLS = (
+TUNING_CALLS = names(
     "optuna.create_study", "optuna.study.create_study", "optuna.load_study", "optuna.integration.OptunaSearchCV",
     "optuna_integration.OptunaSearchCV", "optuna.integration.lightgbm.LightGBMTuner", "optuna.integration.lightgbm.LightGBMTunerCV",
     "ray.tune.Tuner", "ray.tune.run", "ray.tune.grid_search", "ray.tune.tune.run",
@@ -273,7 +274,7 @@ TUNING_COMMANDS = (
     r"\bdvc\s+exp\s+run\b.*(--queue|\s(-S|--set-param)\s+\S*(,|range\())|\bdvc\s+queue\s+start\b",
     r"\bwandb\s+(sweep|agent)\b", r"\boptuna\s+(create-study|tune)\b", r"\bnnictl\s+create\b",
 )
-_TRACKED_RUN = ("mlflow.start_run", "wandb.init")
+_TRACKED_RUN = names("mlflow.start_run", "wandb.init")
 
 
 def _grid_loops(tree: ast.Module, facts: ModuleFacts) -> list[tuple[int, str]]:
@@ -380,13 +381,13 @@ class Model3(Check):
 
 
 # -- model-4 ------------------------------------------------------------------------------------
-STALENESS_CALLS = (
+STALENESS_CALLS = names(
     "model_selection.TimeSeriesSplit", "sktime.forecasting.model_evaluation.evaluate", "sktime.split.ExpandingWindowSplitter",
     "sktime.split.SlidingWindowSplitter", "sktime.forecasting.model_selection.ExpandingWindowSplitter",
     "sktime.forecasting.model_selection.SlidingWindowSplitter", "prophet.diagnostics.cross_validation",
     "fbprophet.diagnostics.cross_validation", "gluonts.evaluation.backtest.backtest_metrics",
 )
-BACKTEST_METHODS = (("darts",), ("historical_forecasts", "backtest")), (("statsforecast", "neuralforecast", "mlforecast"), ("cross_validation",))
+BACKTEST_METHODS = (names("darts"), names("historical_forecasts", "backtest")), (names("statsforecast", "neuralforecast", "mlforecast"), names("cross_validation"))
 
 
 class Model4(Check):
@@ -426,7 +427,7 @@ class Model4(Check):
 
 
 # -- model-5 ------------------------------------------------------------------------------------
-BASELINE_CALLS = (
+BASELINE_CALLS = names(
     "sklearn.dummy.DummyClassifier", "sklearn.dummy.DummyRegressor", "sktime.forecasting.naive.NaiveForecaster",
     "darts.models.NaiveSeasonal", "darts.models.NaiveMean", "darts.models.NaiveDrift", "darts.models.NaiveMovingAverage",
     "statsforecast.models.Naive", "statsforecast.models.SeasonalNaive", "statsforecast.models.HistoricAverage",
@@ -434,10 +435,11 @@ BASELINE_CALLS = (
     "deepchecks.tabular.checks.model_evaluation.SimpleModelComparison", "deepchecks.nlp.checks.SimpleModelComparison",
     "deepchecks.vision.checks.SimpleModelComparison",
 )
-LINEAR_MODELS = frozenset({
+LINEAR_MODELS = frozenset(names(
     "LogisticRegression", "LinearRegression", "Ridge", "Lasso", "ElasticNet", "SGDClassifier", "SGDRegressor",
     "RidgeClassifier", "LinearSVC", "LinearSVR", "GaussianNB", "MultinomialNB", "BernoulliNB", "OLS", "Logit",
-})
+))
+_LINEAR_WORDS = re.compile(rb"\b(" + b"|".join(n.encode() for n in sorted(LINEAR_MODELS)) + rb")\b")
 COMPLEX_MODELS = re.compile(
     r"(RandomForest|GradientBoosting|HistGradientBoosting|ExtraTrees|AdaBoost)(Classifier|Regressor)$|"
     r"^(XGB|LGBM|CatBoost)(Classifier|Regressor|Ranker)$|^MLP(Classifier|Regressor)$|^(SVC|SVR)$"
@@ -461,13 +463,18 @@ def _linear_vs_complex(tree: ast.Module, facts: ModuleFacts) -> list[tuple[int, 
     return []
 
 
+BASELINE_KWARGS = {
+    "tensorflow_model_analysis.ModelSpec": "is_baseline", "mlflow.evaluate": "baseline_model",
+    "mlflow.models.evaluate": "baseline_model", "mlflow.validate_evaluation_results": "baseline_result",
+}
+names(*BASELINE_KWARGS)
+
+
 def _baseline_kwargs(ctx: AuditContext, sources: list[str]) -> list[Artifact]:
     """TFMA ModelSpec(is_baseline=True), mlflow.evaluate(baseline_model=...), validate_evaluation_results(baseline_result=...)."""
     artifacts = []
-    wanted = {"tensorflow_model_analysis.ModelSpec": "is_baseline", "mlflow.evaluate": "baseline_model",
-              "mlflow.models.evaluate": "baseline_model", "mlflow.validate_evaluation_results": "baseline_result"}
-    for path, call in ctx.python.find_calls(wanted, sources):
-        keyword = wanted.get(call.name)
+    for path, call in ctx.python.find_calls(BASELINE_KWARGS, sources):
+        keyword = BASELINE_KWARGS.get(call.name)
         if keyword and call.kwarg(keyword) not in (None, False):
             artifacts.append(Artifact(path, notebook_line(ctx, path, call.line)[0], f"{call.name}({keyword}=...) compares with a baseline model"))
     return artifacts
@@ -502,10 +509,9 @@ class Model5(Check):
         artifacts += _baseline_kwargs(ctx, sources)
         artifacts += [Artifact(h.path, h.line, f"evaluation config marks a baseline model: {h.text}")
                       for h in search_configs(ctx.files, r"\bis_baseline\b\s*[:=]\s*[Tt]rue")]
-        estimators = names_pattern(LINEAR_MODELS)
         artifacts += analysed(ctx, sources, re.compile(rb"baseline|dummy|naive|trivial|heuristic|majority", re.I),
                               lambda tree, _: ((line, f"baseline model: {text}") for line, text in named_baselines(tree, _builds_model)))
-        artifacts += analysed(ctx, sources, estimators, _linear_vs_complex)
+        artifacts += analysed(ctx, sources, _LINEAR_WORDS, _linear_vs_complex)
         compare = re.compile(rb"baseline|dummy|naive|trivial|heuristic|majority", re.I)
         artifacts += analysed(ctx, sources + test_files(ctx), compare, lambda tree, _: (
             (line, f"checks the model against the baseline: {text}") for line, text in checked_comparisons(tree, BASELINE_TOKENS)))
@@ -518,7 +524,7 @@ class Model5(Check):
 
 
 # -- model-6 ------------------------------------------------------------------------------------
-SLICE_CALLS = (
+SLICE_CALLS = names(
     "tensorflow_model_analysis.SlicingSpec", "tensorflow_model_analysis.slicer.SingleSliceSpec",
     "tensorflow_model_analysis.proto.config_pb2.SlicingSpec", "fairlearn.metrics.MetricFrame",
     "deepchecks.tabular.checks.SegmentPerformance", "deepchecks.tabular.checks.WeakSegmentsPerformance",
@@ -536,7 +542,7 @@ def _slice_tests(tree: ast.Module, facts: ModuleFacts) -> list[tuple[int, str]]:
         isinstance(c, ast.Compare) and any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in c.ops) for c in ast.walk(n.test))]
     if not asserts:
         return []
-    sliced = sliced_metrics(tree, metric_lines(facts))
+    sliced = [s for s in sliced_metrics(tree, metric_lines(facts)) if not s.per_class]
     if sliced:
         return [(sliced[0].line, f"test asserts thresholds per slice (by {sliced[0].key})")]
     for call in facts.calls:
@@ -571,7 +577,7 @@ class Model6(Check):
         artifacts = call_artifacts(ctx, SLICE_CALLS, sources, describe=lambda c: f"sliced evaluation: {c.name}")
         artifacts += [Artifact(h.path, h.line, f"evaluation config slices: {h.text}") for h in search_configs(ctx.files, r"\bslicing_specs\b")[:2]]
         artifacts += analysed(ctx, sources, re.compile(rb"groupby|unique|value_counts"), lambda tree, facts: (
-            (s.line, f"metric computed per {s.key}") for s in sliced_metrics(tree, metric_lines(facts)) if not s.time_like))
+            (s.line, f"metric computed per {s.key}") for s in sliced_metrics(tree, metric_lines(facts)) if not s.time_like and not s.per_class))
         artifacts += analysed(ctx, test_files(ctx), re.compile(rb"assert"), _slice_tests)
         return scored(
             ctx, artifacts,
@@ -582,11 +588,12 @@ class Model6(Check):
 
 
 # -- model-7 ------------------------------------------------------------------------------------
-FAIRNESS_MODULES = (
+FAIRNESS_MODULES = names(
     "fairlearn", "aif360", "witwidget", "fairness_indicators", "tensorflow_model_analysis.addons.fairness", "aequitas",
     "raiwidgets", "sagemaker.clarify", "sagemaker.workflow.clarify_check_step",
 )
-FAIRNESS_CALLS = ("tensorflow_model_analysis.metrics.FairnessIndicators", "sagemaker.model_monitor.ModelBiasMonitor")
+FAIRNESS_CALLS = names("tensorflow_model_analysis.metrics.FairnessIndicators", "sagemaker.model_monitor.ModelBiasMonitor")
+BIAS_LOAD = names("evaluate.load")
 BIAS_MEASUREMENTS = frozenset({"regard", "toxicity", "honest"})
 
 
@@ -619,7 +626,7 @@ class Model7(Check):
         artifacts = module_calls(ctx, FAIRNESS_MODULES, everywhere, "fairness analysis")
         artifacts += call_artifacts(ctx, FAIRNESS_CALLS, everywhere, describe=lambda c: f"fairness analysis: {c.name}")
         artifacts += [Artifact(path, notebook_line(ctx, path, call.line)[0], f"bias measurement evaluate.load({call.args[0]!r})")
-                      for path, call in ctx.python.find_calls(("evaluate.load",), everywhere)
+                      for path, call in ctx.python.find_calls(BIAS_LOAD, everywhere)
                       if call.args and call.args[0] in BIAS_MEASUREMENTS]
         artifacts += [Artifact(h.path, h.line, f"evaluation config: {h.text}") for h in search_configs(ctx.files, r"FairnessIndicators")[:2]]
         artifacts += analysed(ctx, sources, re.compile(rb"groupby|unique|value_counts"), lambda tree, facts: (

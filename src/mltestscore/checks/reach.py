@@ -157,7 +157,7 @@ class Reach:
         folder = posixpath.dirname(path)
         pattern = re.compile(rb"\b" + re.escape(stem.encode()) + rb"\b")
         candidates = [p for p in self.ctx.python.sources if p.endswith(".py") and p != path]
-        for importer in self.ctx.files.grep(pattern, candidates):
+        for importer in self.ctx.python.grep_code(pattern, candidates):
             tree = self.ctx.parsed.python(importer)
             if tree is None:
                 continue

@@ -33,6 +33,11 @@ PROTECTED_TOKENS = frozenset({
     "sex", "gender", "race", "racial", "ethnicity", "ethnic", "age", "religion", "disability", "nationality",
     "marital", "sensitive", "protected", "demographic", "demographics", "skin", "dialect", "accent",
 })
+# Keys that are the label or prediction: a loop over them computes per-class metrics, not slices.
+LABEL_TOKENS = frozenset({
+    "y", "label", "labels", "target", "targets", "class", "classes", "true", "test", "pred", "preds",
+    "prediction", "predictions", "gt", "cls",
+})
 FAIRNESS_TOKENS = frozenset({"parity", "disparate", "equalized", "equalised", "fairness", "disparity", "unfairness"})
 OFFLINE_TOKENS = frozenset({
     "auc", "roc", "accuracy", "logloss", "ndcg", "rmse", "mae", "mse", "offline", "precision", "recall", "f1",
@@ -82,6 +87,12 @@ class SlicedMetric:
     @property
     def protected(self) -> bool:
         return bool(tokens(self.key) & PROTECTED_TOKENS)
+
+    @property
+    def per_class(self) -> bool:
+        """Grouped by the label or the prediction (`np.unique(y_true)`, `df["label"]`): per-class metrics."""
+        names = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", self.key)
+        return bool(names) and tokens(names[-1]) <= LABEL_TOKENS
 
 
 def leaf_name(func: ast.AST) -> str:

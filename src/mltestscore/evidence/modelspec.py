@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mltestscore.evidence.python import names
+
 if TYPE_CHECKING:
     from mltestscore.context import AuditContext
 
@@ -30,6 +32,7 @@ _NOT_MODEL_CONFIG = re.compile(
     r"\.readthedocs\.ya?ml|azure-pipelines\.ya?ml|bitbucket-pipelines\.yml|buildspec\.ya?ml|[^/]*\.ipynb)$"
 )
 MAX_CONFIG_BYTES = 200_000
+HYDRA_MAIN = names("hydra.main")
 _MODEL_ISH = re.compile(r"model|train|experiment|hparam|hyperparam|params", re.I)  # listed first
 
 
@@ -104,7 +107,7 @@ def model_configs(ctx: AuditContext) -> list[SpecFile]:
             found[path] = SpecFile(path, _key_line(ctx, path, keys) if keys else 1, what, len(keys))
         elif len(keys) >= 2:
             found[path] = SpecFile(path, _key_line(ctx, path, keys), f"training config ({', '.join(sorted(keys)[:4])})", len(keys))
-    for path, call in ctx.python.find_calls(("hydra.main",)):
+    for path, call in ctx.python.find_calls(HYDRA_MAIN):
         folder = call.kwarg("config_path")
         where = f" reading {posixpath.normpath(posixpath.join(posixpath.dirname(path), folder))}/" if isinstance(folder, str) else ""
         found.setdefault(path, SpecFile(path, call.line, f"@hydra.main{where}: configs composed from files"))
@@ -113,6 +116,7 @@ def model_configs(ctx: AuditContext) -> list[SpecFile]:
 
 # -- model cards -----------------------------------------------------------------------------
 _CARD_NAME = re.compile(r"(^|/)(model[_-]?cards?/[^/]+|[^/]*model[_-]?card[^/]*)\.(md|json|ya?ml|html|pbtxt)$", re.I)
+CARD_TOOLKIT = names("model_card_toolkit.ModelCardToolkit", "model_card_toolkit.toolkit.ModelCardToolkit")
 _HF_CARD_KEYS = ("model-index", "pipeline_tag", "library_name", "base_model")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FAIRNESS_HEADING = re.compile(r"fairness|bias|ethic|inclusi|demographic|equity|disparit", re.I)
@@ -185,7 +189,7 @@ def model_cards(ctx: AuditContext) -> list[ModelCard]:
         if isinstance(meta, dict) and any(k in meta for k in _HF_CARD_KEYS):
             section = fairness_section(text)
             cards.append(ModelCard(path, "Hugging Face model card (front matter)", *(section or (None, ""))))
-    for path, call in ctx.python.find_calls(("model_card_toolkit.ModelCardToolkit", "model_card_toolkit.toolkit.ModelCardToolkit")):
+    for path, call in ctx.python.find_calls(CARD_TOOLKIT):
         cards.append(ModelCard(path, f"Model Card Toolkit ({call.name.rsplit('.', 1)[-1]}, line {call.line})"))
     return cards
 
