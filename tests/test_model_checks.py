@@ -634,6 +634,34 @@ def test_model6_ci_test_with_per_slice_thresholds_is_one(repo):
     assert "parametrized over slices" in result.evidence[0].detail and "pull_request" in result.evidence[0].runner
 
 
+TFX_PIPELINE = """
+import tensorflow_model_analysis as tfma
+from tfx.components import Evaluator
+from tfx.orchestration import pipeline
+
+
+def create_pipeline(examples, trainer):
+    eval_config = tfma.EvalConfig(
+        model_specs=[tfma.ModelSpec(label_key="churned")],
+        slicing_specs=[tfma.SlicingSpec()SLICES],
+    )
+    evaluator = Evaluator(examples=examples, model=trainer.outputs["model"], eval_config=eval_config)
+    return pipeline.Pipeline(pipeline_name="churn", pipeline_root="gs://acme/churn", components=[trainer, evaluator])
+"""
+
+
+def test_model6_tfma_slicing_by_feature_in_tfx_pipeline_is_one(repo):
+    root = repo({"src/pipeline.py": TFX_PIPELINE.replace("SLICES", ', tfma.SlicingSpec(feature_keys=["country"])')})
+    result = item(root, "model-6")
+    assert result.score == 1
+    assert result.evidence[0].line == 9 and "tfx pipeline" in result.evidence[0].runner
+
+
+def test_model6_bare_tfma_slicing_spec_is_the_overall_slice(repo):
+    root = repo({"src/pipeline.py": TFX_PIPELINE.replace("SLICES", "")})
+    assert item(root, "model-6").score == 0
+
+
 def test_model6_time_slices_count_for_staleness_not_for_slices(repo):
     root = repo({"src/decay.py": MONTHLY_EVAL})
     assert item(root, "model-6").score == 0

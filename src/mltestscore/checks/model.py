@@ -463,23 +463,6 @@ def _linear_vs_complex(tree: ast.Module, facts: ModuleFacts) -> list[tuple[int, 
     return []
 
 
-BASELINE_KWARGS = {
-    "tensorflow_model_analysis.ModelSpec": "is_baseline", "mlflow.evaluate": "baseline_model",
-    "mlflow.models.evaluate": "baseline_model", "mlflow.validate_evaluation_results": "baseline_result",
-}
-names(*BASELINE_KWARGS)
-
-
-def _baseline_kwargs(ctx: AuditContext, sources: list[str]) -> list[Artifact]:
-    """TFMA ModelSpec(is_baseline=True), mlflow.evaluate(baseline_model=...), validate_evaluation_results(baseline_result=...)."""
-    artifacts = []
-    for path, call in ctx.python.find_calls(BASELINE_KWARGS, sources):
-        keyword = BASELINE_KWARGS.get(call.name)
-        if keyword and call.kwarg(keyword) not in (None, False):
-            artifacts.append(Artifact(path, notebook_line(ctx, path, call.line)[0], f"{call.name}({keyword}=...) compares with a baseline model"))
-    return artifacts
-
-
 class Model5(Check):
     id = "model-5"
     section = "model"
@@ -493,7 +476,6 @@ class Model5(Check):
         "GluonTS SeasonalNaivePredictor, deepchecks SimpleModelComparison",
         "a linear model bound to a baseline name (`baseline = LogisticRegression()`), or a linear model evaluated "
         "beside a more complex one in the same file",
-        "TFMA ModelSpec(is_baseline=True) / `is_baseline: true`, mlflow.evaluate(baseline_model=...)",
         "asserts and gates comparing the model's metric with the baseline's (`assert auc > baseline_auc`)",
     )
     manual = "a baseline is evaluated in a script, notebook or test nothing runs automatically"
@@ -506,9 +488,6 @@ class Model5(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         sources = project_sources(ctx)
         artifacts = call_artifacts(ctx, BASELINE_CALLS, sources, describe=lambda c: f"baseline model {c.name.rsplit('.', 1)[-1]}")
-        artifacts += _baseline_kwargs(ctx, sources)
-        artifacts += [Artifact(h.path, h.line, f"evaluation config marks a baseline model: {h.text}")
-                      for h in search_configs(ctx.files, r"\bis_baseline\b\s*[:=]\s*[Tt]rue")]
         artifacts += analysed(ctx, sources, re.compile(rb"baseline|dummy|naive|trivial|heuristic|majority", re.I),
                               lambda tree, _: ((line, f"baseline model: {text}") for line, text in named_baselines(tree, _builds_model)))
         artifacts += analysed(ctx, sources, _LINEAR_WORDS, _linear_vs_complex)
@@ -524,9 +503,14 @@ class Model5(Check):
 
 
 # -- model-6 ------------------------------------------------------------------------------------
-SLICE_CALLS = names(
+# TFMA slicing specs slice only with feature keys: a bare SlicingSpec() is the overall slice.
+TFMA_SLICES = names(
     "tensorflow_model_analysis.SlicingSpec", "tensorflow_model_analysis.slicer.SingleSliceSpec",
-    "tensorflow_model_analysis.proto.config_pb2.SlicingSpec", "fairlearn.metrics.MetricFrame",
+    "tensorflow_model_analysis.proto.config_pb2.SlicingSpec",
+)
+_SLICE_KWARGS = ("feature_keys", "feature_values", "slice_keys_sql", "columns", "features")
+SLICE_CALLS = names(
+    "fairlearn.metrics.MetricFrame",
     "deepchecks.tabular.checks.SegmentPerformance", "deepchecks.tabular.checks.WeakSegmentsPerformance",
     "deepchecks.tabular.checks.model_evaluation.SegmentPerformance", "deepchecks.nlp.checks.MetadataSegmentsPerformance",
     "deepchecks.nlp.checks.PropertySegmentsPerformance", "giskard.scan", "snorkel.slicing.slicing_function",
@@ -560,7 +544,7 @@ class Model6(Check):
         "Evaluate per slice and hold each important slice to a threshold."
     )
     evidence = (
-        "TFMA SlicingSpec / `slicing_specs` in eval configs, fairlearn MetricFrame, deepchecks (Weak)SegmentPerformance, "
+        "TFMA SlicingSpec(feature_keys=...) / `feature_keys` in eval configs (a bare SlicingSpec() is the overall slice), fairlearn MetricFrame, deepchecks (Weak)SegmentPerformance, "
         "Giskard scan, Snorkel slicing functions, Evidently quality-by-feature",
         "evaluation code computing a metric per group: a loop, comprehension or apply over groupby()/unique() with a metric call",
         "tests asserting thresholds per slice (sliced metrics or a parametrize over slices, with an assert)",
@@ -575,7 +559,9 @@ class Model6(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         sources = project_sources(ctx)
         artifacts = call_artifacts(ctx, SLICE_CALLS, sources, describe=lambda c: f"sliced evaluation: {c.name}")
-        artifacts += [Artifact(h.path, h.line, f"evaluation config slices: {h.text}") for h in search_configs(ctx.files, r"\bslicing_specs\b")[:2]]
+        artifacts += [Artifact(path, notebook_line(ctx, path, call.line)[0], f"sliced evaluation: {call.name.rsplit('.', 1)[-1]} by feature")
+                      for path, call in ctx.python.find_calls(TFMA_SLICES, sources) if call.args or any(k in _SLICE_KWARGS for k, _ in call.kwargs)]
+        artifacts += [Artifact(h.path, h.line, f"evaluation config slices by feature: {h.text}") for h in search_configs(ctx.files, r"\bfeature_keys\b")[:2]]
         artifacts += analysed(ctx, sources, re.compile(rb"groupby|unique|value_counts"), lambda tree, facts: (
             (s.line, f"metric computed per {s.key}") for s in sliced_metrics(tree, metric_lines(facts)) if not s.time_like and not s.per_class))
         artifacts += analysed(ctx, test_files(ctx), re.compile(rb"assert"), _slice_tests)
