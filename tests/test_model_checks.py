@@ -423,6 +423,27 @@ def test_model3_hydra_multirun_in_ci_is_one(repo):
     assert any(e.runner and "tune.yml" in e.runner for e in result.evidence)
 
 
+MAKEFILE_TUNE = "tune:\n\tdvc exp run --queue -S 'train.lr=0.001,0.01,0.1'\n\tdvc queue start\n"
+
+
+def test_model3_dvc_experiment_grid_in_makefile_is_half(repo):
+    root = repo({"Makefile": MAKEFILE_TUNE, "src/train.py": TRAIN})
+    result = item(root, "model-3")
+    assert result.score == 0.5
+    assert result.evidence[0].path == "Makefile" and "dvc exp run --queue" in result.evidence[0].detail
+
+
+def test_model3_dvc_experiment_grid_scheduled_through_make_is_one(repo):
+    root = repo({
+        "Makefile": MAKEFILE_TUNE,
+        "src/train.py": TRAIN,
+        ".github/workflows/tune.yml": workflow(NIGHTLY, "make tune", name="tune"),
+    })
+    result = item(root, "model-3")
+    assert result.score == 1
+    assert "make tune" in result.evidence[0].runner and "schedule" in result.evidence[0].runner
+
+
 def test_model3_wandb_sweep_config_run_by_hand_is_half(repo):
     root = repo({
         "sweep.yaml": "program: train.py\nmethod: bayes\nmetric:\n  name: val_loss\n  goal: minimize\nparameters:\n  lr:\n    min: 0.0001\n    max: 0.1\n",

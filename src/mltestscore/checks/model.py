@@ -191,7 +191,11 @@ class Model1(Check):
 
 
 # -- model-2 ------------------------------------------------------------------------------------
-AB_ANALYSIS_MODULES = names("spotify_confidence", "tea_tasting", "ambrosia", "statsmodels.stats.proportion")
+AB_ANALYSIS_MODULES = names("spotify_confidence", "tea_tasting", "ambrosia")
+AB_TESTS = names(
+    "statsmodels.stats.proportion.proportions_ztest", "statsmodels.stats.proportion.test_proportions_2indep",
+    "statsmodels.stats.proportion.proportions_chisquare",
+)
 EXPERIMENT_SDKS = names("growthbook", "statsig", "eppo_client", "ldclient", "optimizely", "UnleashClient")
 _ACTUAL_KWARGS = names("actual_label", "actual_label_column_name", "actual_score_column_name", "actual_numeric_sequence_column_name")
 _OUTCOME_WORDS = _ACTUAL_KWARGS + names("send_feedback")
@@ -227,6 +231,7 @@ class Model2(Check):
                              lambda tree, _: ((line, f"correlates offline and online metrics: {text}")
                                               for line, text in offline_online_correlations(tree)))
         artifacts += module_calls(ctx, AB_ANALYSIS_MODULES, sources, "A/B-test analysis")
+        artifacts += call_artifacts(ctx, AB_TESTS, sources, describe=lambda c: f"A/B-test analysis: {c.name.rsplit('.', 1)[-1]}")
         artifacts += module_calls(ctx, EXPERIMENT_SDKS, sources, "online experiment SDK assigns variants")
         artifacts += self._outcome_logging(ctx, sources)
         return scored(
@@ -246,7 +251,7 @@ class Model2(Check):
                     artifacts.append(Artifact(path, notebook_line(ctx, path, call.line)[0], f"logs online actuals next to predictions ({call.name})"))
             for name, line in facts.functions if facts else []:
                 if name.endswith(".send_feedback"):
-                    artifacts.append(Artifact(path, line, f"{name} receives online feedback for served predictions"))
+                    artifacts.append(Artifact(path, notebook_line(ctx, path, line)[0], f"{name} receives online feedback for served predictions"))
         return artifacts
 
 
@@ -371,11 +376,11 @@ class Model3(Check):
         pattern = re.compile("|".join(TUNING_COMMANDS))
         found = [(Evidence(c.runner.path, c.runner.line, f"runs `{c.command}`", c.runner.describe()), c.runner)
                  for c in ctx.wiring.find(pattern, include_stages=True)]
-        wired_paths = {e.path for e, _ in found}
+        reached = {e.detail for e, _ in found}  # commands CI or a stage reaches through a task
         tasks = [t for targets in ctx.tasks.make.values() for t in targets.values()] + list(ctx.tasks.scripts.values())
         for task in tasks:
             for command in task.commands:
-                if pattern.search(command) and task.path not in wired_paths:
+                if pattern.search(command) and f"runs `{command}`" not in reached:
                     found.append((Evidence(task.path, task.line, f"`{command}` ({task.kind} {task.name})"), None))
         return found
 
