@@ -22,6 +22,7 @@ from mltestscore.evidence.configs import search_configs
 from mltestscore.evidence.evaluation import (
     BASELINE_TOKENS,
     FAIRNESS_TOKENS,
+    SlicedMetric,
     checked_comparisons,
     is_metric_name,
     leaf_name,
@@ -49,10 +50,13 @@ Analysis = Callable[[ast.Module, ModuleFacts], Iterable[tuple[int, str]]]
 
 
 # -- shared finders ---------------------------------------------------------------------------
-def analysed(ctx: AuditContext, paths: Iterable[str], prefilter: re.Pattern[bytes], analysis: Analysis) -> list[Artifact]:
-    """Artifacts from an AST analysis of the files (and notebooks) whose code passes `prefilter`."""
+def analysed(ctx: AuditContext, paths: Iterable[str], prefilter: re.Pattern[bytes], analysis: Analysis,
+             also: re.Pattern[bytes] | None = None) -> list[Artifact]:
+    """Artifacts from an AST analysis of the files (and notebooks) whose code passes `prefilter`
+    (and `also`, when given): the byte tests keep the parses to the files that can match."""
     artifacts = []
-    for path in ctx.python.grep_code(prefilter, paths):
+    candidates = ctx.python.grep_code(prefilter, paths)
+    for path in ctx.python.grep_code(also, candidates) if also is not None else candidates:
         tree = ctx.parsed.python(path)
         facts = ctx.python.facts(path)
         if tree is None or facts is None:
@@ -81,6 +85,17 @@ def module_calls(ctx: AuditContext, modules: tuple[str, ...], paths: Iterable[st
                 artifacts.append(Artifact(path, shown, f"{describe}: {call.name}{where}"))
                 break
     return artifacts
+
+
+_SLICING = re.compile(rb"groupby|Grouper|unique|value_counts")
+_SLICING_OR_PARAMETRIZE = re.compile(rb"groupby|Grouper|unique|value_counts|parametrize")
+_METRIC_WORDS = re.compile(rb"(?i)score|auc|accuracy|f1|fbeta|precision|recall|rmse|mae|mse|mape|r2|log_?loss|ndcg|brier|metric|_error\b|confusion_matrix|classification_report")
+
+
+def sliced(ctx: AuditContext, paths: Iterable[str], keep: Callable[[SlicedMetric], bool], describe: Callable[[SlicedMetric], str]) -> list[Artifact]:
+    """Metrics computed per group in `paths`, filtered by `keep` (time, protected, any slice)."""
+    return analysed(ctx, paths, _SLICING, lambda tree, facts: (
+        (s.line, describe(s)) for s in sliced_metrics(tree, metric_lines(facts)) if keep(s)), also=_METRIC_WORDS)
 
 
 def metric_lines(facts: ModuleFacts) -> set[int]:
@@ -421,8 +436,7 @@ class Model4(Check):
         artifacts = call_artifacts(ctx, STALENESS_CALLS, sources, describe=lambda c: f"time-based evaluation: {c.name}")
         for modules, methods in BACKTEST_METHODS:
             artifacts += module_calls(ctx, modules, sources, "backtest over past windows", leaves=methods)
-        artifacts += analysed(ctx, sources, re.compile(rb"groupby|Grouper|unique"), lambda tree, facts: (
-            (s.line, f"metrics per time period (by {s.key})") for s in sliced_metrics(tree, metric_lines(facts)) if s.time_like))
+        artifacts += sliced(ctx, sources, lambda s: s.time_like, lambda s: f"metrics per time period (by {s.key})")
         return scored(
             ctx, artifacts,
             noun="time-window evaluation", none="no backtest or evaluation over time windows found",
@@ -531,9 +545,9 @@ def _slice_tests(tree: ast.Module, facts: ModuleFacts) -> list[tuple[int, str]]:
         isinstance(c, ast.Compare) and any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in c.ops) for c in ast.walk(n.test))]
     if not asserts:
         return []
-    sliced = [s for s in sliced_metrics(tree, metric_lines(facts)) if not s.per_class]
-    if sliced:
-        return [(sliced[0].line, f"test asserts thresholds per slice (by {sliced[0].key})")]
+    per_slice = [s for s in sliced_metrics(tree, metric_lines(facts)) if not s.per_class]
+    if per_slice:
+        return [(per_slice[0].line, f"test asserts thresholds per slice (by {per_slice[0].key})")]
     for call in facts.calls:
         if call.name.endswith("mark.parametrize") and call.args and isinstance(call.args[0], str) and tokens(call.args[0]) & SLICE_WORDS:
             return [(call.line, f"test parametrized over slices ({call.args[0]}) asserts a threshold")]
@@ -567,9 +581,8 @@ class Model6(Check):
         artifacts += [Artifact(path, notebook_line(ctx, path, call.line)[0], f"sliced evaluation: {call.name.rsplit('.', 1)[-1]} by feature")
                       for path, call in ctx.python.find_calls(TFMA_SLICES, sources) if call.args or any(k in _SLICE_KWARGS for k, _ in call.kwargs)]
         artifacts += [Artifact(h.path, h.line, f"evaluation config slices by feature: {h.text}") for h in search_configs(ctx.files, r"\bfeature_keys\b")[:2]]
-        artifacts += analysed(ctx, sources, re.compile(rb"groupby|unique|value_counts"), lambda tree, facts: (
-            (s.line, f"metric computed per {s.key}") for s in sliced_metrics(tree, metric_lines(facts)) if not s.time_like and not s.per_class))
-        artifacts += analysed(ctx, test_files(ctx), re.compile(rb"assert"), _slice_tests)
+        artifacts += sliced(ctx, sources, lambda s: not s.time_like and not s.per_class, lambda s: f"metric computed per {s.key}")
+        artifacts += analysed(ctx, test_files(ctx), _SLICING_OR_PARAMETRIZE, _slice_tests, also=re.compile(rb"\bassert\b"))
         return scored(
             ctx, artifacts,
             noun="sliced evaluation", none="no per-slice evaluation found",
@@ -620,8 +633,7 @@ class Model7(Check):
                       for path, call in ctx.python.find_calls(BIAS_LOAD, everywhere)
                       if call.args and call.args[0] in BIAS_MEASUREMENTS]
         artifacts += [Artifact(h.path, h.line, f"evaluation config: {h.text}") for h in search_configs(ctx.files, r"FairnessIndicators")[:2]]
-        artifacts += analysed(ctx, sources, re.compile(rb"groupby|unique|value_counts"), lambda tree, facts: (
-            (s.line, f"metric computed per protected group ({s.key})") for s in sliced_metrics(tree, metric_lines(facts)) if s.protected))
+        artifacts += sliced(ctx, sources, lambda s: s.protected, lambda s: f"metric computed per protected group ({s.key})")
         artifacts += analysed(ctx, everywhere, re.compile(rb"parity|disparate|equali[sz]ed|fairness|disparity", re.I), lambda tree, _: (
             (line, f"asserts a fairness bound: {text}") for line, text in checked_comparisons(tree, FAIRNESS_TOKENS, one_sided=False)))
         artifacts += [Artifact(card.path, card.fairness_line, f"{card.detail}: section '{card.fairness_heading}'")
