@@ -364,6 +364,28 @@ def test_model3_search_reached_through_an_import_is_one(repo):
     assert "src/train.py uses src/search.py:run_search" in result.evidence[0].runner
 
 
+def test_model3_search_reached_through_src_package_import_is_one(repo):
+    root = repo({
+        "dvc.yaml": "stages:\n  train:\n    cmd: python train.py\n",
+        "src/__init__.py": "",
+        "src/ml/__init__.py": "",
+        "src/ml/search.py": SEARCH,
+        "train.py": "from src.ml.search import run_search\n\nrun_search([[0], [1]], [0, 1])\n",
+    })
+    result = item(root, "model-3")
+    assert result.score == 1
+    assert "train.py uses src/ml/search.py:run_search" in result.evidence[0].runner
+
+
+def test_model3_unit_test_of_the_search_code_does_not_automate_tuning(repo):
+    root = repo({
+        "src/search.py": SEARCH,
+        "tests/test_search.py": "from search import run_search\n\n\ndef test_run_search():\n    assert run_search([[0], [1]] * 3, [0, 1] * 3)\n",
+        ".github/workflows/ci.yml": workflow(PUSH_AND_PR, "pytest tests"),
+    })
+    assert item(root, "model-3").score == 0.5
+
+
 def test_model3_import_of_another_function_does_not_reach_the_search(repo):
     root = repo({
         "dvc.yaml": "stages:\n  train:\n    cmd: python src/train.py\n",

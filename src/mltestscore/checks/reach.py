@@ -151,17 +151,24 @@ class Reach:
         return None
 
     def _importers(self, path: str, symbol: str | None):
-        """(importer, module name it uses, usage lines) for every Python file using path[:symbol]."""
+        """(importer, module name it uses, usage lines) for every Python file using path[:symbol].
+
+        Test files are not importers here: a test that imports evaluation code unit-tests it (on
+        fixtures), it does not run the evaluation of the model."""
         module = module_name(path)
         stem = module.rsplit(".", 1)[-1]
         folder = posixpath.dirname(path)
+        # src/pkg/mod.py is `pkg.mod` on an installed path, `src.pkg.mod` when src is a package
+        spelled = path[: -len(".py")].replace("/", ".").removesuffix(".__init__")
         pattern = re.compile(rb"\b" + re.escape(stem.encode()) + rb"\b")
-        candidates = [p for p in self.ctx.python.sources if p.endswith(".py") and p != path]
+        tests = self.ctx.tests.test_code
+        candidates = [p for p in self.ctx.python.sources if p.endswith(".py") and p != path and p not in tests]
         for importer in self.ctx.python.grep_code(pattern, candidates):
             tree = self.ctx.parsed.python(importer)
             if tree is None:
                 continue
-            names = [module] + ([stem] if posixpath.dirname(importer) == folder and stem != module else [])
+            names = [module] + ([spelled] if spelled != module else [])
+            names += [stem] if posixpath.dirname(importer) == folder and stem != module else []
             for name in names:
                 lines = usage_lines(tree, name, symbol, module_name(importer))
                 if lines:
