@@ -51,18 +51,20 @@ def score_artifacts(
     to_automate: str,
     to_start: str,
     accept_pipeline: bool = True,
+    find_runner=runner_evidence,
 ) -> Outcome:
     """The common rule: an artifact something runs on its own is 1, one a person runs is 0.5.
 
     `found`: what the artifacts are ("3 test files exercise model code"); `none`: reason at 0;
     `to_automate`: what the 0.5 case is missing; `to_start`: what the 0 case is missing.
+    `find_runner(ctx, artifact) -> (Evidence, Runner | None)`: how to find what runs an artifact.
     """
     if not artifacts:
         return missing(none, to_start)
     wired: list[Evidence] = []
     unwired: list[Evidence] = []
     for artifact in artifacts:
-        evidence, runner = runner_evidence(ctx, artifact)
+        evidence, runner = find_runner(ctx, artifact)
         ok = runner is not None and runner.automatic and (accept_pipeline or runner.kind != "pipeline")
         (wired if ok else unwired).append(evidence)
     if wired:

@@ -36,6 +36,18 @@ class GitInfo:
             return None
         return datetime.fromtimestamp(int(stamp), tz=timezone.utc) if stamp.strip().isdigit() else None
 
+    def commit_messages(self, paths: list[str], limit: int = 200) -> list[tuple[str, str]]:
+        """(short sha, full message) of the last `limit` mainline commits touching any of `paths`
+        (first parent only, so a PR's merge commit is listed rather than pruned)."""
+        if self._repo is None or not paths:
+            return []
+        try:
+            out = self._repo.git.log(f"-{limit}", "--first-parent", "--format=%h%x1f%B%x1e", "--", *paths)  # type: ignore[attr-defined]
+        except Exception:
+            return []
+        records = (r.strip("\n") for r in out.split("\x1e"))
+        return [tuple(r.split("\x1f", 1)) for r in records if "\x1f" in r]  # type: ignore[misc]
+
     def close(self) -> None:
         if self._repo is not None:
             self._repo.close()  # type: ignore[attr-defined]
