@@ -17,11 +17,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-import mltestscore
 from conftest import GIT_ENV, git, git_commit_all, write_tree
 from report_fixtures import attested_repo
 
-PROJECT = Path(mltestscore.__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[1]  # this checkout (the installed package may live elsewhere)
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 
 
