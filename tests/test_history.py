@@ -174,3 +174,11 @@ def test_a_blob_missing_from_the_clone_is_a_warning_not_a_crash(tmp_path):
     (root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # as in a partial or damaged clone
     points = history_points(root)
     assert len(points) == 1 and points[0].score == 3.5 and points[0].warnings == 1
+
+
+def test_a_shallow_clone_reaches_back_as_far_as_it_was_fetched(three_commits, tmp_path):
+    git(tmp_path, "clone", "-q", "--depth", "2", three_commits.as_uri(), "shallow")
+    result = CliRunner().invoke(cli, ["history", str(tmp_path / "shallow"), "--last", "10", "-f", "json"])
+    data = json.loads(result.stdout)
+    assert data["shallow"] is True and [c["subject"] for c in data["commits"]] == ["attest model", "attest <script>everything</script>"]
+    assert "shallow clone" in result.stderr

@@ -198,6 +198,8 @@ def history(path: Path, last: int | None, since: str | None, fmt: str, output: P
         points = run.audit_with_progress()
     finally:
         run.close()
+    if not points:
+        click.echo(f"mltestscore: no commit of HEAD's first-parent line matches --since {since!r}", err=True)
     if run.shallow:
         click.echo("mltestscore: shallow clone: older commits are missing (fetch with depth 0)", err=True)
     _write_history(points, str(root), run.shallow, fmt, output)
