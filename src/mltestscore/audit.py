@@ -17,10 +17,12 @@ from mltestscore.scoring import final_score
 UNOBSERVABLE = "not observable in the repository: attest it"
 
 
-def run_audit(root: Path, config: Config | None = None, cache_dir: Path | None = None) -> AuditReport:
-    """Audit `root`. `cache_dir` holds per-file facts between runs (None: no persistent cache)."""
+def run_audit(root: Path, config: Config | None = None, cache_dir: Path | None = None,
+              ctx: AuditContext | None = None) -> AuditReport:
+    """Audit `root`. `cache_dir` holds per-file facts between runs (None: no persistent cache);
+    `ctx` replaces the work-tree context (history audits a commit's tree)."""
     config = config or Config()
-    ctx = AuditContext(root, config, cache_dir)
+    ctx = ctx or AuditContext(root, config, cache_dir)
     try:
         return _audit(ctx)
     finally:

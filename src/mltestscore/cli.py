@@ -44,6 +44,10 @@ def cli(ctx: click.Context) -> None:
       mltestscore                                 audit the current directory
       mltestscore audit path/to/repo --format json --output score.json
       mltestscore audit . --fail-under 2          exit 1 below a final score of 2
+      mltestscore audit . -f terminal -f html -f sarif --output-dir reports/
+      mltestscore baseline save                   then: audit --baseline .mltestscore-baseline.json
+      mltestscore history --last 20 -f html -o history.html
+      mltestscore badge -o badge.svg
       mltestscore checks                          list the 28 tests
       mltestscore explain infra-1                 what a test means and how to earn it
     """
@@ -57,46 +61,69 @@ def cli(ctx: click.Context) -> None:
               help="Report format (repeatable). Default: terminal.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of standard output (one format).")
+@click.option("-d", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write every format but terminal to this folder (mltestscore.html, mltestscore.sarif, ...); terminal still prints.")
 @click.option("--fail-under", type=click.FloatRange(0, 7), help="Exit 1 when the final score is below this. Overrides config.")
+@click.option("--section-minimum", "section_minimums", multiple=True, metavar="SECTION=SCORE",
+              help="Exit 1 when a section scores below SCORE (repeatable, e.g. data=2). Adds to config.")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Exit 1 only when a test or the final score drops below this baseline (`mltestscore baseline save`).")
+@click.option("--junit-fail-below", type=click.FloatRange(0, 1), default=1.0, show_default=True,
+              help="JUnit: a test case fails below this many points (0.5 lets manual work pass).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path),
               help="Config file (.mltestscore.yaml or a pyproject.toml). Default: found in PATH.")
 @click.option("--exit-zero", is_flag=True, help="Always exit 0 after a completed audit (report only).")
 @click.option("--color/--no-color", default=None, help="Force or disable colour in the terminal report.")
 @click.option("--no-cache", is_flag=True,
               help="Do not read or write the per-file fact cache (default: $MLTESTSCORE_CACHE_DIR or ~/.cache/mltestscore).")
-def audit(path: Path, formats: tuple[str, ...], output: Path | None, fail_under: float | None,
+def audit(path: Path, formats: tuple[str, ...], output: Path | None, output_dir: Path | None, fail_under: float | None,
+          section_minimums: tuple[str, ...], baseline_path: Path | None, junit_fail_below: float,
           config_path: Path | None, exit_zero: bool, color: bool | None, no_cache: bool) -> None:
     """Audit the repository at PATH (default: the current directory)."""
-    from mltestscore.checks.registry import RegistryError
-    from mltestscore.config import ConfigError, load_config
+    from mltestscore.gates import GateError, choose_gates, load_baseline, parse_section_minimums
+    from mltestscore.report.outputs import OutputError, plan_outputs
 
     root = _repository_root(path)
+    config = _load_config(root, config_path)
     try:
-        config = load_config(root, config_path)
-    except ConfigError as error:
-        _fail(f"config error: {error}")
-    if fail_under is not None:
-        config.fail_under = fail_under
-    formats = formats or ("terminal",)
-    if output is not None and len(formats) > 1:
-        _fail("--output takes one format; run once per format or drop --output")
-
-    from mltestscore.audit import run_audit
-    from mltestscore.index.cache import default_cache_dir
-    from mltestscore.scoring import below_thresholds
-
-    try:
-        report = run_audit(root, config, None if no_cache else default_cache_dir())
-    except RegistryError as error:
+        targets = plan_outputs(formats, output, output_dir)
+        baseline = load_baseline(baseline_path) if baseline_path is not None else None
+        gates = choose_gates(config.fail_under, config.section_minimums, fail_under,
+                             parse_section_minimums(section_minimums), baseline)
+    except (OutputError, GateError) as error:
         _fail(str(error))
-    for name in formats:
-        _emit(report, name, output, color)
-    failures = below_thresholds(report.score, report.sections, config.fail_under, config.section_minimums)
+    report = _run(root, config, cache=not no_cache)
+    options = {"junit": {"fail_below": junit_fail_below}}
+    for target in targets:
+        _emit(report, target, options, color)
+    for note in gates.notes(report):
+        click.echo(f"mltestscore: {note}", err=True)
+    failures = gates.failures(report)
     if failures:
         for failure in failures:
             click.echo(f"mltestscore: {failure}", err=True)
         if not exit_zero:
             sys.exit(EXIT_BELOW)
+
+
+def _load_config(root: Path, config_path: Path | None):
+    from mltestscore.config import ConfigError, load_config
+
+    try:
+        return load_config(root, config_path)
+    except ConfigError as error:
+        _fail(f"config error: {error}")
+
+
+def _run(root: Path, config, cache: bool = True):
+    from mltestscore.audit import run_audit
+    from mltestscore.checks.registry import RegistryError
+    from mltestscore.index.cache import default_cache_dir
+
+    try:
+        return run_audit(root, config, default_cache_dir() if cache else None)
+    except RegistryError as error:
+        _fail(str(error))
 
 
 def _repository_root(path: Path) -> Path:
@@ -107,17 +134,114 @@ def _repository_root(path: Path) -> Path:
     return path.resolve()
 
 
-def _emit(report, name: str, output: Path | None, color: bool | None) -> None:
-    if name == "terminal" and output is None:
+def _emit(report, target, options: dict, color: bool | None) -> None:
+    if target.format == "terminal" and target.path is None:
         from rich.console import Console
 
         from mltestscore.report.terminal import print_report
 
         print_report(report, Console(force_terminal=color, no_color=color is False, highlight=False))
         return
-    from mltestscore.report import renderer
+    from mltestscore.report.outputs import render_to_text
 
-    text = renderer(name)(report)
+    _write_text(render_to_text(report, target.format, options), target.path, f"{target.format} report")
+
+
+@cli.group()
+def baseline() -> None:
+    """Save per-test scores; `audit --baseline FILE` then fails only when something drops."""
+
+
+@baseline.command("save")
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Baseline file to write. Default: PATH/.mltestscore-baseline.json.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file, as for audit.")
+def baseline_save(path: Path, output: Path | None, config_path: Path | None) -> None:
+    """Audit PATH and save its final and per-test scores as the baseline."""
+    from mltestscore.gates import DEFAULT_BASELINE, save_baseline
+
+    root = _repository_root(path)
+    report = _run(root, _load_config(root, config_path))
+    target = output or root / DEFAULT_BASELINE
+    try:
+        save_baseline(report, target)
+    except OSError as error:
+        _fail(f"cannot write {target}: {error.strerror}")
+    click.echo(f"mltestscore: baseline saved to {target} (final score {report.score:g}); "
+               f"commit it and run `mltestscore audit --baseline {target.name}` in CI", err=True)
+
+
+@cli.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option("-n", "--last", type=click.IntRange(min=1), help="Audit the last N commits (default 10).")
+@click.option("--since", metavar="DATE", help="Audit the commits since DATE (2025-01-31, '3 months ago'; with --last: at most N).")
+@click.option("-f", "--format", "fmt", type=click.Choice(("table", "json", "html")), default="table", show_default=True,
+              help="table for the terminal; html draws the trend chart.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Apply this config file to every commit (default: the config committed at each commit).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the per-file fact cache.")
+def history(path: Path, last: int | None, since: str | None, fmt: str, output: Path | None, config_path: Path | None,
+            no_cache: bool) -> None:
+    """Final and section scores at past commits of HEAD's first-parent line, read from git objects
+    (nothing is checked out)."""
+    from mltestscore.history import HistoryError, open_history
+    from mltestscore.index.cache import default_cache_dir
+
+    root = _repository_root(path)
+    config = _load_config(root, config_path) if config_path is not None else None  # None: each commit's own
+    try:
+        run = open_history(root, config, last, since, None if no_cache else default_cache_dir())
+    except HistoryError as error:
+        _fail(str(error))
+    try:
+        points = run.audit_with_progress()
+    finally:
+        run.close()
+    if not points:
+        click.echo(f"mltestscore: no commit of HEAD's first-parent line matches --since {since!r}", err=True)
+    if run.shallow:
+        click.echo("mltestscore: shallow clone: older commits are missing (fetch with depth 0)", err=True)
+    _write_history(points, str(root), run.shallow, fmt, output)
+
+
+def _write_history(points: list, repository: str, shallow: bool, fmt: str, output: Path | None) -> None:
+    from mltestscore.history import render, table
+
+    if fmt == "table" and output is None:
+        from rich.console import Console
+
+        from mltestscore.config import SECTIONS
+
+        Console().print(table(points, SECTIONS))
+        return
+    _write_text(render(points, repository, shallow, fmt), output, f"history {fmt}")
+
+
+@cli.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option("--style", type=click.Choice(("svg", "endpoint")), default="svg", show_default=True,
+              help="svg: a badge image; endpoint: JSON for a shields.io endpoint badge.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
+@click.option("--from-report", type=click.Path(dir_okay=False, path_type=Path),
+              help="Take the score from a JSON report (--format json) instead of auditing again.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file, as for audit.")
+def badge(path: Path, style: str, output: Path | None, from_report: Path | None, config_path: Path | None) -> None:
+    """Write a badge with the final score, coloured by band."""
+    from mltestscore.badge import BadgeError, endpoint_json, score_from_report, svg
+
+    if from_report is not None:
+        try:
+            score = score_from_report(from_report)
+        except BadgeError as error:
+            _fail(str(error))
+    else:
+        root = _repository_root(path)
+        score = _run(root, _load_config(root, config_path)).score
+    _write_text(svg(score) if style == "svg" else endpoint_json(score), output, f"{style} badge")
+
+
+def _write_text(text: str, output: Path | None, what: str) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
@@ -126,7 +250,7 @@ def _emit(report, name: str, output: Path | None, color: bool | None) -> None:
         output.write_text(text, encoding="utf-8")
     except OSError as error:
         _fail(f"cannot write {output}: {error.strerror}")
-    click.echo(f"mltestscore: wrote {name} report to {output}", err=True)
+    click.echo(f"mltestscore: wrote {what} to {output}", err=True)
 
 
 @cli.command("checks")

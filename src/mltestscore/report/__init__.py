@@ -10,6 +10,11 @@ from mltestscore.results import AuditReport
 RENDERERS: dict[str, str] = {
     "terminal": "mltestscore.report.terminal:render",
     "json": "mltestscore.report.json_report:render",
+    "html": "mltestscore.report.html:render",
+    "markdown": "mltestscore.report.markdown:render",
+    "sarif": "mltestscore.report.sarif:render",
+    "junit": "mltestscore.report.junit:render",
+    "gitlab": "mltestscore.report.gitlab:render",
 }
 
 

@@ -9,6 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from mltestscore.report.common import next_steps
 from mltestscore.results import AuditReport, Status, TestResult
 
 _MARK = {
@@ -54,18 +55,6 @@ def _finding(item: TestResult) -> Text:
     return text
 
 
-def _next_steps(report: AuditReport, limit: int = 3) -> list[TestResult]:
-    """Missing points in the weakest sections first: those lift the final (minimum) score."""
-    steps = [
-        (section.score, item.score, item)
-        for section in report.sections
-        for item in section.items
-        if item.score < 1 and item.status not in (Status.SKIPPED, Status.NOT_ASSESSED)
-    ]
-    steps.sort(key=lambda triple: (triple[0], triple[1]))
-    return [item for _, _, item in steps[:limit]]
-
-
 def build(report: AuditReport):
     header = Text()
     header.append(f"ML Test Score: {_score_text(report.score)}", style="bold")
@@ -78,7 +67,7 @@ def build(report: AuditReport):
     parts = [Panel(Group(header, Text(), sections_line), title="mltestscore", subtitle=escape(report.repository))]
     for section in report.sections:
         parts.append(Panel(_section_table(section), title=f"{section.title}: {_score_text(section.score)}/{section.max}", title_align="left"))
-    steps = _next_steps(report)
+    steps = next_steps(report)
     if steps:
         text = Text()
         for item in steps:
