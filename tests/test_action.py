@@ -95,7 +95,7 @@ def test_action_fails_the_gate_below_the_threshold_after_writing_the_summary(act
     audit = runner.run("audit")
     assert audit.returncode == 0  # the audit step records the failure; the summary still runs
     assert runner.outputs["audit"]["exit-code"] == "1" and runner.outputs["audit"]["passed"] == "false"
-    assert "below --fail-under 5" in audit.stderr
+    assert "below the fail-under threshold 5" in audit.stderr
     assert 'failures="0"' in (workspace / "mltestscore-reports" / "mltestscore-junit.xml").read_text()
     runner.run("Job summary")
     assert "ML Test Score: 3.5" in runner.files["GITHUB_STEP_SUMMARY"].read_text()

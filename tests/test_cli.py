@@ -91,7 +91,7 @@ def test_json_on_stdout_is_pure_json(tmp_path):
 def test_fail_under_exit_codes(tmp_path):
     make_repo(tmp_path, {"a.py": ""})
     below = run("audit", str(tmp_path), "--fail-under", "1", "-f", "json")
-    assert below.returncode == 1 and "below --fail-under 1" in below.stderr
+    assert below.returncode == 1 and "below the fail-under threshold 1" in below.stderr
     assert run("audit", str(tmp_path), "--fail-under", "0", "-f", "json").returncode == 0
     assert run("audit", str(tmp_path), "--fail-under", "1", "--exit-zero", "-f", "json").returncode == 0
 

@@ -27,7 +27,7 @@ def test_fail_under_passes_above_and_fails_below(scored):
     assert run("audit", str(scored), "--fail-under", "3.5").exit_code == 0
     below = run("audit", str(scored), "--fail-under", "4")
     assert below.exit_code == 1
-    assert "final ML Test Score 3.5 is below --fail-under 4" in below.stderr
+    assert "final ML Test Score 3.5 is below the fail-under threshold 4" in below.stderr
     assert run("audit", str(scored), "--fail-under", "4", "--exit-zero").exit_code == 0
 
 
@@ -78,7 +78,7 @@ def test_baseline_keeps_command_line_thresholds_and_reports_gains(tmp_path):
     assert "above the baseline" in better.stderr and "monitor-7 0 → 0.5" in better.stderr
     assert "baseline save" in better.stderr
     strict = run("audit", str(root), "--baseline", str(base), "--fail-under", "5")
-    assert strict.exit_code == 1 and "below --fail-under 5" in strict.stderr
+    assert strict.exit_code == 1 and "below the fail-under threshold 5" in strict.stderr
 
 
 def test_a_json_report_serves_as_a_baseline(scored, tmp_path):

@@ -149,3 +149,20 @@ def test_dubious_ownership_falls_back_to_a_walk_with_a_warning(repo, monkeypatch
         assert any("git refused" in w.message or "dubious" in w.message for w in ctx.warnings), ctx.warnings
     finally:
         ctx.close()
+
+
+def test_warm_cache_replays_the_same_warnings(repo, tmp_path):
+    from mltestscore.audit import run_audit
+
+    root = repo({
+        "train.py": "import random\nrandom.seed(0\n",  # syntax error in a file the seed query parses
+        "notebooks/a.ipynb": '{"cells": [{"cell_type": "code", "source": "x = !ls\\nimport random\\nrandom.seed(1)"}]}',
+        "src/bin.py": b"\x00\x01random.seed",
+        "src/latin.py": "random = 'caf\xe9'\n".encode("latin-1"),
+    })
+    cache = tmp_path / "cache"
+    cold = run_audit(root, None, cache)
+    warm = run_audit(root, None, cache)
+    assert sorted((w.path, w.message) for w in cold.warnings) == sorted((w.path, w.message) for w in warm.warnings)
+    assert {"train.py", "src/bin.py", "src/latin.py"} <= {w.path for w in warm.warnings}
+    assert [i.score for i in cold.items()] == [i.score for i in warm.items()]

@@ -85,7 +85,7 @@ def test_hook_fails_below_the_threshold_with_the_report_on_the_terminal(tmp_path
     assert result.returncode == 1, output
     assert "Failed" in output and "exit code: 1" in output
     assert "ML Test Score: 3.5" in output and "Next steps worth most" in output
-    assert "final ML Test Score 3.5 is below --fail-under 5" in output
+    assert "final ML Test Score 3.5 is below the fail-under threshold 5" in output
 
 
 def test_hook_is_skipped_when_no_score_relevant_file_changes(tmp_path, pre_commit_home):

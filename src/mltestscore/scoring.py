@@ -18,7 +18,7 @@ def below_thresholds(score: float, sections: list[SectionResult], fail_under: fl
     """Human-readable reasons the audit fails its gates (empty when it passes)."""
     failures = []
     if fail_under is not None and score < fail_under:
-        failures.append(f"final ML Test Score {score:g} is below --fail-under {fail_under:g}")
+        failures.append(f"final ML Test Score {score:g} is below the fail-under threshold {fail_under:g}")
     for section in sections:
         minimum = minimums.get(section.id)
         if minimum is not None and section.score < minimum:

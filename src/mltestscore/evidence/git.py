@@ -26,12 +26,17 @@ class GitInfo:
     problem: str | None = None
     blob_ids: dict[str, str] | None = None  # path -> blob id, for files unchanged in the work tree
     _repo: object = None
+    prefix: str = ""  # the audited folder inside the work tree ("" at the top)
+
+    def top_path(self, path: str) -> str:
+        """A path relative to the audited folder, as git (run at the top) names it."""
+        return f"{self.prefix}/{path}" if self.prefix else path
 
     def last_commit_date(self, path: str) -> datetime | None:
         if self._repo is None:
             return None
         try:
-            stamp = self._repo.git.log("-1", "--format=%ct", "--", path)  # type: ignore[attr-defined]
+            stamp = self._repo.git.log("-1", "--format=%ct", "--", self.top_path(path))  # type: ignore[attr-defined]
         except Exception:
             return None
         return datetime.fromtimestamp(int(stamp), tz=timezone.utc) if stamp.strip().isdigit() else None
@@ -42,7 +47,7 @@ class GitInfo:
         if self._repo is None or not paths:
             return []
         try:
-            out = self._repo.git.log(f"-{limit}", "--first-parent", "--format=%h%x1f%B%x1e", "--", *paths)  # type: ignore[attr-defined]
+            out = self._repo.git.log(f"-{limit}", "--first-parent", "--format=%h%x1f%B%x1e", "--", *map(self.top_path, paths))  # type: ignore[attr-defined]
         except Exception:
             return []
         records = (r.strip("\n") for r in out.split("\x1e"))
@@ -87,7 +92,7 @@ def open_git(root: Path) -> GitInfo:
         except ValueError:
             commit = None  # a repository with no commits yet
         shallow = (Path(repo.git_dir) / "shallow").exists()
-        return GitInfo(True, top, commit, shallow, paths, None, blob_ids, repo)
+        return GitInfo(True, top, commit, shallow, paths, None, blob_ids, repo, "" if prefix in (".", "") else prefix)
     except git.GitCommandNotFound:
         repo.close()
         return GitInfo(False, problem="git executable not found; files listed without git")

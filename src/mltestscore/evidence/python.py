@@ -493,9 +493,14 @@ class PythonIndex:
                 facts = ModuleFacts(path)
                 _Collector(facts, module_name(path) if path.endswith(".py") else "").visit(tree)
             if self.cache and content_id:
-                self.cache.put("facts", content_id, facts.to_plain() if facts is not None else False)
+                # A file that cannot be parsed is cached as its problem, replayed as the same warning.
+                problem = self.parsed.problems.get(path, "could not be analysed")
+                self.cache.put("facts", content_id, facts.to_plain() if facts is not None else problem)
+        elif isinstance(plain, str):
+            self.parsed.warn(path, plain)
+            facts = None
         else:
-            facts = ModuleFacts.from_plain(path, plain) if plain is not False else None
+            facts = ModuleFacts.from_plain(path, plain)
         self._facts[path] = facts
         return facts
 

@@ -106,9 +106,13 @@ class Parsed:
 
     def __init__(self, files: RepoFiles, warn) -> None:
         self.files = files
-        self._warn = warn
         self.warn = warn
+        self.problems: dict[str, str] = {}  # path -> the last problem reported for it
         self._cache: dict[tuple[str, str], Any] = {}
+
+    def _warn(self, path: str, message: str) -> None:
+        self.problems[path] = message
+        self.warn(path, message)
 
     def _cached(self, kind: str, path: str, parse):
         key = (kind, path)
