@@ -104,8 +104,19 @@ def test_audit_never_imports_or_runs_the_audited_code(tmp_path):
         "params.yaml": "x: !!python/object/apply:os.system ['touch " + str(marker) + "']\n",
     })
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    for fmt in ("terminal", "json"):
-        result = subprocess.run([sys.executable, "-m", "mltestscore", "audit", str(root), "-f", fmt],
+    env["MLTESTSCORE_CACHE_DIR"] = str(tmp_path / "cache")
+    reports = tmp_path / "reports"
+    commands = [
+        ["audit", str(root), "-f", "terminal", "-f", "json", "-f", "html", "-f", "markdown", "-f", "sarif",
+         "-f", "junit", "-f", "gitlab", "--output-dir", str(reports)],
+        ["audit", str(root), "-f", "json", "--no-cache"],
+        ["history", str(root), "--last", "5"],
+        ["badge", str(root), "-o", str(tmp_path / "badge.svg")],
+        ["baseline", "save", str(root), "-o", str(tmp_path / "baseline.json")],
+    ]
+    for command in commands:
+        result = subprocess.run([sys.executable, "-m", "mltestscore", *command],
                                 capture_output=True, text=True, env=env, cwd=root, timeout=120)
-        assert result.returncode == 0, result.stderr
+        assert result.returncode == 0, (command, result.stderr)
+    assert len(list(reports.iterdir())) == 6
     assert not marker.exists(), marker.read_text()
