@@ -1,0 +1,211 @@
+"""Facts about feature code for data-2 … data-7: which modules build features, feature lists in
+config, allow/deny lists and where they are used, ablation loops, committed personal data."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from mltestscore.checks.common import is_test_file, project_sources
+from mltestscore.context import AuditContext
+
+_FEATURE_PATH = re.compile(
+    r"(^|/|_)(features?|featuriz\w*|feature_\w+|feature_engineering|preprocess\w*|pre_processing|"
+    r"transform\w*|transformers?|encod\w*|clean\w*|prepare|prep|tokeni[sz]\w*|fe)(/|\.py$|_)", re.I,
+)
+_TRANSFORMER_BASES = ("sklearn.base.TransformerMixin", "TransformerMixin")
+
+
+def feature_modules(ctx: AuditContext) -> dict[str, str]:
+    """Project modules that compute features: path -> why (its name, or a transformer class)."""
+    found: dict[str, str] = {}
+    sources = [p for p in project_sources(ctx) if p.endswith(".py")]
+    for path in sources:
+        if _FEATURE_PATH.search(path) and not path.endswith(("setup.py", "conftest.py")):
+            found[path] = "feature/preprocessing module"
+    for path in ctx.files.grep(re.compile(rb"\bTransformerMixin\b"), sources):
+        facts = ctx.python.facts(path)
+        for name, bases, _ in facts.classes if facts else []:
+            if any(b in _TRANSFORMER_BASES or b.endswith(".TransformerMixin") for b in bases):
+                found[path] = f"defines transformer {name}"
+                break
+    return found
+
+
+# -- config-declared features (data-6) ---------------------------------------------------------
+_FEATURE_KEY = re.compile(
+    r"^(features?|feature_(list|columns|cols|names|set|specs?)|(numeric|numerical|categorical|cat|num|text|date|"
+    r"boolean|binary)_(features|cols|columns)|(input|model|selected|used)_features|use_features)$", re.I,
+)
+_NOT_FEATURE_CONFIG = re.compile(r"(^|/)(\.github|\.gitlab|k8s|kubernetes|deploy\w*|helm|charts?|docs?)/|\.gitlab-ci\.yml$|pre-commit")
+
+
+@dataclass(frozen=True)
+class FeatureList:
+    path: str
+    line: int | None
+    key: str  # dotted key in the file
+    size: int
+
+
+def feature_lists(ctx: AuditContext) -> list[FeatureList]:
+    """Lists of feature names (or feature specs) in YAML configs: params.yaml, Hydra conf/..."""
+    found = []
+    candidates = [p for p in ctx.files.with_suffix(".yaml", ".yml") if not _NOT_FEATURE_CONFIG.search(p)]
+    for path in ctx.files.grep(re.compile(rb"(?im)^\s*[\w]*features?[\w]*\s*:|^\s*feature_\w+\s*:"), candidates):
+        data = ctx.parsed.yaml(path)
+        text = ctx.files.text(path) or ""
+        for key, value in _walk(data, "", 0):
+            leaf = key.rsplit(".", 1)[-1]
+            if not _FEATURE_KEY.match(leaf):
+                continue
+            size = len(value) if isinstance(value, (list, dict)) else 0
+            names_only = isinstance(value, dict) or all(isinstance(v, (str, dict)) for v in value or [])
+            if size >= 2 and names_only:
+                match = re.search(rf"(?m)^\s*{re.escape(leaf)}\s*:", text)
+                line = text.count("\n", 0, match.start()) + 1 if match else None
+                found.append(FeatureList(path, line, key, size))
+    return found
+
+
+def _walk(data, prefix: str, depth: int):
+    if not isinstance(data, dict) or depth > 4:
+        return
+    for key, value in data.items():
+        dotted = f"{prefix}.{key}" if prefix else str(key)
+        yield dotted, value
+        yield from _walk(value, dotted, depth + 1)
+
+
+# -- allow/deny lists and column assertions (data-4) -------------------------------------------
+_RULE_LIST = re.compile(
+    r"^_?(?:(?:forbidden|banned|deny|denied|blocked|black|excluded|exclude|prohibited|protected|sensitive|"
+    r"restricted|pii|allowed|approved|permitted|white|allow|drop|leaky|leakage)_?"
+    r"(?:list|features|feature_names|columns|cols|fields|attributes|variables|vars)|blacklist|whitelist|denylist|allowlist)$",
+    re.I,
+)
+_RULE_PREFILTER = re.compile(rb"(?i)(forbidden|banned|deny|denied|blocked|black|exclude|prohibited|protected|sensitive|restricted|pii|allow|approved|permitted|white|drop|leak)\w*\s*[:=]")
+
+
+@dataclass(frozen=True)
+class RuleList:
+    path: str
+    line: int
+    name: str
+    size: int
+    used_at: tuple[str, int] | None  # first place that applies it
+
+
+def rule_lists(ctx: AuditContext) -> list[RuleList]:
+    """Module-level allow/deny lists of features, and the first place that uses each one."""
+    found = []
+    sources = [p for p in ctx.python.sources if p.endswith(".py")]
+    for path in ctx.files.grep(_RULE_PREFILTER, sources):
+        tree = ctx.parsed.python(path)
+        for node in tree.body if tree is not None else []:
+            target, value = _assignment(node)
+            if target and _RULE_LIST.match(target) and _string_collection(value) >= 1:
+                found.append(RuleList(path, node.lineno, target, _string_collection(value), _first_use(ctx, path, target, node.lineno)))
+    return [r for r in found if r.used_at is not None]
+
+
+def _assignment(node: ast.AST) -> tuple[str | None, ast.AST | None]:
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        return node.targets[0].id, node.value
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return node.target.id, node.value
+    return None, None
+
+
+def _string_collection(value: ast.AST | None) -> int:
+    if isinstance(value, ast.Call) and value.args and isinstance(value.func, ast.Name) and value.func.id in ("set", "frozenset", "tuple", "list"):
+        value = value.args[0]
+    if isinstance(value, (ast.List, ast.Tuple, ast.Set)) and value.elts and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts):
+        return len(value.elts)
+    return 0
+
+
+def _first_use(ctx: AuditContext, path: str, name: str, defined_on: int) -> tuple[str, int] | None:
+    """Where `name` is read: in its own module after the definition, else in a module importing it."""
+    pattern = re.compile(rf"\b{re.escape(name)}\b".encode())
+    for candidate in [path] + [p for p in ctx.files.grep(pattern, ctx.python.sources) if p != path]:
+        if candidate != path and path not in ctx.python.project_imports(candidate):
+            continue
+        tree = ctx.parsed.python(candidate)
+        for node in ast.walk(tree) if tree is not None else []:
+            if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load) and (candidate != path or node.lineno != defined_on):
+                return candidate, node.lineno
+    return None
+
+
+_COLUMN_HOLDER = re.compile(r"columns|features|feature_names|schema|dtypes|keys\(\)")
+
+
+def absent_column_asserts(ctx: AuditContext) -> list[tuple[str, int, str]]:
+    """Test assertions that a column or feature is NOT present: (path, line, source)."""
+    found = []
+    for path in ctx.files.grep(re.compile(rb"not\s+in|isdisjoint"), ctx.tests.files):
+        tree = ctx.parsed.python(path)
+        for node in ast.walk(tree) if tree is not None else []:
+            if not isinstance(node, ast.Assert):
+                continue
+            test = node.test
+            hit = isinstance(test, ast.Compare) and any(isinstance(op, ast.NotIn) for op in test.ops) \
+                and any(_COLUMN_HOLDER.search(ast.unparse(c)) for c in test.comparators)
+            hit = hit or ("isdisjoint" in ast.unparse(test) and _COLUMN_HOLDER.search(ast.unparse(test)) is not None)
+            if hit:
+                found.append((path, node.lineno, ast.unparse(test)[:80]))
+    return found
+
+
+# -- ablation loops (data-2) ---------------------------------------------------------------------
+def ablation_loops(ctx: AuditContext) -> list[tuple[str, int, str]]:
+    """for-loops that drop one feature at a time and refit: (path, line, loop variable)."""
+    found = []
+    sources = [p for p in ctx.python.sources]
+    candidates = ctx.files.grep(re.compile(rb"\.fit\("), ctx.files.grep(re.compile(rb"\bdrop\b|\bremove\b|!="), sources))
+    for path in candidates:
+        tree = ctx.parsed.python(path)
+        for node in ast.walk(tree) if tree is not None else []:
+            if isinstance(node, ast.For) and isinstance(node.target, ast.Name):
+                variable = node.target.id
+                body = ast.Module(body=node.body, type_ignores=[])
+                calls = [n for n in ast.walk(body) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
+                fits = any(c.func.attr in ("fit", "fit_transform", "cross_val_score") for c in calls)
+                drops = any(c.func.attr == "drop" and variable in {n.id for n in ast.walk(c) if isinstance(n, ast.Name)} for c in calls)
+                excludes = any(isinstance(n, ast.Compare) and any(isinstance(o, ast.NotEq) for o in n.ops)
+                               and variable in {x.id for x in ast.walk(n) if isinstance(x, ast.Name)} for n in ast.walk(body))
+                if fits and (drops or excludes) and re.search(r"feat|col", variable + ast.unparse(node.iter), re.I):
+                    found.append((path, node.lineno, variable))
+    return found
+
+
+# -- committed personal data (data-5) ------------------------------------------------------------
+_PII_COLUMNS = re.compile(
+    r"^(e_?mail(_address)?|phone(_number)?|mobile(_number)?|telephone|ssn|social_security(_number)?|"
+    r"first_?name|last_?name|full_?name|surname|given_name|(street_|home_|postal_)?address|street|"
+    r"date_of_birth|dob|birth_?date|ip_?address|credit_card(_number)?|card_number|iban|passport(_number)?|"
+    r"national_id|tax_id|driver_?licen[cs]e)$", re.I,
+)
+DATA_SUFFIXES = (".csv", ".tsv", ".jsonl")
+
+
+def committed_personal_data(ctx: AuditContext) -> list[tuple[str, list[str]]]:
+    """Committed data files (not test fixtures) whose header names personal-data columns."""
+    found = []
+    for path in ctx.files.with_suffix(*DATA_SUFFIXES):
+        if is_test_file(ctx, path) or re.search(r"(^|/)(tests?|fixtures?)/", path):
+            continue
+        data = ctx.files.read_bytes(path)
+        if not data:
+            continue
+        header = data[:4096].decode("utf-8", errors="replace").splitlines()[0] if data.strip() else ""
+        if path.endswith(".jsonl"):
+            names = re.findall(r'"([^"]+)"\s*:', header)
+        else:
+            names = [c.strip().strip('"').strip("'") for c in re.split(r"[,\t;]", header)]
+        personal = [n for n in names if _PII_COLUMNS.match(n.strip().replace(" ", "_"))]
+        if personal:
+            found.append((path, personal))
+    return found

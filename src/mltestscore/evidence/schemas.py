@@ -1,0 +1,265 @@
+"""Data schemas of every tool data-1 recognises, normalised to one shape: where the expectations
+are written down, whether they constrain feature values, and where data is checked against them.
+
+Great Expectations comes from evidence.gx; pandera, TFDV/TFX, pydantic row models, JSON Schema
+files and deepchecks integrity suites are read here from resolved imports and calls.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from mltestscore.checks.common import project_sources
+from mltestscore.context import AuditContext
+from mltestscore.evidence.gx import GxProject, read_gx_project
+from mltestscore.wiring import Runner
+
+
+@dataclass(frozen=True)
+class CheckSite:
+    """A place where data meets the schema: a validate call, a checkpoint run, an endpoint."""
+
+    path: str
+    line: int | None
+    detail: str
+    runner: Runner | None = None  # a command or CI step found directly; else the file's reach decides
+    serving: bool = False  # validates every serving request (a typed API endpoint)
+
+
+@dataclass
+class Schema:
+    tool: str
+    path: str
+    line: int | None
+    detail: str
+    value_level: bool = True  # constrains values (types, ranges, sets, nulls), not only shape
+    strict: bool = False  # an allow-list of columns: anything else is rejected (data-4)
+    sites: list[CheckSite] = field(default_factory=list)
+
+
+# -- Great Expectations -------------------------------------------------------------------------
+def _gx_schemas(ctx: AuditContext, project: GxProject) -> list[Schema]:
+    schemas = []
+    for suite in project.suites:
+        sites = []
+        for run in project.runs:
+            linked = not run.names or suite in project.suites_named(run.names)
+            imports_suite = suite.generation == "code" and suite.path in ctx.python.project_imports(run.path)
+            if linked or run.path == suite.path or imports_suite:
+                sites.append(CheckSite(run.path, run.line, run.detail, run.runner))
+        if suite.executes:
+            sites.append(CheckSite(suite.path, suite.line, "evaluates the expectations on a batch as it defines them"))
+        strict = any(e.type.startswith("expect_table_columns_to_match") for e in suite.expectations)
+        schemas.append(Schema("great_expectations", suite.path, suite.line, suite.describe(), suite.value_level, strict, sites))
+    return schemas
+
+
+# -- pandera ----------------------------------------------------------------------------------
+_PANDERA_SCHEMAS = ("DataFrameSchema", "SeriesSchema")
+_PANDERA_MODELS = ("DataFrameModel", "SchemaModel")
+_PANDERA_DECORATORS = ("check_types", "check_input", "check_output", "check_io")
+
+
+def _pandera(ctx: AuditContext) -> list[Schema]:
+    files = sorted({p for p, _, _ in ctx.python.find_imports(["pandera"])})
+    schemas: list[Schema] = []
+    names: dict[str, Schema] = {}
+    decorated: list[CheckSite] = []
+    for path in files:
+        facts = ctx.python.facts(path)
+        text = ctx.files.text(path) or ""
+        for call in facts.calls:
+            if call.name.startswith("pandera") and call.name.rsplit(".", 1)[-1] in _PANDERA_SCHEMAS:
+                schema = Schema("pandera", path, call.line, f"pandera {call.name.rsplit('.', 1)[-1]}", strict=call.kwarg("strict") is True)
+                schemas.append(schema)
+                for target in _assigned_names(ctx, path, call.line):
+                    names[target] = schema
+        local_models: set[str] = set()
+        for name, bases, line in facts.classes:
+            if any((b.startswith("pandera") and b.rsplit(".", 1)[-1] in _PANDERA_MODELS) or b in local_models for b in bases):
+                local_models.add(name)
+                strict = bool(re.search(r"strict\s*=\s*True", text))
+                schema = Schema("pandera", path, line, f"pandera DataFrameModel {name}", strict=strict)
+                schemas.append(schema)
+                names[name] = schema
+        for function, decorator, line in facts.decorators:
+            if decorator.startswith("pandera") and decorator.rsplit(".", 1)[-1] in _PANDERA_DECORATORS:
+                decorated.append(CheckSite(path, line, f"@{decorator.rsplit('.', 1)[-1]} validates {function}'s dataframes"))
+    if not schemas:
+        return []
+    for path, call in ctx.python.find_calls([f"{n}.validate" for n in names]):
+        owner = call.name.rsplit(".", 2)[-2]
+        names[owner].sites.append(CheckSite(path, call.line, f"calls {owner}.validate"))
+    for site in decorated:  # a decorator validates against the model in its annotations: link by file
+        for schema in schemas:
+            if schema.path == site.path or schema.path in ctx.python.project_imports(site.path):
+                schema.sites.append(site)
+    return schemas
+
+
+def _assigned_names(ctx: AuditContext, path: str, line: int) -> list[str]:
+    """Plain names assigned the value of the call on `line` (`schema = pa.DataFrameSchema(...)`)."""
+    tree = ctx.parsed.python(path)
+    names = []
+    for node in ast.walk(tree) if tree is not None else []:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and node.value.lineno == line:
+            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+    return names
+
+
+# -- TFDV / TFX -----------------------------------------------------------------------------
+TFDV_SCHEMA_CALLS = (
+    "tensorflow_data_validation.infer_schema", "tensorflow_data_validation.write_schema_text",
+    "tensorflow_data_validation.load_schema_text", "SchemaGen", "ImportSchemaGen",
+)
+TFDV_CHECK_CALLS = (
+    "tensorflow_data_validation.validate_statistics", "tensorflow_data_validation.validate_examples_in_tfrecord",
+    "tensorflow_data_validation.validate_examples_in_csv", "tensorflow_data_validation.validate_instance",
+    "ExampleValidator",
+)
+
+
+def _tfdv(ctx: AuditContext) -> list[Schema]:
+    schemas = []
+    for path in ctx.files.grep(re.compile(rb"(?m)^\s*feature\s*\{"), ctx.files.with_suffix(".pbtxt")):
+        text = ctx.files.text(path) or ""
+        features = len(re.findall(r"(?m)^\s*feature\s*\{", text))
+        constraints = len(re.findall(r"(?m)^\s*(int_domain|float_domain|string_domain|domain|presence|value_count|shape|distribution_constraints)\b", text))
+        schemas.append(Schema("tfdv", path, 1, f"TFDV schema: {features} features, {constraints} domain/presence constraints"))
+    sources = project_sources(ctx)
+    for path, call in ctx.python.find_calls(TFDV_SCHEMA_CALLS, sources):
+        if _is_tf_call(call.name):
+            schemas.append(Schema("tfdv", path, call.line, f"{call.name.rsplit('.', 1)[-1]}: schema inferred or loaded"))
+    checks = [CheckSite(path, call.line, f"{call.name.rsplit('.', 1)[-1]} checks data against the schema")
+              for path, call in ctx.python.find_calls(TFDV_CHECK_CALLS, sources) if _is_tf_call(call.name)]
+    for schema in schemas:
+        schema.sites.extend(checks)  # one schema per pipeline in practice: any check uses it
+    return schemas
+
+
+def _is_tf_call(name: str) -> bool:
+    return name.startswith(("tensorflow_data_validation", "tfx")) or "." not in name
+
+
+# -- pydantic row models ----------------------------------------------------------------------
+_PYDANTIC_BASES = ("pydantic.BaseModel", "pydantic.v1.BaseModel", "pydantic.main.BaseModel")
+_CONFIG_NAME = re.compile(r"(Config|Settings|Params|Parameters|Options|Args|Arguments|Hyperparam\w*)$")
+_FIELD_BOUNDS = {"ge", "gt", "le", "lt", "min_length", "max_length", "pattern", "regex", "multiple_of",
+                 "min_items", "max_items", "allow_inf_nan"}
+_CONSTRAINED_TYPES = re.compile(r"\b(Literal|con(int|float|str|list|set|decimal|date)|Positive\w+|Negative\w+|NonNegative\w+|NonPositive\w+|EmailStr|Enum)\b")
+_VALIDATORS = ("validator", "field_validator", "root_validator", "model_validator")
+_PARSE_METHODS = ("model_validate", "model_validate_json", "parse_obj", "parse_raw", "validate")
+_ROUTE_DECORATORS = re.compile(r"\.(post|put|patch|get|api_route|websocket)$")
+
+
+def _pydantic(ctx: AuditContext) -> list[Schema]:
+    files = sorted({p for p, _, _ in ctx.python.find_imports(["pydantic"], project_sources(ctx))})
+    models: dict[str, Schema] = {}
+    for path in files:
+        facts = ctx.python.facts(path)
+        tree = ctx.parsed.python(path)
+        if facts is None or tree is None:
+            continue
+        local = set()
+        for name, bases, line in facts.classes:
+            if any(b in _PYDANTIC_BASES or b in local for b in bases):
+                local.add(name)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and node.name in local and not _CONFIG_NAME.search(node.name):
+                fields, constrained = _constrained_fields(node)
+                if fields >= 2 and constrained:
+                    models[node.name] = Schema("pydantic", path, node.lineno,
+                                               f"pydantic model {node.name}: {constrained} of {fields} fields constrained")
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                _endpoint_sites(node, path, models)
+    if models:
+        calls = [f"{name}.{method}" for name in models for method in _PARSE_METHODS]
+        for path, call in ctx.python.find_calls(calls):
+            owner, method = call.name.rsplit(".", 2)[-2:]
+            models[owner].sites.append(CheckSite(path, call.line, f"parses records with {owner}.{method}"))
+    return list(models.values())
+
+
+def _constrained_fields(node: ast.ClassDef) -> tuple[int, int]:
+    fields = constrained = 0
+    validators = 0
+    for item in node.body:
+        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+            fields += 1
+            annotation = ast.unparse(item.annotation)
+            bounded = isinstance(item.value, ast.Call) and any(k.arg in _FIELD_BOUNDS for k in item.value.keywords)
+            bounded = bounded or "Field(" in annotation and any(f"{b}=" in annotation for b in _FIELD_BOUNDS)
+            if bounded or _CONSTRAINED_TYPES.search(annotation):
+                constrained += 1
+        elif isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            decorators = [ast.unparse(d.func if isinstance(d, ast.Call) else d) for d in item.decorator_list]
+            validators += any(d.rsplit(".", 1)[-1] in _VALIDATORS for d in decorators)
+    return fields, constrained + validators
+
+
+def _endpoint_sites(node, path: str, models: dict[str, Schema]) -> None:
+    route = next((d for d in node.decorator_list if isinstance(d, ast.Call) and _ROUTE_DECORATORS.search(ast.unparse(d.func))), None)
+    if route is None:
+        return
+    target = ast.unparse(route.args[0]) if route.args else node.name
+    for arg in node.args.args:
+        annotation = ast.unparse(arg.annotation) if arg.annotation else ""
+        for name in re.findall(r"\w+", annotation):
+            if name in models:
+                models[name].sites.append(CheckSite(path, node.lineno, f"endpoint {target} validates every request with {name}", serving=True))
+
+
+# -- JSON Schema ------------------------------------------------------------------------------
+_JSONSCHEMA_CHECKS = ("jsonschema.validate", "jsonschema.Draft7Validator", "jsonschema.Draft202012Validator",
+                      "jsonschema.Draft4Validator", "jsonschema.validators.validator_for", "fastjsonschema.compile",
+                      "fastjsonschema.validate")
+_NOT_DATA = re.compile(r"(^|/)(\.github|\.vscode|docs?|node_modules|\.devcontainer)/")
+
+
+def _json_schemas(ctx: AuditContext) -> list[Schema]:
+    schemas = []
+    candidates = [p for p in ctx.files.with_suffix(".json") if not _NOT_DATA.search(p)]
+    for path in ctx.files.grep(re.compile(rb"json-schema\.org"), candidates):
+        data = ctx.parsed.json(path)
+        properties = data.get("properties") if isinstance(data, dict) else None
+        if not isinstance(properties, dict) and isinstance(data, dict) and isinstance(data.get("items"), dict):
+            properties = data["items"].get("properties")
+        if not isinstance(properties, dict) or not properties:
+            continue
+        bounded = sum(1 for spec in properties.values() if isinstance(spec, dict) and set(spec) & {"minimum", "maximum", "enum", "pattern", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "format"})
+        schema = Schema("jsonschema", path, 1, f"JSON Schema for records: {len(properties)} properties, {bounded} bounded")
+        base = posixpath.basename(path)
+        for call_path, call in ctx.python.find_calls(_JSONSCHEMA_CHECKS, project_sources(ctx)):
+            if base in (ctx.files.text(call_path) or ""):
+                schema.sites.append(CheckSite(call_path, call.line, f"{call.name} checks records against {base}"))
+        schemas.append(schema)
+    return schemas
+
+
+# -- deepchecks -------------------------------------------------------------------------------
+_DEEPCHECKS_INTEGRITY = ("data_integrity", "MixedNulls", "MixedDataTypes", "StringMismatch", "DataDuplicates",
+                         "SpecialCharacters", "StringLengthOutOfBounds", "IsSingleValue", "PercentOfNulls",
+                         "ConflictingLabels", "OutlierSampleDetection")
+
+
+def _deepchecks(ctx: AuditContext) -> list[Schema]:
+    schemas = []
+    for path, call in ctx.python.find_calls(_DEEPCHECKS_INTEGRITY):
+        if call.name.startswith("deepchecks"):
+            leaf = call.name.rsplit(".", 1)[-1]
+            site = CheckSite(path, call.line, f"deepchecks {leaf} runs on the dataset")
+            schemas.append(Schema("deepchecks", path, call.line, f"deepchecks data-integrity {leaf}", sites=[site]))
+    return schemas
+
+
+# -- all of them ------------------------------------------------------------------------------
+def read_schemas(ctx: AuditContext) -> list[Schema]:
+    """Every data schema in the repository; computed once per audit via ctx.fact."""
+    schemas = _gx_schemas(ctx, ctx.fact(read_gx_project))
+    for reader in (_pandera, _tfdv, _pydantic, _json_schemas, _deepchecks):
+        schemas.extend(reader(ctx))
+    return schemas
