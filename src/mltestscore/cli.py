@@ -76,9 +76,11 @@ def cli(ctx: click.Context) -> None:
 @click.option("--color/--no-color", default=None, help="Force or disable colour in the terminal report.")
 @click.option("--no-cache", is_flag=True,
               help="Do not read or write the per-file fact cache (default: $MLTESTSCORE_CACHE_DIR or ~/.cache/mltestscore).")
+@click.option("--gx-verify", is_flag=True,
+              help="Also build each GX 1.x suite with Great Expectations (needs mltestscore[gx]); exit 1 if GX rejects one.")
 def audit(path: Path, formats: tuple[str, ...], output: Path | None, output_dir: Path | None, fail_under: float | None,
           section_minimums: tuple[str, ...], baseline_path: Path | None, junit_fail_below: float,
-          config_path: Path | None, exit_zero: bool, color: bool | None, no_cache: bool) -> None:
+          config_path: Path | None, exit_zero: bool, color: bool | None, no_cache: bool, gx_verify: bool) -> None:
     """Audit the repository at PATH (default: the current directory)."""
     from mltestscore.gates import GateError, choose_gates, load_baseline, parse_section_minimums
     from mltestscore.report.outputs import OutputError, plan_outputs
@@ -92,13 +94,18 @@ def audit(path: Path, formats: tuple[str, ...], output: Path | None, output_dir:
                              parse_section_minimums(section_minimums), baseline)
     except (OutputError, GateError) as error:
         _fail(str(error))
+    if gx_verify:
+        _require_gx()
     report = _run(root, config, cache=not no_cache)
+    rejected = _gx_verify(report, root, config) if gx_verify else 0
     options = {"junit": {"fail_below": junit_fail_below}}
     for target in targets:
         _emit(report, target, options, color)
     for note in gates.notes(report):
         click.echo(f"mltestscore: {note}", err=True)
     failures = gates.failures(report)
+    if rejected:
+        failures.append(f"Great Expectations rejects {rejected} suite expectation(s); see the warnings")
     if failures:
         for failure in failures:
             click.echo(f"mltestscore: {failure}", err=True)
@@ -124,6 +131,41 @@ def _run(root: Path, config, cache: bool = True):
         return run_audit(root, config, default_cache_dir() if cache else None)
     except RegistryError as error:
         _fail(str(error))
+
+
+def _require_gx() -> None:
+    from mltestscore.gx_extra import GxUnavailable, load_gx
+
+    try:
+        load_gx()
+    except GxUnavailable as error:
+        _fail(str(error))
+
+
+def _gx_verify(report, root: Path, config) -> int:
+    from mltestscore.gx_extra import verify_into_report
+
+    rejected, notes = verify_into_report(report, root, config)
+    for note in notes:
+        click.echo(f"mltestscore: {note}", err=True)
+    return rejected
+
+
+@cli.command("validate-data")
+@click.argument("suite")
+@click.argument("datafile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--repo", default=".", show_default=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Repository in which to look up SUITE when it is a suite name rather than a file.")
+def validate_data(suite: str, datafile: Path, repo: Path) -> None:
+    """Run a Great Expectations suite on a data file and report each expectation (needs mltestscore[gx]).
+
+    SUITE is a suite JSON file (GX 1.x, or 0.x converted on the fly) or a suite name found in --repo.
+    Runs in an ephemeral GX context: nothing is written to the repository. Exit 0 when every
+    expectation holds, 1 when one does not, 2 when the extra, the suite or the data is missing.
+    """
+    from mltestscore.gx_extra import run_validate_data
+
+    sys.exit(run_validate_data(suite, datafile, repo, click.echo))
 
 
 def _repository_root(path: Path) -> Path:

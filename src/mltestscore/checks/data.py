@@ -91,7 +91,7 @@ def _schema_evidence(ctx: AuditContext, schema: Schema) -> Evidence:
 
 def _best_site(ctx: AuditContext, schema: Schema) -> tuple[str, Evidence | None]:
     order = {"real": 0, "fixtures": 1, "hand": 2}
-    judged = sorted((site_status(ctx, s) for s in schema.sites), key=lambda item: order[item[0]])
+    judged = sorted((site_status(ctx, s) for s in schema.sites), key=lambda item: (order[item[0]], item[1].runner is None))
     return judged[0] if judged else ("none", None)
 
 

@@ -258,10 +258,8 @@ def _read_commands(ctx: AuditContext, project: GxProject) -> None:
 
 
 # -- code ------------------------------------------------------------------------------------
-_CODE_PREFILTER = re.compile(
-    rb"\b(expect_\w+|Expect[A-Z]\w+|ExpectationSuite|ExpectationConfiguration|run_checkpoint|"
-    rb"run_validation_operator|GreatExpectationsOperator|checkpoint|get_validator)\b"
-)
+# Files that do not import GX themselves can still hold `validator.expect_*` helpers or operators.
+_CODE_PREFILTER = re.compile(rb"\b(expect_\w+|ExpectationConfiguration|GreatExpectationsOperator)\b")
 
 
 def _read_code(ctx: AuditContext, project: GxProject) -> None:
@@ -269,7 +267,7 @@ def _read_code(ctx: AuditContext, project: GxProject) -> None:
     project.imports = sorted({(p, line) for p, _, line in ctx.python.find_imports(GX_MODULES)})
     if not gx_files and not project.roots:
         return  # `expect_*` calls mean GX only in a project that uses GX
-    for path in ctx.files.grep(_CODE_PREFILTER, ctx.python.sources):
+    for path in sorted(gx_files | set(ctx.files.grep(_CODE_PREFILTER, ctx.python.sources))):
         tree = ctx.parsed.python(path)
         if tree is None:
             continue
