@@ -692,3 +692,127 @@ def test_examples_data_section(example, expected):
 
     root = Path(__file__).resolve().parents[1] / "examples" / example
     assert audit(root).section("data").score == expected
+
+
+# -- shapes seen in real repositories ------------------------------------------------------------
+def test_gx_suite_built_by_code_and_stored_as_json_is_one_suite_run_by_a_src_package_stage(repo):
+    configure = """
+        import great_expectations as gx
+
+        SUITE = "reviews"
+
+        if __name__ == "__main__":
+            context = gx.get_context(mode="file")
+            suite = gx.ExpectationSuite(SUITE)
+            suite.add_expectation(gx.expectations.ExpectColumnValuesToNotBeNull(column="text"))
+            context.suites.add_or_update(suite)
+    """
+    validate = """
+        import great_expectations as gx
+        from src.data.configure import SUITE
+
+        checkpoint = gx.get_context(mode="file").checkpoints.get("reviews_cp")
+        checkpoint.run()
+    """
+    root = repo({"src/__init__.py": "", "src/data/__init__.py": "", "src/data/configure.py": configure,
+                 "src/data/validate.py": validate, "gx/great_expectations.yml": "config_version: 4\n",
+                 "gx/expectations/reviews.json": suite_v1("reviews", [("expect_column_values_to_not_be_null", {"column": "text"})]),
+                 "dvc.yaml": dvc_stage("validate", "python3 -m src.data.validate")})
+    ctx = AuditContext(root)
+    assert [(s.name, s.generation) for s in read_gx_project(ctx).suites] == [("reviews", "1.x")]
+    ctx.close()
+    result = item(root, "data-1")
+    assert result.score == 1 and result.reason.startswith("1 schema checked automatically")
+    assert len(result.evidence) == len(set(result.evidence))
+
+
+def test_pandera_validation_through_a_helper_method_on_a_base_model(repo):
+    schemas = """
+        import pandera.pandas as pa
+        import pandera.typing.pandas as papd
+
+
+        class Schema(pa.DataFrameModel):
+            class Config:
+                strict = True
+
+            @classmethod
+            def check(cls, data):
+                return cls.validate(data)
+
+
+        class InputsSchema(Schema):
+            hr: papd.Series[int] = pa.Field(ge=0, le=23)
+            season: papd.Series[int] = pa.Field(isin=[1, 2, 3, 4])
+    """
+    job = """
+        import pandas as pd
+        from bikes import schemas
+
+        inputs = schemas.InputsSchema.check(pd.read_parquet("data/inputs.parquet"))
+    """
+    root = repo({"src/bikes/__init__.py": "", "src/bikes/schemas.py": schemas, "src/bikes/train.py": job,
+                 "dvc.yaml": dvc_stage("train", "python -m bikes.train")})
+    result = item(root, "data-1")
+    assert result.score == 1
+    assert any(e.detail == "calls InputsSchema.check" for e in result.evidence)
+    assert any(e.detail == "pandera DataFrameModel InputsSchema (2 fields)" for e in result.evidence)
+    assert not any("DataFrameModel Schema " in e.detail for e in result.evidence)  # the field-less base
+
+
+def test_a_committed_sample_named_in_conftest_counts_as_real_data(repo):
+    conftest = """
+        import os
+        import pytest
+
+        DATA = os.path.join(os.path.dirname(__file__), "data")
+
+        @pytest.fixture
+        def inputs_path():
+            return os.path.join(DATA, "inputs_sample.csv")
+    """
+    test = """
+        import pandas as pd
+        from churn.schemas import Customers
+
+        def test_sample(inputs_path):
+            Customers.validate(pd.read_csv(inputs_path))
+    """
+    root = repo({"src/churn/__init__.py": "", "src/churn/schemas.py": PANDERA_SCHEMA, "tests/conftest.py": conftest,
+                 "tests/data/inputs_sample.csv": "tenure,plan\n3,basic\n", "tests/test_schema.py": test,
+                 ".github/workflows/ci.yml": workflow("pytest")})
+    result = item(root, "data-1")
+    assert result.score == 1 and any("on tests/data/inputs_sample.csv" in e.detail for e in result.evidence)
+
+
+def test_feature_functions_in_a_module_not_named_for_features_and_renamed_columns(repo):
+    data = """
+        import pandas as pd
+
+        def clean_text(text: str) -> str:
+            return text.lower().strip()
+
+        def preprocess(df: pd.DataFrame) -> pd.DataFrame:
+            df["text"] = df.title + " " + df.description
+            df["text"] = df.text.apply(clean_text)
+            return df.drop(columns=["title", "description"])
+    """
+    test = """
+        import pandas as pd
+        from shop import data
+
+        def test_preprocess():
+            df = data.preprocess(pd.DataFrame({"title": ["A"], "description": ["B"]}))
+            assert "title" not in df.columns
+            assert df.text[0] == "a b"
+    """
+    root = repo({"src/shop/__init__.py": "", "src/shop/data.py": data, "tests/test_data.py": test,
+                 ".github/workflows/ci.yml": workflow("pytest")})
+    assert item(root, "data-7").score == 1
+    assert item(root, "data-4").score == 0  # dropping a renamed column is not a meta-level rule
+
+
+def test_a_street_type_column_is_not_personal_data(repo):
+    root = repo({"data/train.csv": "Id,MSZoning,Street,SalePrice\n1,RL,Pave,208500\n"})
+    result = item(root, "data-5")
+    assert result.score == 0 and "personal-data" not in result.reason

@@ -33,6 +33,7 @@ from mltestscore.results import Evidence, Outcome, automated, manual, missing
 SCHEMA_PACKAGES = re.compile(
     r"(?im)^\s*['\"]?(great[-_]expectations|pandera|tensorflow[-_]data[-_]validation|tfx|deepchecks)\b"
 )
+_DATA_SUFFIXES = (".csv", ".tsv", ".parquet", ".jsonl", ".feather", ".json", ".pkl", ".arrow", ".avro", ".xlsx")
 _DATA_LITERAL = re.compile(r"""["']([\w./\-]+\.(?:csv|tsv|parquet|jsonl|feather|json|pkl|arrow|avro|xlsx))["']""")
 
 
@@ -47,16 +48,25 @@ def _location(ctx: AuditContext, path: str, line: int | None) -> tuple[int | Non
 
 # -- data-1 -------------------------------------------------------------------------------------
 def reads_real_data(ctx: AuditContext, path: str) -> str | None:
-    """A data file the code names that the repository holds (committed or DVC-tracked)."""
+    """A data file the code (or the conftest.py beside it) names that the repository holds:
+    committed, DVC-tracked, or a DVC stage output."""
     tracked = set(ctx.dvc.tracked) | {o for s in ctx.dvc.stages for o in s.outs}
-    for name in _DATA_LITERAL.findall(ctx.files.text(path) or ""):
-        name = name.lstrip("./")
-        folder = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
-        for candidate in (name, folder + name):
-            if candidate in ctx.files or f"{candidate}.dvc" in ctx.files or any(
-                candidate == o or candidate.startswith(o.rstrip("/") + "/") for o in tracked
-            ):
-                return candidate
+    by_name: dict[str, list[str]] = {}
+    for known in ctx.files.with_suffix(*_DATA_SUFFIXES):
+        by_name.setdefault(known.rsplit("/", 1)[-1], []).append(known)
+    folders = path.split("/")[:-1]
+    sources = [path] + ["/".join(folders[:i] + ["conftest.py"]) for i in range(len(folders), -1, -1)]
+    for source in sources:
+        for name in _DATA_LITERAL.findall(ctx.files.text(source) or "" if source in ctx.files else ""):
+            name = name.lstrip("./")
+            folder = source.rsplit("/", 1)[0] + "/" if "/" in source else ""
+            for candidate in (name, folder + name):
+                if candidate in ctx.files or f"{candidate}.dvc" in ctx.files or any(
+                    candidate == o or candidate.startswith(o.rstrip("/") + "/") for o in tracked
+                ):
+                    return candidate
+            if "/" not in name and len(by_name.get(name, [])) == 1:  # os.path.join(DATA_DIR, "sample.csv")
+                return by_name[name][0]
     return None
 
 
@@ -131,7 +141,7 @@ class Data1(Check):
         real = [(s, e) for s, status, e in judged if status == "real" and s.value_level]
         listed = [_schema_evidence(ctx, s) for s, _, _ in judged][:4]
         if real:
-            evidence = [e for _, e in real[:3]] + [_schema_evidence(ctx, s) for s, _ in real[:3]]
+            evidence = list(dict.fromkeys([e for _, e in real[:3]] + [_schema_evidence(ctx, s) for s, _ in real[:3]]))
             return automated(f"{pluralise(len(real), 'schema')} checked automatically on real data "
                              f"({', '.join(sorted({s.tool for s, _ in real}))})", evidence)
         structural = [e for s, status, e in judged if status == "real" and not s.value_level]

@@ -15,6 +15,11 @@ _FEATURE_PATH = re.compile(
     r"transform\w*|transformers?|encod\w*|clean\w*|prepare|prep|tokeni[sz]\w*|fe)(/|\.py$|_)", re.I,
 )
 _TRANSFORMER_BASES = ("sklearn.base.TransformerMixin", "TransformerMixin")
+# Top-level functions that build features, in modules whose names do not say so (data.py, utils.py).
+_FEATURE_FUNCTION = re.compile(r"^(preprocess|pre_process|clean|tokeni[sz]e|featuri[sz]e|build_features|make_features|"
+                               r"engineer_features|feature_engineering|extract_features|add_features|compute_features|"
+                               r"create_features|encode_features|transform_features)\w*$")
+_FEATURE_FUNCTION_BYTES = re.compile(rb"(?m)^def\s+(preprocess|pre_process|clean|tokeni|featuri|\w*_features|feature_engineering)")
 
 
 def feature_modules(ctx: AuditContext) -> dict[str, str]:
@@ -24,6 +29,10 @@ def feature_modules(ctx: AuditContext) -> dict[str, str]:
     for path in sources:
         if _FEATURE_PATH.search(path) and not path.endswith(("setup.py", "conftest.py")):
             found[path] = "feature/preprocessing module"
+    for path in ctx.files.grep(_FEATURE_FUNCTION_BYTES, [p for p in sources if p not in found]):
+        names = [n for n, _ in ctx.python.facts(path).functions if _FEATURE_FUNCTION.match(n)]
+        if names:
+            found[path] = f"defines {names[0]}()"
     for path in ctx.files.grep(re.compile(rb"\bTransformerMixin\b"), sources):
         facts = ctx.python.facts(path)
         for name, bases, _ in facts.classes if facts else []:
@@ -140,23 +149,35 @@ def _first_use(ctx: AuditContext, path: str, name: str, defined_on: int) -> tupl
 
 
 _COLUMN_HOLDER = re.compile(r"columns|features|feature_names|schema|dtypes|keys\(\)")
+# A column a rule would ban (identifiers, personal or protected attributes, the label), or a test
+# named for such a rule: `assert "text" not in df.columns` after a rename is not a meta-level rule.
+_RULE_COLUMN = re.compile(r"(^|_)(id|ids|uuid|email|phone|name|address|ssn|age|gender|sex|race|ethnicity|religion|"
+                          r"birth|dob|zip|postcode|ip|target|label|income|nationality)($|_)", re.I)
+_RULE_TEST = re.compile(r"banned|forbidden|sensitive|pii|protected|leak|privacy|allowed|approved|deny|denied|"
+                        r"blacklist|whitelist|excluded|no_target|no_label|identifier", re.I)
 
 
 def absent_column_asserts(ctx: AuditContext) -> list[tuple[str, int, str]]:
-    """Test assertions that a column or feature is NOT present: (path, line, source)."""
+    """Test assertions that a banned column or feature is NOT present: (path, line, source)."""
     found = []
     for path in ctx.files.grep(re.compile(rb"not\s+in|isdisjoint"), ctx.tests.files):
         tree = ctx.parsed.python(path)
-        for node in ast.walk(tree) if tree is not None else []:
-            if not isinstance(node, ast.Assert):
+        for function in ast.walk(tree) if tree is not None else []:
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or not function.name.startswith("test"):
                 continue
-            test = node.test
-            hit = isinstance(test, ast.Compare) and any(isinstance(op, ast.NotIn) for op in test.ops) \
-                and any(_COLUMN_HOLDER.search(ast.unparse(c)) for c in test.comparators)
-            hit = hit or ("isdisjoint" in ast.unparse(test) and _COLUMN_HOLDER.search(ast.unparse(test)) is not None)
-            if hit:
-                found.append((path, node.lineno, ast.unparse(test)[:80]))
+            for node in ast.walk(function):
+                if isinstance(node, ast.Assert) and _asserts_absent_column(node.test, _RULE_TEST.search(function.name) is not None):
+                    found.append((path, node.lineno, ast.unparse(node.test)[:80]))
     return found
+
+
+def _asserts_absent_column(test: ast.AST, rule_test: bool) -> bool:
+    source = ast.unparse(test)
+    if isinstance(test, ast.Compare) and any(isinstance(op, ast.NotIn) for op in test.ops) \
+            and any(_COLUMN_HOLDER.search(ast.unparse(c)) for c in test.comparators):
+        subject = test.left.value if isinstance(test.left, ast.Constant) else None
+        return rule_test or (isinstance(subject, str) and _RULE_COLUMN.search(subject) is not None) or not isinstance(test.left, ast.Constant)
+    return "isdisjoint" in source and _COLUMN_HOLDER.search(source) is not None
 
 
 # -- ablation loops (data-2) ---------------------------------------------------------------------
@@ -184,7 +205,7 @@ def ablation_loops(ctx: AuditContext) -> list[tuple[str, int, str]]:
 # -- committed personal data (data-5) ------------------------------------------------------------
 _PII_COLUMNS = re.compile(
     r"^(e_?mail(_address)?|phone(_number)?|mobile(_number)?|telephone|ssn|social_security(_number)?|"
-    r"first_?name|last_?name|full_?name|surname|given_name|(street_|home_|postal_)?address|street|"
+    r"first_?name|last_?name|full_?name|surname|given_name|(street_|home_|postal_|e_?mail_)?address|"
     r"date_of_birth|dob|birth_?date|ip_?address|credit_card(_number)?|card_number|iban|passport(_number)?|"
     r"national_id|tax_id|driver_?licen[cs]e)$", re.I,
 )

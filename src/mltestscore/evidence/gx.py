@@ -144,7 +144,24 @@ def read_gx_project(ctx: AuditContext) -> GxProject:
     _read_checkpoints(ctx, project)
     _read_code(ctx, project)
     _read_commands(ctx, project)
+    _merge_code_suites(project)
     return project
+
+
+def _signature(suite: Suite) -> tuple:
+    return tuple(sorted((e.type, e.column or "") for e in suite.expectations))
+
+
+def _merge_code_suites(project: GxProject) -> None:
+    """Code that builds a suite GX then stores as JSON is the same suite, not a second one."""
+    stored = [s for s in project.suites if s.generation != "code"]
+    for suite in [s for s in project.suites if s.generation == "code"]:
+        twin = next((f for f in stored if f.name == suite.name or _signature(f) == _signature(suite)), None)
+        if twin is None:
+            continue
+        project.suites.remove(suite)
+        if suite.executes:
+            project.runs.append(GxRun(suite.path, suite.line, "evaluates the suite's expectations", (twin.name,)))
 
 
 def _config_generation(ctx: AuditContext, path: str, root: str) -> str:
@@ -271,12 +288,21 @@ def _read_code(ctx: AuditContext, project: GxProject) -> None:
         tree = ctx.parsed.python(path)
         if tree is None:
             continue
-        scan = _CodeScan(path in gx_files)
+        scan = _CodeScan(path in gx_files, _string_constants(tree))
         scan.visit(tree)
         if scan.expectations:
             name = scan.suite_names[0] if scan.suite_names else path
             project.suites.append(Suite(name, path, scan.expectations[0].line, "code", scan.expectations, scan.executes))
         project.runs.extend(GxRun(path, line, detail, names) for line, detail, names in scan.runs)
+
+
+def _string_constants(tree: ast.Module) -> dict[str, str]:
+    """Module-level NAME = "text" assignments, so `ExpectationSuite(SUITE_NAME)` has a name."""
+    constants = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            constants.update({t.id: node.value.value for t in node.targets if isinstance(t, ast.Name)})
+    return constants
 
 
 def _snake(camel: str) -> str:
@@ -309,12 +335,18 @@ def _source(node: ast.AST) -> str:
 class _CodeScan(ast.NodeVisitor):
     """Expectations, suite names and validation runs in one module's AST."""
 
-    def __init__(self, imports_gx: bool) -> None:
+    def __init__(self, imports_gx: bool, constants: dict[str, str]) -> None:
         self.imports_gx = imports_gx
+        self.constants = constants
         self.expectations: list[Expectation] = []
         self.suite_names: list[str] = []
         self.runs: list[tuple[int, str, tuple[str, ...]]] = []
         self.executes = False
+
+    def text(self, node: ast.AST | None) -> str | None:
+        if isinstance(node, ast.Name):
+            return self.constants.get(node.id)
+        return _const_str(node)
 
     def visit_Call(self, node: ast.Call) -> None:
         leaf = _leaf(node.func)
@@ -327,46 +359,46 @@ class _CodeScan(ast.NodeVisitor):
     def _expectation(self, node: ast.Call, leaf: str) -> None:
         if leaf.startswith("expect_") and isinstance(node.func, ast.Attribute):
             # validator.expect_* / dataset.expect_* evaluate the expectation on the batch at once
-            column = _const_str(_kwarg(node, "column")) or (_const_str(node.args[0]) if node.args else None)
+            column = self.text(_kwarg(node, "column")) or (self.text(node.args[0]) if node.args else None)
             self.expectations.append(Expectation(leaf, column if "column" in leaf else None, node.lineno))
             self.executes = True
         elif re.match(r"^Expect[A-Z]\w+$", leaf) and self.imports_gx:
-            column = _const_str(_kwarg(node, "column"))
+            column = self.text(_kwarg(node, "column"))
             self.expectations.append(Expectation(_snake(leaf), column, node.lineno))
         elif leaf == "ExpectationConfiguration":
-            kind = _const_str(_kwarg(node, "expectation_type", "type"))
+            kind = self.text(_kwarg(node, "expectation_type", "type"))
             kwargs = _kwarg(node, "kwargs")
             column = None
             if isinstance(kwargs, ast.Dict):
                 for key, value in zip(kwargs.keys, kwargs.values):
-                    if _const_str(key) == "column":
-                        column = _const_str(value)
+                    if self.text(key) == "column":
+                        column = self.text(value)
             if kind:
                 self.expectations.append(Expectation(kind, column, node.lineno))
 
     def _suite(self, node: ast.Call, leaf: str) -> None:
         if leaf in _SUITE_DEFINERS:
-            name = _const_str(_kwarg(node, "name", "expectation_suite_name")) or (_const_str(node.args[0]) if node.args else None)
+            name = self.text(_kwarg(node, "name", "expectation_suite_name")) or (self.text(node.args[0]) if node.args else None)
             if name:
                 self.suite_names.append(name)
 
     def _run(self, node: ast.Call, leaf: str) -> None:
         receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
         if leaf in ("run_checkpoint", "run_validation_operator"):
-            name = _const_str(_kwarg(node, "checkpoint_name")) or (_const_str(node.args[0]) if node.args else None)
+            name = self.text(_kwarg(node, "checkpoint_name")) or (self.text(node.args[0]) if node.args else None)
             self.runs.append((node.lineno, f"calls {leaf}" + (f"('{name}')" if name else ""), (name,) if name else ()))
         elif leaf == "GreatExpectationsOperator":
-            names = tuple(n for n in (_const_str(_kwarg(node, "checkpoint_name")), _const_str(_kwarg(node, "expectation_suite_name"))) if n)
+            names = tuple(n for n in (self.text(_kwarg(node, "checkpoint_name")), self.text(_kwarg(node, "expectation_suite_name"))) if n)
             self.runs.append((node.lineno, "Airflow GreatExpectationsOperator", names))
         elif leaf == "run" and receiver is not None and self.imports_gx and _RUN_RECEIVER.search(_source(receiver)):
             names = ()
             if isinstance(receiver, ast.Call) and receiver.args:  # context.checkpoints.get("x").run()
-                name = _const_str(receiver.args[0]) or _const_str(_kwarg(receiver, "name"))
+                name = self.text(receiver.args[0]) or self.text(_kwarg(receiver, "name"))
                 names = (name,) if name else ()
             self.runs.append((node.lineno, f"runs {_source(receiver)[:60]}", names))
         elif leaf == "validate" and receiver is not None and self.imports_gx and _VALIDATE_RECEIVER.search(_source(receiver)):
-            name = _const_str(_kwarg(node, "expectation_suite_name", "expectation_suite"))
+            name = self.text(_kwarg(node, "expectation_suite_name", "expectation_suite"))
             self.runs.append((node.lineno, f"calls {_source(receiver)[:40]}.validate()", (name,) if name else ()))
         elif leaf == "get_validator" and self.imports_gx:
-            name = _const_str(_kwarg(node, "expectation_suite_name"))
+            name = self.text(_kwarg(node, "expectation_suite_name"))
             self.runs.append((node.lineno, "validator on a batch of data", (name,) if name else ()))

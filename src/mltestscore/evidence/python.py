@@ -206,10 +206,11 @@ class _Collector(ast.NodeVisitor):
     visit_AsyncFunctionDef = _function
 
 
-def module_name(path: str) -> str:
-    """Dotted module name a file is imported as: src/pkg/mod.py -> pkg.mod."""
+def module_name(path: str, strip_root: bool = True) -> str:
+    """Dotted module name a file is imported as: src/pkg/mod.py -> pkg.mod (src.pkg.mod when
+    `strip_root` is False, for projects that import their `src` folder as a package)."""
     stem = path[: -len(".py")] if path.endswith(".py") else path.rsplit(".", 1)[0]
-    for root in _SOURCE_ROOTS:
+    for root in _SOURCE_ROOTS if strip_root else ():
         if stem.startswith(root):
             stem = stem[len(root):]
             break
@@ -331,6 +332,9 @@ class PythonIndex:
         table: dict[str, str] = {}
         for path in self.files.with_suffix(".py"):
             table.setdefault(module_name(path), path)
+        for path in self.files.with_suffix(".py"):  # `src` used as a package: python -m src.data.x
+            if path.startswith(_SOURCE_ROOTS):
+                table.setdefault(module_name(path, strip_root=False), path)
         return table
 
     # -- layer 1: words ------------------------------------------------------------------

@@ -67,6 +67,7 @@ def _pandera(ctx: AuditContext) -> list[Schema]:
     files = sorted({p for p, _, _ in ctx.python.find_imports(["pandera"])})
     schemas: list[Schema] = []
     names: dict[str, Schema] = {}
+    methods = {"validate"}  # plus helpers on the models that call cls.validate
     decorated: list[CheckSite] = []
     for path in files:
         facts = ctx.python.facts(path)
@@ -78,11 +79,18 @@ def _pandera(ctx: AuditContext) -> list[Schema]:
                 for target in _assigned_names(ctx, path, call.line):
                     names[target] = schema
         local_models: set[str] = set()
+        tree = ctx.parsed.python(path)
+        classes = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)} if tree is not None else {}
         for name, bases, line in facts.classes:
             if any((b.startswith("pandera") and b.rsplit(".", 1)[-1] in _PANDERA_MODELS) or b in local_models for b in bases):
                 local_models.add(name)
+                node = classes.get(name)
+                methods.update(_validating_methods(node))
+                fields = sum(isinstance(item, ast.AnnAssign) for item in node.body) if node else 0
+                if not fields:
+                    continue  # a base class holding shared Config and helpers
                 strict = bool(re.search(r"strict\s*=\s*True", text))
-                schema = Schema("pandera", path, line, f"pandera DataFrameModel {name}", strict=strict)
+                schema = Schema("pandera", path, line, f"pandera DataFrameModel {name} ({fields} fields)", strict=strict)
                 schemas.append(schema)
                 names[name] = schema
         for function, decorator, line in facts.decorators:
@@ -90,14 +98,26 @@ def _pandera(ctx: AuditContext) -> list[Schema]:
                 decorated.append(CheckSite(path, line, f"@{decorator.rsplit('.', 1)[-1]} validates {function}'s dataframes"))
     if not schemas:
         return []
-    for path, call in ctx.python.find_calls([f"{n}.validate" for n in names]):
-        owner = call.name.rsplit(".", 2)[-2]
-        names[owner].sites.append(CheckSite(path, call.line, f"calls {owner}.validate"))
+    for path, call in ctx.python.find_calls([f"{n}.{m}" for n in names for m in methods]):
+        owner, method = call.name.rsplit(".", 2)[-2:]
+        names[owner].sites.append(CheckSite(path, call.line, f"calls {owner}.{method}"))
     for site in decorated:  # a decorator validates against the model in its annotations: link by file
         for schema in schemas:
             if schema.path == site.path or schema.path in ctx.python.project_imports(site.path):
                 schema.sites.append(site)
     return schemas
+
+
+def _validating_methods(node: ast.ClassDef | None) -> set[str]:
+    """Methods of a model class that validate: `def check(cls, df): return cls.validate(df)`."""
+    found = set()
+    for item in node.body if node is not None else []:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for call in ast.walk(item):
+                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "validate"
+                        and isinstance(call.func.value, ast.Name) and call.func.value.id in ("cls", "self")):
+                    found.add(item.name)
+    return found
 
 
 def _assigned_names(ctx: AuditContext, path: str, line: int) -> list[str]:
