@@ -455,11 +455,17 @@ def test_pydantic_row_model_parsing_in_a_hand_run_script_scores_half_and_setting
     assert result.score == 0.5
     assert any("parses records with Record.model_validate" in e.detail for e in result.evidence)
     settings = """
+        from typing import Literal
         from pydantic import BaseModel, Field
 
         class TrainConfig(BaseModel):
             lr: float = Field(gt=0)
             epochs: int = Field(ge=1)
+
+        class ParquetReader(BaseModel):
+            KIND: Literal["ParquetReader"] = "ParquetReader"
+            path: str
+            limit: int | None = Field(default=None, gt=0)
     """
     assert item(repo({"train/config.py": settings}, name="settings"), "data-1").score == 0
 
@@ -502,6 +508,11 @@ def test_data2_importance_metric_stage_and_ablation_loop(repo):
     """
     result = item(repo({"research/ablation.py": ablation}, name="ablation"), "data-2")
     assert result.score == 0.5 and "leave-one-out loop over 'feature'" in result.evidence[0].detail
+    commented = "def train(model):\n    model.fit(X, y)\n    # plot(model.feature_importances_)\n    return model\n"
+    assert item(repo({"train.py": commented, "dvc.yaml": dvc_stage("train", "python train.py")}, name="comment"), "data-2").score == 0
+    used = "def train(model):\n    model.fit(X, y)\n    log(model.feature_importances_)\n    return model\n"
+    result = item(repo({"train.py": used, "dvc.yaml": dvc_stage("train", "python train.py")}, name="used"), "data-2")
+    assert result.score == 1 and result.evidence[0].line == 3
 
 
 # -- data-3 ------------------------------------------------------------------------------------

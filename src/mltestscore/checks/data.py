@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 from mltestscore.checks.base import Check
@@ -239,9 +240,11 @@ class Data2(Check):
         artifacts = call_artifacts(ctx, IMPORTANCE_CALLS, sources, describe=lambda c: f"importance analysis: {c.name.rsplit('.', 1)[-1]}")
         artifacts += call_artifacts(ctx, SELECTION_CALLS, sources, describe=lambda c: f"feature selection: {c.name.rsplit('.', 1)[-1]}")
         for path in ctx.files.grep(re.compile(rb"\.feature_importances_\b"), sources):
-            text = ctx.files.text(path) or ""
-            line = text.count("\n", 0, text.find("feature_importances_")) + 1
-            artifacts.append(Artifact(path, None if path.endswith(".ipynb") else line, "reads the model's feature_importances_"))
+            tree = ctx.parsed.python(path)  # the AST, so commented-out code does not count
+            node = next((n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "feature_importances_"), None) if tree else None
+            if node is not None:
+                line, where = notebook_line(ctx, path, node.lineno)
+                artifacts.append(Artifact(path, line, f"reads the model's feature_importances_{where}"))
         artifacts += [Artifact(p, line, f"leave-one-out loop over '{v}': drops a feature and refits") for p, line, v in ablation_loops(ctx)]
         return score_artifacts(
             ctx, artifacts,
@@ -305,8 +308,6 @@ class Data3(Check):
 
 
 def _benchmark_tests(ctx: AuditContext, paths: list[str]) -> list[tuple[str, int, str]]:
-    import ast
-
     found = []
     for path in ctx.files.grep(re.compile(rb"\bbenchmark\b"), [p for p in paths if is_test_file(ctx, p)]):
         tree = ctx.parsed.python(path)
@@ -603,7 +604,7 @@ class Data7(Check):
         untested = sorted(set(targets) - {p for a in artifacts for p in ctx.python.project_imports(a.path)})
         outcome = score_artifacts(
             ctx, artifacts,
-            found=f"{pluralise(len(artifacts), 'test file')} exercise feature code",
+            found=f"{pluralise(len(artifacts), 'test file')} {'exercises' if len(artifacts) == 1 else 'exercise'} feature code",
             none=f"{pluralise(len(targets), 'feature module')} but no test imports them",
             to_automate="Run these tests in a CI job triggered on push or pull request (e.g. `pytest` in .github/workflows).",
             to_start=self.remediation,

@@ -38,6 +38,7 @@ class Schema:
     value_level: bool = True  # constrains values (types, ranges, sets, nulls), not only shape
     strict: bool = False  # an allow-list of columns: anything else is rejected (data-4)
     sites: list[CheckSite] = field(default_factory=list)
+    constraints: int = 0  # constrained fields, where the tool tells (pydantic)
 
 
 # -- Great Expectations -------------------------------------------------------------------------
@@ -192,7 +193,8 @@ def _pydantic(ctx: AuditContext) -> list[Schema]:
                 fields, constrained = _constrained_fields(node)
                 if fields >= 2 and constrained:
                     models[node.name] = Schema("pydantic", path, node.lineno,
-                                               f"pydantic model {node.name}: {constrained} of {fields} fields constrained")
+                                               f"pydantic model {node.name}: {constrained} of {fields} fields constrained",
+                                               constraints=constrained)
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 _endpoint_sites(node, path, models)
@@ -201,7 +203,9 @@ def _pydantic(ctx: AuditContext) -> list[Schema]:
         for path, call in ctx.python.find_calls(calls):
             owner, method = call.name.rsplit(".", 2)[-2:]
             models[owner].sites.append(CheckSite(path, call.line, f"parses records with {owner}.{method}"))
-    return list(models.values())
+    # Config objects also carry a bound or two: a model counts when it parses records or
+    # requests, or when it constrains several fields.
+    return [m for m in models.values() if m.sites or m.constraints >= 2]
 
 
 def _constrained_fields(node: ast.ClassDef) -> tuple[int, int]:
@@ -213,7 +217,8 @@ def _constrained_fields(node: ast.ClassDef) -> tuple[int, int]:
             annotation = ast.unparse(item.annotation)
             bounded = isinstance(item.value, ast.Call) and any(k.arg in _FIELD_BOUNDS for k in item.value.keywords)
             bounded = bounded or "Field(" in annotation and any(f"{b}=" in annotation for b in _FIELD_BOUNDS)
-            if bounded or _CONSTRAINED_TYPES.search(annotation):
+            discriminator = re.fullmatch(r"(\w+\.)?Literal\[[^,\]]+\]", annotation) is not None  # KIND: Literal["x"]
+            if bounded or (_CONSTRAINED_TYPES.search(annotation) and not discriminator):
                 constrained += 1
         elif isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
             decorators = [ast.unparse(d.func if isinstance(d, ast.Call) else d) for d in item.decorator_list]
