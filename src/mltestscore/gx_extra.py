@@ -238,8 +238,10 @@ def _summarise(item) -> ExpectationResult:
         summary = f"{details['unexpected_count']} unexpected ({details.get('unexpected_percent') or 0:.1f}%)"
         if details.get("partial_unexpected_list"):
             summary += f", e.g. {details['partial_unexpected_list'][:3]}"
+    elif details.get("observed_value") is not None:
+        summary = f"observed {details['observed_value']!r}"
     else:
-        summary = f"observed {details.get('observed_value')!r}"
+        summary = "holds" if item.success else "does not hold"
     return ExpectationResult(config.type, config.kwargs.get("column"), bool(item.success), summary)
 
 
