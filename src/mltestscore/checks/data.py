@@ -27,6 +27,7 @@ from mltestscore.evidence.features import (
     rule_lists,
 )
 from mltestscore.evidence.gx import read_gx_project
+from mltestscore.evidence.python import module_name, names_pattern
 from mltestscore.evidence.reach import reaches, runners_reaching
 from mltestscore.evidence.schemas import CheckSite, Schema, read_schemas
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
@@ -289,7 +290,10 @@ class Data3(Check):
         features = feature_modules(ctx)
         if not features:
             return missing("no feature code found to measure", self.remediation)
-        users = [p for p in ctx.python.sources if p in features or set(ctx.python.project_imports(p)) & set(features)]
+        stems = {module_name(p).rsplit(".", 1)[-1] for p in features}
+        mentions = ctx.files.grep(re.compile(rb"\b(" + b"|".join(re.escape(s.encode()) for s in stems) + rb")\b"), ctx.python.sources)
+        measuring = ctx.files.grep(re.compile(rb"\bbenchmark\b|" + names_pattern(COST_CALLS).pattern), mentions)
+        users = [p for p in measuring if p in features or set(ctx.python.project_imports(p)) & set(features)]
         artifacts = [Artifact(p, line, f"benchmark test {name} of feature code") for p, line, name in _benchmark_tests(ctx, users)]
         artifacts += call_artifacts(ctx, COST_CALLS, [p for p in users if not is_test_file(ctx, p)],
                                     describe=lambda c: f"measures feature cost with {c.name}")

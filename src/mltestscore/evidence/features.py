@@ -28,7 +28,9 @@ def feature_modules(ctx: AuditContext) -> dict[str, str]:
     sources = [p for p in project_sources(ctx) if p.endswith(".py")]
     for path in sources:
         if _FEATURE_PATH.search(path) and not path.endswith(("setup.py", "conftest.py")):
-            found[path] = "feature/preprocessing module"
+            facts = ctx.python.facts(path) if path.endswith("__init__.py") else None
+            if facts is None or facts.functions or facts.classes:  # not an empty package marker
+                found[path] = "feature/preprocessing module"
     for path in ctx.files.grep(_FEATURE_FUNCTION_BYTES, [p for p in sources if p not in found]):
         names = [n for n, _ in ctx.python.facts(path).functions if _FEATURE_FUNCTION.match(n)]
         if names:
@@ -94,7 +96,7 @@ _RULE_LIST = re.compile(
     r"(?:list|features|feature_names|columns|cols|fields|attributes|variables|vars)|blacklist|whitelist|denylist|allowlist)$",
     re.I,
 )
-_RULE_PREFILTER = re.compile(rb"(?i)(forbidden|banned|deny|denied|blocked|black|exclude|prohibited|protected|sensitive|restricted|pii|allow|approved|permitted|white|drop|leak)\w*\s*[:=]")
+_RULE_PREFILTER = re.compile(rb"(?im)^_?(forbidden|banned|deny|denied|blocked|black|exclude|prohibited|protected|sensitive|restricted|pii|allow|approved|permitted|white|drop|leak)\w*\s*(:[^=\n]*)?=")
 
 
 @dataclass(frozen=True)
@@ -184,8 +186,9 @@ def _asserts_absent_column(test: ast.AST, rule_test: bool) -> bool:
 def ablation_loops(ctx: AuditContext) -> list[tuple[str, int, str]]:
     """for-loops that drop one feature at a time and refit: (path, line, loop variable)."""
     found = []
-    sources = [p for p in ctx.python.sources]
-    candidates = ctx.files.grep(re.compile(rb"\.fit\("), ctx.files.grep(re.compile(rb"\bdrop\b|\bremove\b|!="), sources))
+    sources = ctx.python.sources
+    loops = re.compile(rb"(?i)\bfor\s+\w*(feat|col)\w*\s+in\b")
+    candidates = ctx.files.grep(re.compile(rb"\.fit\("), ctx.files.grep(loops, sources))
     for path in candidates:
         tree = ctx.parsed.python(path)
         for node in ast.walk(tree) if tree is not None else []:
