@@ -27,7 +27,7 @@ from mltestscore.evidence.features import (
     rule_lists,
 )
 from mltestscore.evidence.gx import read_gx_project
-from mltestscore.evidence.python import module_name, names_pattern
+from mltestscore.evidence.python import module_name, names
 from mltestscore.evidence.reach import reaches, runners_reaching
 from mltestscore.evidence.schemas import CheckSite, Schema, read_schemas
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
@@ -196,13 +196,13 @@ def _declared_only(ctx: AuditContext) -> list[tuple[str, str]]:
 
 
 # -- data-2 ---------------------------------------------------------------------------------------
-IMPORTANCE_CALLS = (
+IMPORTANCE_CALLS = names(
     "sklearn.inspection.permutation_importance", "shap.summary_plot", "shap.plots.beeswarm", "shap.plots.bar",
     "eli5.sklearn.PermutationImportance", "xgboost.plot_importance", "lightgbm.plot_importance",
     "get_feature_importance", "deepchecks.tabular.checks.FeatureLabelCorrelation",
     "deepchecks.tabular.checks.UnusedFeatures", "deepchecks.tabular.checks.FeatureImportance",
 )
-SELECTION_CALLS = (
+SELECTION_CALLS = names(
     "sklearn.feature_selection.SelectKBest", "sklearn.feature_selection.SelectPercentile",
     "sklearn.feature_selection.RFE", "sklearn.feature_selection.RFECV", "sklearn.feature_selection.SelectFromModel",
     "sklearn.feature_selection.SequentialFeatureSelector", "sklearn.feature_selection.GenericUnivariateSelect",
@@ -240,7 +240,7 @@ class Data2(Check):
         sources = [p for p in ctx.python.sources if not re.search(r"(^|/)(docs?|examples?)/", p)]
         artifacts = call_artifacts(ctx, IMPORTANCE_CALLS, sources, describe=lambda c: f"importance analysis: {c.name.rsplit('.', 1)[-1]}")
         artifacts += call_artifacts(ctx, SELECTION_CALLS, sources, describe=lambda c: f"feature selection: {c.name.rsplit('.', 1)[-1]}")
-        for path in ctx.files.grep(re.compile(rb"\.feature_importances_\b"), sources):
+        for path in ctx.python.grep_code(re.compile(rb"\.feature_importances_\b"), sources):
             tree = ctx.parsed.python(path)  # the AST, so commented-out code does not count
             node = next((n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "feature_importances_"), None) if tree else None
             if node is not None:
@@ -258,11 +258,12 @@ class Data2(Check):
 
 
 # -- data-3 ---------------------------------------------------------------------------------------
-COST_CALLS = (
+COST_CALLS = names(
     "time.perf_counter", "time.process_time", "timeit.timeit", "timeit.repeat", "tracemalloc.start",
     "tracemalloc.get_traced_memory", "memory_profiler.memory_usage", "cProfile.run", "cProfile.Profile",
     "pyinstrument.Profiler", "line_profiler.LineProfiler",
 )
+_COST_WORDS = re.compile(rb"\b(benchmark|" + "|".join(sorted({n.rsplit(".", 1)[-1] for n in COST_CALLS})).encode() + rb")\b")
 
 
 class Data3(Check):
@@ -291,8 +292,8 @@ class Data3(Check):
         if not features:
             return missing("no feature code found to measure", self.remediation)
         stems = {module_name(p).rsplit(".", 1)[-1] for p in features}
-        mentions = ctx.files.grep(re.compile(rb"\b(" + b"|".join(re.escape(s.encode()) for s in stems) + rb")\b"), ctx.python.sources)
-        measuring = ctx.files.grep(re.compile(rb"\bbenchmark\b|" + names_pattern(COST_CALLS).pattern), mentions)
+        mentions = ctx.python.grep_code(re.compile(rb"\b(" + b"|".join(re.escape(s.encode()) for s in stems) + rb")\b"), ctx.python.sources)
+        measuring = ctx.python.grep_code(_COST_WORDS, mentions)
         users = [p for p in measuring if p in features or set(ctx.python.project_imports(p)) & set(features)]
         artifacts = [Artifact(p, line, f"benchmark test {name} of feature code") for p, line, name in _benchmark_tests(ctx, users)]
         artifacts += call_artifacts(ctx, COST_CALLS, [p for p in users if not is_test_file(ctx, p)],
@@ -313,7 +314,7 @@ class Data3(Check):
 
 def _benchmark_tests(ctx: AuditContext, paths: list[str]) -> list[tuple[str, int, str]]:
     found = []
-    for path in ctx.files.grep(re.compile(rb"\bbenchmark\b"), [p for p in paths if is_test_file(ctx, p)]):
+    for path in ctx.python.grep_code(re.compile(rb"\bbenchmark\b"), [p for p in paths if is_test_file(ctx, p)]):
         tree = ctx.parsed.python(path)
         for node in ast.walk(tree) if tree is not None else []:
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test") and any(a.arg == "benchmark" for a in node.args.args):
@@ -330,7 +331,8 @@ def _benchmark_action(ctx: AuditContext) -> bool:
 
 
 # -- data-4 ---------------------------------------------------------------------------------------
-FEAST_VIEWS = ("feast.FeatureView", "feast.BatchFeatureView", "feast.StreamFeatureView", "feast.Entity")
+FEAST_VIEWS = names("feast.FeatureView", "feast.BatchFeatureView", "feast.StreamFeatureView", "feast.Entity")
+FEAST_DEFINITIONS = names("feast.FeatureView", "feast.BatchFeatureView", "feast.StreamFeatureView", "feast.on_demand_feature_view")
 
 
 class Data4(Check):
@@ -399,7 +401,7 @@ class Data4(Check):
 # -- data-5 ---------------------------------------------------------------------------------------
 SECRET_SCANNERS = ("gitleaks", "detect-secrets", "detect-secrets-hook", "trufflehog", "git-secrets", "ggshield", "talisman")
 SECRET_ACTIONS = ("gitleaks/gitleaks-action", "trufflesecurity/trufflehog", "gitguardian/ggshield-action")
-PII_CALLS = (
+PII_CALLS = names(
     "presidio_analyzer.AnalyzerEngine", "presidio_anonymizer.AnonymizerEngine", "scrubadub.clean", "scrubadub.Scrubber",
     "opacus.PrivacyEngine", "tensorflow_privacy.DPKerasSGDOptimizer", "tensorflow_privacy.DPKerasAdamOptimizer",
     "tensorflow_privacy.DPKerasAdagradOptimizer", "pandas.util.hash_pandas_object",
@@ -487,8 +489,8 @@ class Data5(Check):
         sources = project_sources(ctx)
         artifacts = call_artifacts(ctx, PII_CALLS, sources, describe=lambda c: f"privacy control: {c.name}")
         pattern = re.compile(rb"def\s+_?(anonymi|pseudonymi|mask_|redact|scrub_pii|hash_|de_?identif|drop_pii|remove_pii|delete_|forget|erase|purge|gdpr)")
-        for path in ctx.files.grep(pattern, [p for p in sources if p.endswith(".py")]):
-            for name, line in ctx.python.facts(path).functions:
+        for path in ctx.python.grep_code(pattern, [p for p in sources if p.endswith(".py")]):
+            for name, line in ctx.python.outline(path).functions:
                 leaf = name.rsplit(".", 1)[-1]
                 if _PII_FUNCTION.match(leaf):
                     artifacts.append(Artifact(path, line, f"masks personal data: {leaf}()"))
@@ -536,7 +538,7 @@ class Data6(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         evidence: list[Evidence] = []
         stores = ctx.files.named("feature_store.yaml", "feature_store.yml")
-        views = call_artifacts(ctx, ("feast.FeatureView", "feast.BatchFeatureView", "feast.StreamFeatureView", "feast.on_demand_feature_view"))
+        views = call_artifacts(ctx, FEAST_DEFINITIONS)
         if stores and views:
             evidence += [Evidence(stores[0], None, f"Feast feature repository: {pluralise(len(views), 'feature view')}")]
             evidence += [Evidence(a.path, a.line, a.detail) for a in views[:2]]
@@ -571,8 +573,8 @@ class Data6(Check):
     def _registries(ctx: AuditContext) -> list[tuple[tuple[str, int], str]]:
         found = []
         sources = [p for p in project_sources(ctx) if p.endswith(".py")]
-        for path in ctx.files.grep(re.compile(rb"@\w*(feature|register)"), sources):
-            for function, decorator, line in ctx.python.facts(path).decorators:
+        for path in ctx.python.grep_code(re.compile(rb"@\w*(feature|register)"), sources):
+            for function, decorator, line in (ctx.python.facts(path) or ctx.python.outline(path)).decorators:
                 leaf = decorator.lower()
                 if "feature" in leaf and ("register" in leaf or leaf.endswith(("feature", "feature_view"))):
                     found.append(((path, line), decorator))

@@ -28,16 +28,15 @@ def feature_modules(ctx: AuditContext) -> dict[str, str]:
     sources = [p for p in project_sources(ctx) if p.endswith(".py")]
     for path in sources:
         if _FEATURE_PATH.search(path) and not path.endswith(("setup.py", "conftest.py")):
-            facts = ctx.python.facts(path) if path.endswith("__init__.py") else None
+            facts = ctx.python.outline(path) if path.endswith("__init__.py") else None
             if facts is None or facts.functions or facts.classes:  # not an empty package marker
                 found[path] = "feature/preprocessing module"
-    for path in ctx.files.grep(_FEATURE_FUNCTION_BYTES, [p for p in sources if p not in found]):
-        names = [n for n, _ in ctx.python.facts(path).functions if _FEATURE_FUNCTION.match(n)]
+    for path in ctx.python.grep_code(_FEATURE_FUNCTION_BYTES, [p for p in sources if p not in found]):
+        names = [n for n, _ in ctx.python.outline(path).functions if _FEATURE_FUNCTION.match(n)]
         if names:
             found[path] = f"defines {names[0]}()"
-    for path in ctx.files.grep(re.compile(rb"\bTransformerMixin\b"), sources):
-        facts = ctx.python.facts(path)
-        for name, bases, _ in facts.classes if facts else []:
+    for path in ctx.python.grep_code(re.compile(rb"\bTransformerMixin\b"), sources):
+        for name, bases, _ in ctx.python.outline(path).classes:
             if any(b in _TRANSFORMER_BASES or b.endswith(".TransformerMixin") for b in bases):
                 found[path] = f"defines transformer {name}"
                 break
@@ -112,7 +111,7 @@ def rule_lists(ctx: AuditContext) -> list[RuleList]:
     """Module-level allow/deny lists of features, and the first place that uses each one."""
     found = []
     sources = [p for p in ctx.python.sources if p.endswith(".py")]
-    for path in ctx.files.grep(_RULE_PREFILTER, sources):
+    for path in ctx.python.grep_code(_RULE_PREFILTER, sources):
         tree = ctx.parsed.python(path)
         for node in tree.body if tree is not None else []:
             target, value = _assignment(node)
@@ -140,7 +139,7 @@ def _string_collection(value: ast.AST | None) -> int:
 def _first_use(ctx: AuditContext, path: str, name: str, defined_on: int) -> tuple[str, int] | None:
     """Where `name` is read: in its own module after the definition, else in a module importing it."""
     pattern = re.compile(rf"\b{re.escape(name)}\b".encode())
-    for candidate in [path] + [p for p in ctx.files.grep(pattern, ctx.python.sources) if p != path]:
+    for candidate in [path] + [p for p in ctx.python.grep_code(pattern, ctx.python.sources) if p != path]:
         if candidate != path and path not in ctx.python.project_imports(candidate):
             continue
         tree = ctx.parsed.python(candidate)
@@ -162,7 +161,7 @@ _RULE_TEST = re.compile(r"banned|forbidden|sensitive|pii|protected|leak|privacy|
 def absent_column_asserts(ctx: AuditContext) -> list[tuple[str, int, str]]:
     """Test assertions that a banned column or feature is NOT present: (path, line, source)."""
     found = []
-    for path in ctx.files.grep(re.compile(rb"not\s+in|isdisjoint"), ctx.tests.files):
+    for path in ctx.python.grep_code(re.compile(rb"not\s+in|isdisjoint"), ctx.tests.files):
         tree = ctx.parsed.python(path)
         for function in ast.walk(tree) if tree is not None else []:
             if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or not function.name.startswith("test"):
@@ -188,7 +187,7 @@ def ablation_loops(ctx: AuditContext) -> list[tuple[str, int, str]]:
     found = []
     sources = ctx.python.sources
     loops = re.compile(rb"(?i)\bfor\s+\w*(feat|col)\w*\s+in\b")
-    candidates = ctx.files.grep(re.compile(rb"\.fit\("), ctx.files.grep(loops, sources))
+    candidates = ctx.python.grep_code(re.compile(rb"\.fit\("), ctx.python.grep_code(loops, sources))
     for path in candidates:
         tree = ctx.parsed.python(path)
         for node in ast.walk(tree) if tree is not None else []:

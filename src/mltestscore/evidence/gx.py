@@ -20,10 +20,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from mltestscore.context import AuditContext
+from mltestscore.evidence.python import names
 from mltestscore.wiring import Runner
 
 GX_CONFIG = "great_expectations.yml"
-GX_MODULES = ("great_expectations",)
+GX_MODULES = names("great_expectations")
 # Expectations about the table's shape, not about any feature's values.
 _STRUCTURAL = re.compile(
     r"^expect_(table_(row_count|column_count|columns_to_match)\w*|column_to_exist|file_\w+|table_columns_\w+)$"
@@ -284,7 +285,7 @@ def _read_code(ctx: AuditContext, project: GxProject) -> None:
     project.imports = sorted({(p, line) for p, _, line in ctx.python.find_imports(GX_MODULES)})
     if not gx_files and not project.roots:
         return  # `expect_*` calls mean GX only in a project that uses GX
-    for path in sorted(gx_files | set(ctx.files.grep(_CODE_PREFILTER, ctx.python.sources))):
+    for path in sorted(gx_files | set(ctx.python.grep_code(_CODE_PREFILTER, ctx.python.sources))):
         tree = ctx.parsed.python(path)
         if tree is None:
             continue

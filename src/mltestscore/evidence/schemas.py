@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from mltestscore.checks.common import project_sources
 from mltestscore.context import AuditContext
 from mltestscore.evidence.gx import GxProject, read_gx_project
+from mltestscore.evidence.python import names
 from mltestscore.wiring import Runner
 
 
@@ -59,6 +60,7 @@ def _gx_schemas(ctx: AuditContext, project: GxProject) -> list[Schema]:
 
 
 # -- pandera ----------------------------------------------------------------------------------
+MODULES = names("pandera", "pydantic")
 _PANDERA_SCHEMAS = ("DataFrameSchema", "SeriesSchema")
 _PANDERA_MODELS = ("DataFrameModel", "SchemaModel")
 _PANDERA_DECORATORS = ("check_types", "check_input", "check_output", "check_io")
@@ -132,11 +134,11 @@ def _assigned_names(ctx: AuditContext, path: str, line: int) -> list[str]:
 
 
 # -- TFDV / TFX -----------------------------------------------------------------------------
-TFDV_SCHEMA_CALLS = (
+TFDV_SCHEMA_CALLS = names(
     "tensorflow_data_validation.infer_schema", "tensorflow_data_validation.write_schema_text",
     "tensorflow_data_validation.load_schema_text", "SchemaGen", "ImportSchemaGen",
 )
-TFDV_CHECK_CALLS = (
+TFDV_CHECK_CALLS = names(
     "tensorflow_data_validation.validate_statistics", "tensorflow_data_validation.validate_examples_in_tfrecord",
     "tensorflow_data_validation.validate_examples_in_csv", "tensorflow_data_validation.validate_instance",
     "ExampleValidator",
@@ -239,7 +241,7 @@ def _endpoint_sites(node, path: str, models: dict[str, Schema]) -> None:
 
 
 # -- JSON Schema ------------------------------------------------------------------------------
-_JSONSCHEMA_CHECKS = ("jsonschema.validate", "jsonschema.Draft7Validator", "jsonschema.Draft202012Validator",
+_JSONSCHEMA_CHECKS = names("jsonschema.validate", "jsonschema.Draft7Validator", "jsonschema.Draft202012Validator",
                       "jsonschema.Draft4Validator", "jsonschema.validators.validator_for", "fastjsonschema.compile",
                       "fastjsonschema.validate")
 _NOT_DATA = re.compile(r"(^|/)(\.github|\.vscode|docs?|node_modules|\.devcontainer)/")
@@ -266,7 +268,7 @@ def _json_schemas(ctx: AuditContext) -> list[Schema]:
 
 
 # -- deepchecks -------------------------------------------------------------------------------
-_DEEPCHECKS_INTEGRITY = ("data_integrity", "MixedNulls", "MixedDataTypes", "StringMismatch", "DataDuplicates",
+_DEEPCHECKS_INTEGRITY = names("data_integrity", "MixedNulls", "MixedDataTypes", "StringMismatch", "DataDuplicates",
                          "SpecialCharacters", "StringLengthOutOfBounds", "IsSingleValue", "PercentOfNulls",
                          "ConflictingLabels", "OutlierSampleDetection")
 
