@@ -334,6 +334,18 @@ def test_pandera_checked_in_ci_tests_on_a_committed_sample_scores_1(repo):
     assert any("on data/sample.csv" in e.detail for e in result.evidence)
 
 
+def test_unparsable_schema_files_are_warnings_not_failures(repo):
+    broken = json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                                    "source": ["import pandera as pa\n", "schema = pa.DataFrameSchema({\n"]}],
+                         "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    root = repo({"notebooks/schema.ipynb": broken, "src/x.py": "import pydantic\nclass (:\n",
+                 "gx/great_expectations.yml": "config_version: [4\n", "gx/expectations/a.json": "{\"expectations\": [{\"type\": "})
+    report = audit(root)
+    assert not any("check " in w.message and "failed" in w.message for w in report.warnings)
+    assert report.item("data-1").score == 0
+    assert {w.path for w in report.warnings} >= {"notebooks/schema.ipynb", "gx/expectations/a.json"}
+
+
 def test_pandera_schema_without_validation_scores_half_and_check_types_counts(repo):
     root = repo({"src/churn/__init__.py": "", "src/churn/schemas.py": PANDERA_SCHEMA})
     assert item(root, "data-1").score == 0.5

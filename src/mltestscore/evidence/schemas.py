@@ -74,6 +74,8 @@ def _pandera(ctx: AuditContext) -> list[Schema]:
     decorated: list[CheckSite] = []
     for path in files:
         facts = ctx.python.facts(path)
+        if facts is None:
+            continue  # unparsable; the index has warned
         text = ctx.files.text(path) or ""
         for call in facts.calls:
             if call.name.startswith("pandera") and call.name.rsplit(".", 1)[-1] in _PANDERA_SCHEMAS:
