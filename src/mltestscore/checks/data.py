@@ -16,6 +16,7 @@ from mltestscore.checks.common import (
     score_artifacts,
 )
 from mltestscore.checks.infra import tests_importing
+from mltestscore.checks.reach import reach_evidence, reach_of
 from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
 from mltestscore.evidence.features import (
@@ -28,7 +29,6 @@ from mltestscore.evidence.features import (
 )
 from mltestscore.evidence.gx import read_gx_project
 from mltestscore.evidence.python import module_name, names
-from mltestscore.evidence.reach import reaches, runners_reaching
 from mltestscore.evidence.schemas import CheckSite, Schema, read_schemas
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 
@@ -37,11 +37,6 @@ SCHEMA_PACKAGES = re.compile(
 )
 _DATA_SUFFIXES = (".csv", ".tsv", ".parquet", ".jsonl", ".feather", ".json", ".pkl", ".arrow", ".avro", ".xlsx")
 _DATA_LITERAL = re.compile(r"""["']([\w./\-]+\.(?:csv|tsv|parquet|jsonl|feather|json|pkl|arrow|avro|xlsx))["']""")
-
-
-def _runners_with_tests(ctx: AuditContext, path: str):
-    """Direct runners (test files CI collects count) plus runners reaching it through imports."""
-    return ctx.wiring.runners_for(path) or runners_reaching(ctx, path)
 
 
 def _location(ctx: AuditContext, path: str, line: int | None) -> tuple[int | None, str]:
@@ -81,19 +76,25 @@ def site_status(ctx: AuditContext, site: CheckSite) -> tuple[str, Evidence]:
     if site.runner is not None:
         status = "real" if site.runner.automatic else "hand"
         return status, Evidence(site.path, line, site.detail, site.runner.describe())
-    for reach in reaches(ctx, site.path, tests=True):
-        if not reach.runner.automatic:
-            continue
-        test = reach.test or (site.path if is_test_file(ctx, site.path) else None)
-        evidence = Evidence(site.path, line, site.detail + where, reach.runner.describe())
-        if test is None:
-            return "real", evidence
+    runner = None if is_test_file(ctx, site.path) else ctx.fact(reach_of).runner(site.path, site.line)
+    if runner is not None and runner.automatic:
+        return "real", Evidence(site.path, line, site.detail + where, runner.describe())
+    for test, test_runner in _tests_running(ctx, site.path):
         sample = reads_real_data(ctx, test) or reads_real_data(ctx, site.path)
         if sample:
-            return "real", Evidence(site.path, line, f"{site.detail}{where} on {sample}", reach.runner.describe())
-        return "fixtures", evidence
-    runner = next(iter(ctx.wiring.runners_for(site.path)), None)
+            return "real", Evidence(site.path, line, f"{site.detail}{where} on {sample}", test_runner.describe())
+        return "fixtures", Evidence(site.path, line, site.detail + where, test_runner.describe())
+    runner = runner or next(iter(ctx.wiring.runners_for(site.path)), None)
     return "hand", Evidence(site.path, line, site.detail + where, runner.describe() if runner else None)
+
+
+def _tests_running(ctx: AuditContext, path: str):
+    """(test file, automatic runner) for a test file itself, or for the test files CI runs that import path."""
+    tests = [path] if is_test_file(ctx, path) else [t for t in ctx.tests.files if path in ctx.python.project_imports(t)]
+    for test in tests:
+        runner = ctx.wiring.automatic_runner(test)
+        if runner is not None:
+            yield test, runner if test == path else runner.through(f"{test} imports {path}")
 
 
 def _schema_evidence(ctx: AuditContext, schema: Schema) -> Evidence:
@@ -253,7 +254,7 @@ class Data2(Check):
             none="no feature importance, ablation or feature selection found",
             to_automate="Run the analysis as a pipeline stage or CI job that records importance per feature on every training run.",
             to_start=self.remediation,
-            runners_of=lambda path: _runners_with_tests(ctx, path),
+            find_runner=reach_evidence,
         )
 
 
@@ -378,7 +379,7 @@ class Data4(Check):
             none="no feature allow/deny list, column assertion, strict schema or feature registry metadata found",
             to_automate="Run the rule checks in CI (the tests or the strict schema validation) so a banned feature fails the build.",
             to_start=self.remediation,
-            runners_of=lambda path: _runners_with_tests(ctx, path),
+            find_runner=reach_evidence,
         )
 
     @staticmethod
@@ -444,7 +445,7 @@ class Data5(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         wired, unwired = self._secret_scanning(ctx)
         for artifact in self._pii_code(ctx):
-            runner = next(iter(runners_reaching(ctx, artifact.path)), None)
+            runner = ctx.fact(reach_of).runner(artifact.path, artifact.line)
             evidence = Evidence(artifact.path, artifact.line, artifact.detail, runner.describe() if runner else None)
             (wired if runner and runner.automatic else unwired).append(evidence)
         unwired += self._kept_out_of_git(ctx)
