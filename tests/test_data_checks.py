@@ -808,6 +808,30 @@ def test_a_committed_sample_named_in_conftest_counts_as_real_data(repo):
     assert result.score == 1 and any("on tests/data/inputs_sample.csv" in e.detail for e in result.evidence)
 
 
+def test_tests_on_a_dataset_the_ci_command_passes_count_as_real_data(repo):
+    conftest = """
+        import great_expectations as ge
+        import pandas as pd
+        import pytest
+
+        def pytest_addoption(parser):
+            parser.addoption("--dataset-loc", action="store", default=None)
+
+        @pytest.fixture(scope="module")
+        def df(request):
+            return ge.dataset.PandasDataset(pd.read_csv(request.config.getoption("--dataset-loc")))
+    """
+    test = """
+        def test_dataset(df):
+            df.expect_column_values_to_not_be_null(column="tag")
+            assert df.validate().success
+    """
+    root = repo({"tests/data/conftest.py": conftest, "tests/data/test_dataset.py": test,
+                 ".github/workflows/ci.yml": workflow("pytest --dataset-loc=$DATASET_LOC tests/data")})
+    result = item(root, "data-1")
+    assert result.score == 1 and any("the dataset the runner passes" in e.detail for e in result.evidence)
+
+
 def test_feature_functions_in_a_module_not_named_for_features_and_renamed_columns(repo):
     data = """
         import pandas as pd

@@ -36,6 +36,8 @@ SCHEMA_PACKAGES = re.compile(
     r"(?im)^\s*['\"]?(great[-_]expectations|pandera|tensorflow[-_]data[-_]validation|tfx|deepchecks)\b"
 )
 _DATA_SUFFIXES = (".csv", ".tsv", ".parquet", ".jsonl", ".feather", ".json", ".pkl", ".arrow", ".avro", ".xlsx")
+_OPTION_DATA = re.compile(r"\.getoption\(|\.addoption\(")
+_READS_DATA = re.compile(r"\b(read_csv|read_parquet|read_json|read_table|read_feather|load_dataset|from_csv)\(")
 _DATA_LITERAL = re.compile(r"""["']([\w./\-]+\.(?:csv|tsv|parquet|jsonl|feather|json|pkl|arrow|avro|xlsx))["']""")
 
 
@@ -64,6 +66,9 @@ def reads_real_data(ctx: AuditContext, path: str) -> str | None:
                     return candidate
             if "/" not in name and len(by_name.get(name, [])) == 1:  # os.path.join(DATA_DIR, "sample.csv")
                 return by_name[name][0]
+        text = ctx.files.text(source) or "" if source in ctx.files else ""
+        if _OPTION_DATA.search(text) and _READS_DATA.search(text):
+            return "the dataset the runner passes (pytest option)"  # pytest --dataset-loc=$DATASET_LOC
     return None
 
 
