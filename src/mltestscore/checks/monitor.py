@@ -541,36 +541,41 @@ class Monitor4(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         limit = ctx.config.model_max_age_days
         ages = artifact_ages(ctx)
-        age_note, stale = self._age_note(ctx, ages, limit)
+        age_note, state = self._age_note(ctx, ages, limit)
         age_evidence = [Evidence(a.artifact.path, a.artifact.line, f"{a.artifact.what}: {a.change.describe()}", "git history") for a in ages[:2]]
         scheduled, by_hand = self._retraining(ctx)
         rules_strong, rules_weak = monitor_evidence(ctx, "staleness")
         strong = scheduled + rules_strong
         if strong:
-            warning = " — over the limit: check that the scheduled retraining ships its models" if stale else ""
+            warning = " — over the limit: check that the scheduled retraining ships its models" if state == "stale" else ""
             what = "retraining runs on a schedule" if scheduled else "an alert rule watches the model's age"
             return automated(f"{what}{age_note}{warning}", _first(strong + age_evidence))
         weak = by_hand + rules_weak
         if weak:
             return manual(f"retraining exists but a person starts it{age_note}", _first(weak + age_evidence),
                           "Run the retraining on a schedule (cron CI job, scheduled pipeline) or alert on the model's age.")
-        if ages and not stale:
+        if state == "fresh":
             return manual(f"the model is refreshed by hand{age_note}", age_evidence,
                           "Make the refresh a schedule (cron CI job or scheduled pipeline that retrains) or alert on model age.")
         return missing(f"no scheduled retraining or model-age alert{age_note}", self.remediation, age_evidence)
 
     @staticmethod
-    def _age_note(ctx: AuditContext, ages, limit: int) -> tuple[str, bool]:
+    def _age_note(ctx: AuditContext, ages, limit: int) -> tuple[str, str]:
+        """(reason suffix, state): state is fresh, stale, unknown (a lower bound under the limit) or none."""
         if not ages:
             history = ctx.fact(read_history)
             if not history.available:
-                return f"; model age unknown (git history not read: {history.reason})", False
-            return "; no versioned model artifact in git to date", False
-        freshest = ages[0].change
-        bound = "" if freshest.exact else "more than "
-        stale = freshest.age_days > limit
-        verdict = "over" if stale else "within"
-        return f"; model last changed {bound}{freshest.age_days} days ago ({verdict} the {limit}-day limit, {ages[0].artifact.path})", stale
+                return f"; model age unknown (git history not read: {history.reason})", "none"
+            return "; no versioned model artifact in git to date", "none"
+        fresh = [a for a in ages if a.change.exact and a.change.age_days <= limit]
+        if fresh:
+            return f"; model last changed {fresh[0].change.age_days} days ago (within the {limit}-day limit, {fresh[0].artifact.path})", "fresh"
+        newest = ages[0]
+        bound = "" if newest.change.exact else "more than "
+        if all(a.change.age_days > limit for a in ages):
+            return f"; model last changed {bound}{newest.change.age_days} days ago (over the {limit}-day limit, {newest.artifact.path})", "stale"
+        return (f"; model last changed more than {newest.change.age_days} days ago ({newest.artifact.path}, older than the "
+                f"history read): model age against the {limit}-day limit unknown"), "unknown"
 
     @staticmethod
     def _retraining(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
