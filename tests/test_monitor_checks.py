@@ -430,7 +430,7 @@ def test_monitor3_a_serving_test_that_compares_nothing_is_not_a_parity_test(repo
 
 def test_monitor3_serving_with_its_own_features_is_missing(repo):
     outcome, _ = check(repo({**PROJECT, "src/churn/serve.py": SERVE_OWN_FEATURES}, name="own"), M.Monitor3)
-    assert outcome.score == 0.0 and "without sharing" in outcome.reason
+    assert outcome.score == 0.0 and "shares no feature module" in outcome.reason
     outcome, _ = check(repo(PROJECT, name="batch"), M.Monitor3)
     assert outcome.score == 0.0 and "no serving code found" in outcome.reason
 
@@ -762,7 +762,7 @@ def test_monitor7_quality_alert_applied_by_ci_is_automated(repo):
 def test_monitor7_sagemaker_schedule_counts_when_an_automated_job_registers_it(repo):
     by_hand = repo({**PROJECT, "scripts/schedule_monitor.py": SAGEMAKER_SCHEDULE}, name="hand")
     outcome, _ = check(by_hand, M.Monitor7)
-    assert outcome.score == 0.5 and "registered by a script a person runs" in details(outcome)
+    assert outcome.score == 0.5 and "registered by hand (a script or notebook a person runs)" in details(outcome)
     deploy = workflow(ON_PUSH, "python scripts/schedule_monitor.py", job="deploy")
     automated = repo({**PROJECT, "scripts/schedule_monitor.py": SAGEMAKER_SCHEDULE, ".github/workflows/deploy.yml": deploy}, name="ci")
     outcome, _ = check(automated, M.Monitor7)

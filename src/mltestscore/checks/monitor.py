@@ -34,8 +34,9 @@ from mltestscore.evidence.monitoring import (
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Wiring
 
-# Tools whose call registers a monitor that then runs on its own (a schedule or a continuous job).
-_REGISTERING_TOOLS = {"SageMaker Model Monitor": "create_monitoring_schedule", "Vertex model monitoring": None, "Vertex skew detection": None}
+# Tools whose monitor runs on its own once a call registers it: tool -> the registering calls' last names.
+_VERTEX_CREATE = ("create", "create_model_deployment_monitoring_job")
+_REGISTERING_TOOLS = {"SageMaker Model Monitor": ("create_monitoring_schedule",), "Vertex model monitoring": _VERTEX_CREATE, "Vertex skew detection": _VERTEX_CREATE}
 
 
 def monitor_evidence(ctx: AuditContext, topic: str) -> tuple[list[Evidence], list[Evidence]]:
@@ -43,9 +44,11 @@ def monitor_evidence(ctx: AuditContext, topic: str) -> tuple[list[Evidence], lis
     on `topic` (data | quality | skew | latency | nan | staleness)."""
     strong: list[Evidence] = []
     weak: list[Evidence] = []
-    for use in ctx.fact(tool_uses):
-        if topic in use.topics:
-            good, evidence = _judge_tool(ctx, use)
+    judged = [_judge_tool(ctx, use) + (use,) for use in ctx.fact(tool_uses) if topic in use.topics]
+    seen = set()
+    for good, evidence, use in sorted(judged, key=lambda item: (not item[0], item[2].path.endswith(".ipynb"))):
+        if (use.path, use.tool) not in seen:  # one line per tool and file: a notebook makes many calls
+            seen.add((use.path, use.tool))
             (strong if good else weak).append(evidence)
     for rule in ctx.fact(alert_rules):
         if topic in rule.topics:
@@ -59,12 +62,12 @@ def _judge_tool(ctx: AuditContext, use: ToolUse) -> tuple[bool, Evidence]:
     run = automatic_run(ctx, use.path) if not use.path.endswith(".ipynb") else None
     runner = run.describe if run else None
     if use.tool in _REGISTERING_TOOLS:
-        marker = _REGISTERING_TOOLS[use.tool]
+        markers = _REGISTERING_TOOLS[use.tool]
         facts = ctx.python.facts(use.path)
-        registers = marker is None or any(c.name.endswith(marker) for c in (facts.calls if facts else []))
+        registers = any(c.name.rsplit(".", 1)[-1] in markers for c in (facts.calls if facts else []))
         if registers and run:
             return True, Evidence(use.path, use.line, f"{use.detail()}: registered by an automated job", runner)
-        note = "registered by a script a person runs" if registers else "no monitoring schedule created"
+        note = "registered by hand (a script or notebook a person runs)" if registers else "no monitoring schedule created"
         return False, Evidence(use.path, use.line, f"{use.detail()}: {note}", runner)
     if not use.checks:
         return False, Evidence(use.path, use.line, f"{use.detail()}: no threshold or test, so nothing alerts", runner)
@@ -396,13 +399,22 @@ def shared_feature_modules(ctx: AuditContext) -> list[Evidence]:
     training_side = reach(ctx, training)
     shared = []
     for path in sorted(set(serving_side) & set(training_side)):
-        if path in serving or path.endswith("__init__.py") or not _FEATURE_MODULE.search(path.rsplit("/", 1)[-1]):
+        if path in serving or path.endswith("__init__.py") or not _is_feature_code(ctx, path):
             continue
         server = next(s for s in serving if path in reach(ctx, [s]))
         trainer = path if path in training else next(t for t in training if path in reach(ctx, [t]))
         training_use = f"the training pipeline runs it ({training[path]})" if trainer == path else f"training code {trainer} imports it"
         shared.append(Evidence(path, None, f"feature code shared: serving code {server} imports it and {training_use}"))
     return shared
+
+
+def _is_feature_code(ctx: AuditContext, path: str) -> bool:
+    """Named for features/preprocessing, or defining such functions or classes."""
+    if _FEATURE_MODULE.search(path.rsplit("/", 1)[-1]):
+        return True
+    facts = ctx.python.facts(path)
+    names = [name for name, _ in facts.functions] + [name for name, _, _ in facts.classes] if facts else []
+    return any(_FEATURE_MODULE.search(name.rsplit(".", 1)[-1]) for name in names)
 
 
 class Monitor3(Check):
@@ -446,7 +458,7 @@ class Monitor3(Check):
             )
         if not ctx.fact(serving_files):
             return missing("no serving code found, so no serving path to compare with training (batch scoring only? say so with `ignore: {monitor-3: reason}`)", self.remediation)
-        return missing("serving code computes its features without sharing or checking them against the training code", self.remediation)
+        return missing("the serving code shares no feature module with the training code, and nothing compares the two paths", self.remediation)
 
     @staticmethod
     def _parity_tests(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
@@ -490,6 +502,10 @@ class Monitor3(Check):
     def _packaged(ctx: AuditContext) -> list[Evidence]:
         training = list(ctx.fact(training_files))
         serving = list(ctx.fact(serving_files))
+        tft = ctx.python.find_calls(("transform_features_layer",), project_sources(ctx))
+        if tft:
+            path, call = tft[0]
+            return [Evidence(path, call.line, "TF Transform graph exported with the model (transform_features_layer): serving applies the training transformations")]
         if not training or not serving:
             return []
         builds = ctx.python.find_calls(PACKAGED_PIPELINE, training)
@@ -515,6 +531,9 @@ TRAIN_COMMAND = (
     r"[\w./-]*train\w*\.(py|sh|ipynb)\b|\bmake\s+([\w-]+\s+)*[\w-]*train\b|\s-m\s+[\w.]*train\w*|"
     r"^(python\S*|accelerate\s+launch|torchrun|deepspeed)\s.*\b(re)?train\b"
 )
+# A training run cut short is a smoke test of the training code, not a retraining.
+SMOKE_RUN = re.compile(r"--epochs?[= ]1\b|fast_dev_run|--max[-_]steps[= ]\d{1,2}\b|--dry[-_]run|--smoke|--debug\b|--limit[-_]\w+[= ]\d{1,3}\b")
+TEST_TRIGGERS = frozenset({"push", "pull_request"})
 
 
 class Monitor4(Check):
@@ -583,14 +602,16 @@ class Monitor4(Check):
         seen = set()
         for command in ctx.wiring.find(TRAIN_COMMAND):
             runner = command.runner
-            if runner.kind != "ci" or (runner.path, runner.line) in seen:
+            # Jobs that also run on push/PR, and cut-short runs, test the training code: not retraining.
+            if runner.kind != "ci" or runner.triggers & TEST_TRIGGERS or SMOKE_RUN.search(command.command):
+                continue
+            if (runner.path, runner.line) in seen:
                 continue
             seen.add((runner.path, runner.line))
-            item = Evidence(runner.path, runner.line, f"runs `{command.command}`", runner.describe())
             if "schedule" in runner.triggers:
-                scheduled.append(item)
+                scheduled.append(Evidence(runner.path, runner.line, f"runs `{command.command}`", runner.describe()))
             else:
-                by_hand.append(Evidence(runner.path, runner.line, f"retrains with `{command.command}` when a person pushes or starts it", runner.describe()))
+                by_hand.append(Evidence(runner.path, runner.line, f"retrains with `{command.command}` when a person starts the job", runner.describe()))
         training = ctx.fact(training_files)
         for pipeline in ctx.code_pipelines:
             trains = pipeline.path in training and "pipeline" not in training[pipeline.path] or any(
@@ -728,7 +749,7 @@ class Monitor5(Check):
 # -- monitor-6 ------------------------------------------------------------------------------------
 BENCH_COMMAND = (
     r"--benchmark-\w+|\basv\s+(run|continuous|compare)\b|\blocust\b|\bk6\s+run\b|--memray\b|--codspeed\b|"
-    r"\bbencher\s+run\b|\bhyperfine\b"
+    r"\bbencher\s+run\b|\bhyperfine\b|[\w/.-]*bench\w*\.py\b"
 )
 BENCH_GATE = r"--benchmark-compare-fail|\basv\s+continuous\b|--check-(fail-ratio|avg-response-time|rps)|\bbencher\s+run\b.*--(err|threshold)"
 BENCH_ACTION = re.compile(r"benchmark-action/github-action-benchmark|CodSpeedHQ/action|bencherdev/bencher|grafana/(run-)?k6-action", re.I)

@@ -1,7 +1,7 @@
 """Git history, read once and bounded: who committed, when, touching which files.
 
 One `git log --name-only` subprocess per audit, limited to `history_max_commits` commits and
-`history_max_days` days (config). No per-commit diffs (`Commit.stats` spawns one diff each), no
+`history_max_days` days before HEAD (config). No per-commit diffs (`Commit.stats` spawns one diff each), no
 checkout. Older file contents come from the object database (`commit.tree / path`), which
 GitPython reads through one persistent `git cat-file --batch` child.
 
@@ -75,6 +75,7 @@ class History:
     max_commits: int = 0
     max_days: int = 0
     complete: bool = False  # the root commit was read: nothing older exists
+    cutoff: datetime | None = None  # the day limit: HEAD's date minus max_days
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     _repo: object = None
     _prefix: str = ""  # the audited folder inside the work tree ("" at the top)
@@ -112,8 +113,8 @@ class History:
 
     def _floor_days(self) -> int:
         """Days any file unchanged in the window has at least been unchanged."""
-        if not self.commits or len(self.commits) < self.max_commits:
-            return self.max_days  # no commit between the day limit and the oldest one read
+        if (not self.commits or len(self.commits) < self.max_commits) and self.cutoff is not None:
+            return self._days(self.cutoff)  # no commit between the day limit and the oldest one read
         return self._days(self.commits[-1].when)
 
     def _days(self, when: datetime) -> int:
@@ -181,10 +182,14 @@ def read_history(ctx) -> History:
         return History(False, "no commits yet", **limits)
     prefix = _prefix(ctx.root, git.root)
     now = datetime.now(timezone.utc)
-    cutoff = int((now - timedelta(days=config.history_max_days)).timestamp())
+    try:  # the window ends at HEAD, so an old snapshot still shows its own history
+        head = datetime.fromtimestamp(git._repo.head.commit.committed_date, tz=timezone.utc)  # type: ignore[attr-defined]
+    except Exception:
+        head = now
+    cutoff = head - timedelta(days=config.history_max_days)
     command = [
         "git", "-c", "core.quotePath=false", "log", f"--max-count={config.history_max_commits}",
-        f"--max-age={cutoff}", "--no-renames", "--name-only", f"--format={_FORMAT}", "HEAD",
+        f"--max-age={int(cutoff.timestamp())}", "--no-renames", "--name-only", f"--format={_FORMAT}", "HEAD",
     ]
     if prefix:
         command += ["--", prefix.rstrip("/")]
@@ -195,7 +200,7 @@ def read_history(ctx) -> History:
         return History(False, "git log failed", **limits)
     commits = _parse_log(str(output), prefix)
     complete = bool(commits) and not commits[-1].parents
-    return History(True, "", commits, complete=complete, now=now, _repo=git._repo, _prefix=prefix, **limits)
+    return History(True, "", commits, complete=complete, cutoff=cutoff, now=now, _repo=git._repo, _prefix=prefix, **limits)
 
 
 def _prefix(root: Path, top: Path | None) -> str:

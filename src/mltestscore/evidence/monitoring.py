@@ -156,6 +156,7 @@ def _automatic_run(ctx, path: str, depth: int) -> Run | None:
 # (resolved call name regex, tool, topics, checks: True = thresholds/tests, False = collects only).
 # Topic "auto" is decided from the call's last name (quality words -> quality, else data).
 _E = r"evidently(\.legacy)?"
+_V = r"google\.cloud\.aiplatform(_v1|_v1beta1)?"
 MONITOR_TOOLS = (
     (rf"{_E}\.test_preset\.(BinaryClassification(TopK)?|MulticlassClassification|Regression)TestPreset", "Evidently", ("quality",), True),
     (rf"{_E}\.test_preset\.\w+", "Evidently", ("data",), True),
@@ -184,12 +185,12 @@ MONITOR_TOOLS = (
     (r"sagemaker\.model_monitor\.DataCaptureConfig", "SageMaker data capture", ("data",), False),
     (r"sagemaker\.workflow\.quality_check_step\.ModelQualityCheckConfig", "SageMaker QualityCheckStep", ("quality",), True),
     (r"sagemaker\.workflow\.quality_check_step\.DataQualityCheckConfig", "SageMaker QualityCheckStep", ("data",), True),
-    (r"google\.cloud\.aiplatform\.model_monitoring\.SkewDetectionConfig", "Vertex skew detection", ("skew", "data"), True),
-    (r"google\.cloud\.aiplatform\.(ModelDeploymentMonitoringJob(\.create)?|model_monitoring\.\w+)", "Vertex model monitoring", ("data", "quality"), True),
+    (rf"{_V}\.(model_monitoring\.SkewDetectionConfig|ModelMonitoringObjectiveConfig\.TrainingPredictionSkewDetectionConfig)", "Vertex skew detection", ("skew", "data"), True),
+    (rf"{_V}\.(ModelDeploymentMonitoringJob(\.create)?|model_monitoring\.\w+|ModelMonitoringObjectiveConfig(\.\w+)*)", "Vertex model monitoring", ("data", "quality"), True),
     (r"vertexai(\.resources)?\.preview\.ml_monitoring(\.\w+)*", "Vertex model monitoring", ("data", "quality"), True),
     (r"arize\.(api|pandas\.logger)\.Client", "Arize", ("quality",), False),
 )
-_TOOL_PREFILTER = re.compile(rb"\b(evidently|whylogs|tensorflow_data_validation|tfx|nannyml|deepchecks|alibi_detect|frouros|sagemaker|aiplatform|vertexai|arize)\b")
+_TOOL_PREFILTER = re.compile(rb"\b(evidently|whylogs|tensorflow_data_validation|tfx|nannyml|deepchecks|alibi_detect|frouros|sagemaker|aiplatform\w*|vertexai|arize)\b")
 _TOOL_PATTERNS = [(re.compile(p), tool, topics, checks) for p, tool, topics, checks in MONITOR_TOOLS]
 QUALITY_WORDS = re.compile(
     r"accuracy|auc|precision|recall|f1|rmse|\bmae|mape|log_?loss|calibrat|brier|classification|regression|"
