@@ -790,3 +790,76 @@ def test_full_audit_reports_every_monitoring_test(repo):
     assert scores == {"monitor-1": 1.0, "monitor-2": 0.5, "monitor-3": 0.5, "monitor-4": 0.0,
                       "monitor-5": 0.0, "monitor-6": 0.0, "monitor-7": 0.0}
     assert not [w for w in report.warnings if "failed" in w.message]
+
+
+# -- more evidence shapes ------------------------------------------------------------------------------
+def test_history_days_beyond_1970_still_read_the_history(tmp_path):
+    root = make_repo(tmp_path / "r", {"models/model.pt": b"\x80\x02torch"}, commit=False)
+    git_commit_all(root, "model", env=dated(400))
+    outcome, _ = check(root, M.Monitor4, {"history_max_days": 30000})
+    assert "model last changed 400 days ago" in outcome.reason
+
+
+def test_monitor1_renovate_config_is_automated(repo):
+    outcome, _ = check(repo({**PROJECT, "renovate.json": '{"extends": ["config:recommended"]}\n'}), M.Monitor1)
+    assert outcome.score == 1.0 and "renovate.json Renovate configuration [Renovate app]" in details(outcome)
+
+
+def test_monitor6_terraform_alarm_applied_by_ci_is_automated(repo):
+    alarm = """
+    resource "aws_cloudwatch_metric_alarm" "churn_p99_latency" {
+      alarm_name          = "churn-endpoint-p99-latency"
+      namespace           = "AWS/SageMaker"
+      metric_name         = "ModelLatency"
+      extended_statistic  = "p99"
+      comparison_operator = "GreaterThanThreshold"
+      threshold           = 250000
+      evaluation_periods  = 3
+      period              = 300
+    }
+    """
+    files = {**PROJECT, "infra/alarms.tf": alarm}
+    applied = repo({**files, ".github/workflows/infra.yml": workflow(ON_PUSH, "terraform -chdir=infra init", "terraform -chdir=infra apply -auto-approve", job="infra")}, name="applied")
+    outcome, _ = check(applied, M.Monitor6)
+    assert outcome.score == 1.0
+    assert outcome.evidence[0].detail == "Terraform aws_cloudwatch_metric_alarm 'churn_p99_latency'"
+    assert "terraform -chdir=infra apply -auto-approve" in outcome.evidence[0].runner
+    outcome, _ = check(repo(files, name="plan"), M.Monitor6)
+    assert outcome.score == 0.5
+
+
+def test_monitor7_cloudformation_and_grafana_alerts_are_found(repo):
+    template = """
+    AWSTemplateFormatVersion: "2010-09-09"
+    Resources:
+      ChurnPredictionBiasAlarm:
+        Type: AWS::CloudWatch::Alarm
+        Properties:
+          MetricName: churn_prediction_mean
+          Namespace: Churn/Model
+          Threshold: 0.35
+          ComparisonOperator: GreaterThanThreshold
+    """
+    grafana = """
+    apiVersion: 1
+    groups:
+      - orgId: 1
+        name: churn-quality
+        folder: ml
+        interval: 5m
+        rules:
+          - uid: churn-auc
+            title: Churn AUC below 0.75
+            condition: C
+            data:
+              - refId: A
+                datasourceUid: prometheus
+                model:
+                  expr: churn_model_auc_7d
+    """
+    root = repo({**PROJECT, "cloudformation/monitoring.yaml": template, "grafana/provisioning/alerting/quality.yaml": grafana})
+    outcome, _ = check(root, M.Monitor7)
+    assert outcome.score == 0.5  # neither is deployed by anything in the repository
+    text = details(outcome)
+    assert "CloudFormation AWS::CloudWatch::Alarm 'ChurnPredictionBiasAlarm'" in text
+    assert "Grafana alert rule 'Churn AUC below 0.75'" in text

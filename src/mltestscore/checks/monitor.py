@@ -851,7 +851,7 @@ class Monitor6(Check):
         load_tests += ctx.files.grep(re.compile(rb"k6/http"), ctx.files.with_suffix(".js", ".ts"))
         found += [Evidence(p, None, "load test / benchmark suite a person runs") for p in load_tests[:2]]
         runs = [c for c in ctx.wiring.find(BENCH_COMMAND) if c.runner.kind == "ci" and not re.search(BENCH_GATE, c.command)]
-        found += [Evidence(c.runner.path, c.runner.line, f"runs `{c.command}` without a failing threshold", c.runner.describe()) for c in runs[:2]]
+        found += [Evidence(c.runner.path, c.runner.line, f"runs `{c.command}` with no failing speed or memory threshold", c.runner.describe()) for c in runs[:2]]
         found += [Evidence(p, line, f"profiles with {module}") for p, module, line in ctx.python.find_imports(PROFILERS, project_sources(ctx))[:2]]
         return found
 

@@ -189,8 +189,10 @@ def read_history(ctx) -> History:
     cutoff = head - timedelta(days=config.history_max_days)
     command = [
         "git", "-c", "core.quotePath=false", "log", f"--max-count={config.history_max_commits}",
-        f"--max-age={int(cutoff.timestamp())}", "--no-renames", "--name-only", f"--format={_FORMAT}", "HEAD",
+        "--no-renames", "--name-only", f"--format={_FORMAT}", "HEAD",
     ]
+    if cutoff.timestamp() > 0:  # git reads a negative --max-age as no commit at all
+        command.insert(5, f"--max-age={int(cutoff.timestamp())}")
     if prefix:
         command += ["--", prefix.rstrip("/")]
     try:

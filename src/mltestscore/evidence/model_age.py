@@ -30,7 +30,8 @@ PIN_KEYS = (
 )
 _PIN = re.compile(rf"\b({PIN_KEYS})\b['\"]?\s*[:=]\s*['\"]?([^\s'\",}}]+)")
 _VERSIONED = re.compile(r"models:/[^/\s]+/\d+|/v\d+(\b|/)|[:@]v?\d+(\.\d+)*$|\d{4}-?\d{2}-?\d{2}|^v?\d+(\.\d+)*$")
-MAX_ARTIFACTS = 12
+MAX_VALUE_ARTIFACTS = 12  # each may read up to MAX_VALUE_READS old versions of its file
+MAX_FILE_ARTIFACTS = 500  # a dictionary lookup each
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,9 @@ def model_artifacts(ctx) -> list[ModelArtifact]:
         match = _PIN.search(hit.text)
         if match and _VERSIONED.search(match.group(2)) and not hit.path.startswith(".github/"):
             found.append(ModelArtifact(hit.path, hit.line, f"registry pin {match.group(1)}: {match.group(2)}", _pin_values(match.group(1))))
+    found = found[:MAX_VALUE_ARTIFACTS]
     files = [p for p in ctx.files if is_model_path(p) and not _NOT_SHIPPED.search(p)]
-    found += [ModelArtifact(p, None, "model file in git") for p in files]
-    return found[:MAX_ARTIFACTS]
+    return found + [ModelArtifact(p, None, "model file in git") for p in files[:MAX_FILE_ARTIFACTS]]
 
 
 def artifact_ages(ctx) -> list[ArtifactAge]:

@@ -39,14 +39,18 @@ MODEL_SAVES = (
 IMPORT_DEPTH = 3
 
 
+# Byte prefilter: the serving libraries' import names (their class names, Model, run, api, are too common).
+_SERVING_PREFILTER = re.compile(
+    rb"\b(fastapi|flask|bentoml|starlette|litserve|kserve|sanic|aiohttp|falcon|tornado|grpc|ray|mlserver|modal|"
+    rb"functions_framework|ts\.torch_handler|mlflow\.pyfunc|seldon_core|model_fn|TritonPythonModel)\b"
+)
+
+
 def serving_files(ctx) -> dict[str, str]:
     """Project files that serve predictions: path -> what makes them a server."""
-    names = SERVING_CALLS + SERVING_DECORATORS + SERVING_BASES + ("model_fn", "TritonPythonModel")
-    from mltestscore.evidence.python import names_pattern
-
     found: dict[str, str] = {}
     sources = [p for p in project_sources(ctx) if p.endswith(".py")]
-    for path in ctx.files.grep(names_pattern(names), sources):
+    for path in ctx.files.grep(_SERVING_PREFILTER, sources):
         facts = ctx.python.facts(path)
         if facts is None:
             continue
@@ -252,8 +256,14 @@ TOPIC_WORDS = {
 }
 
 
+_QUALITY_METRIC_WORDS = re.compile(r"accuracy|auc|precision|recall|f1|rmse|\bmae|mape|log_?loss|calibrat|brier|bias|label|ground_truth", re.I)
+
+
 def topics_of(text: str) -> set[str]:
-    return {topic for topic, words in TOPIC_WORDS.items() if words.search(text)}
+    topics = {topic for topic, words in TOPIC_WORDS.items() if words.search(text)}
+    if {"latency", "quality"} <= topics and not _QUALITY_METRIC_WORDS.search(text):
+        topics.discard("quality")  # prediction_latency_seconds measures speed, not quality
+    return topics
 
 
 @dataclass(frozen=True)
@@ -295,8 +305,11 @@ def alert_rules(ctx) -> list[AlertRule]:
             continue
         for number, line in enumerate(text.splitlines(), start=1):
             match = _GRAFANA_RULE.match(line)
-            if match and re.search(r"^\s*condition:", _block(text, number), re.M):
-                rules.append(AlertRule(path, number, match.group(2).strip(), "Grafana alert rule", _block(text, number)))
+            block = _block(text, number) if match else ""
+            if match and re.search(r"^\s*condition:", block, re.M):
+                title = re.search(r"^\s*title:\s*['\"]?([^'\"#\n]+)", block, re.M)
+                name = title.group(1) if title else match.group(2)
+                rules.append(AlertRule(path, number, name.strip(), "Grafana alert rule", block))
     for path in ctx.files.grep(re.compile(rb"resource\s+\"(" + "|".join(_IAC_ALERTS).encode() + rb")\""), ctx.files.with_suffix(".tf")):
         text = ctx.files.text(path) or ""
         for number, line in enumerate(text.splitlines(), start=1):
