@@ -34,8 +34,8 @@ from mltestscore.evidence.monitoring import (
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Wiring
 
-# Tools whose monitor runs on its own once a call registers it: tool -> the registering calls' last names.
-_VERTEX_CREATE = ("create", "create_model_deployment_monitoring_job")
+# Tools whose monitor runs on its own once a call registers it: tool -> how the registering call ends.
+_VERTEX_CREATE = ("ModelDeploymentMonitoringJob.create", "create_model_deployment_monitoring_job")
 _REGISTERING_TOOLS = {"SageMaker Model Monitor": ("create_monitoring_schedule",), "Vertex model monitoring": _VERTEX_CREATE, "Vertex skew detection": _VERTEX_CREATE}
 
 
@@ -64,7 +64,7 @@ def _judge_tool(ctx: AuditContext, use: ToolUse) -> tuple[bool, Evidence]:
     if use.tool in _REGISTERING_TOOLS:
         markers = _REGISTERING_TOOLS[use.tool]
         facts = ctx.python.facts(use.path)
-        registers = any(c.name.rsplit(".", 1)[-1] in markers for c in (facts.calls if facts else []))
+        registers = any(c.name.endswith(markers) for c in (facts.calls if facts else []))
         if registers and run:
             return True, Evidence(use.path, use.line, f"{use.detail()}: registered by an automated job", runner)
         note = "registered by hand (a script or notebook a person runs)" if registers else "no monitoring schedule created"
@@ -637,7 +637,7 @@ GUARD_CALLS = (
     "tensorflow.debugging.check_numerics", "tensorflow.debugging.enable_check_numerics", "tensorflow.debugging.assert_all_finite",
     "tensorflow.keras.callbacks.TerminateOnNaN", "keras.callbacks.TerminateOnNaN", "torch.autograd.detect_anomaly",
     "torch.autograd.set_detect_anomaly", "sklearn.utils.assert_all_finite", "sklearn.utils.validation.assert_all_finite",
-    "lightning.pytorch.callbacks.EarlyStopping",
+    "EarlyStopping",  # Lightning, only with check_finite=True (keras has no such option)
 )
 _FINITE_BYTES = re.compile(rb"isfinite|isnan|isinf|all_finite|check_numerics|TerminateOnNaN|detect_anomaly|error_if_nonfinite|jax_debug_nans|check_finite")
 
