@@ -863,3 +863,24 @@ def test_monitor7_cloudformation_and_grafana_alerts_are_found(repo):
     text = details(outcome)
     assert "CloudFormation AWS::CloudWatch::Alarm 'ChurnPredictionBiasAlarm'" in text
     assert "Grafana alert rule 'Churn AUC below 0.75'" in text
+
+
+def test_monitor2_sagemaker_schedule_declared_in_cloudformation_counts_when_ci_deploys_it(repo):
+    template = """
+    AWSTemplateFormatVersion: "2010-09-09"
+    Resources:
+      ChurnDataQualitySchedule:
+        Type: AWS::SageMaker::MonitoringSchedule
+        Properties:
+          MonitoringScheduleName: churn-data-quality
+          MonitoringScheduleConfig:
+            MonitoringType: DataQuality
+            ScheduleConfig:
+              ScheduleExpression: cron(0 * ? * * *)
+    """
+    deploy = workflow(ON_PUSH, "aws cloudformation deploy --stack-name churn-monitoring --template-file cloudformation/monitoring.yaml", job="deploy")
+    deployed = repo({**PROJECT, "cloudformation/monitoring.yaml": template, ".github/workflows/deploy.yml": deploy}, name="deployed")
+    outcome, _ = check(deployed, M.Monitor2)
+    assert outcome.score == 1.0 and "monitoring schedule: Type: AWS::SageMaker::MonitoringSchedule" in details(outcome)
+    outcome, _ = check(repo({**PROJECT, "cloudformation/monitoring.yaml": template}, name="undeployed"), M.Monitor2)
+    assert outcome.score == 0.5 and "(nothing deploys it)" in details(outcome)

@@ -39,9 +39,10 @@ _VERTEX_CREATE = ("ModelDeploymentMonitoringJob.create", "create_model_deploymen
 _REGISTERING_TOOLS = {"SageMaker Model Monitor": ("create_monitoring_schedule",), "Vertex model monitoring": _VERTEX_CREATE, "Vertex skew detection": _VERTEX_CREATE}
 
 
-def monitor_evidence(ctx: AuditContext, topic: str) -> tuple[list[Evidence], list[Evidence]]:
-    """(evidence worth 1, evidence worth 0.5) from monitoring tools, alert rules and IaC monitors
-    on `topic` (data | quality | skew | latency | nan | staleness)."""
+def monitor_evidence(ctx: AuditContext, topic: str, iac: tuple[str, str] | None = None) -> tuple[list[Evidence], list[Evidence]]:
+    """(evidence worth 1, evidence worth 0.5) from monitoring tools and alert rules on `topic`
+    (data | quality | skew | latency | nan | staleness), and from the infrastructure-declared
+    monitors `iac` = (regex, what) finds."""
     strong: list[Evidence] = []
     weak: list[Evidence] = []
     judged = [_judge_tool(ctx, use) + (use,) for use in ctx.fact(tool_uses) if topic in use.topics]
@@ -55,6 +56,11 @@ def monitor_evidence(ctx: AuditContext, topic: str) -> tuple[list[Evidence], lis
             how = _rule_deployment(ctx, rule)
             detail = f"{rule.kind} '{rule.name}'" + ("" if how else " (nothing in the repository deploys it)")
             (strong if how else weak).append(Evidence(rule.path, rule.line, detail, how))
+    if iac is not None:
+        pattern, what = iac
+        for hit in search_configs(ctx.files, pattern, (".yaml", ".yml", ".json", ".tf", ".template")):
+            how = deployment(ctx, hit.path)
+            (strong if how else weak).append(Evidence(hit.path, hit.line, f"{what}: {hit.text}" + ("" if how else " (nothing deploys it)"), how))
     return strong, weak
 
 
@@ -82,15 +88,6 @@ def _rule_deployment(ctx: AuditContext, rule: AlertRule) -> str | None:
         run = automatic_run(ctx, rule.path)
         return run.describe if run else None
     return deployment(ctx, rule.path)
-
-
-def iac_monitors(ctx: AuditContext, pattern: str, what: str) -> tuple[list[Evidence], list[Evidence]]:
-    """Monitoring schedules declared as infrastructure (CloudFormation, Terraform): deployed or not."""
-    strong, weak = [], []
-    for hit in search_configs(ctx.files, pattern, (".yaml", ".yml", ".json", ".tf", ".template")):
-        how = deployment(ctx, hit.path)
-        (strong if how else weak).append(Evidence(hit.path, hit.line, f"{what}: {hit.text}" + ("" if how else " (nothing deploys it)"), how))
-    return strong, weak
 
 
 def _first(items: list, count: int = 5) -> list:
@@ -255,6 +252,7 @@ _ROUTE_DECORATOR = re.compile(r"(^|\.)(post|put|patch|get|api|route|websocket|pr
 _CONSTRAINT_KWARGS = {"ge", "gt", "le", "lt", "min_length", "max_length", "pattern", "regex", "multiple_of", "min_items", "max_items", "allow_inf_nan"}
 _CONSTRAINED_TYPES = re.compile(r"\b(Literal|conint|confloat|constr|conlist|conset|PositiveInt|PositiveFloat|NonNegativeInt|NonNegativeFloat|NegativeInt|NegativeFloat|FiniteFloat|StrictInt|StrictFloat|Enum)\b|\bField\(")
 _VALIDATORS = re.compile(r"(^|\.)(validator|field_validator|model_validator|root_validator)$")
+DATA_MONITOR_IAC = r"AWS::SageMaker::(MonitoringSchedule|DataQualityJobDefinition)|aws_sagemaker_(monitoring_schedule|data_quality_job_definition)"
 SERVING_VALIDATORS = ("pandera", "great_expectations", "tensorflow_data_validation", "deepchecks", "jsonschema")
 
 
@@ -356,18 +354,16 @@ class Monitor2(Check):
     )
 
     def run(self, ctx: AuditContext) -> Outcome:
-        strong, weak = monitor_evidence(ctx, "data")
-        iac_strong, iac_weak = iac_monitors(ctx, r"AWS::SageMaker::(MonitoringSchedule|DataQualityJobDefinition)|aws_sagemaker_(monitoring_schedule|data_quality_job_definition)", "monitoring schedule")
-        strong += iac_strong
+        strong, weak = monitor_evidence(ctx, "data", (DATA_MONITOR_IAC, "monitoring schedule"))
         validation, typed_only = serving_validation(ctx)
         if strong:
             return automated(f"{pluralise(len(strong), 'data monitor')} with thresholds or alerts run on their own", _first(strong + validation[:1] + weak[:1]))
-        evidence = validation + weak + iac_weak
+        evidence = validation + weak
         if evidence:
             parts = []
             if validation:
                 parts.append("serving inputs are validated at the entry point")
-            if weak or iac_weak:
+            if weak:
                 parts.append("data monitors exist but none both checks thresholds and runs on its own")
             return manual("; ".join(parts) + "; nothing alerts a person", _first(evidence),
                           "Schedule a data check with thresholds over recent serving inputs and new training data (cron CI job or monitoring schedule), or deploy an alert rule on input-validation failures.")
@@ -857,6 +853,7 @@ class Monitor6(Check):
 
 
 # -- monitor-7 ------------------------------------------------------------------------------------
+QUALITY_MONITOR_IAC = r"AWS::SageMaker::ModelQualityJobDefinition|aws_sagemaker_model_quality_job_definition|MonitoringType:\s*ModelQuality"
 QUALITY_METRIC = re.compile(r"accuracy|auc|precision|recall|f1|rmse|mae|mape|calibrat|brier|bias|drift|confidence|probabilit|prediction_(value|score|distribution|mean)|predicted_(value|class|label)", re.I)
 _SERVED_EVAL = re.compile(r"monitor|feedback|online|production|served|live|label_join|ground_truth", re.I)
 METRIC_CALL = re.compile(r"^sklearn\.metrics\.\w+|^torchmetrics\.|^evaluate\.load$")
@@ -885,15 +882,14 @@ class Monitor7(Check):
     )
 
     def run(self, ctx: AuditContext) -> Outcome:
-        strong, weak = monitor_evidence(ctx, "quality")
-        iac_strong, iac_weak = iac_monitors(ctx, r"AWS::SageMaker::ModelQualityJobDefinition|aws_sagemaker_model_quality_job_definition|MonitoringType:\s*ModelQuality", "model quality monitor")
+        strong, weak = monitor_evidence(ctx, "quality", (QUALITY_MONITOR_IAC, "model quality monitor"))
         scheduled_strong, scheduled_weak = self._scheduled_evaluations(ctx)
-        strong += iac_strong + scheduled_strong
+        strong += scheduled_strong
         metrics = [Evidence(m.path, m.line, f"exports {m.kind} {m.name} (collected; no alert rule on it)") for m in ctx.fact(exported_metrics)
                    if QUALITY_METRIC.search(m.name) and "latency" not in m.topics]
         if strong:
             return automated("prediction quality on served data is checked on its own", _first(strong + weak[:1]))
-        evidence = weak + iac_weak + scheduled_weak + metrics
+        evidence = weak + scheduled_weak + metrics
         if evidence:
             return manual("prediction quality is measured or collected, but no automated check alerts on a drop", _first(evidence),
                           "Run the quality check on a schedule with thresholds (or deploy alert rules on the quality metrics) so a drop reaches a person.")
