@@ -173,7 +173,7 @@ def read_history(ctx) -> History:
     config = ctx.config
     limits = {"max_commits": config.history_max_commits, "max_days": config.history_max_days}
     git = ctx.git
-    if not git.available or git._repo is None:
+    if not git.available or git.repo is None:
         ctx.warn(".", "no git history (not a git work tree): monitor-1 and monitor-4 are scored from files only")
         return History(False, "not a git work tree", **limits)
     if git.shallow:  # ctx.git already warned about the shallow clone
@@ -183,7 +183,7 @@ def read_history(ctx) -> History:
     prefix = _prefix(ctx.root, git.root)
     now = datetime.now(timezone.utc)
     try:  # the window ends at HEAD, so an old snapshot still shows its own history
-        head = datetime.fromtimestamp(git._repo.head.commit.committed_date, tz=timezone.utc)  # type: ignore[attr-defined]
+        head = datetime.fromtimestamp(git.repo.head.commit.committed_date, tz=timezone.utc)  # type: ignore[attr-defined]
     except Exception:
         head = now
     cutoff = head - timedelta(days=config.history_max_days)
@@ -196,13 +196,13 @@ def read_history(ctx) -> History:
     if prefix:
         command += ["--", prefix.rstrip("/")]
     try:
-        output = git._repo.git.execute(command, stdout_as_string=True)  # type: ignore[attr-defined]
+        output = git.repo.git.execute(command, stdout_as_string=True)  # type: ignore[attr-defined]
     except Exception as error:
         ctx.warn(".", f"git log failed ({type(error).__name__}); monitor-1 and monitor-4 are scored from files only")
         return History(False, "git log failed", **limits)
     commits = _parse_log(str(output), prefix)
     complete = bool(commits) and not commits[-1].parents
-    return History(True, "", commits, complete=complete, cutoff=cutoff, now=now, _repo=git._repo, _prefix=prefix, **limits)
+    return History(True, "", commits, complete=complete, cutoff=cutoff, now=now, _repo=git.repo, _prefix=prefix, **limits)
 
 
 def _prefix(root: Path, top: Path | None) -> str:
