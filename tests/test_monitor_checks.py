@@ -884,3 +884,21 @@ def test_monitor2_sagemaker_schedule_declared_in_cloudformation_counts_when_ci_d
     assert outcome.score == 1.0 and "monitoring schedule: Type: AWS::SageMaker::MonitoringSchedule" in details(outcome)
     outcome, _ = check(repo({**PROJECT, "cloudformation/monitoring.yaml": template}, name="undeployed"), M.Monitor2)
     assert outcome.score == 0.5 and "(nothing deploys it)" in details(outcome)
+
+
+def test_monitor3_tfdv_skew_detection_as_a_pipeline_stage_is_automated(repo):
+    validate = """
+    import tensorflow_data_validation as tfdv
+
+    schema = tfdv.load_schema_text("schema/schema.pbtxt")
+    tfdv.get_feature(schema, "payment_type").skew_comparator.infinity_norm.threshold = 0.01
+    training = tfdv.load_statistics("stats/train.tfrecord")
+    serving = tfdv.load_statistics("stats/serving.tfrecord")
+    anomalies = tfdv.validate_statistics(training, schema, serving_statistics=serving)
+    """
+    stage = "stages:\n  skew:\n    cmd: python src/churn/validate_skew.py\n    deps:\n      - stats\n"
+    outcome, _ = check(repo({**PROJECT, "src/churn/validate_skew.py": validate, "dvc.yaml": stage}, name="stage"), M.Monitor3)
+    assert outcome.score == 1.0 and "TFDV training/serving skew detection (skew_comparator)" in details(outcome)
+    assert "dvc.yaml stage 'skew'" in outcome.evidence[0].runner
+    outcome, _ = check(repo({**PROJECT, "src/churn/validate_skew.py": validate}, name="script"), M.Monitor3)
+    assert outcome.score == 0.5

@@ -26,7 +26,7 @@ from mltestscore.evidence.monitoring import (
     automatic_run,
     deployment,
     exported_metrics,
-    reach,
+    import_closure,
     serving_files,
     tool_uses,
     training_files,
@@ -65,7 +65,7 @@ def monitor_evidence(ctx: AuditContext, topic: str, iac: tuple[str, str] | None 
 
 
 def _judge_tool(ctx: AuditContext, use: ToolUse) -> tuple[bool, Evidence]:
-    run = automatic_run(ctx, use.path) if not use.path.endswith(".ipynb") else None
+    run = automatic_run(ctx, use.path, use.line) if not use.path.endswith(".ipynb") else None
     runner = run.describe if run else None
     if use.tool in _REGISTERING_TOOLS:
         markers = _REGISTERING_TOOLS[use.tool]
@@ -85,7 +85,7 @@ def _judge_tool(ctx: AuditContext, use: ToolUse) -> tuple[bool, Evidence]:
 
 def _rule_deployment(ctx: AuditContext, rule: AlertRule) -> str | None:
     if rule.path.endswith(".py"):
-        run = automatic_run(ctx, rule.path)
+        run = automatic_run(ctx, rule.path, rule.line)
         return run.describe if run else None
     return deployment(ctx, rule.path)
 
@@ -241,9 +241,9 @@ class Monitor1(Check):
     def _pins(ctx: AuditContext) -> list[Evidence]:
         pins = [Evidence(p, None, "lock file pins dependencies: changes show in review") for p in ctx.files.named(*LOCK_FILES)]
         for path in ctx.files.matching(r"(^|/)requirements[^/]*\.txt$"):
-            text = ctx.files.text(path)
-            if text and _requirements_pinned(text):
-                pins.append(Evidence(path, None, "every requirement pinned to an exact version: changes show in review"))
+            pinned, total = _requirements_pinned(ctx.files.text(path) or "")
+            if total and pinned >= 0.8 * total:  # infra-1's rule for a pinned environment
+                pins.append(Evidence(path, None, f"{pinned} of {total} requirements pinned to an exact version: changes show in review"))
         return pins[:3]
 
 
@@ -324,7 +324,7 @@ def serving_validation(ctx: AuditContext) -> tuple[list[Evidence], list[str]]:
                 found.append(Evidence(where, line, f"request model {name} enforces {constraint}; the serving handler ({path}:{handler_line}) validates every input"))
             else:
                 typed_only.append(f"{name} ({where}:{line})")
-        closure = [p for p in reach(ctx, [path], depth=1) if p.endswith(".py")]
+        closure = [p for p in import_closure(ctx, [path], depth=1) if p.endswith(".py")]
         for source, module, line in ctx.python.find_imports(SERVING_VALIDATORS, closure):
             found.append(Evidence(source, line, f"serving code imports {module} to validate inputs (reached from {path})"))
     return found, typed_only
@@ -391,14 +391,14 @@ def shared_feature_modules(ctx: AuditContext) -> list[Evidence]:
     training = ctx.fact(training_files)
     if not serving or not training:
         return []
-    serving_side = reach(ctx, serving)
-    training_side = reach(ctx, training)
+    serving_side = import_closure(ctx, serving)
+    training_side = import_closure(ctx, training)
     shared = []
     for path in sorted(set(serving_side) & set(training_side)):
         if path in serving or path.endswith("__init__.py") or not _is_feature_code(ctx, path):
             continue
-        server = next(s for s in serving if path in reach(ctx, [s]))
-        trainer = path if path in training else next(t for t in training if path in reach(ctx, [t]))
+        server = next(s for s in serving if path in import_closure(ctx, [s]))
+        trainer = path if path in training else next(t for t in training if path in import_closure(ctx, [t]))
         training_use = f"the training pipeline runs it ({training[path]})" if trainer == path else f"training code {trainer} imports it"
         shared.append(Evidence(path, None, f"feature code shared: serving code {server} imports it and {training_use}"))
     return shared
@@ -439,7 +439,9 @@ class Monitor3(Check):
 
     def run(self, ctx: AuditContext) -> Outcome:
         strong, weak = monitor_evidence(ctx, "skew")
-        weak += self._tfdv_skew(ctx, strong)
+        tfdv_strong, tfdv_weak = self._tfdv_skew(ctx)
+        strong += tfdv_strong
+        weak += tfdv_weak
         tests_auto, tests_manual = self._parity_tests(ctx)
         strong += tests_auto
         structure = shared_feature_modules(ctx) + self._packaged(ctx) + self._feast(ctx)
@@ -461,13 +463,13 @@ class Monitor3(Check):
         serving = ctx.fact(serving_files)
         if not serving:
             return [], []
-        training_side = set(reach(ctx, ctx.fact(training_files)))
+        training_side = set(import_closure(ctx, ctx.fact(training_files)))
         auto, by_hand = [], []
         for path in ctx.tests.files:
             facts = ctx.python.facts(path)
             if facts is None or not facts.test_functions():
                 continue
-            reached = reach(ctx, [path], depth=2)
+            reached = import_closure(ctx, [path], depth=2)
             served = [p for p in reached if p in serving]
             trained = [p for p in reached if p in training_side and p not in serving and p != path]
             if not served or not trained:
@@ -482,17 +484,18 @@ class Monitor3(Check):
         return auto, by_hand
 
     @staticmethod
-    def _tfdv_skew(ctx: AuditContext, strong: list[Evidence]) -> list[Evidence]:
-        weak = []
-        pattern = re.compile(rb"skew_comparator|serving_statistics")
-        for path in ctx.files.grep(pattern, project_sources(ctx)):
+    def _tfdv_skew(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
+        """TFDV skew detection (skew_comparator thresholds, serving_statistics): automatic or not."""
+        strong, weak = [], []
+        for path in ctx.files.grep(re.compile(rb"skew_comparator|serving_statistics"), project_sources(ctx)):
+            notebook = path.endswith(".ipynb")
             text = ctx.files.text(path) or ""
             match = re.search(r"skew_comparator|serving_statistics", text)
-            line, where = notebook_line(ctx, path, text.count("\n", 0, match.start()) + 1) if match else (None, "")
-            run = automatic_run(ctx, path) if not path.endswith(".ipynb") else None
-            item = Evidence(path, line, f"TFDV training/serving skew detection ({match.group(0) if match else ''}){where}", run.describe if run else None)
+            line = None if notebook or match is None else text.count("\n", 0, match.start()) + 1
+            run = None if notebook else automatic_run(ctx, path, line)
+            item = Evidence(path, line, f"TFDV training/serving skew detection ({match.group(0) if match else 'skew'})", run.describe if run else None)
             (strong if run else weak).append(item)
-        return weak
+        return strong, weak
 
     @staticmethod
     def _packaged(ctx: AuditContext) -> list[Evidence]:
@@ -505,7 +508,7 @@ class Monitor3(Check):
         if not training or not serving:
             return []
         builds = ctx.python.find_calls(PACKAGED_PIPELINE, training)
-        loads = ctx.python.find_calls(MODEL_LOADS, [p for p in reach(ctx, serving, depth=1)])
+        loads = ctx.python.find_calls(MODEL_LOADS, [p for p in import_closure(ctx, serving, depth=1)])
         if builds and loads:
             (build_path, build), (load_path, load) = builds[0], loads[0]
             return [Evidence(build_path, build.line, f"preprocessing packaged in the model ({build.name.rsplit('.', 1)[-1]}); the server loads that artifact ({load_path}:{load.line}, {load.name})")]
@@ -611,7 +614,7 @@ class Monitor4(Check):
         training = ctx.fact(training_files)
         for pipeline in ctx.code_pipelines:
             trains = pipeline.path in training and "pipeline" not in training[pipeline.path] or any(
-                p in training for p in reach(ctx, [pipeline.path], depth=2) if p != pipeline.path)
+                p in training for p in import_closure(ctx, [pipeline.path], depth=2) if p != pipeline.path)
             if not trains:
                 continue
             item = Evidence(pipeline.path, pipeline.line, f"{pipeline.orchestrator} pipeline {pipeline.name} trains a model" + (" on a schedule" if pipeline.scheduled else ", without a schedule"))
@@ -706,8 +709,8 @@ class Monitor5(Check):
     )
 
     def run(self, ctx: AuditContext) -> Outcome:
-        training_side = set(reach(ctx, ctx.fact(training_files)))
-        serving_side = set(reach(ctx, ctx.fact(serving_files)))
+        training_side = set(import_closure(ctx, ctx.fact(training_files)))
+        serving_side = set(import_closure(ctx, ctx.fact(serving_files)))
         sources = project_sources(ctx)
         artifacts = self._checks_in(ctx, sources + list(ctx.tests.files))
         strong, weak = [], []
@@ -901,7 +904,7 @@ class Monitor7(Check):
         for path in project_sources(ctx):
             if not path.endswith(".py") or not _SERVED_EVAL.search(path.rsplit("/", 1)[-1]):
                 continue
-            run = automatic_run(ctx, path, depth=0)
+            run = automatic_run(ctx, path, follow_imports=False)
             facts = ctx.python.facts(path)
             if run is None or not run.scheduled or facts is None or not any(METRIC_CALL.search(c.name) for c in facts.calls):
                 continue

@@ -75,7 +75,8 @@ class History:
     max_commits: int = 0
     max_days: int = 0
     complete: bool = False  # the root commit was read: nothing older exists
-    cutoff: datetime | None = None  # the day limit: HEAD's date minus max_days
+    cutoff: datetime | None = None  # the day limit: the audited commit's date minus max_days
+    start: str = "HEAD"  # the audited commit
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     _repo: object = None
     _prefix: str = ""  # the audited folder inside the work tree ("" at the top)
@@ -131,7 +132,7 @@ class History:
             if commits:
                 return LastChange(path, commits[0], self._days(commits[0].when))
             return LastChange(path, None, self._floor_days()) if not self.complete else None
-        current = self._value_at("HEAD", path, value)
+        current = self._value_at(self.start, path, value)
         if current is None:
             return None
         if not commits:
@@ -174,22 +175,26 @@ def read_history(ctx) -> History:
     limits = {"max_commits": config.history_max_commits, "max_days": config.history_max_days}
     git = ctx.git
     if not git.available or git.repo is None:
-        ctx.warn(".", "no git history (not a git work tree): monitor-1 and monitor-4 are scored from files only")
-        return History(False, "not a git work tree", **limits)
+        if not git.problem:  # a git problem was already reported when the repository was opened
+            ctx.warn(".", "no git history (not a git work tree): monitor-1 and monitor-4 are scored from files only")
+        return History(False, "not a git work tree" if not git.problem else "git unusable", **limits)
     if git.shallow:  # ctx.git already warned about the shallow clone
         return History(False, "shallow clone: history is cut off", **limits)
     if git.commit is None:
         return History(False, "no commits yet", **limits)
     prefix = _prefix(ctx.root, git.root)
     now = datetime.now(timezone.utc)
-    try:  # the window ends at HEAD, so an old snapshot still shows its own history
-        head = datetime.fromtimestamp(git.repo.head.commit.committed_date, tz=timezone.utc)  # type: ignore[attr-defined]
+    try:  # the window ends at the audited commit, so an old snapshot still shows its own history
+        start = git.repo.commit(git.commit)  # type: ignore[attr-defined]
+        start_date = datetime.fromtimestamp(start.committed_date, tz=timezone.utc)
+        if start.hexsha != git.repo.head.commit.hexsha:  # `mltestscore history`: ages as of that commit
+            now = start_date
     except Exception:
-        head = now
-    cutoff = head - timedelta(days=config.history_max_days)
+        start_date = now
+    cutoff = start_date - timedelta(days=config.history_max_days)
     command = [
         "git", "-c", "core.quotePath=false", "log", f"--max-count={config.history_max_commits}",
-        "--no-renames", "--name-only", f"--format={_FORMAT}", "HEAD",
+        "--no-renames", "--name-only", f"--format={_FORMAT}", git.commit,
     ]
     if cutoff.timestamp() > 0:  # git reads a negative --max-age as no commit at all
         command.insert(5, f"--max-age={int(cutoff.timestamp())}")
@@ -202,7 +207,8 @@ def read_history(ctx) -> History:
         return History(False, "git log failed", **limits)
     commits = _parse_log(str(output), prefix)
     complete = bool(commits) and not commits[-1].parents
-    return History(True, "", commits, complete=complete, cutoff=cutoff, now=now, _repo=git.repo, _prefix=prefix, **limits)
+    return History(True, "", commits, complete=complete, cutoff=cutoff, start=git.commit, now=now,
+                   _repo=git.repo, _prefix=prefix, **limits)
 
 
 def _prefix(root: Path, top: Path | None) -> str:

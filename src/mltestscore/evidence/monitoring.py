@@ -86,7 +86,7 @@ def training_files(ctx) -> dict[str, str]:
     return found
 
 
-def reach(ctx, starts, depth: int = IMPORT_DEPTH) -> dict[str, str]:
+def import_closure(ctx, starts, depth: int = IMPORT_DEPTH) -> dict[str, str]:
     """`starts` plus the project modules they import, `depth` levels down: path -> first importer."""
     seen = {path: path for path in starts}
     frontier = list(starts)
@@ -101,16 +101,6 @@ def reach(ctx, starts, depth: int = IMPORT_DEPTH) -> dict[str, str]:
     return seen
 
 
-def importers(ctx, path: str) -> list[str]:
-    """Project files that import `path` (byte prefilter on the module's last name, then imports)."""
-    leaf = module_name(path).rsplit(".", 1)[-1]
-    if not leaf:
-        return []
-    pattern = re.compile(rb"\b" + re.escape(leaf.encode()) + rb"\b")
-    candidates = ctx.files.grep(pattern, [p for p in ctx.python.sources if p.endswith(".py") and p != path])
-    return [p for p in candidates if path in ctx.python.project_imports(p)]
-
-
 # -- what runs code on its own ------------------------------------------------------------------
 @dataclass(frozen=True)
 class Run:
@@ -121,39 +111,24 @@ class Run:
     kind: str  # ci | pre-commit | pipeline
 
 
-def automatic_run(ctx, path: str, depth: int = 2) -> Run | None:
-    """The strongest automatic runner of `path`, directly or through a module importing it;
-    a file defining an orchestrated pipeline runs as that pipeline's step."""
-    cache = ctx.fact(_run_cache)
-    key = (path, depth)
-    if key not in cache:
-        cache[key] = None  # guards import cycles
-        cache[key] = _automatic_run(ctx, path, depth)
-    return cache[key]
+def automatic_run(ctx, path: str, line: int | None = None, follow_imports: bool = True) -> Run | None:
+    """The automatic runner of the code at path:line, a scheduled one first: CI, a pipeline stage,
+    an orchestrated pipeline, or (with `follow_imports`) a file importing it (checks/reach.py)."""
+    from mltestscore.checks.reach import reach_of
 
-
-def _run_cache(ctx) -> dict:
-    return {}
-
-
-def _automatic_run(ctx, path: str, depth: int) -> Run | None:
     runners = [r for r in ctx.wiring.runners_for(path) if r.automatic]
-    scheduled = next((r for r in runners if "schedule" in r.triggers), None)
-    best = scheduled or (runners[0] if runners else None)
-    if best is not None:
-        return Run(best.describe(), scheduled is not None, best.kind)
-    pipelines = [p for p in ctx.code_pipelines if p.path == path]
-    if pipelines:
-        p = max(pipelines, key=lambda p: p.scheduled)
-        when = "scheduled " if p.scheduled else ""
-        return Run(f"{when}{p.orchestrator} pipeline {p.name} ({p.path}:{p.line})", p.scheduled, "pipeline")
-    if depth > 0 and path.endswith(".py"):
-        found = [(importer, automatic_run(ctx, importer, depth - 1)) for importer in importers(ctx, path)]
-        found = [(importer, run) for importer, run in found if run is not None]
-        if found:
-            importer, run = max(found, key=lambda item: (item[1].scheduled, item[1].kind == "ci"))
-            return Run(f"{run.describe} (imports it via {importer})", run.scheduled, run.kind)
-    return None
+    runner = next((r for r in runners if "schedule" in r.triggers), None) or (runners[0] if runners else None)
+    if runner is None:
+        pipeline = next((p for p in ctx.code_pipelines if p.path == path), None)
+        if pipeline is not None:
+            when = "scheduled " if pipeline.scheduled else ""
+            return Run(f"{when}{pipeline.orchestrator} pipeline {pipeline.name} ({pipeline.path}:{pipeline.line})", pipeline.scheduled, "pipeline")
+    if runner is None and follow_imports and path.endswith(".py"):
+        runner = ctx.fact(reach_of).runner(path, line)
+    if runner is None or not runner.automatic:
+        return None
+    scheduled = "schedule" in runner.triggers or any(p.scheduled and p.path == runner.path for p in ctx.code_pipelines)
+    return Run(runner.describe(), scheduled, runner.kind)
 
 
 # -- monitoring tools called from code -------------------------------------------------------------
