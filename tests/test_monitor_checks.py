@@ -902,3 +902,21 @@ def test_monitor3_tfdv_skew_detection_as_a_pipeline_stage_is_automated(repo):
     assert "dvc.yaml stage 'skew'" in outcome.evidence[0].runner
     outcome, _ = check(repo({**PROJECT, "src/churn/validate_skew.py": validate}, name="script"), M.Monitor3)
     assert outcome.score == 0.5
+
+
+def test_score_history_measures_model_age_as_of_each_commit(tmp_path):
+    from mltestscore.history import open_history
+
+    root = make_repo(tmp_path / "r", {**PROJECT, "models/model.joblib": b"\x80\x04model"}, commit=False)
+    git_commit_all(root, "ship model", env=dated(400))
+    write_tree(root, {"README.md": "# churn\n"})
+    git_commit_all(root, "docs", env=dated(10))
+    run = open_history(root, None)
+    try:
+        points = list(run.audit_each())
+    finally:
+        run.close()
+    assert [p.subject for p in points] == ["ship model", "docs"]
+    # as of its own commit the model was fresh (monitor-4: 0.5); 390 days later it is stale (0)
+    assert [p.sections["monitor"] for p in points] == [0.5, 0.0]
+    assert [p.warnings for p in points] == [0, 0]

@@ -182,7 +182,8 @@ def read_history(ctx) -> History:
         return History(False, "shallow clone: history is cut off", **limits)
     if git.commit is None:
         return History(False, "no commits yet", **limits)
-    prefix = _prefix(ctx.root, git.root)
+    # a past commit's GitInfo (`mltestscore history`) carries the audited folder as `prefix`
+    prefix = f"{git.prefix}/" if getattr(git, "prefix", "") else _prefix(ctx.root, git.root)
     now = datetime.now(timezone.utc)
     try:  # the window ends at the audited commit, so an old snapshot still shows its own history
         start = git.repo.commit(git.commit)  # type: ignore[attr-defined]
