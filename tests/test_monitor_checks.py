@@ -594,8 +594,9 @@ def test_monitor5_keras_terminate_on_nan_in_training_and_in_a_notebook(repo):
     keras_train = "from tensorflow import keras\n\nmodel = keras.Sequential()\nmodel.fit(x, y, callbacks=[keras.callbacks.TerminateOnNaN()])\n"
     outcome, _ = check(repo({**PROJECT, "src/churn/train_keras.py": keras_train}, name="train"), M.Monitor5)
     assert outcome.score == 1.0 and "tensorflow.keras.callbacks.TerminateOnNaN" in details(outcome)
-    outcome, _ = check(repo({**PROJECT, "notebooks/explore.ipynb": notebook("import numpy as np", "assert np.isfinite(preds).all()")}, name="nb"), M.Monitor5)
-    assert outcome.score == 0.5 and "asserts values are finite (cell 2)" in details(outcome)
+    cells = ("import numpy as np\nproject = !gcloud config get-value project", "assert np.isfinite(preds).all()")
+    outcome, _ = check(repo({**PROJECT, "notebooks/explore.ipynb": notebook(*cells)}, name="nb"), M.Monitor5)
+    assert outcome.score == 0.5 and "asserts values are finite (cell 2)" in details(outcome)  # `x = !cmd` does not hide the notebook
 
 
 def test_monitor5_finite_test_is_automated_only_when_ci_runs_it(repo):
