@@ -13,6 +13,9 @@ from typing import Any
 CONFIG_FILES = (".mltestscore.yaml", ".mltestscore.yml")
 SECTIONS = ("data", "model", "infra", "monitor")
 _KEYS = {"fail_under", "section_minimums", "exclude", "ignore", "attestations", "max_file_size_kb"}
+# Limits of the git-history evidence (docs/monitor.md): how far back to read, how old a model may be.
+_HISTORY_KEYS = ("history_max_commits", "history_max_days", "model_max_age_days")
+_KEYS |= set(_HISTORY_KEYS)
 _ATTESTATION_KEYS = {"path", "note", "max_age_days", "runner"}
 
 
@@ -39,6 +42,9 @@ class Config:
     unknown_ignores: list[str] = field(default_factory=list)  # reported as warnings by the audit
     attestations: dict[str, Attestation] = field(default_factory=dict)
     max_file_size_kb: int = 2048
+    history_max_commits: int = 1000
+    history_max_days: int = 730
+    model_max_age_days: int = 180
 
 
 def load_config(root: Path, explicit: Path | None = None) -> Config:
@@ -146,6 +152,11 @@ def parse_config(data: Any, source: str, known_ids: set[str] | None = None) -> C
     if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
         raise ConfigError(f"{where}: max_file_size_kb must be a positive whole number")
     config.max_file_size_kb = size
+    for key in _HISTORY_KEYS:
+        value = data.get(key, getattr(config, key))
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"{where}: {key} must be a positive whole number")
+        setattr(config, key, value)
     return config
 
 

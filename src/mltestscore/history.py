@@ -89,7 +89,7 @@ class History:
         for commit in self.commits:
             entries = list_tree(self._repo, commit.hexsha, self._prefix)
             config, note = (self.config, "") if self.config is not None else commit_config(entries, reader)
-            git_info = CommitGit(True, self.root, commit.hexsha, self.shallow, list(entries), None, self._repo, prefix=self._prefix)
+            git_info = CommitGit(True, self.root, commit.hexsha, self.shallow, list(entries), None, _repo=self._repo, prefix=self._prefix)
             context = CommitContext(self.root, config, git_info, entries, reader, self.cache_dir)
             report = run_audit(self.root, config, ctx=context)
             yield HistoryPoint(

@@ -32,6 +32,11 @@ class GitInfo:
         """A path relative to the audited folder, as git (run at the top) names it."""
         return f"{self.prefix}/{path}" if self.prefix else path
 
+    @property
+    def repo(self):
+        """The open GitPython Repo (None outside git), for history readers such as evidence/history.py."""
+        return self._repo
+
     def last_commit_date(self, path: str) -> datetime | None:
         if self._repo is None:
             return None

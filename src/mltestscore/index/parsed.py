@@ -99,6 +99,7 @@ class NotebookSource:
 
 
 _MAGIC = re.compile(r"^\s*[%!]")
+_ASSIGNED_MAGIC = re.compile(r"^(\s*[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*)[%!].*$")  # files = !ls, t = %timeit …
 
 
 class Parsed:
@@ -210,7 +211,7 @@ class Parsed:
             starts.append(len(lines) + 1)
             numbers.append(number)
             # Line magics and shell escapes become blank lines so line numbers stay true.
-            lines.extend("" if _MAGIC.match(line) else line for line in source.splitlines())
+            lines.extend("" if _MAGIC.match(line) else _ASSIGNED_MAGIC.sub(r"\1None", line) for line in source.splitlines())
         return NotebookSource("\n".join(lines) + "\n", tuple(starts), tuple(numbers))
 
     def python(self, path: str) -> ast.Module | None:

@@ -1,0 +1,241 @@
+"""Git history, read once and bounded: who committed, when, touching which files.
+
+One `git log --name-only` subprocess per audit, limited to `history_max_commits` commits and
+`history_max_days` days before HEAD (config). No per-commit diffs (`Commit.stats` spawns one diff each), no
+checkout. Older file contents come from the object database (`commit.tree / path`), which
+GitPython reads through one persistent `git cat-file --batch` child.
+
+Shallow clones and folders outside git have no history: every question then answers "unknown"
+and the checks score from files only (one warning says so).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+# Author identities of dependency-update bots (name or e-mail), and the branch names they push.
+BOT_AUTHORS = (
+    ("dependabot", re.compile(r"dependabot(-preview)?\[bot\]", re.I)),
+    ("renovate", re.compile(r"renovate(\[bot\]|-bot\b)", re.I)),
+    ("pyup", re.compile(r"\bpyup-bot\b|@pyup\.io", re.I)),
+    ("snyk", re.compile(r"\bsnyk-bot\b", re.I)),
+)
+_BOT_MERGE = re.compile(r"^Merge (pull request #\d+ from \S+?/|branch ')(dependabot|renovate)/", re.I)
+MAX_VALUE_READS = 40  # old versions of one file read to find when a value in it changed
+
+_RECORD, _FIELD = "\x1e", "\x1f"
+_FORMAT = _RECORD + _FIELD.join(("%H", "%ct", "%an <%ae>", "%P", "%s"))
+
+
+@dataclass(frozen=True)
+class CommitRecord:
+    sha: str
+    when: datetime
+    author: str  # "Name <email>"
+    subject: str
+    parents: tuple[str, ...]
+    paths: tuple[str, ...]  # changed files, relative to the audited folder (none for merges)
+
+    @property
+    def merge(self) -> bool:
+        return len(self.parents) > 1
+
+    def short(self) -> str:
+        return f"{self.sha[:8]} {self.when:%Y-%m-%d} '{self.subject[:60]}'"
+
+
+@dataclass(frozen=True)
+class LastChange:
+    """When a file (or a value inside it) last changed, or a lower bound when that is older than
+    the history read."""
+
+    path: str
+    commit: CommitRecord | None  # None: unchanged within the window
+    age_days: int  # exact with a commit, else "at least"
+
+    @property
+    def exact(self) -> bool:
+        return self.commit is not None
+
+    def describe(self) -> str:
+        if self.commit is not None:
+            return f"last changed {self.age_days} days ago (commit {self.commit.short()})"
+        return f"unchanged in the history read: last changed more than {self.age_days} days ago"
+
+
+@dataclass
+class History:
+    available: bool
+    reason: str = ""  # why there is no history
+    commits: list[CommitRecord] = field(default_factory=list)  # newest first, as git log lists them
+    max_commits: int = 0
+    max_days: int = 0
+    complete: bool = False  # the root commit was read: nothing older exists
+    cutoff: datetime | None = None  # the day limit: the audited commit's date minus max_days
+    start: str = "HEAD"  # the audited commit
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    _repo: object = None
+    _prefix: str = ""  # the audited folder inside the work tree ("" at the top)
+    _by_path: dict[str, list[CommitRecord]] = field(default_factory=dict)
+
+    def window(self) -> str:
+        if self.complete:
+            return f"the whole history ({len(self.commits)} commit{'' if len(self.commits) == 1 else 's'})"
+        return f"the last {len(self.commits)} commits (limits: {self.max_commits} commits, {self.max_days} days)"
+
+    def touching(self, path: str) -> list[CommitRecord]:
+        """Commits that changed `path` (a file, or a folder's files), newest first."""
+        if not self._by_path:
+            for commit in self.commits:
+                for changed in commit.paths:
+                    self._by_path.setdefault(changed, []).append(commit)
+        hits = self._by_path.get(path)
+        if hits is not None:
+            return hits
+        prefix = path.rstrip("/") + "/"
+        found = {c.sha: c for p, commits in self._by_path.items() if p.startswith(prefix) for c in commits}
+        return [c for c in self.commits if c.sha in found]
+
+    def bot_commits(self) -> list[tuple[CommitRecord, str]]:
+        """Commits authored by a dependency bot, and merges of a bot's branch: (commit, bot)."""
+        found = []
+        for commit in self.commits:
+            bot = next((name for name, pattern in BOT_AUTHORS if pattern.search(commit.author)), None)
+            if bot is None:
+                match = _BOT_MERGE.search(commit.subject)
+                bot = match.group(2).lower() if match else None
+            if bot:
+                found.append((commit, bot))
+        return found
+
+    def _floor_days(self) -> int:
+        """Days any file unchanged in the window has at least been unchanged."""
+        if (not self.commits or len(self.commits) < self.max_commits) and self.cutoff is not None:
+            return self._days(self.cutoff)  # no commit between the day limit and the oldest one read
+        return self._days(self.commits[-1].when)
+
+    def _days(self, when: datetime) -> int:
+        return max(0, (self.now - when).days)
+
+    def last_change(self, path: str, value: Callable[[str], Hashable] | None = None) -> LastChange | None:
+        """When `path` last changed; with `value`, when value(file text) last took its current
+        value (e.g. one stage's output hash in dvc.lock). None when there is no history, or the
+        value cannot be read at HEAD."""
+        if not self.available:
+            return None
+        commits = self.touching(path)
+        if value is None:
+            if commits:
+                return LastChange(path, commits[0], self._days(commits[0].when))
+            return LastChange(path, None, self._floor_days()) if not self.complete else None
+        current = self._value_at(self.start, path, value)
+        if current is None:
+            return None
+        if not commits:
+            return LastChange(path, None, self._floor_days()) if not self.complete else None
+        setter = commits[0]  # newest first: the value's setter is the oldest of the leading run
+        for commit in commits[1:MAX_VALUE_READS]:
+            if self._value_at(commit.sha, path, value) != current:
+                return LastChange(path, setter, self._days(setter.when))
+            setter = commit
+        if len(commits) > MAX_VALUE_READS:  # older versions left unread: a lower bound
+            return LastChange(path, None, self._days(setter.when))
+        before = self._value_at(setter.parents[0], path, value) if setter.parents else None
+        if before == current and not self.complete:  # the value predates the window
+            return LastChange(path, None, self._floor_days())
+        return LastChange(path, setter, self._days(setter.when))
+
+    def _value_at(self, revision: str, path: str, value: Callable[[str], Hashable]) -> Hashable:
+        text = self.read_at(revision, path)
+        if text is None:
+            return None
+        try:
+            return value(text)
+        except Exception:
+            return None
+
+    def read_at(self, revision: str, path: str) -> str | None:
+        """A file's text at a commit (None when absent or unreadable)."""
+        if self._repo is None:
+            return None
+        try:
+            blob = self._repo.commit(revision).tree / (self._prefix + path)  # type: ignore[attr-defined]
+            return blob.data_stream.read().decode("utf-8", errors="replace")
+        except Exception:  # KeyError: absent at that commit; ValueError/BadName: unknown revision
+            return None
+
+
+def read_history(ctx) -> History:
+    """The bounded history of the audited folder (use through `ctx.fact(read_history)`)."""
+    config = ctx.config
+    limits = {"max_commits": config.history_max_commits, "max_days": config.history_max_days}
+    git = ctx.git
+    if not git.available or git.repo is None:
+        if not git.problem:  # a git problem was already reported when the repository was opened
+            ctx.warn(".", "no git history (not a git work tree): monitor-1 and monitor-4 are scored from files only")
+        return History(False, "not a git work tree" if not git.problem else "git unusable", **limits)
+    if git.shallow:  # ctx.git already warned about the shallow clone
+        return History(False, "shallow clone: history is cut off", **limits)
+    if git.commit is None:
+        return History(False, "no commits yet", **limits)
+    # a past commit's GitInfo (`mltestscore history`) carries the audited folder as `prefix`
+    prefix = f"{git.prefix}/" if getattr(git, "prefix", "") else _prefix(ctx.root, git.root)
+    now = datetime.now(timezone.utc)
+    try:  # the window ends at the audited commit, so an old snapshot still shows its own history
+        start = git.repo.commit(git.commit)  # type: ignore[attr-defined]
+        start_date = datetime.fromtimestamp(start.committed_date, tz=timezone.utc)
+        if start.hexsha != git.repo.head.commit.hexsha:  # `mltestscore history`: ages as of that commit
+            now = start_date
+    except Exception:
+        start_date = now
+    cutoff = start_date - timedelta(days=config.history_max_days)
+    command = [
+        "git", "-c", "core.quotePath=false", "log", f"--max-count={config.history_max_commits}",
+        "--no-renames", "--name-only", f"--format={_FORMAT}", git.commit,
+    ]
+    if cutoff.timestamp() > 0:  # git reads a negative --max-age as no commit at all
+        command.insert(5, f"--max-age={int(cutoff.timestamp())}")
+    if prefix:
+        command += ["--", prefix.rstrip("/")]
+    try:
+        output = git.repo.git.execute(command, stdout_as_string=True)  # type: ignore[attr-defined]
+    except Exception as error:
+        ctx.warn(".", f"git log failed ({type(error).__name__}); monitor-1 and monitor-4 are scored from files only")
+        return History(False, "git log failed", **limits)
+    commits = _parse_log(str(output), prefix)
+    complete = bool(commits) and not commits[-1].parents
+    return History(True, "", commits, complete=complete, cutoff=cutoff, start=git.commit, now=now,
+                   _repo=git.repo, _prefix=prefix, **limits)
+
+
+def _prefix(root: Path, top: Path | None) -> str:
+    if top is None:
+        return ""
+    try:
+        relative = root.resolve().relative_to(top.resolve()).as_posix()
+    except ValueError:
+        return ""
+    return "" if relative in ("", ".") else relative + "/"
+
+
+def _parse_log(output: str, prefix: str) -> list[CommitRecord]:
+    commits = []
+    for record in output.split(_RECORD):
+        if not record.strip():
+            continue
+        header, _, body = record.partition("\n")
+        fields = header.split(_FIELD)
+        if len(fields) < 5 or not fields[1].isdigit():
+            continue
+        sha, stamp, author, parents, subject = fields[:5]
+        paths = tuple(
+            line[len(prefix):] for line in body.splitlines()
+            if line.strip() and line.startswith(prefix)
+        )
+        when = datetime.fromtimestamp(int(stamp), tz=timezone.utc)
+        commits.append(CommitRecord(sha, when, author, subject, tuple(parents.split()), paths))
+    return commits
