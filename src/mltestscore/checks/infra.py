@@ -37,7 +37,7 @@ LOCK_FILES = ("uv.lock", "poetry.lock", "Pipfile.lock", "pdm.lock", "conda-lock.
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._\-\[\],]*)\s*(.*)$")
 
 
-def _requirements_pinned(text: str) -> tuple[int, int]:
+def requirements_pinned(text: str) -> tuple[int, int]:
     """(pinned, total) requirement lines; pinned means an exact version (==, ===, @ URL, --hash)."""
     pinned = total = 0
     for raw in text.splitlines():
@@ -93,7 +93,7 @@ class Infra1(Check):
             ingredients["seeds"] = [Evidence(a.path, a.line, a.detail) for a in seeds[:3]]
         pins = [Evidence(p, None, "lock file pins the environment") for p in ctx.files.named(*LOCK_FILES)]
         for path in ctx.files.matching(r"(^|/)requirements[^/]*\.txt$"):
-            pinned, total = _requirements_pinned(ctx.files.text(path) or "")
+            pinned, total = requirements_pinned(ctx.files.text(path) or "")
             if total and pinned >= 0.8 * total:  # a stray >= among pins still fixes the environment in practice
                 pins.append(Evidence(path, None, f"{pinned} of {total} requirements pinned to an exact version"))
         if pins:
@@ -325,7 +325,7 @@ GATE_CALLS = names(
 )
 
 
-def _metric_gate_line(tree: ast.AST) -> int | None:
+def metric_gate_line(tree: ast.AST) -> int | None:
     """Line of a metric comparison that can fail the run: an assert, or an `if` in a module
     that exits non-zero or raises (scripts often set a flag and `sys.exit(main())`)."""
     compared = None
@@ -380,7 +380,7 @@ class Infra4(Check):
         sources = [p for p in ctx.python.sources if p.endswith(".py") and (p in project or is_test_file(ctx, p))]
         for path in ctx.python.grep_code(_GATE_LINE, ctx.python.candidates(METRIC_NAMES, sources)):
             tree = ctx.parsed.python(path)
-            line = _metric_gate_line(tree) if tree is not None else None
+            line = metric_gate_line(tree) if tree is not None else None
             if line is not None:
                 kind = "test asserts a metric threshold" if is_test_file(ctx, path) else "fails when a metric misses its threshold"
                 gates.append(Artifact(path, line, kind))

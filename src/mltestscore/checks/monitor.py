@@ -13,7 +13,7 @@ import re
 
 from mltestscore.checks.base import Check
 from mltestscore.checks.common import Artifact, notebook_line, pluralise, project_sources, runner_evidence
-from mltestscore.checks.infra import LOCK_FILES, _metric_gate_line, _requirements_pinned
+from mltestscore.checks.infra import LOCK_FILES, metric_gate_line, requirements_pinned
 from mltestscore.context import AuditContext
 from mltestscore.evidence.ci import line_of
 from mltestscore.evidence.configs import search_configs
@@ -241,7 +241,7 @@ class Monitor1(Check):
     def _pins(ctx: AuditContext) -> list[Evidence]:
         pins = [Evidence(p, None, "lock file pins dependencies: changes show in review") for p in ctx.files.named(*LOCK_FILES)]
         for path in ctx.files.matching(r"(^|/)requirements[^/]*\.txt$"):
-            pinned, total = _requirements_pinned(ctx.files.text(path) or "")
+            pinned, total = requirements_pinned(ctx.files.text(path) or "")
             if total and pinned >= 0.8 * total:  # infra-1's rule for a pinned environment
                 pins.append(Evidence(path, None, f"{pinned} of {total} requirements pinned to an exact version: changes show in review"))
         return pins[:3]
@@ -909,7 +909,7 @@ class Monitor7(Check):
             if run is None or not run.scheduled or facts is None or not any(METRIC_CALL.search(c.name) for c in facts.calls):
                 continue
             tree = ctx.parsed.python(path)
-            gate = _metric_gate_line(tree) if tree is not None else None
+            gate = metric_gate_line(tree) if tree is not None else None
             if gate is not None:
                 strong.append(Evidence(path, gate, "scheduled evaluation on served data fails below a threshold", run.describe))
             else:
