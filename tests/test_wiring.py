@@ -137,3 +137,35 @@ def test_submitted_job_spec_entrypoint_is_followed(repo):
     found = runners(root, "tests/test_model.py")
     assert found and found[0].automatic
     assert "deploy/jobs/workloads.yaml → deploy/jobs/workloads.sh" in found[0].describe()
+
+
+def test_working_directory_cd_and_coverage_wrapper(repo):
+    workflow = """
+name: tests
+on: [push]
+defaults:
+  run:
+    working-directory: .
+jobs:
+  unit:
+    runs-on: ubuntu-latest
+    steps:
+      - name: Testing
+        working-directory: tests/unit
+        run: |
+          python -m coverage run --source churn \\
+            -m pytest . -v --timeout 90 -o junit_family=legacy
+  smoke:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          cd tests/smoke
+          pytest --ignore tests/unit
+"""
+    root = repo(base_files(**{
+        "tests/unit/test_model.py": TEST_MODEL, "tests/smoke/test_smoke.py": TEST_MODEL, "tests/other/test_x.py": TEST_MODEL,
+        ".github/workflows/ci.yml": workflow,
+    }))
+    assert runners(root, "tests/unit/test_model.py")[0].describe().startswith(".github/workflows/ci.yml job 'unit'")
+    assert runners(root, "tests/smoke/test_smoke.py")[0].describe().startswith(".github/workflows/ci.yml job 'smoke'")
+    assert runners(root, "tests/other/test_x.py") == []

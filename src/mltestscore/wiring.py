@@ -117,11 +117,34 @@ def pytest_args(words: list[str]) -> list[str] | None:
         module, args, _ = _python_module_args(words)
         if module == "pytest":
             return args
-    if program == "coverage" and len(words) > 2 and words[1] == "run":
-        idx = words.index("-m") if "-m" in words else -1
-        if idx > 0 and idx + 1 < len(words) and words[idx + 1] == "pytest":
-            return words[idx + 2:]
+    if program == "coverage" or (_PYTHON.match(words[0]) and words[1:3] == ["-m", "coverage"]):
+        # coverage run [--source X ...] -m pytest ARGS
+        for index in range(len(words) - 1):
+            if words[index] == "-m" and words[index + 1] == "pytest":
+                return words[index + 2:]
     return None
+
+
+# pytest options whose value is a separate word (so it is not read as a path to test)
+_PYTEST_VALUE_OPTIONS = frozenset({
+    "-k", "-m", "-o", "-c", "-p", "-W", "-r", "--rootdir", "--confcutdir", "--basetemp", "--ignore",
+    "--ignore-glob", "--deselect", "--maxfail", "--timeout", "--durations", "--cov", "--cov-report",
+    "--junitxml", "--junit-xml", "--log-level", "-n", "--dist", "--import-mode", "--override-ini",
+})
+
+
+def pytest_targets(args: list[str]) -> list[str]:
+    """The paths a pytest argument list names (option values skipped)."""
+    targets = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _PYTEST_VALUE_OPTIONS:
+            skip = True
+        elif not arg.startswith("-"):
+            targets.append(arg)
+    return targets
 
 
 class Wiring:
@@ -157,8 +180,13 @@ class Wiring:
             for job in pipeline.jobs:
                 for step in job.steps:
                     runner = self.ci_runner(pipeline, job, step)
+                    cwd = step.cwd
                     for command in step.commands:
-                        self._expand(command, runner, "", found, 0)
+                        words = tokens(command)
+                        if words[:1] == ["cd"] and len(words) == 2:  # `cd dir` moves the commands after it
+                            cwd = _join(cwd, words[1])
+                            continue
+                        self._expand(command, runner, cwd, found, 0)
         for hook in self.tasks.precommit:
             runner = Runner("pre-commit", True, hook.path, hook.line, f"{hook.path} hook '{hook.name}'")
             for command in hook.commands:
@@ -321,8 +349,8 @@ class Wiring:
             return
         args = pytest_args(words)
         if args is not None:
-            rel = [a if a.startswith("-") else _join(wired.cwd, a) for a in args]
-            for test_file in self.tests.collected_by(rel):
+            targets = [_join(wired.cwd, t) for t in pytest_targets(args)] or ([wired.cwd] if wired.cwd else [])
+            for test_file in self.tests.collected_by(targets):
                 yield test_file, wired.runner.through(f"pytest collects {test_file}")
             return
         if _PYTHON.match(words[0]):

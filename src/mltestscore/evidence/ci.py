@@ -23,6 +23,13 @@ class CIStep:
     commands: list[str]
     line: int | None = None
     uses: str | None = None  # GitHub action or orb reference, e.g. iterative/setup-cml@v2
+    cwd: str = ""  # working directory of the commands, relative to the repo root
+
+
+def _working_directory(node: Any) -> str | None:
+    """`defaults: run: working-directory:` of a GitHub workflow or job."""
+    value = _dict(_dict(_dict(node).get("defaults")).get("run")).get("working-directory")
+    return value.strip("./") if isinstance(value, str) and "${{" not in value else None
 
 
 @dataclass
@@ -115,9 +122,11 @@ def parse_github_workflow(path: str, data: Any, text: str | None) -> CIPipeline 
     triggers = _gha_triggers(on)
     jobs = []
     raw_jobs = data.get("jobs")
+    workflow_cwd = _working_directory(data) or ""
     for job_name, job in (raw_jobs.items() if isinstance(raw_jobs, dict) else []):
         if not isinstance(job, dict):
             continue
+        job_cwd = _working_directory(job) or workflow_cwd
         job_line = line_of(text, f"{job_name}:")
         steps = []
         if isinstance(job.get("uses"), str):  # a reusable workflow called as a whole job
@@ -129,7 +138,9 @@ def parse_github_workflow(path: str, data: Any, text: str | None) -> CIPipeline 
             uses = step.get("uses") if isinstance(step.get("uses"), str) else None
             name = str(step.get("name") or (uses or (run.strip().splitlines()[0] if isinstance(run, str) and run.strip() else f"step {index}")))
             anchor = run if isinstance(run, str) and run.strip() else (uses or name)
-            steps.append(CIStep(name, split_commands(run), line_of(text, anchor, job_line or 1), uses))
+            step_cwd = step.get("working-directory")
+            cwd = step_cwd.strip("./") if isinstance(step_cwd, str) and "${{" not in step_cwd else job_cwd
+            steps.append(CIStep(name, split_commands(run), line_of(text, anchor, job_line or 1), uses, cwd))
         needs = job.get("needs")
         needs = (needs,) if isinstance(needs, str) else tuple(n for n in _list(needs) if isinstance(n, str))
         jobs.append(CIJob(str(job_name), frozenset(triggers), steps, job_line, needs))
