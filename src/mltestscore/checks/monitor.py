@@ -383,6 +383,8 @@ COMPARE_CALLS = (
     "assert_frame_equal", "assert_series_equal", "assert_allclose", "assert_array_equal", "assert_array_almost_equal",
     "assert_almost_equal", "assert_close", "assert_equal", "pytest.approx",
 )
+COMPARE_LEAVES = names(*(call.rsplit(".", 1)[-1] for call in COMPARE_CALLS))  # any module's approx counts
+_PARITY_DEFINITION = re.compile(rb"(?:def|class)[ \t]+\w*(?i:" + _PARITY_NAME.pattern.encode() + rb")")
 PACKAGED_PIPELINE = names("sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline", "sklearn.compose.ColumnTransformer")
 MODEL_LOADS = names(
     "joblib.load", "pickle.load", "cloudpickle.load", "skops.io.load", "mlflow.pyfunc.load_model",
@@ -410,6 +412,15 @@ def shared_feature_modules(ctx: AuditContext) -> list[Evidence]:
         training_use = f"the training pipeline runs it ({training[path]})" if trainer == path else f"training code {trainer} imports it"
         shared.append(Evidence(path, None, f"feature code shared: serving code {server} imports it and {training_use}"))
     return shared
+
+
+def _comparing_tests(ctx: AuditContext) -> list[str]:
+    """Test files that may be parity tests: they call a comparison, or a test (class), or the file,
+    is named for skew or parity. Word index, path and def lines decide, before any outline or parse."""
+    tests = ctx.tests.files
+    wanted = set(ctx.python.candidates(COMPARE_LEAVES, tests)) | {p for p in tests if _PARITY_NAME.search(p)}
+    wanted.update(ctx.python.grep_code(_PARITY_DEFINITION, [p for p in tests if p not in wanted]))
+    return [p for p in tests if p in wanted]
 
 
 def _is_feature_code(ctx: AuditContext, path: str) -> bool:
@@ -473,7 +484,7 @@ class Monitor3(Check):
             return [], []
         training_side = set(import_closure(ctx, ctx.fact(training_files)))
         auto, by_hand = [], []
-        for path in ctx.tests.files:
+        for path in _comparing_tests(ctx):
             reached = import_closure(ctx, [path], depth=2)  # outlines only: most tests stop here
             served = [p for p in reached if p in serving]
             trained = [p for p in reached if p in training_side and p not in serving and p != path]
@@ -482,7 +493,7 @@ class Monitor3(Check):
             facts = ctx.python.facts(path)
             if facts is None or not facts.test_functions():
                 continue
-            compares = any(c.name.rsplit(".", 1)[-1] in {n.rsplit(".", 1)[-1] for n in COMPARE_CALLS} for c in facts.calls)
+            compares = any(c.name.rsplit(".", 1)[-1] in COMPARE_LEAVES for c in facts.calls)
             named = [name for name, _ in facts.test_functions() if _PARITY_NAME.search(name)] or ([path] if _PARITY_NAME.search(path) else [])
             if not (compares or named):
                 continue

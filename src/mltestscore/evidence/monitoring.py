@@ -87,14 +87,28 @@ def training_files(ctx) -> dict[str, str]:
     return found
 
 
+class ImportGraph:
+    """Each file's project imports (from its outline), read once for the many closures checks take."""
+
+    def __init__(self, ctx) -> None:
+        self.python = ctx.python
+        self._edges: dict[str, dict[str, int]] = {}
+
+    def imports(self, path: str) -> dict[str, int]:
+        if path not in self._edges:
+            self._edges[path] = self.python.project_imports(path)
+        return self._edges[path]
+
+
 def import_closure(ctx, starts, depth: int = IMPORT_DEPTH) -> dict[str, str]:
     """`starts` plus the project modules they import, `depth` levels down: path -> first importer."""
+    graph = ctx.fact(ImportGraph)
     seen = {path: path for path in starts}
     frontier = list(starts)
     for _ in range(depth):
         following = []
         for path in frontier:
-            for target in ctx.python.project_imports(path):
+            for target in graph.imports(path):
                 if target not in seen:
                     seen[target] = path
                     following.append(target)
