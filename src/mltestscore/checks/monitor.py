@@ -19,7 +19,6 @@ from mltestscore.context import AuditContext
 from mltestscore.evidence.ci import line_of
 from mltestscore.evidence.configs import search_configs
 from mltestscore.evidence.history import History, read_history
-from mltestscore.evidence.python import names
 from mltestscore.evidence.model_age import artifact_ages
 from mltestscore.evidence.monitoring import (
     AlertRule,
@@ -33,6 +32,7 @@ from mltestscore.evidence.monitoring import (
     tool_uses,
     training_files,
 )
+from mltestscore.evidence.python import names
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Wiring
 
@@ -257,6 +257,7 @@ _ROUTE_DECORATOR = re.compile(r"(^|\.)(post|put|patch|get|api|route|websocket|pr
 _CONSTRAINT_KWARGS = {"ge", "gt", "le", "lt", "min_length", "max_length", "pattern", "regex", "multiple_of", "min_items", "max_items", "allow_inf_nan"}
 _CONSTRAINED_TYPES = re.compile(r"\b(Literal|conint|confloat|constr|conlist|conset|PositiveInt|PositiveFloat|NonNegativeInt|NonNegativeFloat|NegativeInt|NegativeFloat|FiniteFloat|StrictInt|StrictFloat|Enum)\b|\bField\(")
 _VALIDATORS = re.compile(r"(^|\.)(validator|field_validator|model_validator|root_validator)$")
+_PYDANTIC_MODEL = re.compile(rb"BaseModel\b")  # imported modules without it define no request model
 DATA_MONITOR_IAC = r"AWS::SageMaker::(MonitoringSchedule|DataQualityJobDefinition)|aws_sagemaker_(monitoring_schedule|data_quality_job_definition)"
 SERVING_VALIDATORS = ("pandera", "great_expectations", "tensorflow_data_validation", "deepchecks", "jsonschema")
 
@@ -317,7 +318,7 @@ def serving_validation(ctx: AuditContext) -> tuple[list[Evidence], list[str]]:
         if tree is None:
             continue
         models: dict[str, tuple[str, int, str]] = {n: (path, line, c) for n, (line, c) in pydantic_models(tree).items()}
-        for imported in ctx.python.project_imports(path):
+        for imported in ctx.python.grep_code(_PYDANTIC_MODEL, list(ctx.python.project_imports(path))):
             other = ctx.parsed.python(imported)
             for name, (line, constraint) in (pydantic_models(other).items() if other else []):
                 models.setdefault(name, (imported, line, constraint))
@@ -415,8 +416,8 @@ def shared_feature_modules(ctx: AuditContext) -> list[Evidence]:
 
 
 def _comparing_tests(ctx: AuditContext) -> list[str]:
-    """Test files that may be parity tests: they call a comparison, or a test (class), or the file,
-    is named for skew or parity. Word index, path and def lines decide, before any outline or parse."""
+    """Test files that may be parity tests: they call a comparison, or the file, a test or a test
+    class is named for skew or parity (word index, path and def lines decide, before any parse)."""
     tests = ctx.tests.files
     wanted = set(ctx.python.candidates(COMPARE_LEAVES, tests)) | {p for p in tests if _PARITY_NAME.search(p)}
     wanted.update(ctx.python.grep_code(_PARITY_DEFINITION, [p for p in tests if p not in wanted]))
@@ -799,7 +800,8 @@ _PERF_TEST = re.compile(r"latency|throughput|speed|perf|timing|inference_time|me
 TIMERS = names("time.perf_counter", "time.time", "time.monotonic", "timeit.timeit", "timeit.repeat", "tracemalloc.get_traced_memory", "psutil.Process", "resource.getrusage")
 PROFILERS = names("memory_profiler", "scalene", "pyinstrument", "line_profiler", "cProfile", "torch.profiler", "tracemalloc", "pytest_benchmark")
 BENCH_MARKS = names("benchmark", "limit_memory", "limit_leaks")  # pytest-benchmark's fixture and mark, pytest-memray's marks
-# The spellings monitor-6 has always required (time.monotonic alone is mostly a timeout, not a benchmark).
+# A performance test file also spells one of these, as monitor-6 always required (time.monotonic
+# alone is mostly a timeout, e.g. in Lightning's fast_dev_run tests, not a benchmark).
 _PERFORMANCE_BYTES = re.compile(rb"benchmark|limit_memory|perf_counter|time\.time|timeit|tracemalloc|psutil")
 _BENCH_USE = re.compile(rb"\bdef\s+test\w*\s*\([^)]*\bbenchmark\b|\bmark\.(benchmark|limit_memory|limit_leaks)\b")
 ASSERT = names("assert")
@@ -858,7 +860,7 @@ class Monitor6(Check):
                     gated = alerting or not step.uses.lower().startswith("benchmark-action/")
                     if runner.automatic and gated:
                         gates.append(Evidence(pipeline.path, step.line, f"uses {step.uses}: flags benchmark regressions", runner.describe()))
-        k6 = [p for p in ctx.files.grep(re.compile(rb"k6/http"), ctx.files.with_suffix(".js", ".ts")) if "thresholds" in (ctx.files.text(p) or "")]
+        k6 = [p for p in ctx.fact(k6_scripts) if "thresholds" in (ctx.files.text(p) or "")]
         for command in ctx.wiring.find(r"\bk6\s+run\b"):
             hit = next((p for p in k6 if p.rsplit("/", 1)[-1] in command.command), None)
             if hit and command.runner.automatic:
@@ -872,9 +874,7 @@ class Monitor6(Check):
             facts = ctx.python.facts(path)
             if facts is None:
                 continue
-            tree = ctx.parsed.python(path) if "benchmark" in ctx.python.words.get(path, ()) else None
-            benches = {node.name: node.lineno for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-                       and node.name.startswith("test") and any(a.arg == "benchmark" for a in node.args.args)} if tree else {}
+            benches = _benchmark_fixture_tests(ctx, path)
             benches.update({f: line for f, d, line in facts.decorators if d.endswith("mark.benchmark")})
             limits = {f: line for f, d, line in facts.decorators if d.endswith(("mark.limit_memory", "mark.limit_leaks"))}
             timed = any(c.name in TIMERS for c in facts.calls) and facts.asserts
@@ -895,13 +895,24 @@ class Monitor6(Check):
     def _measurements(ctx: AuditContext) -> list[Evidence]:
         found = [Evidence(m.path, m.line, f"exports {m.kind} {m.name} (collected; no alert rule on it)") for m in ctx.fact(exported_metrics) if "latency" in m.topics]
         load_tests = ctx.files.matching(r"(^|/)locustfile[^/]*\.py$|(^|/)asv\.conf\.json$")
-        load_tests += ctx.files.grep(re.compile(rb"k6/http"), ctx.files.with_suffix(".js", ".ts"))
+        load_tests += ctx.fact(k6_scripts)
         found += [Evidence(p, None, "load test / benchmark suite a person runs") for p in load_tests[:2]]
         runs = [c for c in ctx.wiring.find(BENCH_COMMAND) if c.runner.kind == "ci" and not re.search(BENCH_GATE, c.command)]
         found += [Evidence(c.runner.path, c.runner.line, f"runs `{c.command}` with no failing speed or memory threshold", c.runner.describe()) for c in runs[:2]]
         profiling = ctx.python.candidates(PROFILERS, project_sources(ctx))
         found += [Evidence(p, line, f"profiles with {module}") for p, module, line in ctx.python.find_imports(PROFILERS, profiling)[:2]]
         return found
+
+
+def _benchmark_fixture_tests(ctx: AuditContext, path: str) -> dict[str, int]:
+    """Tests taking pytest-benchmark's `benchmark` fixture: name -> line (a parse only when the word is there)."""
+    tree = ctx.parsed.python(path) if "benchmark" in ctx.python.words.get(path, ()) else None
+    functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))] if tree else []
+    return {f.name: f.lineno for f in functions if f.name.startswith("test") and any(a.arg == "benchmark" for a in f.args.args)}
+
+
+def k6_scripts(ctx: AuditContext) -> list[str]:
+    return ctx.files.grep(re.compile(rb"k6/http"), ctx.files.with_suffix(".js", ".ts"))
 
 
 def _performance_tests(ctx: AuditContext) -> list[str]:

@@ -37,7 +37,7 @@ MODEL_SAVES = names(
     "joblib.dump", "torch.save", "pickle.dump", "save_model", "save_pretrained", "log_model",
     "skops.io.dump", "cloudpickle.dump", "save_weights", "save_checkpoint",
 )
-FIT_CALLS = names("fit", "train", "fit_transform")  # a call ending so trains (with a save: a training script)
+FIT_CALLS = names("fit", "train", "fit_transform")  # a file calling one and saving a model trains
 IMPORT_DEPTH = 3
 
 
@@ -82,7 +82,7 @@ def training_files(ctx) -> dict[str, str]:
     fitting = set(ctx.python.candidates(FIT_CALLS, sources))  # parse only files that fit and save
     for path, call in ctx.python.find_calls(MODEL_SAVES, [p for p in sources if p in fitting and p not in found]):
         facts = ctx.python.facts(path)
-        if path not in found and facts and any(c.name.rsplit(".", 1)[-1] in ("fit", "train", "fit_transform") for c in facts.calls):
+        if path not in found and facts and any(c.name.rsplit(".", 1)[-1] in FIT_CALLS for c in facts.calls):
             found[path] = f"fits a model and saves it ({call.name})"
     return found
 
