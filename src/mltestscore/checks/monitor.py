@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 
 from mltestscore.checks.base import Check
 from mltestscore.checks.common import Artifact, notebook_line, pluralise, project_sources, runner_evidence
@@ -31,6 +32,7 @@ from mltestscore.evidence.monitoring import (
     tool_uses,
     training_files,
 )
+from mltestscore.evidence.python import names
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Wiring
 
@@ -90,7 +92,10 @@ def _rule_deployment(ctx: AuditContext, rule: AlertRule) -> str | None:
     return deployment(ctx, rule.path)
 
 
-def _first(items: list, count: int = 5) -> list:
+SHOWN = 5  # evidence items an outcome lists
+
+
+def _first(items: list, count: int = SHOWN) -> list:
     return items[:count]
 
 
@@ -252,6 +257,7 @@ _ROUTE_DECORATOR = re.compile(r"(^|\.)(post|put|patch|get|api|route|websocket|pr
 _CONSTRAINT_KWARGS = {"ge", "gt", "le", "lt", "min_length", "max_length", "pattern", "regex", "multiple_of", "min_items", "max_items", "allow_inf_nan"}
 _CONSTRAINED_TYPES = re.compile(r"\b(Literal|conint|confloat|constr|conlist|conset|PositiveInt|PositiveFloat|NonNegativeInt|NonNegativeFloat|NegativeInt|NegativeFloat|FiniteFloat|StrictInt|StrictFloat|Enum)\b|\bField\(")
 _VALIDATORS = re.compile(r"(^|\.)(validator|field_validator|model_validator|root_validator)$")
+_PYDANTIC_MODEL = re.compile(rb"BaseModel\b")  # imported modules without it define no request model
 DATA_MONITOR_IAC = r"AWS::SageMaker::(MonitoringSchedule|DataQualityJobDefinition)|aws_sagemaker_(monitoring_schedule|data_quality_job_definition)"
 SERVING_VALIDATORS = ("pandera", "great_expectations", "tensorflow_data_validation", "deepchecks", "jsonschema")
 
@@ -312,7 +318,7 @@ def serving_validation(ctx: AuditContext) -> tuple[list[Evidence], list[str]]:
         if tree is None:
             continue
         models: dict[str, tuple[str, int, str]] = {n: (path, line, c) for n, (line, c) in pydantic_models(tree).items()}
-        for imported in ctx.python.project_imports(path):
+        for imported in ctx.python.grep_code(_PYDANTIC_MODEL, list(ctx.python.project_imports(path))):
             other = ctx.parsed.python(imported)
             for name, (line, constraint) in (pydantic_models(other).items() if other else []):
                 models.setdefault(name, (imported, line, constraint))
@@ -378,11 +384,16 @@ COMPARE_CALLS = (
     "assert_frame_equal", "assert_series_equal", "assert_allclose", "assert_array_equal", "assert_array_almost_equal",
     "assert_almost_equal", "assert_close", "assert_equal", "pytest.approx",
 )
-PACKAGED_PIPELINE = ("sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline", "sklearn.compose.ColumnTransformer")
-MODEL_LOADS = (
+COMPARE_LEAVES = names(*(call.rsplit(".", 1)[-1] for call in COMPARE_CALLS))  # any module's approx counts
+_PARITY_DEFINITION = re.compile(rb"(?:def|class)[ \t]+\w*(?i:" + _PARITY_NAME.pattern.encode() + rb")")
+PACKAGED_PIPELINE = names("sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline", "sklearn.compose.ColumnTransformer")
+MODEL_LOADS = names(
     "joblib.load", "pickle.load", "cloudpickle.load", "skops.io.load", "mlflow.pyfunc.load_model",
     "mlflow.sklearn.load_model", "bentoml.sklearn.load_model", "bentoml.models.get",
 )
+TFT_EXPORT = names("transform_features_layer")
+FEAST_OFFLINE, FEAST_ONLINE = names("get_historical_features"), names("get_online_features")
+TFDV_SKEW = names("skew_comparator", "serving_statistics")
 
 
 def shared_feature_modules(ctx: AuditContext) -> list[Evidence]:
@@ -404,13 +415,22 @@ def shared_feature_modules(ctx: AuditContext) -> list[Evidence]:
     return shared
 
 
+def _comparing_tests(ctx: AuditContext) -> list[str]:
+    """Test files that may be parity tests: they call a comparison, or the file, a test or a test
+    class is named for skew or parity (word index, path and def lines decide, before any parse)."""
+    tests = ctx.tests.files
+    wanted = set(ctx.python.candidates(COMPARE_LEAVES, tests)) | {p for p in tests if _PARITY_NAME.search(p)}
+    wanted.update(ctx.python.grep_code(_PARITY_DEFINITION, [p for p in tests if p not in wanted]))
+    return [p for p in tests if p in wanted]
+
+
 def _is_feature_code(ctx: AuditContext, path: str) -> bool:
     """Named for features/preprocessing, or defining such functions or classes."""
     if _FEATURE_MODULE.search(path.rsplit("/", 1)[-1]):
         return True
-    facts = ctx.python.facts(path)
-    names = [name for name, _ in facts.functions] + [name for name, _, _ in facts.classes] if facts else []
-    return any(_FEATURE_MODULE.search(name.rsplit(".", 1)[-1]) for name in names)
+    outline = ctx.python.outline(path)
+    defined = [name for name, _ in outline.functions] + [name for name, _, _ in outline.classes]
+    return any(_FEATURE_MODULE.search(name.rsplit(".", 1)[-1]) for name in defined)
 
 
 class Monitor3(Check):
@@ -465,16 +485,16 @@ class Monitor3(Check):
             return [], []
         training_side = set(import_closure(ctx, ctx.fact(training_files)))
         auto, by_hand = [], []
-        for path in ctx.tests.files:
-            facts = ctx.python.facts(path)
-            if facts is None or not facts.test_functions():
-                continue
-            reached = import_closure(ctx, [path], depth=2)
+        for path in _comparing_tests(ctx):
+            reached = import_closure(ctx, [path], depth=2)  # outlines only: most tests stop here
             served = [p for p in reached if p in serving]
             trained = [p for p in reached if p in training_side and p not in serving and p != path]
             if not served or not trained:
                 continue
-            compares = any(c.name.rsplit(".", 1)[-1] in {n.rsplit(".", 1)[-1] for n in COMPARE_CALLS} for c in facts.calls)
+            facts = ctx.python.facts(path)
+            if facts is None or not facts.test_functions():
+                continue
+            compares = any(c.name.rsplit(".", 1)[-1] in COMPARE_LEAVES for c in facts.calls)
             named = [name for name, _ in facts.test_functions() if _PARITY_NAME.search(name)] or ([path] if _PARITY_NAME.search(path) else [])
             if not (compares or named):
                 continue
@@ -487,7 +507,7 @@ class Monitor3(Check):
     def _tfdv_skew(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
         """TFDV skew detection (skew_comparator thresholds, serving_statistics): automatic or not."""
         strong, weak = [], []
-        for path in ctx.files.grep(re.compile(rb"skew_comparator|serving_statistics"), project_sources(ctx)):
+        for path in ctx.python.candidates(TFDV_SKEW, project_sources(ctx)):
             notebook = path.endswith(".ipynb")
             text = ctx.files.text(path) or ""
             match = re.search(r"skew_comparator|serving_statistics", text)
@@ -501,14 +521,14 @@ class Monitor3(Check):
     def _packaged(ctx: AuditContext) -> list[Evidence]:
         training = list(ctx.fact(training_files))
         serving = list(ctx.fact(serving_files))
-        tft = ctx.python.find_calls(("transform_features_layer",), project_sources(ctx))
+        tft = ctx.python.find_calls(TFT_EXPORT, project_sources(ctx), limit=1)
         if tft:
             path, call = tft[0]
             return [Evidence(path, call.line, "TF Transform graph exported with the model (transform_features_layer): serving applies the training transformations")]
         if not training or not serving:
             return []
-        builds = ctx.python.find_calls(PACKAGED_PIPELINE, training)
-        loads = ctx.python.find_calls(MODEL_LOADS, [p for p in import_closure(ctx, serving, depth=1)])
+        builds = ctx.python.find_calls(PACKAGED_PIPELINE, training, limit=1)  # the first of each is shown
+        loads = ctx.python.find_calls(MODEL_LOADS, list(import_closure(ctx, serving, depth=1)), limit=1) if builds else []
         if builds and loads:
             (build_path, build), (load_path, load) = builds[0], loads[0]
             return [Evidence(build_path, build.line, f"preprocessing packaged in the model ({build.name.rsplit('.', 1)[-1]}); the server loads that artifact ({load_path}:{load.line}, {load.name})")]
@@ -517,8 +537,8 @@ class Monitor3(Check):
     @staticmethod
     def _feast(ctx: AuditContext) -> list[Evidence]:
         sources = project_sources(ctx)
-        offline = ctx.python.find_calls(("get_historical_features",), sources)
-        online = ctx.python.find_calls(("get_online_features",), sources)
+        offline = ctx.python.find_calls(FEAST_OFFLINE, sources, limit=1)
+        online = ctx.python.find_calls(FEAST_ONLINE, sources, limit=1) if offline else []
         if offline and online:
             return [Evidence(online[0][0], online[0][1].line, f"Feast serves online features from the definitions training reads ({offline[0][0]}:{offline[0][1].line})")]
         return []
@@ -631,14 +651,19 @@ class Monitor4(Check):
 
 
 # -- monitor-5 ------------------------------------------------------------------------------------
-FINITE_NAMES = {"isfinite", "isnan", "isinf", "isneginf", "isposinf", "assert_all_finite", "all_finite", "check_numerics", "assert_finite"}
-GUARD_CALLS = (
+FINITE_NAMES = frozenset(names("isfinite", "isnan", "isinf", "isneginf", "isposinf", "assert_all_finite", "all_finite", "check_numerics", "assert_finite"))
+GUARD_CALLS = names(
     "tensorflow.debugging.check_numerics", "tensorflow.debugging.enable_check_numerics", "tensorflow.debugging.assert_all_finite",
     "tensorflow.keras.callbacks.TerminateOnNaN", "keras.callbacks.TerminateOnNaN", "torch.autograd.detect_anomaly",
     "torch.autograd.set_detect_anomaly", "sklearn.utils.assert_all_finite", "sklearn.utils.validation.assert_all_finite",
-    "EarlyStopping",  # Lightning, only with check_finite=True (keras has no such option)
 )
-_FINITE_BYTES = re.compile(rb"isfinite|isnan|isinf|all_finite|check_numerics|TerminateOnNaN|detect_anomaly|error_if_nonfinite|jax_debug_nans|check_finite")
+# Calls that guard only with an option on: call -> words that option puts in the file's code.
+OPTION_GUARDS = {
+    names("EarlyStopping"): names("check_finite"),  # Lightning (keras has no such option)
+    names("Trainer"): names("detect_anomaly"),
+    names("clip_grad_norm_"): names("error_if_nonfinite"),
+    names("jax.config.update"): names("jax_debug_nans", "jax_debug_infs"),
+}
 
 
 def _mentions_finite(node: ast.AST) -> bool:
@@ -651,6 +676,15 @@ def _mentions_finite(node: ast.AST) -> bool:
     return False
 
 
+def _called_name(func: ast.expr) -> str:
+    """The last name of what a call calls (ast.unparse only for the rare callee that is no name)."""
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return ast.unparse(func).rsplit(".", 1)[-1]
+
+
 def finite_checks(tree: ast.AST) -> list[tuple[int, str]]:
     """(line, what) for assertions and raising guards on NaN/Inf values."""
     found = []
@@ -661,15 +695,24 @@ def finite_checks(tree: ast.AST) -> list[tuple[int, str]]:
             if any(isinstance(n, ast.Raise) for stmt in node.body for n in ast.walk(stmt)):
                 found.append((node.lineno, "raises on NaN/Inf"))
         elif isinstance(node, ast.Call):
-            func = ast.unparse(node.func).rsplit(".", 1)[-1]
+            func = _called_name(node.func)
             if func.lower().startswith(("assert", "_assert")) and any(_mentions_finite(a) for a in node.args):
                 found.append((node.lineno, f"{func}(…) on finiteness"))
     return found
 
 
+def _guard_files(ctx: AuditContext, paths: list[str]) -> list[str]:
+    """Files that may guard: a guard call, or an optional guard's call next to its option's word."""
+    found = set(ctx.python.candidates(GUARD_CALLS, paths))
+    for call, option in OPTION_GUARDS.items():
+        found |= set(ctx.python.candidates(call, paths)).intersection(ctx.python.candidates(option, paths))
+    return [path for path in paths if path in found]
+
+
 def _guard_calls(ctx: AuditContext, paths: list[str]) -> list[Artifact]:
     found = []
-    for path, call in ctx.python.find_calls(GUARD_CALLS + ("Trainer", "clip_grad_norm_", "jax.config.update"), paths):
+    guards = GUARD_CALLS + tuple(call for calls in OPTION_GUARDS for call in calls)
+    for path, call in ctx.python.find_calls(guards, _guard_files(ctx, paths)):
         leaf = call.name.rsplit(".", 1)[-1]
         if leaf == "EarlyStopping" and call.kwarg("check_finite") is not True:
             continue
@@ -712,9 +755,10 @@ class Monitor5(Check):
         training_side = set(import_closure(ctx, ctx.fact(training_files)))
         serving_side = set(import_closure(ctx, ctx.fact(serving_files)))
         sources = project_sources(ctx)
-        artifacts = self._checks_in(ctx, sources + list(ctx.tests.files))
         strong, weak = [], []
-        for artifact in artifacts:
+        for artifact in self._checks_in(ctx, sources + list(ctx.tests.files)):
+            if len(strong) >= SHOWN:  # the evidence shown is settled: parse no further
+                break
             if artifact.path in ctx.tests.test_code:
                 evidence, runner = runner_evidence(ctx, artifact)
                 (strong if runner and runner.automatic and runner.kind == "ci" else weak).append(evidence)
@@ -735,14 +779,14 @@ class Monitor5(Check):
         return missing("no NaN/Inf checks found in training, serving or tests", self.remediation)
 
     @staticmethod
-    def _checks_in(ctx: AuditContext, paths: list[str]) -> list[Artifact]:
-        artifacts = _guard_calls(ctx, paths)
-        for path in ctx.files.grep(_FINITE_BYTES, paths):
+    def _checks_in(ctx: AuditContext, paths: list[str]) -> Iterator[Artifact]:
+        """Guard calls, then finite checks file by file (parsed as the caller consumes them)."""
+        yield from _guard_calls(ctx, paths)
+        for path in ctx.python.candidates(FINITE_NAMES, paths):
             tree = ctx.parsed.python(path)
             for line, what in finite_checks(tree) if tree is not None else []:
                 shown, where = notebook_line(ctx, path, line)
-                artifacts.append(Artifact(path, shown, what + where))
-        return artifacts
+                yield Artifact(path, shown, what + where)
 
 
 # -- monitor-6 ------------------------------------------------------------------------------------
@@ -753,8 +797,14 @@ BENCH_COMMAND = (
 BENCH_GATE = r"--benchmark-compare-fail|\basv\s+continuous\b|--check-(fail-ratio|avg-response-time|rps)|\bbencher\s+run\b.*--(err|threshold)"
 BENCH_ACTION = re.compile(r"benchmark-action/github-action-benchmark|CodSpeedHQ/action|bencherdev/bencher|grafana/(run-)?k6-action", re.I)
 _PERF_TEST = re.compile(r"latency|throughput|speed|perf|timing|inference_time|memory|benchmark|fast|slow", re.I)
-TIMERS = ("time.perf_counter", "time.time", "time.monotonic", "timeit.timeit", "timeit.repeat", "tracemalloc.get_traced_memory", "psutil.Process", "resource.getrusage")
-PROFILERS = ("memory_profiler", "scalene", "pyinstrument", "line_profiler", "cProfile", "torch.profiler", "tracemalloc", "pytest_benchmark")
+TIMERS = names("time.perf_counter", "time.time", "time.monotonic", "timeit.timeit", "timeit.repeat", "tracemalloc.get_traced_memory", "psutil.Process", "resource.getrusage")
+PROFILERS = names("memory_profiler", "scalene", "pyinstrument", "line_profiler", "cProfile", "torch.profiler", "tracemalloc", "pytest_benchmark")
+BENCH_MARKS = names("benchmark", "limit_memory", "limit_leaks")  # pytest-benchmark's fixture and mark, pytest-memray's marks
+# A performance test file also spells one of these, as monitor-6 always required (time.monotonic
+# alone is mostly a timeout, e.g. in Lightning's fast_dev_run tests, not a benchmark).
+_PERFORMANCE_BYTES = re.compile(rb"benchmark|limit_memory|perf_counter|time\.time|timeit|tracemalloc|psutil")
+_BENCH_USE = re.compile(rb"\bdef\s+test\w*\s*\([^)]*\bbenchmark\b|\bmark\.(benchmark|limit_memory|limit_leaks)\b")
+ASSERT = names("assert")
 
 
 class Monitor6(Check):
@@ -810,7 +860,7 @@ class Monitor6(Check):
                     gated = alerting or not step.uses.lower().startswith("benchmark-action/")
                     if runner.automatic and gated:
                         gates.append(Evidence(pipeline.path, step.line, f"uses {step.uses}: flags benchmark regressions", runner.describe()))
-        k6 = [p for p in ctx.files.grep(re.compile(rb"k6/http"), ctx.files.with_suffix(".js", ".ts")) if "thresholds" in (ctx.files.text(p) or "")]
+        k6 = [p for p in ctx.fact(k6_scripts) if "thresholds" in (ctx.files.text(p) or "")]
         for command in ctx.wiring.find(r"\bk6\s+run\b"):
             hit = next((p for p in k6 if p.rsplit("/", 1)[-1] in command.command), None)
             if hit and command.runner.automatic:
@@ -820,13 +870,11 @@ class Monitor6(Check):
     @staticmethod
     def _benchmark_tests(ctx: AuditContext, gated: bool) -> tuple[list[Evidence], list[Evidence]]:
         auto, weak = [], []
-        for path in ctx.files.grep(re.compile(rb"benchmark|limit_memory|perf_counter|time\.time|timeit|tracemalloc|psutil"), ctx.tests.files):
+        for path in _performance_tests(ctx):
             facts = ctx.python.facts(path)
-            tree = ctx.parsed.python(path)
-            if facts is None or tree is None:
+            if facts is None:
                 continue
-            benches = {node.name: node.lineno for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-                       and node.name.startswith("test") and any(a.arg == "benchmark" for a in node.args.args)}
+            benches = _benchmark_fixture_tests(ctx, path)
             benches.update({f: line for f, d, line in facts.decorators if d.endswith("mark.benchmark")})
             limits = {f: line for f, d, line in facts.decorators if d.endswith(("mark.limit_memory", "mark.limit_leaks"))}
             timed = any(c.name in TIMERS for c in facts.calls) and facts.asserts
@@ -847,12 +895,40 @@ class Monitor6(Check):
     def _measurements(ctx: AuditContext) -> list[Evidence]:
         found = [Evidence(m.path, m.line, f"exports {m.kind} {m.name} (collected; no alert rule on it)") for m in ctx.fact(exported_metrics) if "latency" in m.topics]
         load_tests = ctx.files.matching(r"(^|/)locustfile[^/]*\.py$|(^|/)asv\.conf\.json$")
-        load_tests += ctx.files.grep(re.compile(rb"k6/http"), ctx.files.with_suffix(".js", ".ts"))
+        load_tests += ctx.fact(k6_scripts)
         found += [Evidence(p, None, "load test / benchmark suite a person runs") for p in load_tests[:2]]
         runs = [c for c in ctx.wiring.find(BENCH_COMMAND) if c.runner.kind == "ci" and not re.search(BENCH_GATE, c.command)]
         found += [Evidence(c.runner.path, c.runner.line, f"runs `{c.command}` with no failing speed or memory threshold", c.runner.describe()) for c in runs[:2]]
-        found += [Evidence(p, line, f"profiles with {module}") for p, module, line in ctx.python.find_imports(PROFILERS, project_sources(ctx))[:2]]
+        profiling = ctx.python.candidates(PROFILERS, project_sources(ctx))
+        found += [Evidence(p, line, f"profiles with {module}") for p, module, line in ctx.python.find_imports(PROFILERS, profiling)[:2]]
         return found
+
+
+def _benchmark_fixture_tests(ctx: AuditContext, path: str) -> dict[str, int]:
+    """Tests taking pytest-benchmark's `benchmark` fixture: name -> line (a parse only when the word is there)."""
+    tree = ctx.parsed.python(path) if "benchmark" in ctx.python.words.get(path, ()) else None
+    functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))] if tree else []
+    return {f.name: f.lineno for f in functions if f.name.startswith("test") and any(a.arg == "benchmark" for a in f.args.args)}
+
+
+def k6_scripts(ctx: AuditContext) -> list[str]:
+    return ctx.files.grep(re.compile(rb"k6/http"), ctx.files.with_suffix(".js", ".ts"))
+
+
+def _performance_tests(ctx: AuditContext) -> list[str]:
+    """Test files worth parsing for monitor-6: a benchmark fixture or memory mark in use, or a timer
+    call next to an assert in a file whose test (or test class) names speak of speed or memory."""
+    tests = ctx.tests.files
+    wanted = set(ctx.python.grep_code(_BENCH_USE, ctx.python.candidates(BENCH_MARKS, tests)))
+    asserting = set(ctx.python.candidates(ASSERT, tests))
+    timing = [p for p in ctx.python.candidates(TIMERS, tests) if p in asserting and p not in wanted]
+    wanted.update(p for p in timing if _speaks_of_performance(ctx.python.outline(p)))
+    return ctx.files.grep(_PERFORMANCE_BYTES, [p for p in tests if p in wanted])
+
+
+def _speaks_of_performance(outline) -> bool:
+    defined = [name for name, _ in outline.functions] + [name for name, _, _ in outline.classes]
+    return any(_PERF_TEST.search(name) for name in defined)
 
 
 # -- monitor-7 ------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Git history, read once and bounded: who committed, when, touching which files.
 
-One `git log --name-only` subprocess per audit, limited to `history_max_commits` commits and
-`history_max_days` days before HEAD (config). No per-commit diffs (`Commit.stats` spawns one diff each), no
-checkout. Older file contents come from the object database (`commit.tree / path`), which
-GitPython reads through one persistent `git cat-file --batch` child.
+One `git log` subprocess per audit, limited to `history_max_commits` commits and
+`history_max_days` days before HEAD (config); a second one lists the files each commit changed, only
+when a check asks which commits touched a file (model age). No per-commit diffs (`Commit.stats`
+spawns one diff each), no checkout. Older file contents come from the object database
+(`commit.tree / path`), which GitPython reads through one persistent `git cat-file --batch` child.
 
 Shallow clones and folders outside git have no history: every question then answers "unknown"
 and the checks score from files only (one warning says so).
@@ -28,6 +29,7 @@ _BOT_MERGE = re.compile(r"^Merge (pull request #\d+ from \S+?/|branch ')(dependa
 MAX_VALUE_READS = 40  # old versions of one file read to find when a value in it changed
 
 _RECORD, _FIELD = "\x1e", "\x1f"
+_GIT_LOG = ("git", "-c", "core.quotePath=false", "log")
 _FORMAT = _RECORD + _FIELD.join(("%H", "%ct", "%an <%ae>", "%P", "%s"))
 
 
@@ -38,7 +40,6 @@ class CommitRecord:
     author: str  # "Name <email>"
     subject: str
     parents: tuple[str, ...]
-    paths: tuple[str, ...]  # changed files, relative to the audited folder (none for merges)
 
     @property
     def merge(self) -> bool:
@@ -80,7 +81,8 @@ class History:
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     _repo: object = None
     _prefix: str = ""  # the audited folder inside the work tree ("" at the top)
-    _by_path: dict[str, list[CommitRecord]] = field(default_factory=dict)
+    _selection: list[str] = field(default_factory=list)  # git log arguments that select `commits`
+    _by_path: dict[str, list[CommitRecord]] | None = None
 
     def window(self) -> str:
         if self.complete:
@@ -89,16 +91,32 @@ class History:
 
     def touching(self, path: str) -> list[CommitRecord]:
         """Commits that changed `path` (a file, or a folder's files), newest first."""
-        if not self._by_path:
-            for commit in self.commits:
-                for changed in commit.paths:
-                    self._by_path.setdefault(changed, []).append(commit)
+        if self._by_path is None:
+            self._by_path = self._read_changed_paths()
         hits = self._by_path.get(path)
         if hits is not None:
             return hits
         prefix = path.rstrip("/") + "/"
         found = {c.sha: c for p, commits in self._by_path.items() if p.startswith(prefix) for c in commits}
         return [c for c in self.commits if c.sha in found]
+
+    def _read_changed_paths(self) -> dict[str, list[CommitRecord]]:
+        """Changed file -> the commits (of `commits`) that changed it, newest first; merges list none."""
+        if not self._selection:
+            return {}
+        command = [*_GIT_LOG, "--no-renames", "--name-only", f"--format={_RECORD}%H", *self._selection]
+        try:
+            output = str(self._repo.git.execute(command, stdout_as_string=True))  # type: ignore[attr-defined]
+        except Exception:  # the first git log worked: a failure here leaves file ages unknown
+            return {}
+        by_sha = {commit.sha: commit for commit in self.commits}
+        table: dict[str, list[CommitRecord]] = {}
+        for record in output.split(_RECORD):
+            sha, _, body = record.strip("\n").partition("\n")
+            for line in body.splitlines() if sha in by_sha else []:
+                if line.strip() and line.startswith(self._prefix):
+                    table.setdefault(line[len(self._prefix):], []).append(by_sha[sha])
+        return table
 
     def bot_commits(self) -> list[tuple[CommitRecord, str]]:
         """Commits authored by a dependency bot, and merges of a bot's branch: (commit, bot)."""
@@ -193,23 +211,21 @@ def read_history(ctx) -> History:
     except Exception:
         start_date = now
     cutoff = start_date - timedelta(days=config.history_max_days)
-    command = [
-        "git", "-c", "core.quotePath=false", "log", f"--max-count={config.history_max_commits}",
-        "--no-renames", "--name-only", f"--format={_FORMAT}", git.commit,
-    ]
+    selection = [f"--max-count={config.history_max_commits}"]
     if cutoff.timestamp() > 0:  # git reads a negative --max-age as no commit at all
-        command.insert(5, f"--max-age={int(cutoff.timestamp())}")
+        selection.append(f"--max-age={int(cutoff.timestamp())}")
+    selection.append(git.commit)
     if prefix:
-        command += ["--", prefix.rstrip("/")]
+        selection += ["--", prefix.rstrip("/")]
     try:
-        output = git.repo.git.execute(command, stdout_as_string=True)  # type: ignore[attr-defined]
+        output = git.repo.git.execute([*_GIT_LOG, f"--format={_FORMAT}", *selection], stdout_as_string=True)  # type: ignore[attr-defined]
     except Exception as error:
         ctx.warn(".", f"git log failed ({type(error).__name__}); monitor-1 and monitor-4 are scored from files only")
         return History(False, "git log failed", **limits)
-    commits = _parse_log(str(output), prefix)
+    commits = _parse_log(str(output))
     complete = bool(commits) and not commits[-1].parents
     return History(True, "", commits, complete=complete, cutoff=cutoff, start=git.commit, now=now,
-                   _repo=git.repo, _prefix=prefix, **limits)
+                   _repo=git.repo, _prefix=prefix, _selection=selection, **limits)
 
 
 def _prefix(root: Path, top: Path | None) -> str:
@@ -222,20 +238,13 @@ def _prefix(root: Path, top: Path | None) -> str:
     return "" if relative in ("", ".") else relative + "/"
 
 
-def _parse_log(output: str, prefix: str) -> list[CommitRecord]:
+def _parse_log(output: str) -> list[CommitRecord]:
     commits = []
     for record in output.split(_RECORD):
-        if not record.strip():
-            continue
-        header, _, body = record.partition("\n")
-        fields = header.split(_FIELD)
+        fields = record.strip("\n").split(_FIELD)
         if len(fields) < 5 or not fields[1].isdigit():
             continue
         sha, stamp, author, parents, subject = fields[:5]
-        paths = tuple(
-            line[len(prefix):] for line in body.splitlines()
-            if line.strip() and line.startswith(prefix)
-        )
         when = datetime.fromtimestamp(int(stamp), tz=timezone.utc)
-        commits.append(CommitRecord(sha, when, author, subject, tuple(parents.split()), paths))
+        commits.append(CommitRecord(sha, when, author, subject, tuple(parents.split())))
     return commits

@@ -13,44 +13,44 @@ from dataclasses import dataclass
 
 from mltestscore.checks.common import notebook_line, project_sources
 from mltestscore.evidence.configs import search_configs
-from mltestscore.evidence.python import module_name, name_matches
+from mltestscore.evidence.python import name_matches, names
 
 # -- serving and training code -------------------------------------------------------------------
-SERVING_CALLS = (
+SERVING_CALLS = names(
     "fastapi.FastAPI", "fastapi.APIRouter", "flask.Flask", "flask.Blueprint", "bentoml.Service",
     "starlette.applications.Starlette", "litserve.LitServer", "kserve.ModelServer", "sanic.Sanic",
     "aiohttp.web.Application", "falcon.App", "falcon.API", "tornado.web.Application", "grpc.server",
     "ray.serve.run", "mlserver.MLServer",
 )
-SERVING_DECORATORS = (
+SERVING_DECORATORS = names(
     "bentoml.service", "bentoml.api", "ray.serve.deployment", "modal.asgi_app", "modal.web_endpoint",
     "modal.fastapi_endpoint", "functions_framework.http",
 )
-SERVING_BASES = (
+SERVING_BASES = names(
     "kserve.Model", "mlserver.MLModel", "ts.torch_handler.base_handler.BaseHandler", "litserve.LitAPI",
     "mlflow.pyfunc.PythonModel", "seldon_core.user_model.SeldonComponent",
 )
 _SAGEMAKER_HANDLERS = {"predict_fn", "input_fn", "transform_fn", "output_fn"}
+_SERVING_DEFINITIONS = names("model_fn", "TritonPythonModel")  # defined, not called: SageMaker, Triton
 _TRAIN_PATH = re.compile(r"(^|/|_)(re)?train(ing|er|ers)?([_/.]|$)", re.I)
-MODEL_SAVES = (
+MODEL_SAVES = names(
     "joblib.dump", "torch.save", "pickle.dump", "save_model", "save_pretrained", "log_model",
     "skops.io.dump", "cloudpickle.dump", "save_weights", "save_checkpoint",
 )
+FIT_CALLS = names("fit", "train", "fit_transform")  # a file calling one and saving a model trains
 IMPORT_DEPTH = 3
 
 
-# Byte prefilter: the serving libraries' import names (their class names, Model, run, api, are too common).
-_SERVING_PREFILTER = re.compile(
-    rb"\b(fastapi|flask|bentoml|starlette|litserve|kserve|sanic|aiohttp|falcon|tornado|grpc|ray|mlserver|modal|"
-    rb"functions_framework|ts\.torch_handler|mlflow\.pyfunc|seldon_core|model_fn|TritonPythonModel)\b"
-)
+def _python_sources(ctx) -> list[str]:
+    return [p for p in project_sources(ctx) if p.endswith(".py")]
 
 
 def serving_files(ctx) -> dict[str, str]:
     """Project files that serve predictions: path -> what makes them a server."""
     found: dict[str, str] = {}
-    sources = [p for p in project_sources(ctx) if p.endswith(".py")]
-    for path in ctx.files.grep(_SERVING_PREFILTER, sources):
+    # Only files whose code names a serving library's class, decorator or handler are parsed.
+    markers = SERVING_CALLS + SERVING_DECORATORS + SERVING_BASES + _SERVING_DEFINITIONS
+    for path in ctx.python.candidates(markers, ctx.fact(_python_sources)):
         facts = ctx.python.facts(path)
         if facts is None:
             continue
@@ -70,7 +70,7 @@ def serving_files(ctx) -> dict[str, str]:
 def training_files(ctx) -> dict[str, str]:
     """Project files that train models: training modules, pipeline stages, fit-and-save scripts."""
     found: dict[str, str] = {}
-    sources = [p for p in project_sources(ctx) if p.endswith(".py")]
+    sources = ctx.fact(_python_sources)
     for path in sources:
         runner = next((r for r in ctx.wiring.runners_for(path) if r.kind == "pipeline"), None)
         if runner is not None:
@@ -79,21 +79,36 @@ def training_files(ctx) -> dict[str, str]:
             found[path] = "training module"
     for pipeline in ctx.code_pipelines:
         found.setdefault(pipeline.path, f"defines {pipeline.orchestrator} pipeline {pipeline.name}")
-    for path, call in ctx.python.find_calls(MODEL_SAVES, sources):
+    fitting = set(ctx.python.candidates(FIT_CALLS, sources))  # parse only files that fit and save
+    for path, call in ctx.python.find_calls(MODEL_SAVES, [p for p in sources if p in fitting and p not in found]):
         facts = ctx.python.facts(path)
-        if path not in found and facts and any(c.name.rsplit(".", 1)[-1] in ("fit", "train", "fit_transform") for c in facts.calls):
+        if path not in found and facts and any(c.name.rsplit(".", 1)[-1] in FIT_CALLS for c in facts.calls):
             found[path] = f"fits a model and saves it ({call.name})"
     return found
 
 
+class ImportGraph:
+    """Each file's project imports (from its outline), read once for the many closures checks take."""
+
+    def __init__(self, ctx) -> None:
+        self.python = ctx.python
+        self._edges: dict[str, dict[str, int]] = {}
+
+    def imports(self, path: str) -> dict[str, int]:
+        if path not in self._edges:
+            self._edges[path] = self.python.project_imports(path)
+        return self._edges[path]
+
+
 def import_closure(ctx, starts, depth: int = IMPORT_DEPTH) -> dict[str, str]:
     """`starts` plus the project modules they import, `depth` levels down: path -> first importer."""
+    graph = ctx.fact(ImportGraph)
     seen = {path: path for path in starts}
     frontier = list(starts)
     for _ in range(depth):
         following = []
         for path in frontier:
-            for target in ctx.python.project_imports(path):
+            for target in graph.imports(path):
                 if target not in seen:
                     seen[target] = path
                     following.append(target)
@@ -169,7 +184,11 @@ MONITOR_TOOLS = (
     (r"vertexai(\.resources)?\.preview\.ml_monitoring(\.\w+)*", "Vertex model monitoring", ("data", "quality"), True),
     (r"arize\.(api|pandas\.logger)\.Client", "Arize", ("quality",), False),
 )
-_TOOL_PREFILTER = re.compile(rb"\b(evidently|whylogs|tensorflow_data_validation|tfx|nannyml|deepchecks|alibi_detect|frouros|sagemaker|aiplatform\w*|vertexai|arize)\b")
+# Every resolved tool call starts with one of these modules, so its file's code names one of them.
+_TOOL_MODULES = names(
+    "evidently", "whylogs", "tensorflow_data_validation", "tfx", "nannyml", "deepchecks", "alibi_detect", "frouros",
+    "sagemaker", "aiplatform", "aiplatform_v1", "aiplatform_v1beta1", "vertexai", "arize",
+)
 _TOOL_PATTERNS = [(re.compile(p), tool, topics, checks) for p, tool, topics, checks in MONITOR_TOOLS]
 QUALITY_WORDS = re.compile(
     r"accuracy|auc|precision|recall|f1|rmse|\bmae|mape|log_?loss|calibrat|brier|classification|regression|"
@@ -196,7 +215,7 @@ class ToolUse:
 def tool_uses(ctx) -> list[ToolUse]:
     """Monitoring-tool calls in project code and notebooks (not tests)."""
     found: list[ToolUse] = []
-    for path in ctx.files.grep(_TOOL_PREFILTER, project_sources(ctx)):
+    for path in ctx.python.candidates(_TOOL_MODULES, project_sources(ctx)):
         facts = ctx.python.facts(path)
         if facts is None:
             continue
@@ -262,6 +281,7 @@ _IAC_ALERTS = (
 _HCL_ALERT = re.compile(r'^resource\s+"(' + "|".join(_IAC_ALERTS) + r')"\s+"([^"]+)"')
 _PROM_ALERT = re.compile(r"^(\s*)-\s+alert:\s*['\"]?([^'\"#]+)")
 _GRAFANA_RULE = re.compile(r"^(\s*)-\s+(?:uid|title):\s*['\"]?([^'\"#]+)")
+_ALARM_CALLS = names("put_metric_alarm")
 _CFN_ALARM = r"['\"]?Type['\"]?\s*:\s*['\"]?AWS::CloudWatch::Alarm"
 
 
@@ -296,7 +316,7 @@ def alert_rules(ctx) -> list[AlertRule]:
         key = re.search(r"[\w-]+", block.splitlines()[0]) if block else None
         name = key.group(0) if key else "CloudWatch alarm"
         rules.append(AlertRule(hit.path, hit.line, name, "CloudFormation AWS::CloudWatch::Alarm", block))
-    for path, call in ctx.python.find_calls(("put_metric_alarm",), project_sources(ctx)):
+    for path, call in ctx.python.find_calls(_ALARM_CALLS, project_sources(ctx)):
         text = " ".join(f"{k}={v}" for k, v in call.kwargs if isinstance(v, str))
         rules.append(AlertRule(path, call.line, str(call.kwarg("AlarmName") or "CloudWatch alarm"), "CloudWatch alarm (boto3 put_metric_alarm)", text))
     return rules
@@ -347,7 +367,10 @@ METRIC_CALLS = (
     (r"([\w.]+\.)?put_metric_data", "CloudWatch custom metric"),
 )
 _METRIC_PATTERNS = [(re.compile(p), fixed) for p, fixed in METRIC_CALLS]
-_METRIC_PREFILTER = re.compile(rb"prometheus|instrumentator|starlette_exporter|aioprometheus|create_histogram|statsd|put_metric_data|bentoml")
+_METRIC_WORDS = names(
+    "prometheus_client", "bentoml", "aioprometheus", "prometheus_fastapi_instrumentator", "starlette_exporter",
+    "starlette_prometheus", "prometheus_flask_exporter", "create_histogram", "datadog", "put_metric_data",
+)
 
 
 @dataclass(frozen=True)
@@ -368,8 +391,7 @@ class ExportedMetric:
 def exported_metrics(ctx) -> list[ExportedMetric]:
     """Metrics project code exports to a monitoring system (not notebooks, not tests)."""
     metrics: list[ExportedMetric] = []
-    sources = [p for p in project_sources(ctx) if p.endswith(".py")]
-    for path in ctx.files.grep(_METRIC_PREFILTER, sources):
+    for path in ctx.python.candidates(_METRIC_WORDS, ctx.fact(_python_sources)):
         facts = ctx.python.facts(path)
         for call in facts.calls if facts else []:
             for pattern, fixed in _METRIC_PATTERNS:
