@@ -14,7 +14,7 @@ import re
 import shlex
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from mltestscore.evidence.ci import AUTOMATIC_TRIGGERS, CIJob, CIPipeline, CIStep, split_commands
 from mltestscore.evidence.dvc import DvcProject
@@ -74,6 +74,12 @@ class WiredCommand:
 
 
 def tokens(command: str) -> list[str]:
+    """The words of a shell command, with env assignments, wrappers and prefixes removed."""
+    return list(_tokens(command))
+
+
+@lru_cache(maxsize=4096)  # expansion and file resolution split the same commands again
+def _tokens(command: str) -> tuple[str, ...]:
     try:
         words = shlex.split(command, comments=True)
     except ValueError:
@@ -91,7 +97,7 @@ def tokens(command: str) -> list[str]:
                 words = words[2:] if words[0] in ("-n", "--name", "-p", "--prefix", "-e", "--env") else words[1:]
         else:
             break
-    return words
+    return tuple(words)
 
 
 def _python_module_args(words: list[str]) -> tuple[str | None, list[str], str | None]:
