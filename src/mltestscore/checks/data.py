@@ -28,6 +28,7 @@ from mltestscore.evidence.features import (
     rule_lists,
 )
 from mltestscore.evidence.gx import read_gx_project
+from mltestscore.evidence.prefilters import passing, prefilter
 from mltestscore.evidence.python import module_name, names
 from mltestscore.evidence.schemas import CheckSite, Schema, read_schemas
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
@@ -215,6 +216,7 @@ SELECTION_CALLS = names(
     "sklearn.feature_selection.mutual_info_classif", "sklearn.feature_selection.mutual_info_regression",
     "boruta.BorutaPy", "mlxtend.feature_selection.SequentialFeatureSelector",
 )
+IMPORTANCE_ATTRIBUTE = names("feature_importances_")
 
 
 class Data2(Check):
@@ -246,7 +248,7 @@ class Data2(Check):
         sources = [p for p in ctx.python.sources if not re.search(r"(^|/)(docs?|examples?)/", p)]
         artifacts = call_artifacts(ctx, IMPORTANCE_CALLS, sources, describe=lambda c: f"importance analysis: {c.name.rsplit('.', 1)[-1]}")
         artifacts += call_artifacts(ctx, SELECTION_CALLS, sources, describe=lambda c: f"feature selection: {c.name.rsplit('.', 1)[-1]}")
-        for path in ctx.python.grep_code(re.compile(rb"\.feature_importances_\b"), sources):
+        for path in ctx.python.candidates(IMPORTANCE_ATTRIBUTE, sources):
             tree = ctx.parsed.python(path)  # the AST, so commented-out code does not count
             node = next((n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "feature_importances_"), None) if tree else None
             if node is not None:
@@ -269,7 +271,7 @@ COST_CALLS = names(
     "tracemalloc.get_traced_memory", "memory_profiler.memory_usage", "cProfile.run", "cProfile.Profile",
     "pyinstrument.Profiler", "line_profiler.LineProfiler",
 )
-_COST_WORDS = re.compile(rb"\b(benchmark|" + "|".join(sorted({n.rsplit(".", 1)[-1] for n in COST_CALLS})).encode() + rb")\b")
+BENCHMARK_FIXTURE = names("benchmark")
 
 
 class Data3(Check):
@@ -297,10 +299,11 @@ class Data3(Check):
         features = feature_modules(ctx)
         if not features:
             return missing("no feature code found to measure", self.remediation)
+        # Only files that could hold a benchmark test or a cost call, and that name a feature module.
+        measuring = ctx.python.candidates([*BENCHMARK_FIXTURE, *COST_CALLS], ctx.python.sources)
         stems = {module_name(p).rsplit(".", 1)[-1] for p in features}
-        mentions = ctx.python.grep_code(re.compile(rb"\b(" + b"|".join(re.escape(s.encode()) for s in stems) + rb")\b"), ctx.python.sources)
-        measuring = ctx.python.grep_code(_COST_WORDS, mentions)
-        users = [p for p in measuring if p in features or set(ctx.python.project_imports(p)) & set(features)]
+        mentions = ctx.python.grep_code(re.compile(rb"\b(" + b"|".join(re.escape(s.encode()) for s in stems) + rb")\b"), measuring)
+        users = [p for p in mentions if p in features or set(ctx.python.project_imports(p)) & set(features)]
         artifacts = [Artifact(p, line, f"benchmark test {name} of feature code") for p, line, name in _benchmark_tests(ctx, users)]
         artifacts += call_artifacts(ctx, COST_CALLS, [p for p in users if not is_test_file(ctx, p)],
                                     describe=lambda c: f"measures feature cost with {c.name}")
@@ -414,6 +417,8 @@ PII_CALLS = names(
 )
 _PII_FUNCTION = re.compile(r"^_?(anonymi[sz]e|pseudonymi[sz]e|mask_(pii|personal|email|phone|ids?)|redact|scrub_pii|"
                            r"hash_(ids?|identifiers?|users?|emails?|pii|customer\w*)|de_?identify|drop_pii|remove_pii)\w*$")
+_PII_DEFINITION = re.compile(rb"def\s+_?(anonymi|pseudonymi|mask_|redact|scrub_pii|hash_|de_?identif|drop_pii|remove_pii|delete_|forget|erase|purge|gdpr)")
+_PII_DEFINITION_FILES = prefilter("project", _PII_DEFINITION)
 _DELETION_FUNCTION = re.compile(r"^_?(delete|forget|erase|purge|remove)_(user|customer|subject|person)\w*$|gdpr|right_to_be_forgotten")
 PRIVACY_CONFIG = (
     (r"server_side_encryption_configuration|aws_s3_bucket_server_side_encryption|ServerSideEncryptionConfiguration", "storage encryption"),
@@ -492,10 +497,8 @@ class Data5(Check):
 
     @staticmethod
     def _pii_code(ctx: AuditContext) -> list[Artifact]:
-        sources = project_sources(ctx)
-        artifacts = call_artifacts(ctx, PII_CALLS, sources, describe=lambda c: f"privacy control: {c.name}")
-        pattern = re.compile(rb"def\s+_?(anonymi|pseudonymi|mask_|redact|scrub_pii|hash_|de_?identif|drop_pii|remove_pii|delete_|forget|erase|purge|gdpr)")
-        for path in ctx.python.grep_code(pattern, [p for p in sources if p.endswith(".py")]):
+        artifacts = call_artifacts(ctx, PII_CALLS, project_sources(ctx), describe=lambda c: f"privacy control: {c.name}")
+        for path in ctx.python.grep_code(_PII_DEFINITION, passing(ctx, _PII_DEFINITION_FILES)):
             for name, line in ctx.python.outline(path).functions:
                 leaf = name.rsplit(".", 1)[-1]
                 if _PII_FUNCTION.match(leaf):
@@ -578,13 +581,31 @@ class Data6(Check):
     @staticmethod
     def _registries(ctx: AuditContext) -> list[tuple[tuple[str, int], str]]:
         found = []
-        sources = [p for p in project_sources(ctx) if p.endswith(".py")]
-        for path in ctx.python.grep_code(re.compile(rb"@\w*(feature|register)"), sources):
+        decorated = ctx.python.grep_code(_REGISTRY_DECORATOR, passing(ctx, _FEATURE_REGISTRY_FILES))
+        for path in ctx.python.grep_code(_NAMES_A_FEATURE, decorated):
             for function, decorator, line in (ctx.python.facts(path) or ctx.python.outline(path)).decorators:
                 leaf = decorator.lower()
                 if "feature" in leaf and ("register" in leaf or leaf.endswith(("feature", "feature_view"))):
                     found.append(((path, line), decorator))
+            if len(found) >= 3:
+                break
         return found[:3]
+
+
+_REGISTRY_DECORATOR = re.compile(rb"@\w*(feature|register)")
+# @register_to_config alone is no feature registry: a resolved decorator names a feature only when
+# its own text does or the import binding it does.
+_IN_IMPORT = rb"[ \t](?:[^\n(\\]|\\\n)*(?:\([^)]*)?(?i:feature)"
+_NAMES_A_FEATURE = re.compile(rb"(?m)^[ \t]*@[\w.]*(?i:feature)|^[ \t]*(?:from|import)" + _IN_IMPORT)
+# The same on raw bytes, fast: three searches that each start with a literal.
+_NAMES_A_FEATURE_QUICK = [re.compile(p) for p in (rb"@[\w.]*(?i:feature)", rb"from" + _IN_IMPORT, rb"import" + _IN_IMPORT)]
+
+
+def _may_register_features(data: bytes) -> bool:
+    return _REGISTRY_DECORATOR.search(data) is not None and any(p.search(data) for p in _NAMES_A_FEATURE_QUICK)
+
+
+_FEATURE_REGISTRY_FILES = prefilter("project", _may_register_features)
 
 
 # -- data-7 ---------------------------------------------------------------------------------------

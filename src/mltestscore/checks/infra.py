@@ -17,6 +17,7 @@ from mltestscore.checks.common import (
 )
 from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
+from mltestscore.evidence.importers import may_import
 from mltestscore.evidence.python import names
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 
@@ -183,7 +184,7 @@ def model_modules(ctx: AuditContext) -> dict[str, str]:
 def tests_importing(ctx: AuditContext, targets: dict[str, str]) -> list[Artifact]:
     """Test files that import any target module and hold at least one test function."""
     artifacts = []
-    for path, outline in ctx.python.iter_outlines(ctx.tests.files):
+    for path, outline in ctx.python.iter_outlines(may_import(ctx.python, targets, ctx.tests.files)):
         tests = outline.test_functions()
         if not tests:
             continue

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from mltestscore.checks.common import is_test_file, project_sources
 from mltestscore.context import AuditContext
+from mltestscore.evidence.prefilters import passing, prefilter
+from mltestscore.evidence.python import names
 
 _FEATURE_PATH = re.compile(
     r"(^|/|_)(features?|featuriz\w*|feature_\w+|feature_engineering|preprocess\w*|pre_processing|"
@@ -20,10 +22,18 @@ _FEATURE_FUNCTION = re.compile(r"^(preprocess|pre_process|clean|tokeni[sz]e|feat
                                r"engineer_features|feature_engineering|extract_features|add_features|compute_features|"
                                r"create_features|encode_features|transform_features)\w*$")
 _FEATURE_FUNCTION_BYTES = re.compile(rb"(?m)^def\s+(preprocess|pre_process|clean|tokeni|featuri|\w*_features|feature_engineering)")
+_FEATURE_FUNCTION_FILES = prefilter("project", re.compile(
+    rb"def\s+(preprocess|pre_process|clean|tokeni|featuri|\w*_features|feature_engineering)"))
+TRANSFORMER_MIXIN = names("TransformerMixin")
 
 
 def feature_modules(ctx: AuditContext) -> dict[str, str]:
-    """Project modules that compute features: path -> why (its name, or a transformer class)."""
+    """Project modules that compute features: path -> why (its name, or a transformer class).
+    Computed once per audit (data-3 and data-7 both ask)."""
+    return ctx.fact(_feature_modules)
+
+
+def _feature_modules(ctx: AuditContext) -> dict[str, str]:
     found: dict[str, str] = {}
     sources = [p for p in project_sources(ctx) if p.endswith(".py")]
     for path in sources:
@@ -31,11 +41,12 @@ def feature_modules(ctx: AuditContext) -> dict[str, str]:
             facts = ctx.python.outline(path) if path.endswith("__init__.py") else None
             if facts is None or facts.functions or facts.classes:  # not an empty package marker
                 found[path] = "feature/preprocessing module"
-    for path in ctx.python.grep_code(_FEATURE_FUNCTION_BYTES, [p for p in sources if p not in found]):
-        names = [n for n, _ in ctx.python.outline(path).functions if _FEATURE_FUNCTION.match(n)]
-        if names:
-            found[path] = f"defines {names[0]}()"
-    for path in ctx.python.grep_code(re.compile(rb"\bTransformerMixin\b"), sources):
+    others = [p for p in passing(ctx, _FEATURE_FUNCTION_FILES) if p not in found]
+    for path in ctx.python.grep_code(_FEATURE_FUNCTION_BYTES, others):
+        defined = [n for n, _ in ctx.python.outline(path).functions if _FEATURE_FUNCTION.match(n)]
+        if defined:
+            found[path] = f"defines {defined[0]}()"
+    for path in ctx.python.candidates(TRANSFORMER_MIXIN, sources):
         for name, bases, _ in ctx.python.outline(path).classes:
             if any(b in _TRANSFORMER_BASES or b.endswith(".TransformerMixin") for b in bases):
                 found[path] = f"defines transformer {name}"
@@ -95,7 +106,22 @@ _RULE_LIST = re.compile(
     r"(?:list|features|feature_names|columns|cols|fields|attributes|variables|vars)|blacklist|whitelist|denylist|allowlist)$",
     re.I,
 )
-_RULE_PREFILTER = re.compile(rb"(?im)^_?(forbidden|banned|deny|denied|blocked|black|exclude|prohibited|protected|sensitive|restricted|pii|allow|approved|permitted|white|drop|leak)\w*\s*(:[^=\n]*)?=")
+_RULE_PREFIXES = rb"forbidden|banned|deny|denied|blocked|black|exclude|prohibited|protected|sensitive|restricted|pii|allow|approved|permitted|white|drop|leak"
+_RULE_PREFILTER = re.compile(rb"(?im)^(_?(?:" + _RULE_PREFIXES + rb")\w*)\s*(:[^=\n]*)?=")
+# The same on raw bytes, fast: a line found by its newline (a literal), its first letter checked
+# before the case-blind alternatives are tried.
+_FIRST_LETTERS = bytes(sorted({word[0] for word in _RULE_PREFIXES.split(b"|")}))
+_RULE_QUICK = re.compile(
+    rb"\n(?=[_" + _FIRST_LETTERS + _FIRST_LETTERS.upper() + rb"])(?i:_?(?:" + _RULE_PREFIXES + rb"))\w*\s*(:[^=\n]*)?="
+)
+
+
+def _may_define_rule_list(data: bytes) -> bool:
+    first_line = data.partition(b"\n")[0]
+    return _RULE_QUICK.search(data) is not None or _RULE_QUICK.match(b"\n" + first_line) is not None
+
+
+_RULE_LIST_FILES = prefilter("python", _may_define_rule_list)
 
 
 @dataclass(frozen=True)
@@ -110,8 +136,10 @@ class RuleList:
 def rule_lists(ctx: AuditContext) -> list[RuleList]:
     """Module-level allow/deny lists of features, and the first place that uses each one."""
     found = []
-    sources = [p for p in ctx.python.sources if p.endswith(".py")]
-    for path in ctx.python.grep_code(_RULE_PREFILTER, sources):
+    for path in ctx.python.grep_code(_RULE_PREFILTER, passing(ctx, _RULE_LIST_FILES)):
+        assigned = [m.group(1).decode() for m in _RULE_PREFILTER.finditer(ctx.python.code(path))]
+        if not any(_RULE_LIST.match(name) for name in assigned):
+            continue  # DROPOUT = 0.1: no list of the rule's name, no parse
         tree = ctx.parsed.python(path)
         for node in tree.body if tree is not None else []:
             target, value = _assignment(node)
@@ -139,7 +167,8 @@ def _string_collection(value: ast.AST | None) -> int:
 def _first_use(ctx: AuditContext, path: str, name: str, defined_on: int) -> tuple[str, int] | None:
     """Where `name` is read: in its own module after the definition, else in a module importing it."""
     pattern = re.compile(rf"\b{re.escape(name)}\b".encode())
-    for candidate in [path] + [p for p in ctx.python.grep_code(pattern, ctx.python.sources) if p != path]:
+    naming = [p for p in ctx.python.sources if name.encode() in (ctx.files.read_bytes(p, keep=False) or b"")]
+    for candidate in [path] + [p for p in ctx.python.grep_code(pattern, naming) if p != path]:
         if candidate != path and path not in ctx.python.project_imports(candidate):
             continue
         tree = ctx.parsed.python(candidate)
@@ -159,12 +188,21 @@ _RULE_TEST = re.compile(r"banned|forbidden|sensitive|pii|protected|leak|privacy|
 
 
 _ABSENT_PREFILTER = re.compile(rb"not\s+in\b[^\n]*(columns|features|feature_names|schema|dtypes|keys\(\))|isdisjoint")
+_NOT_IN_COLUMNS = re.compile(rb"not\s+in\b[^\n]*(columns|features|feature_names|schema|dtypes|keys\(\))")
+
+
+def _may_assert_absent(data: bytes) -> bool:
+    """_ABSENT_PREFILTER in two searches that each start with a literal: many times faster."""
+    return b"isdisjoint" in data or _NOT_IN_COLUMNS.search(data) is not None
+
+
+_ABSENT_ASSERT_FILES = prefilter("tests", _may_assert_absent)
 
 
 def absent_column_asserts(ctx: AuditContext) -> list[tuple[str, int, str]]:
     """Test assertions that a banned column or feature is NOT present: (path, line, source)."""
     found = []
-    for path in ctx.python.grep_code(_ABSENT_PREFILTER, ctx.tests.files):
+    for path in ctx.python.grep_code(_ABSENT_PREFILTER, passing(ctx, _ABSENT_ASSERT_FILES)):
         tree = ctx.parsed.python(path)
         for function in ast.walk(tree) if tree is not None else []:
             if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or not function.name.startswith("test"):
@@ -185,12 +223,14 @@ def _asserts_absent_column(test: ast.AST, rule_test: bool) -> bool:
 
 
 # -- ablation loops (data-2) ---------------------------------------------------------------------
+FIT = names("fit")
+
+
 def ablation_loops(ctx: AuditContext) -> list[tuple[str, int, str]]:
     """for-loops that drop one feature at a time and refit: (path, line, loop variable)."""
     found = []
-    sources = ctx.python.sources
-    loops = re.compile(rb"(?i)\bfor\s+\w*(feat|col)\w*\s+in\b")
-    candidates = ctx.python.grep_code(re.compile(rb"\.fit\("), ctx.python.grep_code(loops, sources))
+    fitting = ctx.python.grep_code(re.compile(rb"\.fit\("), ctx.python.candidates(FIT, ctx.python.sources))
+    candidates = ctx.python.grep_code(re.compile(rb"(?i)\bfor\s+\w*(feat|col)\w*\s+in\b"), fitting)
     for path in candidates:
         tree = ctx.parsed.python(path)
         for node in ast.walk(tree) if tree is not None else []:

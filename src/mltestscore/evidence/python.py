@@ -243,16 +243,28 @@ def code_bytes(data: bytes) -> bytes:
     return _STRINGS_AND_COMMENTS.sub(_blank_out, data)
 
 
-def _line(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
+class _Lines:
+    """Line numbers of rising offsets in one text: each stretch is counted once, not from the start
+    (a large module's hundreds of definitions made the outline quadratic)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.offset, self.line = data, 0, 1
+
+    def at(self, offset: int) -> int:
+        if offset < self.offset:
+            self.offset, self.line = 0, 1
+        self.line += self.data.count(b"\n", self.offset, offset)
+        self.offset = offset
+        return self.line
 
 
 def outline_of(code: bytes, module: str) -> ModuleFacts:
     """Imports, classes (with resolved bases) and functions of a module, from its code bytes."""
     facts = ModuleFacts("")
     aliases: dict[str, str] = {}
+    lines = _Lines(code)
     for match in _IMPORT.finditer(code):
-        line = _line(code, match.start())
+        line = lines.at(match.start())
         if match.group(3) is not None:
             for part in match.group(3).decode("utf-8", "replace").split(";")[0].split(","):
                 words = part.split()
@@ -290,7 +302,7 @@ def outline_of(code: bytes, module: str) -> ModuleFacts:
         owner = classes[-1][1] if classes else ""
         name = match.group(3).decode()
         qualified = f"{owner}.{name}" if owner else name
-        line = _line(code, match.start())
+        line = lines.at(match.start())
         if match.group(2) == b"class":
             bases_text = (match.group(4) or b"()").decode("utf-8", "replace").strip("()")
             bases = []
