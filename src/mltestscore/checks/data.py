@@ -272,6 +272,7 @@ COST_CALLS = names(
     "pyinstrument.Profiler", "line_profiler.LineProfiler",
 )
 BENCHMARK_FIXTURE = names("benchmark")
+_WORD = re.compile(rb"\w+")
 
 
 class Data3(Check):
@@ -301,8 +302,8 @@ class Data3(Check):
             return missing("no feature code found to measure", self.remediation)
         # Only files that could hold a benchmark test or a cost call, and that name a feature module.
         measuring = ctx.python.candidates([*BENCHMARK_FIXTURE, *COST_CALLS], ctx.python.sources)
-        stems = {module_name(p).rsplit(".", 1)[-1] for p in features}
-        mentions = ctx.python.grep_code(re.compile(rb"\b(" + b"|".join(re.escape(s.encode()) for s in stems) + rb")\b"), measuring)
+        stems = {module_name(p).rsplit(".", 1)[-1].encode() for p in features}
+        mentions = [p for p in measuring if stems.intersection(_WORD.findall(ctx.python.code(p)))]  # as \b(stems)\b
         users = [p for p in mentions if p in features or set(ctx.python.project_imports(p)) & set(features)]
         artifacts = [Artifact(p, line, f"benchmark test {name} of feature code") for p, line, name in _benchmark_tests(ctx, users)]
         artifacts += call_artifacts(ctx, COST_CALLS, [p for p in users if not is_test_file(ctx, p)],
