@@ -343,6 +343,7 @@ def _benchmark_action(ctx: AuditContext) -> bool:
 # -- data-4 ---------------------------------------------------------------------------------------
 FEAST_VIEWS = names("feast.FeatureView", "feast.BatchFeatureView", "feast.StreamFeatureView", "feast.Entity")
 FEAST_DEFINITIONS = names("feast.FeatureView", "feast.BatchFeatureView", "feast.StreamFeatureView", "feast.on_demand_feature_view")
+VIEW_METADATA = names("owner", "tags", "description")  # keywords a registry entry counts by
 
 
 class Data4(Check):
@@ -394,8 +395,8 @@ class Data4(Check):
     @staticmethod
     def _registry(ctx: AuditContext) -> tuple[list[Artifact], list[Evidence]]:
         artifacts = []
-        for path, call in ctx.python.find_calls(FEAST_VIEWS):
-            if any(call.kwarg(k) is not None for k in ("owner", "tags", "description")):
+        for path, call in ctx.python.find_calls(FEAST_VIEWS, ctx.python.candidates(VIEW_METADATA)):
+            if any(call.kwarg(k) is not None for k in VIEW_METADATA):
                 artifacts.append(Artifact(path, call.line, f"Feast {call.name.rsplit('.', 1)[-1]} with owner/tags metadata"))
         for hit in search_configs(ctx.files, r"^\s*(dataContractSpecification|kind:\s*DataContract)\b"):
             artifacts.append(Artifact(hit.path, hit.line, f"data contract: {hit.text}"))

@@ -55,11 +55,16 @@ def _feature_modules(ctx: AuditContext) -> dict[str, str]:
 
 
 # -- config-declared features (data-6) ---------------------------------------------------------
-_FEATURE_KEY = re.compile(
-    r"^(features?|feature_(list|columns|cols|names|set|specs?)|(numeric|numerical|categorical|cat|num|text|date|"
-    r"boolean|binary)_(features|cols|columns)|(input|model|selected|used)_features|use_features)$", re.I,
+_FEATURE_KEYS = (
+    r"features?|feature_(list|columns|cols|names|set|specs?)|(numeric|numerical|categorical|cat|num|text|date|"
+    r"boolean|binary)_(features|cols|columns)|(input|model|selected|used)_features|use_features"
 )
+_FEATURE_KEY = re.compile(rf"^({_FEATURE_KEYS})$", re.I)
 _NOT_FEATURE_CONFIG = re.compile(r"(^|/)(\.github|\.gitlab|k8s|kubernetes|deploy\w*|helm|charts?|docs?)/|\.gitlab-ci\.yml$|pre-commit")
+_FEATURE_KEY_LINE = re.compile(rb"(?im)^\s*[\w]*features?[\w]*\s*:|^\s*feature_\w+\s*:")
+# A key the walk below can accept, in any YAML style (`- features:`, `"features":`, `{features: ...}`):
+# without one, parsing a large YAML file is in vain.
+_FEATURE_KEY_ANYWHERE = re.compile(rf"(?<!\w)({_FEATURE_KEYS})[\"']?\s*:".encode(), re.I)
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,7 @@ def feature_lists(ctx: AuditContext) -> list[FeatureList]:
     """Lists of feature names (or feature specs) in YAML configs: params.yaml, Hydra conf/..."""
     found = []
     candidates = [p for p in ctx.files.with_suffix(".yaml", ".yml") if not _NOT_FEATURE_CONFIG.search(p)]
-    for path in ctx.files.grep(re.compile(rb"(?im)^\s*[\w]*features?[\w]*\s*:|^\s*feature_\w+\s*:"), candidates):
+    for path in ctx.files.grep(_FEATURE_KEY_ANYWHERE, ctx.files.grep(_FEATURE_KEY_LINE, candidates)):
         data = ctx.parsed.yaml(path)
         text = ctx.files.text(path) or ""
         for key, value in _walk(data, "", 0):

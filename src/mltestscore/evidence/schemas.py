@@ -64,10 +64,12 @@ MODULES = names("pandera", "pydantic")
 _PANDERA_SCHEMAS = ("DataFrameSchema", "SeriesSchema")
 _PANDERA_MODELS = ("DataFrameModel", "SchemaModel")
 _PANDERA_DECORATORS = ("check_types", "check_input", "check_output", "check_io")
+# A file defines a schema or validates with a decorator only when its code names one of these.
+_PANDERA_WORDS = names(*_PANDERA_SCHEMAS, *_PANDERA_MODELS, *_PANDERA_DECORATORS)
 
 
 def _pandera(ctx: AuditContext) -> list[Schema]:
-    files = sorted({p for p, _, _ in ctx.python.find_imports(["pandera"])})
+    files = ctx.python.candidates(_PANDERA_WORDS, sorted({p for p, _, _ in ctx.python.find_imports(["pandera"])}))
     schemas: list[Schema] = []
     names: dict[str, Schema] = {}
     methods = {"validate"}  # plus helpers on the models that call cls.validate
@@ -77,11 +79,13 @@ def _pandera(ctx: AuditContext) -> list[Schema]:
         if facts is None:
             continue  # unparsable; the index has warned
         text = ctx.files.text(path) or ""
+        assigned: dict[int, list[str]] | None = None
         for call in facts.calls:
             if call.name.startswith("pandera") and call.name.rsplit(".", 1)[-1] in _PANDERA_SCHEMAS:
                 schema = Schema("pandera", path, call.line, f"pandera {call.name.rsplit('.', 1)[-1]}", strict=call.kwarg("strict") is True)
                 schemas.append(schema)
-                for target in _assigned_names(ctx, path, call.line):
+                assigned = _assigned_names(ctx.parsed.python(path)) if assigned is None else assigned
+                for target in assigned.get(call.line, []):
                     names[target] = schema
         local_models: set[str] = set()
         tree = ctx.parsed.python(path)
@@ -107,8 +111,9 @@ def _pandera(ctx: AuditContext) -> list[Schema]:
         owner, method = call.name.rsplit(".", 2)[-2:]
         names[owner].sites.append(CheckSite(path, call.line, f"calls {owner}.{method}"))
     for site in decorated:  # a decorator validates against the model in its annotations: link by file
+        imported = ctx.python.project_imports(site.path)
         for schema in schemas:
-            if schema.path == site.path or schema.path in ctx.python.project_imports(site.path):
+            if schema.path == site.path or schema.path in imported:
                 schema.sites.append(site)
     return schemas
 
@@ -125,13 +130,12 @@ def _validating_methods(node: ast.ClassDef | None) -> set[str]:
     return found
 
 
-def _assigned_names(ctx: AuditContext, path: str, line: int) -> list[str]:
-    """Plain names assigned the value of the call on `line` (`schema = pa.DataFrameSchema(...)`)."""
-    tree = ctx.parsed.python(path)
-    names = []
+def _assigned_names(tree: ast.Module | None) -> dict[int, list[str]]:
+    """Line of a call -> plain names assigned its value (`schema = pa.DataFrameSchema(...)`)."""
+    names: dict[int, list[str]] = {}
     for node in ast.walk(tree) if tree is not None else []:
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and node.value.lineno == line:
-            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            names.setdefault(node.value.lineno, []).extend(t.id for t in node.targets if isinstance(t, ast.Name))
     return names
 
 
@@ -178,10 +182,16 @@ _CONSTRAINED_TYPES = re.compile(r"\b(Literal|con(int|float|str|list|set|decimal|
 _VALIDATORS = ("validator", "field_validator", "root_validator", "model_validator")
 _PARSE_METHODS = ("model_validate", "model_validate_json", "parse_obj", "parse_raw", "validate")
 _ROUTE_DECORATORS = re.compile(r"\.(post|put|patch|get|api_route|websocket)$")
+# What a file needs to define a model (a BaseModel base, resolved) or to type an endpoint with one.
+PYDANTIC_BASE = names("BaseModel")
+_ROUTE_DECORATOR_BYTES = re.compile(rb"@[^\n]*?\.\s*(?:post|put|patch|get|api_route|websocket)\s*\(")
 
 
 def _pydantic(ctx: AuditContext) -> list[Schema]:
     files = sorted({p for p, _, _ in ctx.python.find_imports(["pydantic"], project_sources(ctx))})
+    with_base = set(ctx.python.candidates(PYDANTIC_BASE, files))
+    with_route = set(ctx.python.grep_code(_ROUTE_DECORATOR_BYTES, [p for p in files if p not in with_base]))
+    files = [p for p in files if p in with_base or p in with_route]
     models: dict[str, Schema] = {}
     for path in files:
         facts = ctx.python.facts(path)
