@@ -120,6 +120,40 @@ def test_a_feature_registry_decorator_found_through_its_import(repo):
     assert result.evidence[0].detail == "feature registry: @shop.feature_registry.register"
 
 
+def test_an_endpoint_in_a_file_without_models_still_validates_with_a_model_defined_elsewhere(repo):
+    models = """
+        from pydantic import BaseModel, Field
+
+
+        class Trip(BaseModel):
+            distance_km: float = Field(gt=0)
+            passengers: int = Field(ge=1, le=8)
+    """
+    app = """
+        from fastapi import FastAPI
+        from pydantic import ValidationError
+
+        from api.a_models import Trip
+
+        app = FastAPI()
+
+
+        @app.post("/predict")
+        def predict(trip: Trip) -> dict:
+            return {"fare": trip.distance_km * 2}
+    """
+    root = repo({"api/__init__.py": "", "api/a_models.py": models, "api/app.py": app})
+    result = load_checks()["data-1"].run(context(root))
+    assert result.score == 1
+    assert any(e.path == "api/app.py" and "validates every request with Trip" in e.detail for e in result.evidence)
+
+
+def test_a_feature_list_in_flow_style_beside_another_feature_key_is_found(repo):
+    params = "feature_store: local\ntrain: {seed: 7, features: [tenure, plan, monthly_charges]}\n"
+    result = load_checks()["data-6"].run(context(repo({"params.yaml": params})))
+    assert result.score == 0.5 and result.evidence[0].detail == "feature list 'train.features' (3 entries) in config"
+
+
 def test_outline_line_numbers_match_the_parser_in_a_long_module():
     source = '"""A module."""\nimport os\n' + "".join(
         f"\n\nclass Model{i}(object):\n    '''doc\n    lines'''\n\n    def forward(self, x):\n        return x\n" for i in range(200)

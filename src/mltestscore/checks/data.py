@@ -549,8 +549,8 @@ class Data6(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         evidence: list[Evidence] = []
         stores = ctx.files.named("feature_store.yaml", "feature_store.yml")
-        views = call_artifacts(ctx, FEAST_DEFINITIONS)
-        if stores and views:
+        views = call_artifacts(ctx, FEAST_DEFINITIONS) if stores else []
+        if views:
             evidence += [Evidence(stores[0], None, f"Feast feature repository: {pluralise(len(views), 'feature view')}")]
             evidence += [Evidence(a.path, a.line, a.detail) for a in views[:2]]
         lists = feature_lists(ctx)

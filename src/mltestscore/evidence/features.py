@@ -62,9 +62,20 @@ _FEATURE_KEYS = (
 _FEATURE_KEY = re.compile(rf"^({_FEATURE_KEYS})$", re.I)
 _NOT_FEATURE_CONFIG = re.compile(r"(^|/)(\.github|\.gitlab|k8s|kubernetes|deploy\w*|helm|charts?|docs?)/|\.gitlab-ci\.yml$|pre-commit")
 _FEATURE_KEY_LINE = re.compile(rb"(?im)^\s*[\w]*features?[\w]*\s*:|^\s*feature_\w+\s*:")
-# A key the walk below can accept, in any YAML style (`- features:`, `"features":`, `{features: ...}`):
-# without one, parsing a large YAML file is in vain.
-_FEATURE_KEY_ANYWHERE = re.compile(rf"(?<!\w)({_FEATURE_KEYS})[\"']?\s*:".encode(), re.I)
+# Every accepted key ends in one of these words; found as literals, then checked whole.
+_FEATURE_KEY_END = re.compile(rb"(feature(?:s|_(?:list|columns|cols|names|set|specs?))?|_(?:cols|columns))[\"']?\s*:")
+_KEY_START = re.compile(rb"\w*\Z")
+
+
+def _writes_a_feature_key(data: bytes) -> bool:
+    """Does the text hold a key the walk below accepts, in any YAML style (`- features:`,
+    `"features":`, `{features: ...}`)? Without one, parsing a large YAML file is in vain."""
+    text = data.lower()
+    for end in _FEATURE_KEY_END.finditer(text):
+        start = _KEY_START.search(text, max(0, end.start() - 40), end.start())
+        if _FEATURE_KEY.match((start.group() + end.group(1)).decode("ascii", "replace")):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -79,7 +90,9 @@ def feature_lists(ctx: AuditContext) -> list[FeatureList]:
     """Lists of feature names (or feature specs) in YAML configs: params.yaml, Hydra conf/..."""
     found = []
     candidates = [p for p in ctx.files.with_suffix(".yaml", ".yml") if not _NOT_FEATURE_CONFIG.search(p)]
-    for path in ctx.files.grep(_FEATURE_KEY_ANYWHERE, ctx.files.grep(_FEATURE_KEY_LINE, candidates)):
+    for path in ctx.files.grep(_FEATURE_KEY_LINE, candidates):
+        if not _writes_a_feature_key(ctx.files.read_bytes(path) or b""):
+            continue
         data = ctx.parsed.yaml(path)
         text = ctx.files.text(path) or ""
         for key, value in _walk(data, "", 0):
