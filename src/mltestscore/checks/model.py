@@ -21,15 +21,15 @@ from mltestscore.context import AuditContext
 from mltestscore.evidence.ci import PULL_REQUEST
 from mltestscore.evidence.configs import search_configs
 from mltestscore.evidence.evaluation import (
-    _SLICE_ITERS,
     BASELINE_TOKENS,
     CORRELATIONS,
     FAIRNESS_TOKENS,
     OFFLINE_TOKENS,
     ONLINE_TOKENS,
     Comparison,
+    SLICE_ITERATORS,
     SlicedMetric,
-    checked_comparisons,
+    comparisons_with,
     is_metric_name,
     leaf_name,
     may_compare,
@@ -105,16 +105,16 @@ class Shapes:
         """Asserts and gates comparing with a `wanted` word, in the files that may hold one."""
         artifacts = []
         for path in admitted(self.ctx, paths, parts=(wanted,), code=lambda code: may_compare(code, wanted)):
-            for line, text in checked_comparisons(None, wanted, one_sided, self.comparisons(path)):
+            for line, text in comparisons_with(self.comparisons(path), wanted, one_sided):
                 shown, where = notebook_line(self.ctx, path, line)
                 artifacts.append(Artifact(path, shown, f"{describe}: {text}{where}"))
         return artifacts
 
     @cached_property
-    def sliced_metrics(self) -> list[tuple[str, SlicedMetric]]:
+    def metrics_per_slice(self) -> list[tuple[str, SlicedMetric]]:
         """(path, metric per slice) in project code."""
         found = []
-        for path in admitted(self.ctx, project_sources(self.ctx), words=(_SLICE_ITERS,), code=_METRIC_WORDS.search):
+        for path in admitted(self.ctx, project_sources(self.ctx), words=(SLICE_ITERATORS,), code=_METRIC_WORDS.search):
             tree, facts = self.ctx.parsed.python(path), self.ctx.python.facts(path)
             if tree is not None and facts is not None:
                 found += [(path, metric) for metric in sliced_metrics(tree, metric_lines(facts))]
@@ -147,7 +147,7 @@ _METRIC_WORDS = re.compile(rb"(?i)score|auc|accuracy|f1|fbeta|precision|recall|r
 def sliced(ctx: AuditContext, keep: Callable[[SlicedMetric], bool], describe: Callable[[SlicedMetric], str]) -> list[Artifact]:
     """Metrics computed per group in project code, filtered by `keep` (time, protected, any slice)."""
     artifacts = []
-    for path, metric in ctx.fact(Shapes).sliced_metrics:
+    for path, metric in ctx.fact(Shapes).metrics_per_slice:
         if keep(metric):
             shown, where = notebook_line(ctx, path, metric.line)
             artifacts.append(Artifact(path, shown, describe(metric) + where))
@@ -585,9 +585,9 @@ class Model5(Check):
     def _named_baseline_files(ctx: AuditContext, sources: list[str]) -> list[str]:
         """Files with a baseline word and a model-building name (a linear model, *Classifier...)."""
         baseline_words = admitted(ctx, sources, parts=(BASELINE_TOKENS,))
-        linear = ctx.python.candidates(LINEAR_MODELS, baseline_words)
-        builders = admitted(ctx, baseline_words, parts=(_MODEL_BUILDER_PARTS,), code=_MODEL_BUILDER_WORDS.search)
-        return [path for path in baseline_words if path in set(linear + builders)]
+        builders = set(ctx.python.candidates(LINEAR_MODELS, baseline_words))
+        builders |= set(admitted(ctx, baseline_words, parts=(_MODEL_BUILDER_PARTS,), code=_MODEL_BUILDER_WORDS.search))
+        return [path for path in baseline_words if path in builders]
 
 
 # -- model-6 ------------------------------------------------------------------------------------
@@ -676,10 +676,10 @@ class Model6(Check):
     def _slice_test_files(ctx: AuditContext) -> list[str]:
         """Test files that can assert per-slice thresholds: an assert, and a slicing call with a
         metric name or a parametrize whose argument names hold a slice word."""
-        asserting = admitted(ctx, test_files(ctx), words=(_SLICE_ITERS + _PARAMETRIZE,), code=_ASSERT.search)
-        slicing = admitted(ctx, asserting, words=(_SLICE_ITERS,), code=_may_call_metric)
-        over_slices = admitted(ctx, asserting, words=(_PARAMETRIZE,), code=_parametrized_over_slices)
-        return [path for path in asserting if path in set(slicing + over_slices)]
+        asserting = admitted(ctx, test_files(ctx), words=(SLICE_ITERATORS + _PARAMETRIZE,), code=_ASSERT.search)
+        slicing = set(admitted(ctx, asserting, words=(SLICE_ITERATORS,), code=_may_call_metric))
+        slicing |= set(admitted(ctx, asserting, words=(_PARAMETRIZE,), code=_parametrized_over_slices))
+        return [path for path in asserting if path in slicing]
 
 
 # -- model-7 ------------------------------------------------------------------------------------

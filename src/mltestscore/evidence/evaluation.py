@@ -21,7 +21,7 @@ _METRIC_LEAF = re.compile(
     r"metrics?|confusion_matrix|classification_report)(_|$)|._error$",
     re.I,
 )
-_SLICE_ITERS = names("groupby", "unique", "value_counts")
+SLICE_ITERATORS = names("groupby", "unique", "value_counts")
 _AGGREGATES = ("apply", "agg", "aggregate", "transform", "pipe")
 
 BASELINE_TOKENS = parts("baseline", "baselines", "dummy", "naive", "trivial", "majority", "heuristic")
@@ -115,7 +115,7 @@ def _slice_source(node: ast.AST) -> tuple[str, str] | None:
         return None
     func = node.func
     leaf = leaf_name(func)
-    if leaf not in _SLICE_ITERS:
+    if leaf not in SLICE_ITERATORS:
         return None
     if leaf == "groupby":
         key = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "by"), None)
@@ -196,14 +196,17 @@ def ordered_comparisons(tree: ast.AST) -> list[list[Comparison]]:
     return found
 
 
-def checked_comparisons(tree: ast.AST, wanted: frozenset[str], one_sided: bool = True,
-                        statements: list[list[Comparison]] | None = None) -> list[tuple[int, str]]:
+def checked_comparisons(tree: ast.AST, wanted: frozenset[str], one_sided: bool = True) -> list[tuple[int, str]]:
     """(line, source) of asserts, and of `if`s that raise or exit, comparing with an ordering
     operator where `wanted` words appear. `one_sided`: the words must be on one side only (a
-    model metric against a baseline's, not two baselines). `statements`: ordered_comparisons(tree)
-    when the caller already has them."""
+    model metric against a baseline's, not two baselines)."""
+    return comparisons_with(ordered_comparisons(tree), wanted, one_sided)
+
+
+def comparisons_with(statements: list[list[Comparison]], wanted: frozenset[str], one_sided: bool = True) -> list[tuple[int, str]]:
+    """checked_comparisons over the ordered_comparisons of a tree (one walk serves several word sets)."""
     found = []
-    for compares in ordered_comparisons(tree) if statements is None else statements:
+    for compares in statements:
         for compare in compares:
             hits = [bool(side & wanted) for side in compare.sides]
             if any(hits) and (not one_sided or not all(hits)):

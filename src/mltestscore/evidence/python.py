@@ -53,6 +53,7 @@ def identifier_parts(text: str) -> set[str]:
     """Lower-case words of identifiers and string constants: baselineAuc, baseline_auc -> baseline, auc."""
     return {w.lower() for w in _PART.findall(text)}
 
+
 _SOURCE_ROOTS = ("src/", "lib/", "python/")
 
 
@@ -457,7 +458,7 @@ class PythonIndex:
         return table
 
     def code(self, path: str) -> bytes:
-        """The file's code with docstrings and comments blanked (a notebook's raw JSON)."""
+        """The file's code with docstrings and comments blanked (a notebook's code cells)."""
         code = self._code.get(path)
         if code is None and path.endswith(".ipynb"):  # its code cells, as the scan read them
             notebook = self.parsed.notebook(path)
