@@ -127,7 +127,8 @@ def module_calls(ctx: AuditContext, modules: tuple[str, ...], paths: Iterable[st
     those names in files importing the modules (darts `model.backtest(...)`)."""
     artifacts = []
     seen: set[str] = set()
-    for path, _, _ in ctx.python.find_imports(modules, list(paths)):
+    paths = ctx.python.candidates(leaves, paths) if leaves else list(paths)  # a method call names its leaf in the code
+    for path, _, _ in ctx.python.find_imports(modules, paths):
         if path in seen:
             continue
         seen.add(path)
