@@ -226,3 +226,57 @@ def test_model_section_parses_only_the_file_with_the_comparison(tmp_path, monkey
     assert set(parses) == {"tests/test_quality.py"}
     assert result.score == 0.5 and result.evidence[0].path == "tests/test_quality.py"
     assert "dummy_auc" in result.evidence[0].detail
+
+
+# -- the import chain: searched only where something automatic can end it ----------------------------
+SEARCH_HELPER = """
+from sklearn.model_selection import GridSearchCV
+
+
+def search(model, grid):
+    return GridSearchCV(model, grid)
+"""
+CI_RUNS = """
+name: ci
+on: [push, pull_request]
+jobs:
+  train:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: {command}
+"""
+
+
+def chain_repo(root, links: int, command: str):
+    """src/search.py, then src/step_1.py ... src/step_N.py, each calling the one before; the last
+    is a script."""
+    files = {"src/search.py": SEARCH_HELPER, ".github/workflows/ci.yml": CI_RUNS.format(command=command)}
+    module, function = "search", "search"
+    for n in range(1, links):
+        files[f"src/step_{n}.py"] = f"from {module} import {function}\n\n\ndef run_{n}():\n    return {function}(None, {{}})\n"
+        module, function = f"step_{n}", f"run_{n}"
+    files[f"src/step_{links}.py"] = f"from {module} import {function}\n\n{function}(None, {{}})\n"
+    return write_tree(root, files)
+
+
+def test_the_chain_is_followed_three_imports_deep(tmp_path):
+    root = chain_repo(tmp_path / "repo", 3, "python src/step_3.py")
+    git_commit_all(root)
+    result = audit(root).item("model-3")
+    assert result.score == 1
+    assert "src/step_3.py uses src/step_2.py" in result.evidence[0].runner
+
+
+def test_a_runner_four_imports_away_is_out_of_reach(tmp_path):
+    root = chain_repo(tmp_path / "repo", 4, "python src/step_4.py")
+    git_commit_all(root)
+    assert audit(root).item("model-3").score == 0.5
+
+
+def test_no_importer_is_parsed_when_nothing_automatic_can_reach_the_file(tmp_path, monkeypatch):
+    root = chain_repo(tmp_path / "repo", 3, "echo lint only")
+    git_commit_all(root)
+    parses = counting_parses(monkeypatch)
+    assert audit(root, {"ignore": {f"model-{n}": "one check" for n in (1, 2, 4, 5, 6, 7)}}).item("model-3").score == 0.5
+    assert not [p for p in parses if p.startswith("src/step_")]
