@@ -24,8 +24,6 @@ from mltestscore.evidence.evaluation import (
     BASELINE_TOKENS,
     CORRELATIONS,
     FAIRNESS_TOKENS,
-    OFFLINE_TOKENS,
-    ONLINE_TOKENS,
     Comparison,
     SLICE_ITERATORS,
     SlicedMetric,
@@ -36,6 +34,7 @@ from mltestscore.evidence.evaluation import (
     named_baselines,
     offline_online_correlations,
     ordered_comparisons,
+    reads_offline_and_online,
     sliced_metrics,
     tokens,
 )
@@ -299,7 +298,8 @@ class Model2(Check):
 
     def run(self, ctx: AuditContext) -> Outcome:
         sources = project_sources(ctx)
-        correlating = admitted(ctx, sources + test_files(ctx), words=(CORRELATIONS,), parts=(OFFLINE_TOKENS, ONLINE_TOKENS))
+        correlating = admitted(ctx, sources + test_files(ctx), words=(CORRELATIONS,),
+                               code=lambda code: reads_offline_and_online(code.decode("utf-8", "replace")))
         artifacts = analysed(ctx, correlating, lambda tree, _: ((line, f"correlates offline and online metrics: {text}")
                                                                for line, text in offline_online_correlations(tree)))
         artifacts += module_calls(ctx, AB_ANALYSIS_MODULES, sources, "A/B-test analysis")

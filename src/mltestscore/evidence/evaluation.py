@@ -39,14 +39,14 @@ LABEL_TOKENS = frozenset({
     "prediction", "predictions", "gt", "cls",
 })
 FAIRNESS_TOKENS = parts("parity", "disparate", "equalized", "equalised", "fairness", "disparity", "unfairness")
-OFFLINE_TOKENS = parts(
+OFFLINE_TOKENS = frozenset({
     "auc", "roc", "accuracy", "logloss", "ndcg", "rmse", "mae", "mse", "offline", "precision", "recall", "f1",
     "mrr", "loss", "perplexity", "bleu",
-)
-ONLINE_TOKENS = parts(
+})
+ONLINE_TOKENS = frozenset({
     "ctr", "click", "clicks", "conversion", "conversions", "revenue", "retention", "engagement", "online",
     "uplift", "dau", "gmv", "bookings", "purchases", "abtest",
-)
+})
 CORRELATIONS = names("pearsonr", "spearmanr", "kendalltau", "pointbiserialr", "corrcoef", "corr", "corrwith")
 
 # Lower-case words of identifiers and string constants: baselineAuc, baseline_auc -> baseline, auc.
@@ -273,7 +273,12 @@ def offline_online_correlations(tree: ast.AST) -> list[tuple[int, str]]:
             continue
         if leaf_name(node.func) not in CORRELATIONS:
             continue
-        words = tokens(ast.unparse(node))
-        if words & OFFLINE_TOKENS and words & ONLINE_TOKENS:
+        if reads_offline_and_online(ast.unparse(node)):
             found.append((node.lineno, ast.unparse(node)[:100]))
     return found
+
+
+def reads_offline_and_online(text: str) -> bool:
+    """Whether text (a call, or a whole file before its parse) holds an offline and an online word."""
+    words = tokens(text)
+    return bool(words & OFFLINE_TOKENS and words & ONLINE_TOKENS)
