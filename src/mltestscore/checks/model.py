@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterable
+from functools import cached_property
 
 from mltestscore.checks.base import Check
 from mltestscore.checks.common import Artifact, call_artifacts, notebook_line, pluralise, project_sources, score_artifacts
@@ -21,13 +22,19 @@ from mltestscore.evidence.ci import PULL_REQUEST
 from mltestscore.evidence.configs import search_configs
 from mltestscore.evidence.evaluation import (
     BASELINE_TOKENS,
+    CORRELATIONS,
     FAIRNESS_TOKENS,
+    Comparison,
+    SLICE_ITERATORS,
     SlicedMetric,
-    checked_comparisons,
+    comparisons_with,
     is_metric_name,
     leaf_name,
+    may_compare,
     named_baselines,
     offline_online_correlations,
+    ordered_comparisons,
+    reads_offline_and_online,
     sliced_metrics,
     tokens,
 )
@@ -41,7 +48,7 @@ from mltestscore.evidence.modelspec import (
     required_reviews,
     reviewed_commits,
 )
-from mltestscore.evidence.python import ModuleFacts, names
+from mltestscore.evidence.python import ModuleFacts, names, parts
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Runner
 
@@ -50,13 +57,25 @@ Analysis = Callable[[ast.Module, ModuleFacts], Iterable[tuple[int, str]]]
 
 
 # -- shared finders ---------------------------------------------------------------------------
-def analysed(ctx: AuditContext, paths: Iterable[str], prefilter: re.Pattern[bytes], analysis: Analysis,
-             also: re.Pattern[bytes] | None = None) -> list[Artifact]:
-    """Artifacts from an AST analysis of the files (and notebooks) whose code passes `prefilter`
-    (and `also`, when given): the byte tests keep the parses to the files that can match."""
+# A full parse costs ~10 ms a file, so an analysis parses only the files whose code can hold what it
+# looks for: `admitted` asks the word index first (free), then reads the few files left.
+def admitted(ctx: AuditContext, paths: Iterable[str], *, words: Iterable[Iterable[str]] = (),
+             parts: Iterable[frozenset[str]] = (), code: Callable[[bytes], object] | None = None) -> list[str]:
+    """The files among `paths` whose code holds an identifier of each group in `words` (whole
+    words, names declared with names(...)), an identifier or string word made with a part of each
+    group in `parts` (`baseline` in baseline_auc), and, when given, satisfies `code(bytes)`."""
+    paths = list(paths)
+    for group in words:
+        paths = ctx.python.candidates(group, paths)
+    for group in parts:
+        paths = ctx.python.with_parts(group, paths)
+    return [path for path in paths if code(ctx.python.code(path))] if code is not None else paths
+
+
+def analysed(ctx: AuditContext, paths: Iterable[str], analysis: Analysis) -> list[Artifact]:
+    """Artifacts from an AST analysis of `paths` (files admitted beforehand)."""
     artifacts = []
-    candidates = ctx.python.grep_code(prefilter, paths)
-    for path in ctx.python.grep_code(also, candidates) if also is not None else candidates:
+    for path in paths:
         tree = ctx.parsed.python(path)
         facts = ctx.python.facts(path)
         if tree is None or facts is None:
@@ -67,13 +86,48 @@ def analysed(ctx: AuditContext, paths: Iterable[str], prefilter: re.Pattern[byte
     return artifacts
 
 
+class Shapes:
+    """Evaluation shapes several checks read, computed once a file per audit (`ctx.fact(Shapes)`):
+    metrics per slice (model-4, -6, -7) and the comparisons of asserts and gates (model-5, -7)."""
+
+    def __init__(self, ctx: AuditContext) -> None:
+        self.ctx = ctx
+        self._comparisons: dict[str, list[list[Comparison]]] = {}
+
+    def comparisons(self, path: str) -> list[list[Comparison]]:
+        if path not in self._comparisons:
+            tree = self.ctx.parsed.python(path)
+            self._comparisons[path] = ordered_comparisons(tree) if tree is not None else []
+        return self._comparisons[path]
+
+    def checked(self, paths: Iterable[str], wanted: frozenset[str], describe: str, one_sided: bool = True) -> list[Artifact]:
+        """Asserts and gates comparing with a `wanted` word, in the files that may hold one."""
+        artifacts = []
+        for path in admitted(self.ctx, paths, parts=(wanted,), code=lambda code: may_compare(code, wanted)):
+            for line, text in comparisons_with(self.comparisons(path), wanted, one_sided):
+                shown, where = notebook_line(self.ctx, path, line)
+                artifacts.append(Artifact(path, shown, f"{describe}: {text}{where}"))
+        return artifacts
+
+    @cached_property
+    def metrics_per_slice(self) -> list[tuple[str, SlicedMetric]]:
+        """(path, metric per slice) in project code."""
+        found = []
+        for path in admitted(self.ctx, project_sources(self.ctx), words=(SLICE_ITERATORS,), code=_METRIC_WORDS.search):
+            tree, facts = self.ctx.parsed.python(path), self.ctx.python.facts(path)
+            if tree is not None and facts is not None:
+                found += [(path, metric) for metric in sliced_metrics(tree, metric_lines(facts))]
+        return found
+
+
 def module_calls(ctx: AuditContext, modules: tuple[str, ...], paths: Iterable[str], describe: str,
                  leaves: tuple[str, ...] = ()) -> list[Artifact]:
     """Calls into any of `modules` (resolved names under them), or, with `leaves`, method calls of
     those names in files importing the modules (darts `model.backtest(...)`)."""
     artifacts = []
     seen: set[str] = set()
-    for path, _, _ in ctx.python.find_imports(modules, list(paths)):
+    paths = ctx.python.candidates(leaves, paths) if leaves else list(paths)  # a method call names its leaf in the code
+    for path, _, _ in ctx.python.find_imports(modules, paths):
         if path in seen:
             continue
         seen.add(path)
@@ -87,15 +141,17 @@ def module_calls(ctx: AuditContext, modules: tuple[str, ...], paths: Iterable[st
     return artifacts
 
 
-_SLICING = re.compile(rb"groupby|Grouper|unique|value_counts")
-_SLICING_OR_PARAMETRIZE = re.compile(rb"groupby|Grouper|unique|value_counts|parametrize")
 _METRIC_WORDS = re.compile(rb"(?i)score|auc|accuracy|f1|fbeta|precision|recall|rmse|mae|mse|mape|r2|log_?loss|ndcg|brier|metric|_error\b|confusion_matrix|classification_report")
 
 
-def sliced(ctx: AuditContext, paths: Iterable[str], keep: Callable[[SlicedMetric], bool], describe: Callable[[SlicedMetric], str]) -> list[Artifact]:
-    """Metrics computed per group in `paths`, filtered by `keep` (time, protected, any slice)."""
-    return analysed(ctx, paths, _SLICING, lambda tree, facts: (
-        (s.line, describe(s)) for s in sliced_metrics(tree, metric_lines(facts)) if keep(s)), also=_METRIC_WORDS)
+def sliced(ctx: AuditContext, keep: Callable[[SlicedMetric], bool], describe: Callable[[SlicedMetric], str]) -> list[Artifact]:
+    """Metrics computed per group in project code, filtered by `keep` (time, protected, any slice)."""
+    artifacts = []
+    for path, metric in ctx.fact(Shapes).metrics_per_slice:
+        if keep(metric):
+            shown, where = notebook_line(ctx, path, metric.line)
+            artifacts.append(Artifact(path, shown, describe(metric) + where))
+    return artifacts
 
 
 def metric_lines(facts: ModuleFacts) -> set[int]:
@@ -242,9 +298,10 @@ class Model2(Check):
 
     def run(self, ctx: AuditContext) -> Outcome:
         sources = project_sources(ctx)
-        artifacts = analysed(ctx, sources + test_files(ctx), re.compile(rb"corr|pearsonr|spearmanr|kendalltau"),
-                             lambda tree, _: ((line, f"correlates offline and online metrics: {text}")
-                                              for line, text in offline_online_correlations(tree)))
+        correlating = admitted(ctx, sources + test_files(ctx), words=(CORRELATIONS,),
+                               code=lambda code: reads_offline_and_online(code.decode("utf-8", "replace")))
+        artifacts = analysed(ctx, correlating, lambda tree, _: ((line, f"correlates offline and online metrics: {text}")
+                                                               for line, text in offline_online_correlations(tree)))
         artifacts += module_calls(ctx, AB_ANALYSIS_MODULES, sources, "A/B-test analysis")
         artifacts += call_artifacts(ctx, AB_TESTS, sources, describe=lambda c: f"A/B-test analysis: {c.name.rsplit('.', 1)[-1]}")
         artifacts += module_calls(ctx, EXPERIMENT_SDKS, sources, "online experiment SDK assigns variants")
@@ -295,6 +352,7 @@ TUNING_COMMANDS = (
     r"\bwandb\s+(sweep|agent)\b", r"\boptuna\s+(create-study|tune)\b", r"\bnnictl\s+create\b",
 )
 _TRACKED_RUN = names("mlflow.start_run", "wandb.init")
+_GRIDS = names("product", "ParameterGrid")
 
 
 def _grid_loops(tree: ast.Module, facts: ModuleFacts) -> list[tuple[int, str]]:
@@ -302,7 +360,7 @@ def _grid_loops(tree: ast.Module, facts: ModuleFacts) -> list[tuple[int, str]]:
     runs = {c.line for c in facts.calls if c.name in _TRACKED_RUN}
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.For) and isinstance(node.iter, ast.Call) and leaf_name(node.iter.func) in ("product", "ParameterGrid"):
+        if isinstance(node, ast.For) and isinstance(node.iter, ast.Call) and leaf_name(node.iter.func) in _GRIDS:
             if any(node.lineno <= line <= (node.end_lineno or node.lineno) for line in runs):
                 found.append((node.lineno, "one tracked run per point of a parameter grid"))
     return found
@@ -356,7 +414,7 @@ class Model3(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         sources = project_sources(ctx)
         code = call_artifacts(ctx, TUNING_CALLS, sources, describe=lambda c: f"hyperparameter search: {c.name}")
-        code += analysed(ctx, sources, re.compile(rb"product|ParameterGrid"), _grid_loops)
+        code += analysed(ctx, admitted(ctx, sources, words=(_GRIDS, _TRACKED_RUN)), _grid_loops)
         outcome = scored(ctx, code, noun="tuning call", none="", to_automate="", to_start="")
         if outcome.score == 1:
             return outcome
@@ -436,7 +494,7 @@ class Model4(Check):
         artifacts = call_artifacts(ctx, STALENESS_CALLS, sources, describe=lambda c: f"time-based evaluation: {c.name}")
         for modules, methods in BACKTEST_METHODS:
             artifacts += module_calls(ctx, modules, sources, "backtest over past windows", leaves=methods)
-        artifacts += sliced(ctx, sources, lambda s: s.time_like, lambda s: f"metrics per time period (by {s.key})")
+        artifacts += sliced(ctx, lambda s: s.time_like, lambda s: f"metrics per time period (by {s.key})")
         return scored(
             ctx, artifacts,
             noun="time-window evaluation", none="no backtest or evaluation over time windows found",
@@ -458,12 +516,18 @@ LINEAR_MODELS = frozenset(names(
     "LogisticRegression", "LinearRegression", "Ridge", "Lasso", "ElasticNet", "SGDClassifier", "SGDRegressor",
     "RidgeClassifier", "LinearSVC", "LinearSVR", "GaussianNB", "MultinomialNB", "BernoulliNB", "OLS", "Logit",
 ))
-_LINEAR_WORDS = re.compile(rb"\b(" + b"|".join(n.encode() for n in sorted(LINEAR_MODELS)) + rb")\b")
 COMPLEX_MODELS = re.compile(
     r"(RandomForest|GradientBoosting|HistGradientBoosting|ExtraTrees|AdaBoost)(Classifier|Regressor)$|"
     r"^(XGB|LGBM|CatBoost)(Classifier|Regressor|Ranker)$|^MLP(Classifier|Regressor)$|^(SVC|SVR)$"
 )
+# The same names in code bytes: a call's last name is an identifier of the file (call or import).
+_COMPLEX_WORDS = re.compile(
+    rb"(RandomForest|GradientBoosting|HistGradientBoosting|ExtraTrees|AdaBoost)(Classifier|Regressor)\b|"
+    rb"\b(XGB|LGBM|CatBoost)(Classifier|Regressor|Ranker)\b|\bMLP(Classifier|Regressor)\b|\b(SVC|SVR)\b"
+)
 _MODEL_BUILDER = re.compile(r"(Classifier|Regressor|Forecaster)$")
+_MODEL_BUILDER_PARTS = parts("classifier", "regressor", "forecaster")
+_MODEL_BUILDER_WORDS = re.compile(rb"(Classifier|Regressor|Forecaster)\b")
 
 
 def _builds_model(call: ast.Call) -> bool:
@@ -507,18 +571,24 @@ class Model5(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         sources = project_sources(ctx)
         artifacts = call_artifacts(ctx, BASELINE_CALLS, sources, describe=lambda c: f"baseline model {c.name.rsplit('.', 1)[-1]}")
-        artifacts += analysed(ctx, sources, re.compile(rb"baseline|dummy|naive|trivial|heuristic|majority", re.I),
-                              lambda tree, _: ((line, f"baseline model: {text}") for line, text in named_baselines(tree, _builds_model)))
-        artifacts += analysed(ctx, sources, _LINEAR_WORDS, _linear_vs_complex)
-        compare = re.compile(rb"baseline|dummy|naive|trivial|heuristic|majority", re.I)
-        artifacts += analysed(ctx, sources + test_files(ctx), compare, lambda tree, _: (
-            (line, f"checks the model against the baseline: {text}") for line, text in checked_comparisons(tree, BASELINE_TOKENS)))
+        artifacts += analysed(ctx, self._named_baseline_files(ctx, sources), lambda tree, _: (
+            (line, f"baseline model: {text}") for line, text in named_baselines(tree, _builds_model)))
+        artifacts += analysed(ctx, admitted(ctx, sources, words=(LINEAR_MODELS,), code=_COMPLEX_WORDS.search), _linear_vs_complex)
+        artifacts += ctx.fact(Shapes).checked(sources + test_files(ctx), BASELINE_TOKENS, "checks the model against the baseline")
         return scored(
             ctx, artifacts,
             noun="baseline comparison", none="no simple baseline compared with the model",
             to_automate="Run the baseline comparison automatically: in the pipeline's evaluation step or a CI test asserting the model beats the baseline.",
             to_start=self.remediation,
         )
+
+    @staticmethod
+    def _named_baseline_files(ctx: AuditContext, sources: list[str]) -> list[str]:
+        """Files with a baseline word and a model-building name (a linear model, *Classifier...)."""
+        baseline_words = admitted(ctx, sources, parts=(BASELINE_TOKENS,))
+        builders = set(ctx.python.candidates(LINEAR_MODELS, baseline_words))
+        builders |= set(admitted(ctx, baseline_words, parts=(_MODEL_BUILDER_PARTS,), code=_MODEL_BUILDER_WORDS.search))
+        return [path for path in baseline_words if path in builders]
 
 
 # -- model-6 ------------------------------------------------------------------------------------
@@ -536,6 +606,19 @@ SLICE_CALLS = names(
     "snorkel.slicing.PandasSFApplier", "snorkel.slicing.slice_dataframe", "evidently.metrics.ClassificationQualityByFeatureTable",
 )
 SLICE_WORDS = frozenset({"slice", "slices", "segment", "segments", "group", "groups", "cohort", "subgroup", "region", "country"})
+_PARAMETRIZE = names("parametrize")
+_ASSERT = re.compile(rb"\bassert\b")
+_PARAMETRIZE_NAMES = re.compile(rb"\bparametrize\s*\(\s*(?:\(\s*)*[rRuU]?[\"']([^\n]*)")  # the argument names' line
+_EVALUATE = re.compile(rb"\bevaluate\b")  # evaluate.load(...) calls a metric by its module alone
+
+
+def _may_call_metric(code: bytes) -> bool:
+    """Whether code can call a metric (is_metric_name): a metric word or the `evaluate` module."""
+    return bool(_METRIC_WORDS.search(code) or _EVALUATE.search(code))
+
+
+def _parametrized_over_slices(code: bytes) -> bool:
+    return any(tokens(match.group(1).decode("utf-8", "replace")) & SLICE_WORDS for match in _PARAMETRIZE_NAMES.finditer(code))
 
 
 def _slice_tests(tree: ast.Module, facts: ModuleFacts) -> list[tuple[int, str]]:
@@ -581,14 +664,23 @@ class Model6(Check):
         artifacts += [Artifact(path, notebook_line(ctx, path, call.line)[0], f"sliced evaluation: {call.name.rsplit('.', 1)[-1]} by feature")
                       for path, call in ctx.python.find_calls(TFMA_SLICES, sources) if call.args or any(k in _SLICE_KWARGS for k, _ in call.kwargs)]
         artifacts += [Artifact(h.path, h.line, f"evaluation config slices by feature: {h.text}") for h in search_configs(ctx.files, r"\bfeature_keys\b")[:2]]
-        artifacts += sliced(ctx, sources, lambda s: not s.time_like and not s.per_class, lambda s: f"metric computed per {s.key}")
-        artifacts += analysed(ctx, test_files(ctx), _SLICING_OR_PARAMETRIZE, _slice_tests, also=re.compile(rb"\bassert\b"))
+        artifacts += sliced(ctx, lambda s: not s.time_like and not s.per_class, lambda s: f"metric computed per {s.key}")
+        artifacts += analysed(ctx, self._slice_test_files(ctx), _slice_tests)
         return scored(
             ctx, artifacts,
             noun="sliced evaluation", none="no per-slice evaluation found",
             to_automate="Run the sliced evaluation in the pipeline or CI, with a threshold per important slice.",
             to_start=self.remediation,
         )
+
+    @staticmethod
+    def _slice_test_files(ctx: AuditContext) -> list[str]:
+        """Test files that can assert per-slice thresholds: an assert, and a slicing call with a
+        metric name or a parametrize whose argument names hold a slice word."""
+        asserting = admitted(ctx, test_files(ctx), words=(SLICE_ITERATORS + _PARAMETRIZE,), code=_ASSERT.search)
+        slicing = set(admitted(ctx, asserting, words=(SLICE_ITERATORS,), code=_may_call_metric))
+        slicing |= set(admitted(ctx, asserting, words=(_PARAMETRIZE,), code=_parametrized_over_slices))
+        return [path for path in asserting if path in slicing]
 
 
 # -- model-7 ------------------------------------------------------------------------------------
@@ -633,9 +725,8 @@ class Model7(Check):
                       for path, call in ctx.python.find_calls(BIAS_LOAD, everywhere)
                       if call.args and call.args[0] in BIAS_MEASUREMENTS]
         artifacts += [Artifact(h.path, h.line, f"evaluation config: {h.text}") for h in search_configs(ctx.files, r"FairnessIndicators")[:2]]
-        artifacts += sliced(ctx, sources, lambda s: s.protected, lambda s: f"metric computed per protected group ({s.key})")
-        artifacts += analysed(ctx, everywhere, re.compile(rb"parity|disparate|equali[sz]ed|fairness|disparity", re.I), lambda tree, _: (
-            (line, f"asserts a fairness bound: {text}") for line, text in checked_comparisons(tree, FAIRNESS_TOKENS, one_sided=False)))
+        artifacts += sliced(ctx, lambda s: s.protected, lambda s: f"metric computed per protected group ({s.key})")
+        artifacts += ctx.fact(Shapes).checked(everywhere, FAIRNESS_TOKENS, "asserts a fairness bound", one_sided=False)
         artifacts += [Artifact(card.path, card.fairness_line, f"{card.detail}: section '{card.fairness_heading}'")
                       for card in ctx.fact(model_cards) if card.fairness_line]
         return scored(

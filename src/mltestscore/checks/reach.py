@@ -13,14 +13,17 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
+from dataclasses import dataclass
+from functools import cached_property
 
 from mltestscore.checks.common import Artifact
 from mltestscore.context import AuditContext
-from mltestscore.evidence.python import _dotted, module_name
+from mltestscore.evidence.python import _IDENTIFIER, _dotted, module_name
 from mltestscore.results import Evidence
 from mltestscore.wiring import Runner
 
 MAX_HOPS = 3
+MAX_REACHABLE = 200  # files: past this, the reachable set saves no work and the search runs as is
 MAIN_ONLY = "__main__"  # the symbol of code guarded by `if __name__ == "__main__":`
 
 
@@ -52,13 +55,35 @@ def _absolute(node: ast.ImportFrom, importer_module: str) -> str:
     return ".".join([*package, node.module] if node.module else package)
 
 
-def _bindings(tree: ast.Module, module: str, importer_module: str) -> tuple[dict[str, str], list[int]]:
+@dataclass(frozen=True)
+class Uses:
+    """What a module takes from others, collected in one walk of its tree: its import statements
+    and every dotted name it reads (with the line). The import chain asks it about many modules."""
+
+    imports: tuple[ast.Import | ast.ImportFrom, ...]
+    loads: tuple[tuple[str, int], ...]
+
+
+def uses_of(tree: ast.Module) -> Uses:
+    imports: list[ast.Import | ast.ImportFrom] = []
+    loads: list[tuple[str, int]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            imports.append(node)
+        elif isinstance(node, (ast.Attribute, ast.Name)) and isinstance(getattr(node, "ctx", None), ast.Load):
+            dotted = _dotted(node)
+            if dotted:
+                loads.append((dotted, node.lineno))
+    return Uses(tuple(imports), tuple(loads))
+
+
+def _bindings(uses: Uses, module: str, importer_module: str) -> tuple[dict[str, str], list[int]]:
     """Local names bound to `module` or to names inside it (local -> dotted target), and the
     lines of import statements that load `module` itself (and so run its module-level code)."""
     aliases: dict[str, str] = {}
     loading: list[int] = []
     parent, _, leaf = module.rpartition(".")
-    for node in ast.walk(tree):
+    for node in uses.imports:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name == module:
@@ -78,23 +103,22 @@ def _bindings(tree: ast.Module, module: str, importer_module: str) -> tuple[dict
     return aliases, loading
 
 
-def usage_lines(tree: ast.Module, module: str, symbol: str | None, importer_module: str = "") -> list[int]:
-    """Lines where an importer runs `module`'s top level (symbol None) or references `module.symbol`."""
-    aliases, loading = _bindings(tree, module, importer_module)
+def usage_lines(tree: ast.Module | Uses, module: str, symbol: str | None, importer_module: str = "") -> list[int]:
+    """Lines where an importer runs `module`'s top level (symbol None) or references `module.symbol`.
+    `tree`: the importer's tree, or its uses_of(tree) when it is asked about several modules."""
+    uses = tree if isinstance(tree, Uses) else uses_of(tree)
+    aliases, loading = _bindings(uses, module, importer_module)
     if symbol is None:
         return sorted(set(loading))
     wanted = f"{module}.{symbol}"
     lines = []
-    for node in ast.walk(tree):
-        if not isinstance(node, (ast.Attribute, ast.Name)) or not isinstance(getattr(node, "ctx", None), ast.Load):
-            continue
-        dotted = _dotted(node)
-        head, _, rest = (dotted or "").partition(".")
+    for dotted, line in uses.loads:
+        head, _, rest = dotted.partition(".")
         if head not in aliases:
             continue
         resolved = f"{aliases[head]}.{rest}" if rest else aliases[head]
         if resolved == wanted or resolved.startswith(wanted + "."):
-            lines.append(node.lineno)
+            lines.append(line)
     return sorted(set(lines))
 
 
@@ -105,6 +129,7 @@ class Reach:
         self.ctx = ctx
         self._cache: dict[tuple[str, str | None, int], Runner | None] = {}
         self._pipelines = {p.path: p for p in ctx.code_pipelines}
+        self._uses: dict[str, Uses | None] = {}  # importer -> uses_of its tree, walked once per audit
 
     def runner(self, path: str, line: int | None) -> Runner | None:
         """The strongest runner reaching the code at path:line (None when nothing does)."""
@@ -131,7 +156,7 @@ class Reach:
             return self._cache[key]
         self._cache[key] = None  # breaks import cycles
         found = None
-        if symbol != MAIN_ONLY and hops < MAX_HOPS and path.endswith(".py"):
+        if symbol != MAIN_ONLY and hops < MAX_HOPS and path.endswith(".py") and self._may_be_reached(path):
             found = self._search_importers(path, symbol, hops)
         self._cache[key] = found
         return found
@@ -164,16 +189,57 @@ class Reach:
         tests = self.ctx.tests.test_code
         candidates = [p for p in self.ctx.python.sources if p.endswith(".py") and p != path and p not in tests]
         for importer in self.ctx.python.grep_code(pattern, candidates):
-            tree = self.ctx.parsed.python(importer)
-            if tree is None:
+            uses = self._uses_of(importer)
+            if uses is None:
                 continue
             names = [module] + ([spelled] if spelled != module else [])
             names += [stem] if posixpath.dirname(importer) == folder and stem != module else []
             for name in names:
-                lines = usage_lines(tree, name, symbol, module_name(importer))
+                lines = usage_lines(uses, name, symbol, module_name(importer))
                 if lines:
                     yield importer, name, lines
                     break
+
+    def _uses_of(self, path: str) -> Uses | None:
+        if path not in self._uses:
+            tree = self.ctx.parsed.python(path)
+            self._uses[path] = uses_of(tree) if tree is not None else None
+        return self._uses[path]
+
+    # -- before the search: can anything run automatically reach this file at all? ------------
+    def _may_be_reached(self, path: str) -> bool:
+        return self._reachable is None or path in self._reachable
+
+    @cached_property
+    def _reachable(self) -> set[str] | None:
+        """Files that automatically run files may use within MAX_HOPS imports, by the test the
+        search itself starts with (an importer names the module's stem in its code), so no parse:
+        the search can only end there. None when the set grows past MAX_REACHABLE files."""
+        tests = self.ctx.tests.test_code
+        frontier = {p for p in self.ctx.python.sources if p.endswith(".py") and p not in tests
+                    and (runner := self._direct(p)) is not None and runner.automatic}
+        reachable: set[str] = set()
+        for _ in range(MAX_HOPS):
+            frontier = {used for path in frontier for used in self._named_modules(path)} - reachable
+            reachable |= frontier
+            if len(reachable) > MAX_REACHABLE:
+                return None
+            frontier -= tests  # a test file is never an importer here
+        return reachable
+
+    def _named_modules(self, path: str) -> set[str]:
+        """Python files whose module stem is an identifier of `path`'s code."""
+        by_stem = self._files_by_stem
+        words = set(_IDENTIFIER.findall(self.ctx.python.code(path)))
+        return {used for word in words if word in by_stem for used in by_stem[word] if used != path}
+
+    @cached_property
+    def _files_by_stem(self) -> dict[bytes, list[str]]:
+        table: dict[bytes, list[str]] = {}
+        for path in self.ctx.python.sources:
+            if path.endswith(".py"):
+                table.setdefault(module_name(path).rsplit(".", 1)[-1].encode(), []).append(path)
+        return table
 
 
 def reach_of(ctx: AuditContext) -> Reach:

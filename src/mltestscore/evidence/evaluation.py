@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from mltestscore.evidence.python import _dotted
+from mltestscore.evidence.python import _dotted, identifier_parts, names, parts
 
 METRIC_MODULES = ("sklearn.metrics.", "torchmetrics.", "tensorflow.keras.metrics.", "keras.metrics.", "evaluate.")
 _METRIC_LEAF = re.compile(
@@ -21,10 +21,10 @@ _METRIC_LEAF = re.compile(
     r"metrics?|confusion_matrix|classification_report)(_|$)|._error$",
     re.I,
 )
-_SLICE_ITERS = ("groupby", "unique", "value_counts")
+SLICE_ITERATORS = names("groupby", "unique", "value_counts")
 _AGGREGATES = ("apply", "agg", "aggregate", "transform", "pipe")
 
-BASELINE_TOKENS = frozenset({"baseline", "baselines", "dummy", "naive", "trivial", "majority", "heuristic"})
+BASELINE_TOKENS = parts("baseline", "baselines", "dummy", "naive", "trivial", "majority", "heuristic")
 TIME_TOKENS = frozenset({
     "date", "dates", "day", "days", "week", "weeks", "weekly", "month", "months", "monthly", "year", "years",
     "quarter", "period", "time", "timestamp", "hour", "cutoff", "window", "vintage", "datetime",
@@ -38,7 +38,7 @@ LABEL_TOKENS = frozenset({
     "y", "label", "labels", "target", "targets", "class", "classes", "true", "test", "pred", "preds",
     "prediction", "predictions", "gt", "cls",
 })
-FAIRNESS_TOKENS = frozenset({"parity", "disparate", "equalized", "equalised", "fairness", "disparity", "unfairness"})
+FAIRNESS_TOKENS = parts("parity", "disparate", "equalized", "equalised", "fairness", "disparity", "unfairness")
 OFFLINE_TOKENS = frozenset({
     "auc", "roc", "accuracy", "logloss", "ndcg", "rmse", "mae", "mse", "offline", "precision", "recall", "f1",
     "mrr", "loss", "perplexity", "bleu",
@@ -47,13 +47,10 @@ ONLINE_TOKENS = frozenset({
     "ctr", "click", "clicks", "conversion", "conversions", "revenue", "retention", "engagement", "online",
     "uplift", "dau", "gmv", "bookings", "purchases", "abtest",
 })
-CORRELATIONS = ("pearsonr", "spearmanr", "kendalltau", "pointbiserialr", "corrcoef", "corr", "corrwith")
+CORRELATIONS = names("pearsonr", "spearmanr", "kendalltau", "pointbiserialr", "corrcoef", "corr", "corrwith")
 
-
-def tokens(text: str) -> set[str]:
-    """Lower-case words of identifiers and string constants: baselineAuc, baseline_auc -> baseline, auc."""
-    words = re.findall(r"[A-Z]+(?![a-z])[0-9]*|[A-Z]?[a-z]+[0-9]*|[0-9]+", text)
-    return {w.lower() for w in words}
+# Lower-case words of identifiers and string constants: baselineAuc, baseline_auc -> baseline, auc.
+tokens = identifier_parts
 
 
 def is_metric_name(name: str) -> bool:
@@ -118,7 +115,7 @@ def _slice_source(node: ast.AST) -> tuple[str, str] | None:
         return None
     func = node.func
     leaf = leaf_name(func)
-    if leaf not in _SLICE_ITERS:
+    if leaf not in SLICE_ITERATORS:
         return None
     if leaf == "groupby":
         key = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "by"), None)
@@ -176,25 +173,76 @@ def _fails(body: list[ast.stmt]) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """An ordering comparison in an assert, or in the test of an `if` that raises or exits."""
+
+    line: int  # of the assert or if
+    source: str  # the comparison, shortened
+    sides: tuple[frozenset[str], ...]  # the words (tokens) of each compared expression
+
+
+def ordered_comparisons(tree: ast.AST) -> list[list[Comparison]]:
+    """The ordering comparisons of every assert and failing `if`, grouped by statement (one walk;
+    checked_comparisons picks from them)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assert) or (isinstance(node, ast.If) and _fails(node.body)):
+            compares = [Comparison(node.lineno, ast.unparse(compare)[:100],
+                                   tuple(frozenset(tokens(ast.unparse(side))) for side in (compare.left, *compare.comparators)))
+                        for compare in _ordered_compares(node.test)]
+            if compares:
+                found.append(compares)
+    return found
+
+
 def checked_comparisons(tree: ast.AST, wanted: frozenset[str], one_sided: bool = True) -> list[tuple[int, str]]:
     """(line, source) of asserts, and of `if`s that raise or exit, comparing with an ordering
     operator where `wanted` words appear. `one_sided`: the words must be on one side only (a
     model metric against a baseline's, not two baselines)."""
+    return comparisons_with(ordered_comparisons(tree), wanted, one_sided)
+
+
+def comparisons_with(statements: list[list[Comparison]], wanted: frozenset[str], one_sided: bool = True) -> list[tuple[int, str]]:
+    """checked_comparisons over the ordered_comparisons of a tree (one walk serves several word sets)."""
     found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assert):
-            test = node.test
-        elif isinstance(node, ast.If) and _fails(node.body):
-            test = node.test
-        else:
-            continue
-        for compare in _ordered_compares(test):
-            sides = [compare.left, *compare.comparators]
-            hits = [bool(tokens(ast.unparse(side)) & wanted) for side in sides]
+    for compares in statements:
+        for compare in compares:
+            hits = [bool(side & wanted) for side in compare.sides]
             if any(hits) and (not one_sided or not all(hits)):
-                found.append((node.lineno, ast.unparse(compare)[:100]))
+                found.append((compare.line, compare.source))
                 break
     return found
+
+
+# -- before the parse: can a file hold such a comparison? ----------------------------------------
+_ASSERT_WORD = re.compile(rb"assert\b")
+_IF_WORD = re.compile(rb"if\b")
+_WORD_BYTE = re.compile(rb"\w")
+# A statement's lines: its first, then the lines indented deeper and the closing-bracket lines at its
+# indentation (black's `), "message"`). Continuation lines dedented below the statement are not seen.
+_STATEMENT_LINES = re.compile(rb"([ \t]*)[^\n]*(?:\n(?:\1[ \t]+[^\n]*|[ \t]*(?=\n)|\1[)\]}][^\n]*))*")
+_TEST_END = re.compile(rb":[ \t]*$", re.M)
+
+
+def may_compare(code: bytes, wanted: frozenset[str]) -> bool:
+    """Whether `code` (docstrings and comments blanked) may hold what checked_comparisons finds:
+    an assert statement or an `if` test holding an ordering operator and a `wanted` word. Read from
+    bytes, it answers yes to more than the parse would, so that only such files get parsed."""
+    return any((b"<" in text or b">" in text) and tokens(text.decode("utf-8", "replace")) & wanted
+               for text in _tests(code))
+
+
+def _tests(code: bytes):
+    """Text of every assert statement (from its line's start) and of every `if`/`elif` test."""
+    for match in _ASSERT_WORD.finditer(code):
+        if match.start() == 0 or not _WORD_BYTE.match(code, match.start() - 1):
+            yield _STATEMENT_LINES.match(code, code.rfind(b"\n", 0, match.start()) + 1).group(0)
+    for match in _IF_WORD.finditer(code):
+        line = code.rfind(b"\n", 0, match.start()) + 1
+        if code[line:match.start()].strip() in (b"", b"el"):
+            end = _TEST_END.search(code, match.start())
+            yield code[line:end.end() if end else len(code)]
 
 
 # -- named baselines ----------------------------------------------------------------------------
@@ -225,7 +273,12 @@ def offline_online_correlations(tree: ast.AST) -> list[tuple[int, str]]:
             continue
         if leaf_name(node.func) not in CORRELATIONS:
             continue
-        words = tokens(ast.unparse(node))
-        if words & OFFLINE_TOKENS and words & ONLINE_TOKENS:
+        if reads_offline_and_online(ast.unparse(node)):
             found.append((node.lineno, ast.unparse(node)[:100]))
     return found
+
+
+def reads_offline_and_online(text: str) -> bool:
+    """Whether text (a call, or a whole file before its parse) holds an offline and an online word."""
+    words = tokens(text)
+    return bool(words & OFFLINE_TOKENS and words & ONLINE_TOKENS)

@@ -35,6 +35,25 @@ def _words(name: str) -> set[str]:
     parts = name.split(".")
     return {parts[-1], parts[0]} if len(parts) > 1 else {parts[0]}
 
+
+# Identifier parts a built-in check queries (`baseline` in baseline_auc, BaselineModel and "baseline"),
+# declared with `parts(...)`: the scan also notes which of them the identifiers of each file hold.
+PARTS: set[str] = set()
+_PART = re.compile(r"[A-Z]+(?![a-z])[0-9]*|[A-Z]?[a-z]+[0-9]*|[0-9]+")
+_PART_KEY = "part:"  # how the scan files a part among the words it found
+
+
+def parts(*words: str) -> frozenset[str]:
+    """Declare lower-case identifier parts a check queries (as identifier_parts splits them)."""
+    PARTS.update(words)
+    return frozenset(words)
+
+
+def identifier_parts(text: str) -> set[str]:
+    """Lower-case words of identifiers and string constants: baselineAuc, baseline_auc -> baseline, auc."""
+    return {w.lower() for w in _PART.findall(text)}
+
+
 _SOURCE_ROOTS = ("src/", "lib/", "python/")
 
 
@@ -355,6 +374,10 @@ class PythonIndex:
         return frozenset(VOCABULARY)
 
     @cached_property
+    def _parts(self) -> _PartFinder:
+        return _PartFinder(frozenset(PARTS))
+
+    @cached_property
     def words(self) -> dict[str, frozenset[str]]:
         """Vocabulary words occurring in each source file's code (one pass, cached by content).
 
@@ -362,7 +385,8 @@ class PythonIndex:
         the cache keeps that too, so a warm run warns exactly as a cold one does."""
         vocabulary = self._vocabulary
         encoded = frozenset(w.encode() for w in vocabulary)
-        kind = "scan:" + sha1(" ".join(sorted(vocabulary)).encode()).hexdigest()[:16]
+        declared = " ".join(sorted(vocabulary)) + " | " + " ".join(sorted(self._parts.parts))
+        kind = "scan:" + sha1(declared.encode()).hexdigest()[:16]
         ids = {path: self.files.content_id(path) for path in self.sources}
         known = self.cache.get_many(kind, [i for i in ids.values() if i]) if self.cache else {}
         table: dict[str, frozenset[str]] = {}
@@ -387,7 +411,7 @@ class PythonIndex:
                 return frozenset(), None, False  # Parsed has warned; unreadable files are not cached
             code = code_bytes(notebook.source.encode())
             self._code[path] = code
-            return frozenset(w.decode() for w in set(_IDENTIFIER.findall(code)) & encoded), None, True
+            return self._found(code, encoded), None, True
         data = self.files.read_bytes(path, keep=False)
         if data is None:
             return frozenset(), None, False
@@ -403,7 +427,13 @@ class PythonIndex:
             self._kept += len(data) + len(code)
             self.files.keep_bytes(path, data)
             self._code[path] = code
-        return frozenset(w.decode() for w in set(_IDENTIFIER.findall(code)) & encoded), problem, True
+        return self._found(code, encoded), problem, True
+
+    def _found(self, code: bytes, encoded: frozenset[bytes]) -> frozenset[str]:
+        """Vocabulary words among the code's identifiers, and the declared parts they hold."""
+        identifiers = set(_IDENTIFIER.findall(code))
+        words = {w.decode() for w in identifiers & encoded}
+        return frozenset(words | {_PART_KEY + part for part in self._parts.held_by(identifiers)})
 
     _kept = 0
 
@@ -420,6 +450,17 @@ class PythonIndex:
             matched |= with_leaf if head is None else with_leaf & by_word.get(head, set())
         return [path for path in pool if path in matched]
 
+    def with_parts(self, wanted: Iterable[str], paths: Iterable[str] | None = None) -> list[str]:
+        """Source files whose code holds an identifier (or a word in a string) made with any of the
+        declared parts `wanted` (baseline: baseline_auc, BaselineModel, "baseline")."""
+        wanted = set(wanted)
+        pool = self.sources if paths is None else [p for p in paths if p.endswith(_SOURCE_SUFFIXES)]
+        if not wanted <= self._parts.parts:  # parts outside the scan (plugins): read the code
+            return [p for p in pool if identifier_parts(self.code(p).decode("utf-8", "replace")) & wanted]
+        by_word = self._paths_by_word
+        matched = set().union(*(by_word.get(_PART_KEY + part, set()) for part in wanted))
+        return [path for path in pool if path in matched]
+
     @cached_property
     def _paths_by_word(self) -> dict[str, set[str]]:
         table: dict[str, set[str]] = {}
@@ -429,11 +470,13 @@ class PythonIndex:
         return table
 
     def code(self, path: str) -> bytes:
-        """The file's code with docstrings and comments blanked (a notebook's raw JSON)."""
+        """The file's code with docstrings and comments blanked (a notebook's code cells)."""
         code = self._code.get(path)
-        if code is None:
-            data = self.files.read_bytes(path, keep=False) or b""
-            code = data if path.endswith(".ipynb") else code_bytes(data)
+        if code is None and path.endswith(".ipynb"):  # its code cells, as the scan read them
+            notebook = self.parsed.notebook(path)
+            code = code_bytes(notebook.source.encode()) if notebook else b""
+        elif code is None:
+            code = code_bytes(self.files.read_bytes(path, keep=False) or b"")
         return code
 
     def grep_code(self, pattern: re.Pattern[bytes], paths: Iterable[str]) -> list[str]:
@@ -566,6 +609,43 @@ class PythonIndex:
             if target and target != path:
                 found.setdefault(target, line)
         return found
+
+
+class _PartFinder:
+    """Which declared parts a file's identifiers hold. Identifiers repeat across files, so each
+    distinct one is split into parts once per audit, and only when it holds a part's letters."""
+
+    def __init__(self, declared: frozenset[str]) -> None:
+        self.parts = declared
+        self._letters = re.compile(b"|".join(re.escape(p.encode()) for p in sorted(declared))) if declared else None
+        self._seen: set[bytes] = set()
+        self._holders: set[bytes] = set()  # identifiers holding a declared part
+        self._held: dict[bytes, frozenset[str]] = {}  # holder -> the declared parts it holds
+
+    def held_by(self, identifiers: set[bytes]) -> set[str]:
+        if self._letters is None:
+            return set()
+        new = identifiers - self._seen
+        if new:
+            self._seen |= new
+            self._split(list(new))
+        found: set[str] = set()
+        for identifier in identifiers & self._holders:
+            found |= self._held[identifier]
+        return found
+
+    def _split(self, identifiers: list[bytes]) -> None:
+        """Split the identifiers whose lower-case letters hold a part's (one search over them all)."""
+        joined = b"\n".join(identifiers)
+        lowered = joined.lower()  # ASCII only: offsets stay those of `joined`
+        for match in self._letters.finditer(lowered):
+            start, end = lowered.rfind(b"\n", 0, match.start()) + 1, lowered.find(b"\n", match.end())
+            identifier = joined[start:end if end >= 0 else len(joined)]
+            if identifier not in self._held:
+                held = identifier_parts(identifier.decode("utf-8", "replace")) & self.parts
+                self._held[identifier] = frozenset(held)
+                if held:
+                    self._holders.add(identifier)
 
 
 def _word_pattern(words: Iterable[str]) -> re.Pattern[bytes]:
