@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from hashlib import sha1
 
 from mltestscore.checks.common import project_sources
 from mltestscore.context import AuditContext
@@ -26,6 +27,7 @@ POOLS = ("python", "project", "tests")  # every .py file; the project's own code
 class Prefilter:
     pool: str
     test: Callable[[bytes], object]
+    key: str  # names the test in the fact cache: the pattern, or the function's qualified name
 
 
 _DECLARED: list[Prefilter] = []
@@ -35,7 +37,10 @@ def prefilter(pool: str, test: re.Pattern[bytes] | Callable[[bytes], object]) ->
     """Declare a test of a file's raw bytes (a pattern, or a function) over one of POOLS."""
     if pool not in POOLS:
         raise ValueError(f"prefilter pool {pool!r} is not one of {POOLS}")
-    declared = Prefilter(pool, test.search if isinstance(test, re.Pattern) else test)
+    if isinstance(test, re.Pattern):
+        declared = Prefilter(pool, test.search, f"re:{test.flags}:{test.pattern!r}")
+    else:
+        declared = Prefilter(pool, test, f"fn:{test.__module__}.{test.__qualname__}")
     _DECLARED.append(declared)
     return declared
 
@@ -53,14 +58,24 @@ def _run_declared(ctx: AuditContext) -> dict[Prefilter, list[str]]:
 
 
 def _run(ctx: AuditContext, prefilters: list[Prefilter]) -> dict[Prefilter, list[str]]:
+    """Every prefilter over every .py file, whatever its pool: the results depend on the bytes only,
+    so they are cached by content id and a warm audit reads no file for them."""
     members = {"python": None, "project": set(project_sources(ctx)), "tests": set(ctx.tests.files)}
     found: dict[Prefilter, list[str]] = {p: [] for p in prefilters}
-    for path in ctx.python.sources:
-        if not path.endswith(".py"):
-            continue
-        wanted = [p for p in prefilters if members[p.pool] is None or path in members[p.pool]]
-        data = (ctx.files.read_bytes(path, keep=False) or b"") if wanted else b""
-        for declared in wanted:
-            if declared.test(data):
+    kind = "prefilters:" + sha1("\n".join(p.key for p in prefilters).encode()).hexdigest()[:16]
+    paths = [p for p in ctx.python.sources if p.endswith(".py")]
+    ids = {path: ctx.files.content_id(path) for path in paths}
+    known = ctx.cache.get_many(kind, [i for i in ids.values() if i])
+    for path in paths:
+        passed = known.get(ids[path]) if ids[path] else None
+        if passed is None:
+            data = ctx.files.read_bytes(path, keep=False) or b""
+            passed = tuple(index for index, declared in enumerate(prefilters) if declared.test(data))
+            if ids[path]:
+                ctx.cache.put(kind, ids[path], passed)
+        for index in passed:
+            declared = prefilters[index]
+            pool = members[declared.pool]
+            if pool is None or path in pool:
                 found[declared].append(path)
     return found
