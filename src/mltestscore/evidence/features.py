@@ -278,18 +278,26 @@ DATA_SUFFIXES = (".csv", ".tsv", ".jsonl")
 def committed_personal_data(ctx: AuditContext) -> list[tuple[str, list[str]]]:
     """Committed data files (not test fixtures) whose header names personal-data columns."""
     found = []
-    for path in ctx.files.with_suffix(*DATA_SUFFIXES):
-        if is_test_file(ctx, path) or re.search(r"(^|/)(tests?|fixtures?)/", path):
-            continue
-        data = ctx.files.read_bytes(path)
-        if not data:
-            continue
-        header = data[:4096].decode("utf-8", errors="replace").splitlines()[0] if data.strip() else ""
-        if path.endswith(".jsonl"):
-            names = re.findall(r'"([^"]+)"\s*:', header)
-        else:
-            names = [c.strip().strip('"').strip("'") for c in re.split(r"[,\t;]", header)]
-        personal = [n for n in names if _PII_COLUMNS.match(n.strip().replace(" ", "_"))]
+    paths = [p for p in ctx.files.with_suffix(*DATA_SUFFIXES)
+             if not is_test_file(ctx, p) and not re.search(r"(^|/)(tests?|fixtures?)/", p)]
+    ids = {path: ctx.files.content_id(path) for path in paths}
+    known = ctx.cache.get_many("personal-columns", [i for i in ids.values() if i])
+    for path in paths:
+        personal = known.get(ids[path]) if ids[path] else None
+        if personal is None:
+            personal = _personal_columns(path, ctx.files.read_head(path) or b"")
+            if ids[path]:
+                ctx.cache.put("personal-columns", ids[path], personal)
         if personal:
-            found.append((path, personal))
+            found.append((path, list(personal)))
     return found
+
+
+def _personal_columns(path: str, head: bytes) -> tuple[str, ...]:
+    """Header columns of a data file that name personal data."""
+    header = head.decode("utf-8", errors="replace").splitlines()[0] if head.strip() else ""
+    if path.endswith(".jsonl"):
+        names = re.findall(r'"([^"]+)"\s*:', header)
+    else:
+        names = [c.strip().strip('"').strip("'") for c in re.split(r"[,\t;]", header)]
+    return tuple(n for n in names if _PII_COLUMNS.match(n.strip().replace(" ", "_")))

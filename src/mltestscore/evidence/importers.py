@@ -24,8 +24,14 @@ def may_import(index: PythonIndex, targets: Iterable[str], paths: Iterable[str])
     modules = {name for name, path in index.modules.items() if path in targets}
     names_a_package = _naming_any({name.rsplit(".", 1)[0] for name in modules})  # a.b.c -> a.b; top-level c -> c
     enclosing = {".".join(name.split(".")[:depth]) for name in modules for depth in range(1, name.count(".") + 2)}
+    paths = list(paths)
+    known = index.cached_imports(paths)  # warm audit: decided from cached outlines, no read
     found = []
     for path in paths:
+        if path in known:
+            if any(index.resolve_import(imported) in targets for imported in known[path]):
+                found.append(path)
+            continue
         parts = module_name(path).split(".")
         if any(".".join(parts[:depth]) in enclosing for depth in range(1, len(parts))):
             found.append(path)  # inside a package that holds a target: a relative import can reach it

@@ -524,6 +524,21 @@ class PythonIndex:
         for content_id, plain in self.cache.get_many("outline", [i for i in todo if i]).items():
             self._outlines[todo[content_id]] = ModuleFacts.from_plain(todo[content_id], plain)
 
+    def cached_imports(self, paths: Iterable[str]) -> dict[str, dict[str, int]]:
+        """Imports of the files whose outline the fact cache holds, without keeping the outlines:
+        a warm audit answers "who imports X" without reading those files."""
+        if not self.cache:
+            return {}
+        ids = {self.files.content_id(p): p for p in paths}
+        return {ids[i]: dict(plain[0]) for i, plain in self.cache.get_many("outline", [i for i in ids if i]).items()}
+
+    def resolve_import(self, imported: str) -> str | None:
+        """The project file an import names (`pkg.mod`, or `pkg.mod.function`), if any."""
+        target = self.modules.get(imported)
+        if target is None and "." in imported:
+            target = self.modules.get(imported.rsplit(".", 1)[0])
+        return target
+
     def iter_outlines(self, paths: list[str], batch: int = 2000):
         """(path, outline) for many files without holding them all: a pass over every test file."""
         for start in range(0, len(paths), batch):
@@ -603,9 +618,7 @@ class PythonIndex:
         """Project files a module imports: path -> line of the import."""
         found: dict[str, int] = {}
         for imported, line in self.outline(path).imports.items():
-            target = self.modules.get(imported)
-            if target is None and "." in imported:  # from pkg.mod import function
-                target = self.modules.get(imported.rsplit(".", 1)[0])
+            target = self.resolve_import(imported)
             if target and target != path:
                 found.setdefault(target, line)
         return found

@@ -126,6 +126,27 @@ class RepoFiles:
             self._bytes[path] = data
         return data
 
+    def read_head(self, path: str, size: int = 4096) -> bytes | None:
+        """The first `size` bytes (a data file's header), not cached: data files can be large."""
+        if path in self._bytes:
+            data = self._bytes[path]
+            return data[:size] if data is not None else None
+        full = os.path.join(self.root, path)
+        try:
+            if os.path.islink(full):
+                real = os.path.realpath(full)
+                if real != self._real_root and not real.startswith(self._real_root + os.sep):
+                    self._warn(path, "symbolic link pointing outside the repository; not followed")
+                    return None
+            with open(full, "rb") as handle:
+                self.reads += 1
+                return handle.read(size)
+        except (FileNotFoundError, IsADirectoryError):
+            return None
+        except OSError as error:
+            self._warn(path, f"cannot be read ({error.strerror or type(error).__name__}); skipped")
+            return None
+
     def keep_bytes(self, path: str, data: bytes) -> None:
         self._bytes.setdefault(path, data)
 
