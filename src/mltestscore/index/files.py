@@ -131,21 +131,7 @@ class RepoFiles:
         if path in self._bytes:
             data = self._bytes[path]
             return data[:size] if data is not None else None
-        full = os.path.join(self.root, path)
-        try:
-            if os.path.islink(full):
-                real = os.path.realpath(full)
-                if real != self._real_root and not real.startswith(self._real_root + os.sep):
-                    self._warn(path, "symbolic link pointing outside the repository; not followed")
-                    return None
-            with open(full, "rb") as handle:
-                self.reads += 1
-                return handle.read(size)
-        except (FileNotFoundError, IsADirectoryError):
-            return None
-        except OSError as error:
-            self._warn(path, f"cannot be read ({error.strerror or type(error).__name__}); skipped")
-            return None
+        return self._read(path, head=size)
 
     def keep_bytes(self, path: str, data: bytes) -> None:
         self._bytes.setdefault(path, data)
@@ -173,7 +159,9 @@ class RepoFiles:
                 hits.append(path)
         return hits
 
-    def _read(self, path: str) -> bytes | None:
+    def _read(self, path: str, head: int | None = None) -> bytes | None:
+        """Bytes of a file inside the repository: the whole file up to the size cap, or its first
+        `head` bytes (no cap then). Links out of the repository and unreadable files are warnings."""
         full = os.path.join(self.root, path)
         try:
             if os.path.islink(full):
@@ -181,17 +169,16 @@ class RepoFiles:
                 if real != self._real_root and not real.startswith(self._real_root + os.sep):
                     self._warn(path, "symbolic link pointing outside the repository; not followed")
                     return None
-            size = os.stat(full).st_size
-            if size > self.max_bytes:
-                self._warn(path, f"larger than {self.max_bytes // 1024} KiB ({size // 1024} KiB); skipped")
-                return None
+            if head is None:
+                size = os.stat(full).st_size
+                if size > self.max_bytes:
+                    self._warn(path, f"larger than {self.max_bytes // 1024} KiB ({size // 1024} KiB); skipped")
+                    return None
             with open(full, "rb") as handle:
                 self.reads += 1
-                return handle.read(self.max_bytes + 1)
-        except FileNotFoundError:
-            return None  # tracked but deleted in the work tree: nothing to read
-        except IsADirectoryError:
-            return None
+                return handle.read(self.max_bytes + 1 if head is None else head)
+        except (FileNotFoundError, IsADirectoryError):
+            return None  # tracked but deleted in the work tree, or a folder: nothing to read
         except OSError as error:
             reason = error.strerror or type(error).__name__
             self._warn(path, f"cannot be read ({reason}); skipped")
