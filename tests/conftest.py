@@ -61,6 +61,18 @@ def audit(root: Path, config: dict | Config | None = None):
     return run_audit(root, config)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """CLI audits in tests fill a cache of their own, never the user's ~/.cache/mltestscore."""
+    saved = os.environ.get("MLTESTSCORE_CACHE_DIR")
+    os.environ["MLTESTSCORE_CACHE_DIR"] = str(tmp_path_factory.mktemp("fact-cache"))
+    yield
+    if saved is None:
+        os.environ.pop("MLTESTSCORE_CACHE_DIR", None)
+    else:
+        os.environ["MLTESTSCORE_CACHE_DIR"] = saved
+
+
 @pytest.fixture
 def repo(tmp_path: Path):
     """A factory: repo({path: content}, commit=True) -> Path of a real git repository."""

@@ -6,13 +6,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from mltestscore import __version__
-from mltestscore.attest import apply_attestation
-from mltestscore.checks.registry import load_checks
 from mltestscore.config import Config
 from mltestscore.context import AuditContext
 from mltestscore.results import AuditReport, Outcome, SectionResult, Status, TestResult
-from mltestscore.rubric import load_rubric
-from mltestscore.scoring import final_score
 
 UNOBSERVABLE = "not observable in the repository: attest it"
 
@@ -22,14 +18,32 @@ def run_audit(root: Path, config: Config | None = None, cache_dir: Path | None =
     """Audit `root`. `cache_dir` holds per-file facts between runs (None: no persistent cache);
     `ctx` replaces the work-tree context (history audits a commit's tree)."""
     config = config or Config()
+    memo = ctx is None and cache_dir is not None  # a work-tree audit with a cache: the report may be known
     ctx = ctx or AuditContext(root, config, cache_dir)
     try:
-        return _audit(ctx)
+        if not memo:
+            return _audit(ctx)
+        from mltestscore import memo as memos
+
+        key = memos.memo_key(ctx)
+        known = memos.recall(ctx.cache, key) if key else None
+        if known is not None:
+            return known
+        report = _audit(ctx)
+        if key:
+            memos.remember(ctx.cache, key, report)
+        return report
     finally:
         ctx.close()
 
 
 def _audit(ctx: AuditContext) -> AuditReport:
+    # Imported here: an audit answered from the memo loads no check.
+    from mltestscore.attest import apply_attestation
+    from mltestscore.checks.registry import load_checks
+    from mltestscore.rubric import load_rubric
+    from mltestscore.scoring import final_score
+
     rubric = load_rubric()
     checks = load_checks(ctx.warn)
     config = ctx.config

@@ -124,7 +124,7 @@ def _load_config(root: Path, config_path: Path | None):
 
 def _run(root: Path, config, cache: bool = True):
     from mltestscore.audit import run_audit
-    from mltestscore.checks.registry import RegistryError
+    from mltestscore.checks import RegistryError
     from mltestscore.index.cache import default_cache_dir
 
     try:

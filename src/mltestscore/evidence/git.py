@@ -8,6 +8,7 @@ warning, never an exception.
 from __future__ import annotations
 
 import os
+import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +28,7 @@ class GitInfo:
     blob_ids: dict[str, str] | None = None  # path -> blob id, for files unchanged in the work tree
     _repo: object = None
     prefix: str = ""  # the audited folder inside the work tree ("" at the top)
+    _repo_failed: bool = False
 
     def top_path(self, path: str) -> str:
         """A path relative to the audited folder, as git (run at the top) names it."""
@@ -34,11 +36,20 @@ class GitInfo:
 
     @property
     def repo(self):
-        """The open GitPython Repo (None outside git), for history readers such as evidence/history.py."""
+        """The GitPython Repo (None outside git or when GitPython cannot open it), opened on first
+        use: only history evidence needs it."""
+        if self._repo is None and self.available and self.root is not None and not self._repo_failed:
+            os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
+            try:
+                import git
+
+                self._repo = git.Repo(self.root)
+            except Exception:
+                self._repo_failed = True
         return self._repo
 
     def last_commit_date(self, path: str) -> datetime | None:
-        if self._repo is None:
+        if self.repo is None:
             return None
         try:
             stamp = self._repo.git.log("-1", "--format=%ct", "--", self.top_path(path))  # type: ignore[attr-defined]
@@ -49,7 +60,7 @@ class GitInfo:
     def commit_messages(self, paths: list[str], limit: int = 200) -> list[tuple[str, str]]:
         """(short sha, full message) of the last `limit` mainline commits touching any of `paths`
         (first parent only, so a PR's merge commit is listed rather than pruned)."""
-        if self._repo is None or not paths:
+        if not paths or self.repo is None:
             return []
         try:
             out = self._repo.git.log(f"-{limit}", "--first-parent", "--format=%h%x1f%B%x1e", "--", *map(self.top_path, paths))  # type: ignore[attr-defined]
@@ -62,52 +73,63 @@ class GitInfo:
         if self._repo is not None:
             self._repo.close()  # type: ignore[attr-defined]
             self._repo = None
+        self._repo_failed = True  # closed: not to be reopened
 
 
 def open_git(root: Path) -> GitInfo:
-    """Open the work tree at `root` (which must be its top level or a folder inside it)."""
+    """Open the work tree at `root` (which must be its top level or a folder inside it).
+
+    The listing runs `git` directly: importing GitPython costs more than the four commands an
+    audit of an unchanged tree needs. GitPython opens when history evidence asks for `repo`."""
     for name in _LEAKY_ENV:
         os.environ.pop(name, None)
     if not _looks_like_git(root):
         return GitInfo(False)
-    os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
     try:
-        import git
-    except Exception as error:  # ImportError: Bad git executable
-        return GitInfo(False, problem=f"git is not usable ({error}); files listed without git")
-    try:
-        repo = git.Repo(root, search_parent_directories=True)
-    except Exception:
-        return GitInfo(False)
-    try:
-        top = Path(repo.working_tree_dir or root).resolve()
+        where = _git(root, "rev-parse", "--show-toplevel", "--is-shallow-repository").splitlines()
+        if len(where) < 2:
+            return GitInfo(False)  # inside .git or a bare repository: no work tree to list
+        top = Path(where[0]).resolve()
+        shallow = where[1].strip() == "true"
         prefix = os.path.relpath(root.resolve(), top).replace(os.sep, "/")
-        tracked, blob_ids = _tracked_with_blobs(repo.git.ls_files("-z", "-s", "--", "."))
-        untracked = [p for p in repo.git.ls_files("-z", "--others", "--exclude-standard", "--", ".").split("\0") if p]
-        for changed in repo.git.diff_files("-z", "--name-only").split("\0"):
-            blob_ids.pop(changed, None)  # modified or deleted in the work tree: the blob is stale
-        paths = sorted(set(tracked).union(untracked))
-        if prefix not in (".", ""):
-            # ls-files run from the repo top lists paths relative to the top.
-            cut = len(prefix) + 1
-            paths = [p[cut:] for p in paths if p.startswith(prefix + "/")]
-            blob_ids = {p[cut:]: b for p, b in blob_ids.items() if p.startswith(prefix + "/")}
         try:
-            commit = repo.head.commit.hexsha
-        except ValueError:
+            commit = _git(top, "rev-parse", "--verify", "-q", "HEAD").strip() or None
+        except _GitFailed:
             commit = None  # a repository with no commits yet
-        shallow = (Path(repo.git_dir) / "shallow").exists()
-        return GitInfo(True, top, commit, shallow, paths, None, blob_ids, repo, "" if prefix in (".", "") else prefix)
-    except git.GitCommandNotFound:
-        repo.close()
+        tracked, blob_ids = _tracked_with_blobs(_git(top, "ls-files", "-z", "-s", "--", "."))
+        untracked = [p for p in _git(top, "ls-files", "-z", "--others", "--exclude-standard", "--", ".").split("\0") if p]
+        for changed in _git(top, "diff-files", "-z", "--name-only").split("\0"):
+            blob_ids.pop(changed, None)  # modified or deleted in the work tree: the blob is stale
+    except FileNotFoundError:
         return GitInfo(False, problem="git executable not found; files listed without git")
-    except git.GitCommandError as error:
-        repo.close()
-        detail = "dubious ownership (safe.directory)" if "safe.directory" in str(error) else (error.stderr or str(error)).strip()[:160]
+    except _GitFailed as error:
+        if error.not_a_repository:
+            return GitInfo(False)
+        detail = "dubious ownership (safe.directory)" if "safe.directory" in error.stderr else error.stderr.strip()[:160]
         return GitInfo(False, problem=f"git refused to read the repository: {detail}; files listed without git")
-    except Exception as error:
-        repo.close()
+    except OSError as error:
         return GitInfo(False, problem=f"git failed ({type(error).__name__}: {error}); files listed without git")
+    paths = sorted(set(tracked).union(untracked))
+    if prefix not in (".", ""):
+        # ls-files run from the repo top lists paths relative to the top.
+        cut = len(prefix) + 1
+        paths = [p[cut:] for p in paths if p.startswith(prefix + "/")]
+        blob_ids = {p[cut:]: b for p, b in blob_ids.items() if p.startswith(prefix + "/")}
+    return GitInfo(True, top, commit, shallow, paths, None, blob_ids, None, "" if prefix in (".", "") else prefix)
+
+
+class _GitFailed(Exception):
+    def __init__(self, stderr: str) -> None:
+        super().__init__(stderr)
+        self.stderr = stderr
+        self.not_a_repository = any(s in stderr.lower() for s in ("not a git repository", "must be run in a work tree"))
+
+
+def _git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
+    if done.returncode != 0:
+        raise _GitFailed(done.stderr.decode("utf-8", "replace"))
+    return done.stdout.decode("utf-8", "surrogateescape")
 
 
 def _tracked_with_blobs(listing: str) -> tuple[list[str], dict[str, str]]:

@@ -1,0 +1,102 @@
+"""The whole-report memo: an audit of a tree that has not changed since the last audit is not redone.
+
+The key is everything an audit reads: each listed file's content id (git blob id, or size and
+modification time for files git does not know as they are), HEAD and shallowness (history
+evidence), the config, today's date (evidence ages in days), the repository's path, and the
+installed tool itself (its files' sizes and times, and the folders plugins install into). A change
+to any of them is a miss, and the audit runs with the per-file fact cache, re-reading only what
+changed. The stored report is plain data in the fact cache; `generated_at` is set anew on a hit.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime, timezone
+from functools import lru_cache
+from hashlib import sha1
+from pathlib import Path
+
+from mltestscore.results import (AuditReport, AuditWarning, Evidence, SectionResult, Status,
+                                 TestResult)
+
+KIND = "report:1"
+
+
+def memo_key(ctx) -> str | None:
+    """The key of this audit's inputs, or None when some file cannot be identified (then no memo)."""
+    digest = sha1()
+    today = datetime.now(timezone.utc).date().isoformat()
+    digest.update(f"{os.path.realpath(ctx.root)}\0{today}\0{ctx.config!r}\0{_installed()}\0".encode())
+    git = ctx.git
+    digest.update(f"git:{git.available}:{git.commit}:{git.shallow}\0".encode())
+    files = ctx.files
+    for path in files.paths:
+        content_id = files.content_id(path)
+        if content_id is None:
+            return None
+        digest.update(f"{path}\0{content_id}\0".encode())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _installed() -> str:
+    """Sizes and times of this package's files, and the times of the folders distributions install
+    into (a plugin installed, upgraded or removed changes its site-packages folder)."""
+    package = Path(__file__).parent
+    marks = []
+    for folder, _dirs, names in os.walk(package):
+        for name in names:
+            if name.endswith((".py", ".yaml", ".j2", ".html", ".css")):
+                info = os.stat(os.path.join(folder, name))
+                marks.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
+    for entry in sys.path:
+        if os.path.basename(entry) not in ("site-packages", "dist-packages"):
+            continue
+        try:
+            marks.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
+        except OSError:
+            continue
+    return sha1("\n".join(sorted(marks)).encode()).hexdigest()
+
+
+def recall(cache, key: str) -> AuditReport | None:
+    plain = cache.get_many(KIND, [key]).get(key)
+    if plain is None:
+        return None
+    try:
+        report = from_plain(plain)
+    except (TypeError, ValueError, KeyError):
+        return None  # a damaged entry: audit again
+    report.generated_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return report
+
+
+def remember(cache, key: str, report: AuditReport) -> None:
+    cache.put(KIND, key, to_plain(report))
+
+
+def to_plain(report: AuditReport) -> tuple:
+    sections = tuple(
+        (s.id, s.title, s.max, tuple(
+            (i.id, i.section, i.title, i.score, i.status.value, i.reason,
+             tuple((e.path, e.line, e.detail, e.runner) for e in i.evidence), i.missing, i.remediation)
+            for i in s.items))
+        for s in report.sections
+    )
+    warnings = tuple((w.path, w.message) for w in report.warnings)
+    return (report.tool_version, report.repository, report.commit, report.generated_at, sections,
+            report.score, report.band, warnings)
+
+
+def from_plain(plain: tuple) -> AuditReport:
+    version, repository, commit, generated_at, sections, score, band, warnings = plain
+    return AuditReport(
+        version, repository, commit, generated_at,
+        [SectionResult(sid, title, [
+            TestResult(tid, section, ttitle, tscore, Status(status), reason,
+                       [Evidence(*e) for e in evidence], missing, remediation)
+            for tid, section, ttitle, tscore, status, reason, evidence, missing, remediation in items], maximum)
+         for sid, title, maximum, items in sections],
+        score, band, [AuditWarning(*w) for w in warnings],
+    )

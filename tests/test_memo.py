@@ -1,0 +1,117 @@
+"""The whole-report memo: an unchanged tree is answered from the cache; any change is a fresh audit."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from mltestscore.audit import run_audit
+from mltestscore.config import parse_config
+
+from conftest import git, git_commit_all, write_tree
+
+TRAIN = """
+import random
+
+import numpy as np
+
+
+def train(seed: int = 0):
+    random.seed(seed)
+    np.random.seed(seed)
+    return np.zeros(3)
+"""
+
+TEST = """
+from train import train
+
+
+def test_train_is_deterministic():
+    assert (train(1) == train(1)).all()
+"""
+
+WORKFLOW = """
+name: ci
+on: [push, pull_request]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with: {python-version: "3.11"}
+      - run: pip install -r requirements.txt
+      - run: pytest -q tests
+"""
+
+
+def _scores(report):
+    return {item.id: item.score for item in report.items()}
+
+
+def _project(repo):
+    return repo({"train.py": TRAIN, "tests/test_train.py": TEST, "requirements.txt": "numpy==1.26.4\n"})
+
+
+def test_unchanged_tree_is_answered_from_the_memo(repo, tmp_path):
+    root = _project(repo)
+    cache = tmp_path / "cache"
+    first = run_audit(root, None, cache)
+    second = run_audit(root, None, cache)
+    assert _scores(second) == _scores(first)
+    assert [(i.id, i.reason, i.evidence) for i in second.items()] == [(i.id, i.reason, i.evidence) for i in first.items()]
+    assert second.warnings == first.warnings and second.commit == first.commit
+
+
+def test_an_uncommitted_edit_a_new_file_and_a_commit_each_miss(repo, tmp_path):
+    root = _project(repo)
+    cache = tmp_path / "cache"
+    before = _scores(run_audit(root, None, cache))
+    assert before["infra-1"] < 1  # no CI runs anything yet
+
+    write_tree(root, {".github/workflows/ci.yml": WORKFLOW})  # untracked
+    with_ci = _scores(run_audit(root, None, cache))
+    assert with_ci != before
+
+    (root / ".github/workflows/ci.yml").write_text(WORKFLOW.replace("pytest -q tests", "echo no tests"))
+    edited = _scores(run_audit(root, None, cache))  # same path, new content, same size class
+    assert edited != with_ci
+
+    git_commit_all(root, "ci")
+    committed = run_audit(root, None, cache)
+    assert committed.commit == git(root, "rev-parse", "HEAD").strip()
+
+
+def test_config_changes_miss(repo, tmp_path):
+    root = _project(repo)
+    cache = tmp_path / "cache"
+    plain = run_audit(root, None, cache)
+    ignoring = run_audit(root, parse_config({"ignore": {"data-1": "schemas live in another repo"}}, "test"), cache)
+    assert plain.item("data-1").status.value != "skipped"
+    assert ignoring.item("data-1").status.value == "skipped"
+
+
+def test_a_memo_hit_loads_no_check_and_reads_no_source(repo, tmp_path):
+    root = _project(repo)
+    env = {**os.environ, "MLTESTSCORE_CACHE_DIR": str(tmp_path / "cache")}
+    probe = (
+        "import sys, json\n"
+        "from mltestscore.cli import main\n"
+        "sys.argv = ['mltestscore', 'audit', sys.argv[1], '-f', 'json', '-o', sys.argv[2]]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('mltestscore.checks.', 'mltestscore.evidence.python', 'git')))\n"
+        "print(json.dumps(loaded))\n"
+    )
+    runs = []
+    for n in range(2):
+        out = tmp_path / f"report-{n}.json"
+        done = subprocess.run([sys.executable, "-c", probe, str(root), str(out)], env=env, capture_output=True, text=True, check=True)
+        runs.append((json.loads(done.stdout.strip().splitlines()[-1]), json.loads(out.read_text())))
+    (cold_modules, cold_report), (warm_modules, warm_report) = runs
+    assert "mltestscore.checks.data" in cold_modules
+    assert warm_modules == []
+    for report in (cold_report, warm_report):
+        report.pop("generated_at")
+    assert warm_report == cold_report
