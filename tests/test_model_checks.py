@@ -209,6 +209,20 @@ def test_model1_merged_pull_requests_in_history_are_half(tmp_path):
     assert shows(result, "1 of the last 2 commits")
 
 
+def test_model1_reviewed_history_is_found_when_auditing_a_subfolder(tmp_path):
+    # A monorepo audited at its ML project folder: git names paths from the top.
+    root = write_tree(tmp_path / "mono", {"ml/src/churn/models/train.py": TRAIN, "web/app.js": "x()\n"})
+    git_commit_all(root, "initial")
+    git(root, "checkout", "-q", "-b", "tune-depth")
+    (root / "ml/src/churn/models/train.py").write_text(TRAIN.replace("200", "300"))
+    git_commit_all(root, "Deeper forest")
+    git(root, "checkout", "-q", "main")
+    git(root, "merge", "-q", "--no-ff", "tune-depth", "-m", "Merge pull request #12 from acme/tune-depth")
+    result = item(root / "ml", "model-1")
+    assert result.score == 0.5
+    assert shows(result, "1 of the last 2 commits")
+
+
 def test_codeowners_patterns_follow_gitignore_rules():
     def rule(pattern, *owners):
         return OwnerRule("CODEOWNERS", 1, pattern, owners, _pattern_regex(pattern))

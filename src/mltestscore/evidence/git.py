@@ -63,7 +63,7 @@ class GitInfo:
         if not paths or self.repo is None:
             return []
         try:
-            out = self._repo.git.log(f"-{limit}", "--first-parent", "--format=%h%x1f%B%x1e", "--", *map(self.top_path, paths))  # type: ignore[attr-defined]
+            out = self._repo.git.log(f"-{limit}", "--first-parent", "--format=%h%x1f%B%x1e", self.commit or "HEAD", "--", *map(self.top_path, paths))  # type: ignore[attr-defined]
         except Exception:
             return []
         records = (r.strip("\n") for r in out.split("\x1e"))
