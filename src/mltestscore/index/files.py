@@ -6,6 +6,7 @@ import fnmatch
 import os
 import re
 from collections.abc import Callable, Iterable
+from functools import cached_property
 from pathlib import Path
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
@@ -55,6 +56,7 @@ class RepoFiles:
         self._bytes: dict[str, bytes | None] = {}
         self.reads = 0  # files actually opened: a test holds us to one read per file
         self._real_root = os.path.realpath(root)
+        self._answers: dict[object, list[str]] = {}  # with_suffix and matching, per question
 
     # -- building ----------------------------------------------------------------------
     @classmethod
@@ -82,17 +84,35 @@ class RepoFiles:
     def __len__(self) -> int:
         return len(self.paths)
 
+    # The checks ask the same questions of the list many times (a walk over 100k paths each):
+    # answers are kept per question and handed out as copies.
     def named(self, *names: str) -> list[str]:
         """Files whose base name is one of `names` (anywhere in the tree)."""
-        wanted = set(names)
-        return [p for p in self.paths if p.rsplit("/", 1)[-1] in wanted]
+        by_name = self._by_name
+        if len(names) == 1:
+            return list(by_name.get(names[0], ()))
+        found = {p for name in set(names) for p in by_name.get(name, ())}
+        return [p for p in self.paths if p in found] if len(found) > 1 else list(found)
+
+    @cached_property
+    def _by_name(self) -> dict[str, list[str]]:
+        table: dict[str, list[str]] = {}
+        for path in self.paths:
+            table.setdefault(path.rsplit("/", 1)[-1], []).append(path)
+        return table
 
     def with_suffix(self, *suffixes: str) -> list[str]:
-        return [p for p in self.paths if p.endswith(suffixes)]
+        found = self._answers.get(suffixes)
+        if found is None:
+            found = self._answers[suffixes] = [p for p in self.paths if p.endswith(suffixes)]
+        return list(found)
 
     def matching(self, pattern: str | re.Pattern[str]) -> list[str]:
         regex = re.compile(pattern) if isinstance(pattern, str) else pattern
-        return [p for p in self.paths if regex.search(p)]
+        found = self._answers.get(regex)
+        if found is None:
+            found = self._answers[regex] = [p for p in self.paths if regex.search(p)]
+        return list(found)
 
     def under(self, folder: str) -> list[str]:
         folder = folder.strip("/")
