@@ -11,12 +11,15 @@ Three layers, each cached by content id so a second audit re-reads only changed 
 from __future__ import annotations
 
 import ast
+import marshal
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from hashlib import sha1
 
+from mltestscore.index import fork
+from mltestscore.index.files import read_guarded
 from mltestscore.index.parsed import Parsed
 
 # Every word a built-in check queries: the last component and the top-level module of each dotted
@@ -395,6 +398,7 @@ class PythonIndex:
         self._facts: dict[str, ModuleFacts | None] = {}
         self._outlines: dict[str, ModuleFacts] = {}
         self._code: dict[str, bytes] = {}  # code with docstrings/comments blanked, within _KEEP_BYTES
+        self._outlines_made: dict[str, bytes] = {}  # outlines the parallel scan made (marshalled: compact)
         self.parses = 0  # full ast parses done: the benchmark and tests watch this
 
     @cached_property
@@ -433,19 +437,42 @@ class PythonIndex:
         kind = "scan:" + sha1(declared.encode()).hexdigest()[:16]
         ids = {path: self.files.content_id(path) for path in self.sources}
         known = self.cache.get_many(kind, [i for i in ids.values() if i]) if self.cache else {}
+        todo = [p for p in self.sources if (known.get(ids[p]) if ids[p] else None) is None]
         table: dict[str, frozenset[str]] = {}
-        for path in self.sources:
-            content_id = ids[path]
-            result = known.get(content_id) if content_id else None
-            if result is None:
-                result = self._scan_one(path, encoded)
-                if content_id and self.cache and result[2]:
-                    self.cache.put(kind, content_id, result)
-            found, problem, _ = result
-            if problem:
-                self.parsed._warn(path, problem)
-            table[path] = found
+        shared = self._share_out(todo, encoded)  # path -> the child's result, once it answers
+        try:
+            for path in self.sources:
+                content_id = ids[path]
+                result = known.get(content_id) if content_id else None
+                if result is None:
+                    result = shared.result(path) if path in shared else None
+                    if result is None:
+                        result = self._scan_one(path, encoded)
+                    if content_id and self.cache and result[2]:
+                        self.cache.put(kind, content_id, result)
+                found, problem, _ = result
+                if problem:
+                    self.parsed._warn(path, problem)
+                table[path] = found
+        finally:
+            shared.close()
         return table
+
+    def _share_out(self, todo: list[str], encoded: frozenset[bytes]) -> _Share:
+        """Split the unscanned .py files with a forked child when there are enough of them to pay
+        for it: the child scans and outlines its part, this process scans the rest meanwhile (and
+        keeps their bytes); `words` then replays both in path order, warnings included."""
+        files = [p for p in todo if p.endswith(".py") and p not in self.files._bytes]
+        if len(files) < _SHARE_MIN_FILES or not fork.can_fork():
+            return _Share(self, [], None)
+        # Every other file or so, not a block: neighbouring files are alike in size.
+        theirs = [p for i, p in enumerate(files) if int((i + 1) * _SHARE_FRACTION) > int(i * _SHARE_FRACTION)]
+        collect = fork.in_child(_scan_files, str(self.files.root), self.files._real_root, theirs,
+                                self.files.max_bytes, encoded, frozenset(self._parts.parts))
+        share = _Share(self, theirs, collect)
+        taken = set(theirs)
+        share.scan_here([p for p in files if p not in taken], encoded)
+        return share
 
     def _scan_one(self, path: str, encoded: frozenset[bytes]) -> tuple[frozenset[str], str | None, bool]:
         """(words, problem, cacheable) for one source file."""
@@ -459,25 +486,19 @@ class PythonIndex:
         data = self.files.read_bytes(path, keep=False)
         if data is None:
             return frozenset(), None, False
-        if b"\x00" in data[:8192]:
-            return frozenset(), "binary content where Python was expected; skipped", True
-        problem = None
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            problem = "not valid UTF-8; read with replacement characters"
-        code = code_bytes(data)
+        found, problem, cacheable, code = _scan_bytes(data, encoded, self._parts)
+        if code is not None:
+            self._keep(path, data, code)
+        return found, problem, cacheable
+
+    def _keep(self, path: str, data: bytes, code: bytes) -> None:
         if self._kept < _KEEP_BYTES:  # outlines and parses come later: spare a second read
             self._kept += len(data) + len(code)
             self.files.keep_bytes(path, data)
             self._code[path] = code
-        return self._found(code, encoded), problem, True
 
     def _found(self, code: bytes, encoded: frozenset[bytes]) -> frozenset[str]:
-        """Vocabulary words among the code's identifiers, and the declared parts they hold."""
-        identifiers = identifiers_in(code)
-        words = {w.decode() for w in identifiers & encoded}
-        return frozenset(words | {_PART_KEY + part for part in self._parts.held_by(identifiers)})
+        return _words_in(code, encoded, self._parts)
 
     _kept = 0
 
@@ -558,6 +579,11 @@ class PythonIndex:
             return self._outlines[path]
         content_id = self.files.content_id(path)
         plain = self.cache.get_many("outline", [content_id]).get(content_id) if self.cache and content_id else None
+        made = self._outlines_made.get(path) if plain is None else None
+        if made is not None:  # the parallel scan made it
+            plain = marshal.loads(made)
+            if self.cache and content_id:
+                self.cache.put("outline", content_id, plain)
         if plain is None:
             if path.endswith(".ipynb"):
                 notebook = self.parsed.notebook(path)
@@ -723,3 +749,97 @@ def _word_pattern(words: Iterable[str]) -> re.Pattern[bytes]:
 
 
 _KEEP_BYTES = 48 * 1024 * 1024  # bytes of scanned files held for a later parse
+
+
+# -- the parallel scan -------------------------------------------------------------------------
+_SHARE_MIN_FILES = 400  # fewer unscanned .py files: a fork costs more than it saves
+_SHARE_FRACTION = 0.45  # of them to the child, which also outlines them (this process keeps bytes)
+
+
+def _words_in(code: bytes, encoded: frozenset[bytes], finder: _PartFinder) -> frozenset[str]:
+    """Vocabulary words among the code's identifiers, and the declared parts they hold."""
+    identifiers = identifiers_in(code)
+    words = {w.decode() for w in identifiers & encoded}
+    return frozenset(words | {_PART_KEY + part for part in finder.held_by(identifiers)})
+
+
+def _scan_bytes(data: bytes, encoded: frozenset[bytes], finder: _PartFinder) -> tuple[frozenset[str], str | None, bool, bytes | None]:
+    """(words, problem, cacheable, code) of a .py file's bytes; no code for binary content."""
+    if b"\x00" in data[:8192]:
+        return frozenset(), "binary content where Python was expected; skipped", True, None
+    problem = None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        problem = "not valid UTF-8; read with replacement characters"
+    code = code_bytes(data)
+    return _words_in(code, encoded, finder), problem, True, code
+
+
+def _scan_files(root: str, real_root: str, paths: list[str], max_bytes: int, encoded: frozenset[bytes], parts: frozenset[str]) -> list:
+    """The forked child's part of the scan, from the files' bytes alone: for each path (words,
+    problem, cacheable, read problem, opened, missing, marshalled outline or None), what
+    `_scan_one` and `outline` find here."""
+    finder = _PartFinder(parts)
+    results = []
+    for path in paths:
+        data, read_problem, opened = read_guarded(root, real_root, path, max_bytes)
+        if data is None:
+            results.append((frozenset(), None, False, read_problem, opened, True, None))
+            continue
+        found, problem, cacheable, code = _scan_bytes(data, encoded, finder)
+        outline = outline_of(code if code is not None else code_bytes(data), module_name(path))
+        results.append((found, problem, cacheable, read_problem, opened, False, marshal.dumps(outline.to_plain())))
+    return results
+
+
+class _Share:
+    """The scan split with a forked child. Each side's results wait here (their warnings too) and
+    are replayed in path order, so the audit reads as if one process had scanned file by file."""
+
+    def __init__(self, index: PythonIndex, theirs: list[str], collect) -> None:
+        self._index = index
+        self._theirs = theirs
+        self._collect = collect
+        self._results: dict[str, tuple] = {}
+
+    def __contains__(self, path: str) -> bool:
+        return path in self._results or (self._collect is not None and path in self._theirs_set)
+
+    @cached_property
+    def _theirs_set(self) -> set[str]:
+        return set(self._theirs)
+
+    def scan_here(self, paths: list[str], encoded: frozenset[bytes]) -> None:
+        """This process's part: read, scan, keep the bytes as `_scan_one` does; warn later."""
+        index, files = self._index, self._index.files
+        root = str(files.root)
+        for path in paths:
+            data, read_problem, opened = read_guarded(root, files._real_root, path, files.max_bytes)
+            if data is None:
+                self._results[path] = (frozenset(), None, False, read_problem, opened, True, None)
+                continue
+            found, problem, cacheable, code = _scan_bytes(data, encoded, index._parts)
+            if code is not None:
+                index._keep(path, data, code)
+            self._results[path] = (found, problem, cacheable, read_problem, opened, False, None)
+
+    def result(self, path: str) -> tuple | None:
+        """(words, problem, cacheable) of a path of the split; None if the child failed."""
+        if path not in self._results and self._collect is not None:
+            answer = self.close()
+            if isinstance(answer, list) and len(answer) == len(self._theirs):
+                self._results.update(zip(self._theirs, answer))
+        found = self._results.pop(path, None)
+        if found is None:
+            return None
+        words, problem, cacheable, read_problem, opened, missing, outline = found
+        self._index.files.adopt_read(path, read_problem, opened, missing)
+        if outline is not None:
+            self._index._outlines_made[path] = outline
+        return words, problem, cacheable
+
+    def close(self) -> object | None:
+        """The child's answer (and the child reaped), once."""
+        collect, self._collect = self._collect, None
+        return collect() if collect else None

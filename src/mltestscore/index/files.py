@@ -180,29 +180,45 @@ class RepoFiles:
         return hits
 
     def _read(self, path: str, head: int | None = None) -> bytes | None:
-        """Bytes of a file inside the repository: the whole file up to the size cap, or its first
-        `head` bytes (no cap then). Links out of the repository and unreadable files are warnings."""
-        full = os.path.join(self.root, path)
-        try:
-            if os.path.islink(full):
-                real = os.path.realpath(full)
-                if real != self._real_root and not real.startswith(self._real_root + os.sep):
-                    self._warn(path, "symbolic link pointing outside the repository; not followed")
-                    return None
-            if head is None:
-                size = os.stat(full).st_size
-                if size > self.max_bytes:
-                    self._warn(path, f"larger than {self.max_bytes // 1024} KiB ({size // 1024} KiB); skipped")
-                    return None
-            with open(full, "rb") as handle:
-                self.reads += 1
-                return handle.read(self.max_bytes + 1 if head is None else head)
-        except (FileNotFoundError, IsADirectoryError):
-            return None  # tracked but deleted in the work tree, or a folder: nothing to read
-        except OSError as error:
-            reason = error.strerror or type(error).__name__
-            self._warn(path, f"cannot be read ({reason}); skipped")
-            return None
+        data, problem, opened = read_guarded(str(self.root), self._real_root, path, self.max_bytes, head)
+        self.reads += opened
+        if problem:
+            self._warn(path, problem)
+        return data
+
+    def adopt_read(self, path: str, problem: str | None, opened: bool, missing: bool) -> None:
+        """Account for a `read_guarded` another process did for us (a parallel scan) as if read
+        here: the same warning, the same count, and a missing file remembered as missing."""
+        self.reads += opened
+        if problem:
+            self._warn(path, problem)
+        if missing:
+            self._bytes[path] = None
+
+
+def read_guarded(root: str, real_root: str, path: str, max_bytes: int, head: int | None = None) -> tuple[bytes | None, str | None, bool]:
+    """(bytes, problem, opened) of a file inside the repository at root (real_root: resolved): the
+    whole file up to the size cap, or its first `head` bytes (no cap then). Links out of the
+    repository and unreadable files give no bytes and a problem to warn about."""
+    full = os.path.join(root, path)
+    opened = False
+    try:
+        if os.path.islink(full):
+            real = os.path.realpath(full)
+            if real != real_root and not real.startswith(real_root + os.sep):
+                return None, "symbolic link pointing outside the repository; not followed", False
+        if head is None:
+            size = os.stat(full).st_size
+            if size > max_bytes:
+                return None, f"larger than {max_bytes // 1024} KiB ({size // 1024} KiB); skipped", False
+        with open(full, "rb") as handle:
+            opened = True
+            return handle.read(max_bytes + 1 if head is None else head), None, True
+    except (FileNotFoundError, IsADirectoryError):
+        return None, None, opened  # tracked but deleted in the work tree, or a folder: nothing to read
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        return None, f"cannot be read ({reason}); skipped", opened
 
 
 def _walk(root: Path, warn: Warn) -> list[str]:
