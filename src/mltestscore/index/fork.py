@@ -26,9 +26,9 @@ def cores() -> int:
 
 def can_fork() -> bool:
     """Fork only where it is plain, safe and useful: Linux, no other thread running (a lock held by
-    another thread would stay held forever in the child), and a core to spare (on a machine already
-    busy the two halves would take turns on one core and the split costs more than it saves)."""
-    return forkable() and cores() > 1 and cores() - _load() >= 1
+    another thread would stay held forever in the child), and cores not all busy already (the load
+    average counts this audit too; on a saturated machine the split costs more than it saves)."""
+    return forkable() and cores() > 1 and _load() < cores()
 
 
 def forkable() -> bool:
