@@ -119,7 +119,8 @@ def test_file_list_answers_are_copies_in_path_order(repo):
     assert files.with_suffix(".py") == ["a/train.py", "b/train.py", "c/train.py"]
     assert files.named("setup.cfg", "train.py") == ["a/setup.cfg", "a/train.py", "b/train.py", "c/train.py", "setup.cfg"]
     assert files.named("train.py") == ["a/train.py", "b/train.py", "c/train.py"]
-    assert files.named("absent.py") == []
+    assert files.named("absent.py") == [] and files.named("a/train.py") == []
+    assert files.with_suffix(".cfg") == ["a/setup.cfg", "setup.cfg"] and files.named(".cfg") == []
     assert files.matching(r"^[ab]/") == ["a/setup.cfg", "a/train.py", "b/train.py"]
     assert files.matching(re.compile(r"\.md$")) == ["notes.md"]
     ctx.close()

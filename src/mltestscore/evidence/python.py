@@ -432,14 +432,15 @@ class PythonIndex:
         The scan also notices what makes a source unusable (binary, not UTF-8, not a notebook), and
         the cache keeps that too, so a warm run warns exactly as a cold one does."""
         vocabulary = self._vocabulary
-        encoded = frozenset(w.encode() for w in vocabulary)
+        encoded = {w.encode(): w for w in vocabulary}  # one str per word, shared by every file's set
         declared = " ".join(sorted(vocabulary)) + " | " + " ".join(sorted(self._parts.parts))
         kind = "scan:" + sha1(declared.encode()).hexdigest()[:16]
         ids = {path: self.files.content_id(path) for path in self.sources}
         known = self.cache.get_many(kind, [i for i in ids.values() if i]) if self.cache else {}
         todo = [p for p in self.sources if (known.get(ids[p]) if ids[p] else None) is None]
         table: dict[str, frozenset[str]] = {}
-        shared = self._share_out(todo, encoded)  # path -> the child's result, once it answers
+        alike: dict[frozenset[str], frozenset[str]] = {}  # files with the same words share one set
+        shared = self._share_out(todo, encoded)  # the forked child's part, when the scan is split
         try:
             for path in self.sources:
                 content_id = ids[path]
@@ -453,12 +454,12 @@ class PythonIndex:
                 found, problem, _ = result
                 if problem:
                     self.parsed._warn(path, problem)
-                table[path] = found
+                table[path] = alike.setdefault(found, found)
         finally:
             shared.close()
         return table
 
-    def _share_out(self, todo: list[str], encoded: frozenset[bytes]) -> _Share:
+    def _share_out(self, todo: list[str], encoded: dict[bytes, str]) -> _Share:
         """Split the unscanned .py files with a forked child when there are enough of them to pay
         for it: the child scans and outlines its part, this process scans the rest meanwhile (and
         keeps their bytes); `words` then replays both in path order, warnings included."""
@@ -474,7 +475,7 @@ class PythonIndex:
         share.scan_here([p for p in files if p not in taken], encoded)
         return share
 
-    def _scan_one(self, path: str, encoded: frozenset[bytes]) -> tuple[frozenset[str], str | None, bool]:
+    def _scan_one(self, path: str, encoded: dict[bytes, str]) -> tuple[frozenset[str], str | None, bool]:
         """(words, problem, cacheable) for one source file."""
         if path.endswith(".ipynb"):
             notebook = self.parsed.notebook(path)
@@ -497,7 +498,7 @@ class PythonIndex:
             self.files.keep_bytes(path, data)
             self._code[path] = code
 
-    def _found(self, code: bytes, encoded: frozenset[bytes]) -> frozenset[str]:
+    def _found(self, code: bytes, encoded: dict[bytes, str]) -> frozenset[str]:
         return _words_in(code, encoded, self._parts)
 
     _kept = 0
@@ -530,14 +531,15 @@ class PythonIndex:
         """The `matched` sources in the order of `paths` (of every source when None). Only sources
         are ever matched, so `paths` needs no suffix filter; a few matches are sorted, not searched for."""
         if paths is None:
-            if len(matched) * 8 < len(self.sources):
-                return sorted(matched, key=self._source_position.__getitem__)
+            if len(matched) * 8 < len(self.sources) and self._sources_sorted:
+                return sorted(matched)
             paths = self.sources
         return [path for path in paths if path in matched]
 
     @cached_property
-    def _source_position(self) -> dict[str, int]:
-        return {path: position for position, path in enumerate(self.sources)}
+    def _sources_sorted(self) -> bool:
+        sources = self.sources
+        return all(a < b for a, b in zip(sources, sources[1:]))
 
     @cached_property
     def _paths_by_word(self) -> dict[str, set[str]]:
@@ -713,6 +715,7 @@ class _PartFinder:
 
     def __init__(self, declared: frozenset[str]) -> None:
         self.parts = declared
+        self.keys = {part: _PART_KEY + part for part in declared}  # how the scan files each part
         self._letters = re.compile(b"|".join(re.escape(p.encode()) for p in sorted(declared))) if declared else None
         self._seen: set[bytes] = set()
         self._holders: set[bytes] = set()  # identifiers holding a declared part
@@ -756,14 +759,14 @@ _SHARE_MIN_FILES = 400  # fewer unscanned .py files: a fork costs more than it s
 _SHARE_FRACTION = 0.45  # of them to the child, which also outlines them (this process keeps bytes)
 
 
-def _words_in(code: bytes, encoded: frozenset[bytes], finder: _PartFinder) -> frozenset[str]:
+def _words_in(code: bytes, encoded: dict[bytes, str], finder: _PartFinder) -> frozenset[str]:
     """Vocabulary words among the code's identifiers, and the declared parts they hold."""
     identifiers = identifiers_in(code)
-    words = {w.decode() for w in identifiers & encoded}
-    return frozenset(words | {_PART_KEY + part for part in finder.held_by(identifiers)})
+    words = {encoded[w] for w in encoded.keys() & identifiers}
+    return frozenset(words | {finder.keys[part] for part in finder.held_by(identifiers)})
 
 
-def _scan_bytes(data: bytes, encoded: frozenset[bytes], finder: _PartFinder) -> tuple[frozenset[str], str | None, bool, bytes | None]:
+def _scan_bytes(data: bytes, encoded: dict[bytes, str], finder: _PartFinder) -> tuple[frozenset[str], str | None, bool, bytes | None]:
     """(words, problem, cacheable, code) of a .py file's bytes; no code for binary content."""
     if b"\x00" in data[:8192]:
         return frozenset(), "binary content where Python was expected; skipped", True, None
@@ -776,7 +779,7 @@ def _scan_bytes(data: bytes, encoded: frozenset[bytes], finder: _PartFinder) -> 
     return _words_in(code, encoded, finder), problem, True, code
 
 
-def _scan_files(root: str, real_root: str, paths: list[str], max_bytes: int, encoded: frozenset[bytes], parts: frozenset[str]) -> list:
+def _scan_files(root: str, real_root: str, paths: list[str], max_bytes: int, encoded: dict[bytes, str], parts: frozenset[str]) -> list:
     """The forked child's part of the scan, from the files' bytes alone: for each path (words,
     problem, cacheable, read problem, opened, missing, marshalled outline or None), what
     `_scan_one` and `outline` find here."""
@@ -810,7 +813,7 @@ class _Share:
     def _theirs_set(self) -> set[str]:
         return set(self._theirs)
 
-    def scan_here(self, paths: list[str], encoded: frozenset[bytes]) -> None:
+    def scan_here(self, paths: list[str], encoded: dict[bytes, str]) -> None:
         """This process's part: read, scan, keep the bytes as `_scan_one` does; warn later."""
         index, files = self._index, self._index.files
         root = str(files.root)

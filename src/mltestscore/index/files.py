@@ -6,7 +6,6 @@ import fnmatch
 import os
 import re
 from collections.abc import Callable, Iterable
-from functools import cached_property
 from pathlib import Path
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
@@ -56,7 +55,7 @@ class RepoFiles:
         self._bytes: dict[str, bytes | None] = {}
         self.reads = 0  # files actually opened: a test holds us to one read per file
         self._real_root = os.path.realpath(root)
-        self._answers: dict[object, list[str]] = {}  # with_suffix and matching, per question
+        self._answers: dict[object, list[str]] = {}  # named, with_suffix and matching, per question
 
     # -- building ----------------------------------------------------------------------
     @classmethod
@@ -88,23 +87,19 @@ class RepoFiles:
     # answers are kept per question and handed out as copies.
     def named(self, *names: str) -> list[str]:
         """Files whose base name is one of `names` (anywhere in the tree)."""
-        by_name = self._by_name
-        if len(names) == 1:
-            return list(by_name.get(names[0], ()))
-        found = {p for name in set(names) for p in by_name.get(name, ())}
-        return [p for p in self.paths if p in found] if len(found) > 1 else list(found)
-
-    @cached_property
-    def _by_name(self) -> dict[str, list[str]]:
-        table: dict[str, list[str]] = {}
-        for path in self.paths:
-            table.setdefault(path.rsplit("/", 1)[-1], []).append(path)
-        return table
+        key = ("named", names)
+        found = self._answers.get(key)
+        if found is None:
+            wanted = {name for name in names if "/" not in name}  # a base name never holds one
+            in_folder = tuple("/" + name for name in wanted)
+            found = self._answers[key] = [p for p in self.paths if p in wanted or p.endswith(in_folder)]
+        return list(found)
 
     def with_suffix(self, *suffixes: str) -> list[str]:
-        found = self._answers.get(suffixes)
+        key = ("suffix", suffixes)
+        found = self._answers.get(key)
         if found is None:
-            found = self._answers[suffixes] = [p for p in self.paths if p.endswith(suffixes)]
+            found = self._answers[key] = [p for p in self.paths if p.endswith(suffixes)]
         return list(found)
 
     def matching(self, pattern: str | re.Pattern[str]) -> list[str]:
