@@ -398,7 +398,7 @@ class PythonIndex:
         self._facts: dict[str, ModuleFacts | None] = {}
         self._outlines: dict[str, ModuleFacts] = {}
         self._code: dict[str, bytes] = {}  # code with docstrings/comments blanked, within _KEEP_BYTES
-        self._outlines_made: dict[str, bytes] = {}  # outlines the parallel scan made (marshalled: compact)
+        self._outlines_made: dict[str, bytes] = {}  # outlines the scan made (marshalled: compact)
         self.parses = 0  # full ast parses done: the benchmark and tests watch this
 
     @cached_property
@@ -472,7 +472,11 @@ class PythonIndex:
                                 self.files.max_bytes, encoded, frozenset(self._parts.parts))
         share = _Share(self, theirs, collect)
         taken = set(theirs)
-        share.scan_here([p for p in files if p not in taken], encoded)
+        try:
+            share.scan_here([p for p in files if p not in taken], encoded)
+        except BaseException:
+            share.close()  # reap the child before the error goes on
+            raise
         return share
 
     def _scan_one(self, path: str, encoded: dict[bytes, str]) -> tuple[frozenset[str], str | None, bool]:
@@ -493,10 +497,14 @@ class PythonIndex:
         return found, problem, cacheable
 
     def _keep(self, path: str, data: bytes, code: bytes) -> None:
-        if self._kept < _KEEP_BYTES:  # outlines and parses come later: spare a second read
+        """Hold what later steps need of a scanned file: its bytes and code while they fit (outlines
+        and parses come later: spare a second read), else its outline, which is much smaller."""
+        if self._kept < _KEEP_BYTES:
             self._kept += len(data) + len(code)
             self.files.keep_bytes(path, data)
             self._code[path] = code
+        else:
+            self._outlines_made[path] = _outline_blob(code, path)
 
     def _found(self, code: bytes, encoded: dict[bytes, str]) -> frozenset[str]:
         return _words_in(code, encoded, self._parts)
@@ -582,7 +590,7 @@ class PythonIndex:
         content_id = self.files.content_id(path)
         plain = self.cache.get_many("outline", [content_id]).get(content_id) if self.cache and content_id else None
         made = self._outlines_made.get(path) if plain is None else None
-        if made is not None:  # the parallel scan made it
+        if made is not None:  # the scan made it (a file not kept, or the forked child's)
             plain = marshal.loads(made)
             if self.cache and content_id:
                 self.cache.put("outline", content_id, plain)
@@ -791,9 +799,14 @@ def _scan_files(root: str, real_root: str, paths: list[str], max_bytes: int, enc
             results.append((frozenset(), None, False, read_problem, opened, True, None))
             continue
         found, problem, cacheable, code = _scan_bytes(data, encoded, finder)
-        outline = outline_of(code if code is not None else code_bytes(data), module_name(path))
-        results.append((found, problem, cacheable, read_problem, opened, False, marshal.dumps(outline.to_plain())))
+        outline = _outline_blob(code if code is not None else code_bytes(data), path)
+        results.append((found, problem, cacheable, read_problem, opened, False, outline))
     return results
+
+
+def _outline_blob(code: bytes, path: str) -> bytes:
+    """A .py file's outline, marshalled: what `outline` would compute from the file's code."""
+    return marshal.dumps(outline_of(code, module_name(path)).to_plain())
 
 
 class _Share:

@@ -75,6 +75,7 @@ class TestSuite:
         self.parsed = parsed
         self.config = read_pytest_config(parsed)
         self.files = [p for p in parsed.files.with_suffix(".py") if self.is_test_file(p)]
+        self._collected: dict[tuple[str, ...], list[str]] = {}  # collected_by, per set of targets
 
     @cached_property
     def test_code(self) -> frozenset[str]:
@@ -94,6 +95,12 @@ class TestSuite:
         targets = [a.split("::")[0].rstrip("/") for a in args if not a.startswith("-")]
         if not targets:
             targets = list(self.config.testpaths) or ["."]
+        key = tuple(targets)  # every runner of every CI step asks: answer each set of targets once
+        if key not in self._collected:
+            self._collected[key] = self._collect(targets)
+        return list(self._collected[key])
+
+    def _collect(self, targets: list[str]) -> list[str]:
         collected = []
         for test_file in self.files:
             for target in targets:
