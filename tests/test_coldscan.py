@@ -234,3 +234,22 @@ def test_no_split_on_a_busy_machine_or_for_few_files(repo, monkeypatch):
     assert few.python.words == busy.python.words
     busy.close()
     few.close()
+
+
+def test_collected_by_finds_what_a_walk_over_every_test_file_finds(repo):
+    files = {f"tests/unit/test_{n}.py": "def test_a():\n    assert True\n" for n in range(30)}
+    files.update({"tests/unit0/test_x.py": "def test_b():\n    assert True\n", "tests/unit.py/test_y.py": "def test_c():\n    assert True\n",
+                  "tests/test_top.py": "def test_d():\n    assert True\n", "other/test_z.py": "def test_e():\n    assert True\n"})
+    root = repo(files)
+    ctx = AuditContext(root, Config())
+    suite = ctx.tests
+
+    def walked(args):
+        targets = [a.split("::")[0].rstrip("/") for a in args if not a.startswith("-")] or ["."]
+        return [f for f in suite.files if any(t in (".", "") or f == t or f.startswith(t + "/") for t in targets)]
+
+    for args in (["tests/unit"], ["tests/unit/"], ["-q", "tests/test_top.py::test_d"], ["tests/unit", "other"], [],
+                 ["tests/unit/test_3.py", "tests/unit0"], ["absent"], ["tests"], ["-x", "."]):
+        assert suite.collected_by(args) == walked(args), args
+    assert "tests/unit0/test_x.py" not in suite.collected_by(["tests/unit"])
+    ctx.close()
