@@ -107,6 +107,44 @@ def test_empty_folder_empty_repo_and_repo_without_commits(tmp_path):
     assert run(no_commits).returncode == 0
 
 
+def test_no_git_executable_lists_files_with_a_warning(repo, tmp_path):
+    root = repo({"train.py": "import random\nrandom.seed(0)\n", "tests/test_train.py": "def test_x():\n    assert True\n"})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["PATH"] = str(tmp_path / "no-such-bin")  # no git anywhere on PATH
+    result = subprocess.run([sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json"],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["repository"]["commit"] is None
+    assert any("git executable not found" in w["message"] for w in report["warnings"])
+    assert report["sections"]["infra"]["items"][0]["evidence"], "files were still listed and read"
+
+
+def test_hostile_repository_twice_with_a_cache_gives_the_same_report(tmp_path):
+    outside = tmp_path / "outside.py"
+    outside.write_text("import random\nrandom.seed(1)\n")
+    root = build_hostile(tmp_path / "hostile", outside)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["MLTESTSCORE_CACHE_DIR"] = str(tmp_path / "cache")
+    reports = []
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json"],
+                                capture_output=True, text=True, env=env, timeout=120)
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+        reports.append(json.loads(result.stdout))
+    for report in reports:
+        report.pop("generated_at")
+    assert reports[0] == reports[1]
+    (tmp_path / "cache" / "facts-v1.sqlite3").write_bytes(b"this is not a database" * 100)
+    result = subprocess.run([sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json"],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    damaged = json.loads(result.stdout)
+    assert any("fact cache unavailable" in w["message"] for w in damaged["warnings"])
+    assert [i["score"] for s in damaged["sections"].values() for i in s["items"]] == \
+        [i["score"] for s in reports[0]["sections"].values() for i in s["items"]]
+
+
 # -- properties: readers never raise -------------------------------------------------------------
 yaml_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
