@@ -268,3 +268,22 @@ def test_separators_inside_quotes_do_not_split_a_command(repo):
     command = 'echo "unit tests moved to nightly; pytest tests is not run here" && ruff check .'
     root = repo(base_files(**{".github/workflows/ci.yml": WORKFLOW.format(command=f"'{command}'")}))
     assert runners(root, "tests/test_model.py") == []
+
+
+def test_lefthook_commands_start_like_pre_commit_hooks(repo):
+    lefthook = """
+pre-commit:
+  parallel: true
+  commands:
+    lint:
+      glob: "*.py"
+      run: uv run ruff check {staged_files}
+pre-push:
+  commands:
+    test:
+      run: uv run pytest tests -q
+"""
+    root = repo(base_files(**{"lefthook.yml": lefthook}))
+    found = runners(root, "tests/test_model.py")
+    assert found and found[0].kind == "pre-commit" and found[0].automatic
+    assert "lefthook.yml" in found[0].describe() and "pre-push: test" in found[0].describe()

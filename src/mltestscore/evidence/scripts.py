@@ -233,6 +233,33 @@ def parse_precommit(path: str, parsed: Parsed) -> list[Task]:
     return hooks
 
 
+LEFTHOOK_CONFIGS = ("lefthook.yml", "lefthook.yaml", ".lefthook.yml", ".lefthook.yaml")
+_LEFTHOOK_HOOKS = ("pre-commit", "pre-push", "pre-merge-commit", "post-merge", "post-checkout")
+
+
+def parse_lefthook(path: str, parsed: Parsed) -> list[Task]:
+    """Commands lefthook runs at git hooks (`commands: {name: {run: ...}}`, `jobs: [{run: ...}]`):
+    they start on every commit or push, as pre-commit hooks do."""
+    data = parsed.yaml(path)
+    hooks: list[Task] = []
+    if not isinstance(data, dict):
+        return hooks
+    text = parsed.files.text(path)
+    for hook_name in _LEFTHOOK_HOOKS:
+        hook = data.get(hook_name)
+        if not isinstance(hook, dict):
+            continue
+        named = hook.get("commands") if isinstance(hook.get("commands"), dict) else {}
+        jobs = hook.get("jobs") if isinstance(hook.get("jobs"), list) else []
+        entries = [(str(k), v) for k, v in named.items()] + [(str(j.get("name") or f"job {n + 1}"), j) for n, j in enumerate(jobs) if isinstance(j, dict)]
+        for name, spec in entries:
+            run = spec.get("run") if isinstance(spec, dict) else None
+            if isinstance(run, str):
+                command = run.replace("{staged_files}", "").replace("{push_files}", "").replace("{all_files}", "")
+                hooks.append(Task("pre-commit", path, f"{hook_name}: {name}", split_commands(command), line_of(text, f"run: {run}")))
+    return hooks
+
+
 @dataclass
 class TaskIndex:
     make: dict[str, dict[str, Task]]  # Makefile path -> target -> task
@@ -266,6 +293,8 @@ def index_tasks(parsed: Parsed) -> TaskIndex:
     precommit = []
     for path in files.named(".pre-commit-config.yaml", ".pre-commit-config.yml"):
         precommit.extend(parse_precommit(path, parsed))
+    for path in [p for p in LEFTHOOK_CONFIGS if p in files]:
+        precommit.extend(parse_lefthook(path, parsed))
     just = {}
     for path in files.named("justfile", "Justfile", ".justfile"):
         text = files.text(path)
