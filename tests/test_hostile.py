@@ -107,6 +107,20 @@ def test_empty_folder_empty_repo_and_repo_without_commits(tmp_path):
     assert run(no_commits).returncode == 0
 
 
+def test_fifos_in_a_plain_folder_are_skipped_not_read(tmp_path):
+    # Outside git the walk lists every name; opening a FIFO for reading would block forever.
+    root = write_tree(tmp_path / "plain", {"train.py": "import random\nrandom.seed(0)\n"})
+    (root / ".github" / "workflows").mkdir(parents=True)
+    os.mkfifo(root / "src.py")
+    os.mkfifo(root / ".github" / "workflows" / "ci.yml")
+    result = subprocess.run([sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json", "--no-cache"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    warned = {w["path"]: w["message"] for w in json.loads(result.stdout)["warnings"]}
+    assert "not a regular file" in warned["src.py"]
+    assert "not a regular file" in warned[".github/workflows/ci.yml"]
+
+
 def test_no_git_executable_lists_files_with_a_warning(repo, tmp_path):
     root = repo({"train.py": "import random\nrandom.seed(0)\n", "tests/test_train.py": "def test_x():\n    assert True\n"})
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}

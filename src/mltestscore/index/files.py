@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -169,8 +170,13 @@ class RepoFiles:
                 if real != self._real_root and not real.startswith(self._real_root + os.sep):
                     self._warn(path, "symbolic link pointing outside the repository; not followed")
                     return None
+            info = os.stat(full)
+            if not stat.S_ISREG(info.st_mode):  # a FIFO would block the read forever; a device never ends
+                if not stat.S_ISDIR(info.st_mode):
+                    self._warn(path, "not a regular file (FIFO, socket or device); skipped")
+                return None
             if head is None:
-                size = os.stat(full).st_size
+                size = info.st_size
                 if size > self.max_bytes:
                     self._warn(path, f"larger than {self.max_bytes // 1024} KiB ({size // 1024} KiB); skipped")
                     return None
