@@ -121,6 +121,34 @@ def test_fifos_in_a_plain_folder_are_skipped_not_read(tmp_path):
     assert "not a regular file" in warned[".github/workflows/ci.yml"]
 
 
+LONG_LINES = {"letters": "a" * 300_000, "words": "a " * 150_000, "spaces": "a" + " " * 300_000 + "b",
+              "dotted": "a." * 150_000, "targets": "t " * 150_000 + ":"}
+LONG_LINE_FILES = ("Makefile", "justfile", "pyproject.toml", "mise.toml", ".github/workflows/ci.yml", "dvc.yaml",
+                   "requirements.txt", "setup.cfg", "tox.ini", "src/train.py", "tests/test_train.py", "Dockerfile",
+                   "CODEOWNERS", "scripts/run.sh", "notebooks/explore.ipynb", ".pre-commit-config.yaml", "README.md")
+
+
+@pytest.mark.parametrize("shape", sorted(LONG_LINES))
+def test_very_long_lines_in_every_kind_of_file_finish(tmp_path, shape):
+    # Regexes that backtrack (a lazy part next to \\s*) and tomllib's dotted keys were quadratic:
+    # one 300 kB line took minutes. The timeout is a hang guard, not a speed target.
+    line = LONG_LINES[shape]
+    files = {}
+    for name in LONG_LINE_FILES:
+        if name.endswith(".ipynb"):
+            files[name] = json.dumps({"cells": [{"cell_type": "code", "source": line, "metadata": {}, "outputs": []}],
+                                      "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+        elif name.endswith((".yml", ".yaml")):
+            files[name] = f"run: {line}\nsteps: |\n  {line}\n"
+        else:
+            files[name] = f"{line}\n{line}:\n\t{line}\n"
+    root = write_tree(tmp_path / shape, files)
+    result = subprocess.run([sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json", "--no-cache"],
+                            capture_output=True, text=True, timeout=90)
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)["sections"]) == 4
+
+
 def test_no_git_executable_lists_files_with_a_warning(repo, tmp_path):
     root = repo({"train.py": "import random\nrandom.seed(0)\n", "tests/test_train.py": "def test_x():\n    assert True\n"})
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}

@@ -23,7 +23,20 @@ class Task:
     deps: list[str] = field(default_factory=list)  # prerequisites run first (make, just, mise, poe sequences)
 
 
-_MAKE_TARGET = re.compile(r"^([A-Za-z0-9_.\-/%$(){} ]+?)\s*::?(?!=)\s*(.*)$")
+_MAKE_NAMES = re.compile(r"[A-Za-z0-9_.\-/%$(){} ]+")
+MAX_RULE_TARGETS = 64  # names one rule line declares; more is not a real Makefile
+
+
+def _rule_header(line: str) -> tuple[str, str] | None:
+    """(targets, rest) of `targets: rest` or `targets:: rest` (not `:=`), split at the first colon:
+    a regex with both a lazy name part and `\\s*` backtracks quadratically on long lines."""
+    head, colon, rest = line.partition(":")
+    if not colon:
+        return None
+    rest = rest[1:] if rest.startswith(":") else rest
+    if rest.startswith("=") or not head.strip() or not _MAKE_NAMES.fullmatch(head):
+        return None
+    return head.strip(), rest.strip()
 
 
 def parse_makefile(path: str, text: str) -> dict[str, Task]:
@@ -41,14 +54,14 @@ def parse_makefile(path: str, text: str) -> dict[str, Task]:
             if line.strip():
                 current = []
             continue
-        match = _MAKE_TARGET.match(line)
-        if match and "=" not in match.group(1):
+        header = _rule_header(line)
+        if header:
             recipe_inline = ""
-            deps = match.group(2)
+            deps = header[1]
             if ";" in deps:
                 deps, recipe_inline = deps.split(";", 1)
             current = []
-            for name in match.group(1).split():
+            for name in header[0].split()[:MAX_RULE_TARGETS]:
                 if name.startswith(".") and name.isupper() or name in (".PHONY", ".DEFAULT_GOAL"):
                     continue
                 task = targets.setdefault(name, Task("make", path, name, [], number))
@@ -112,7 +125,7 @@ def parse_shell_script(path: str, text: str) -> Task:
     return Task("script", path, path, split_commands(text), 1)
 
 
-_JUST_RECIPE = re.compile(r"^@?([A-Za-z_][\w-]*)([^:]*?)\s*:(?!=)\s*(.*)$")
+_JUST_NAME = re.compile(r"@?[A-Za-z_][\w-]*")
 _JUST_ALIAS = re.compile(r"^alias\s+([\w-]+)\s*:=\s*([\w-]+)")
 
 
@@ -134,10 +147,13 @@ def parse_justfile(path: str, text: str) -> dict[str, Task]:
         if alias:
             aliases[alias.group(1)] = alias.group(2)
             continue
-        match = _JUST_RECIPE.match(line)
-        if match and not line.startswith(("set ", "export ", "import ", "mod ", "[")):
-            deps = [d for d in match.group(3).split() if re.fullmatch(r"[\w-]+", d)]
-            current = recipes.setdefault(match.group(1), Task("just", path, match.group(1), [], number, deps))
+        head, colon, rest = line.partition(":")
+        words = head.split()
+        if colon and words and not rest.startswith("=") and _JUST_NAME.fullmatch(words[0]) \
+                and not line.startswith(("set ", "export ", "import ", "mod ", "[")):
+            name = words[0].lstrip("@")
+            deps = [d for d in rest.split() if re.fullmatch(r"[\w-]+", d)]
+            current = recipes.setdefault(name, Task("just", path, name, [], number, deps))
     for alias, target in aliases.items():
         if target in recipes and alias not in recipes:
             recipes[alias] = recipes[target]
