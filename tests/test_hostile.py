@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from mltestscore.context import AuditContext
 from mltestscore.evidence.ci import parse_azure, parse_bitbucket, parse_circleci, parse_github_workflow, parse_gitlab_ci
 from mltestscore.evidence.dvc import parse_dvc_yaml
+from mltestscore.index.cache import SCHEMA
 from mltestscore.index.parsed import Parsed
 
 from conftest import git, git_commit_all, make_repo, write_tree
@@ -177,7 +178,7 @@ def test_hostile_repository_twice_with_a_cache_gives_the_same_report(tmp_path):
     for report in reports:
         report.pop("generated_at")
     assert reports[0] == reports[1]
-    (tmp_path / "cache" / "facts-v1.sqlite3").write_bytes(b"this is not a database" * 100)
+    (tmp_path / "cache" / f"facts-v{SCHEMA}.sqlite3").write_bytes(b"this is not a database" * 100)
     result = subprocess.run([sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json"],
                             capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
