@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from mltestscore.context import AuditContext
 from mltestscore.evidence.ci import parse_azure, parse_bitbucket, parse_circleci, parse_github_workflow, parse_gitlab_ci
 from mltestscore.evidence.dvc import parse_dvc_yaml
+from mltestscore.index.cache import SCHEMA
 from mltestscore.index.parsed import Parsed
 
 from conftest import git, git_commit_all, make_repo, write_tree
@@ -105,6 +106,86 @@ def test_empty_folder_empty_repo_and_repo_without_commits(tmp_path):
     assert result.returncode == 0 and json.loads(result.stdout)["repository"]["commit"] is None
     git_commit_all(no_commits, "empty commit")
     assert run(no_commits).returncode == 0
+
+
+def test_fifos_in_a_plain_folder_are_skipped_not_read(tmp_path):
+    # Outside git the walk lists every name; opening a FIFO for reading would block forever.
+    root = write_tree(tmp_path / "plain", {"train.py": "import random\nrandom.seed(0)\n"})
+    (root / ".github" / "workflows").mkdir(parents=True)
+    os.mkfifo(root / "src.py")
+    os.mkfifo(root / ".github" / "workflows" / "ci.yml")
+    result = subprocess.run([sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json", "--no-cache"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    warned = {w["path"]: w["message"] for w in json.loads(result.stdout)["warnings"]}
+    assert "not a regular file" in warned["src.py"]
+    assert "not a regular file" in warned[".github/workflows/ci.yml"]
+
+
+LONG_LINES = {"letters": "a" * 300_000, "words": "a " * 150_000, "spaces": "a" + " " * 300_000 + "b",
+              "dotted": "a." * 150_000, "targets": "t " * 150_000 + ":"}
+LONG_LINE_FILES = ("Makefile", "justfile", "pyproject.toml", "mise.toml", ".github/workflows/ci.yml", "dvc.yaml",
+                   "requirements.txt", "setup.cfg", "tox.ini", "src/train.py", "tests/test_train.py", "Dockerfile",
+                   "CODEOWNERS", "scripts/run.sh", "notebooks/explore.ipynb", ".pre-commit-config.yaml", "README.md")
+
+
+@pytest.mark.parametrize("shape", sorted(LONG_LINES))
+def test_very_long_lines_in_every_kind_of_file_finish(tmp_path, shape):
+    # Regexes that backtrack (a lazy part next to \\s*) and tomllib's dotted keys were quadratic:
+    # one 300 kB line took minutes. The timeout is a hang guard, not a speed target.
+    line = LONG_LINES[shape]
+    files = {}
+    for name in LONG_LINE_FILES:
+        if name.endswith(".ipynb"):
+            files[name] = json.dumps({"cells": [{"cell_type": "code", "source": line, "metadata": {}, "outputs": []}],
+                                      "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+        elif name.endswith((".yml", ".yaml")):
+            files[name] = f"run: {line}\nsteps: |\n  {line}\n"
+        else:
+            files[name] = f"{line}\n{line}:\n\t{line}\n"
+    root = write_tree(tmp_path / shape, files)
+    result = subprocess.run([sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json", "--no-cache"],
+                            capture_output=True, text=True, timeout=90)
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)["sections"]) == 4
+
+
+def test_no_git_executable_lists_files_with_a_warning(repo, tmp_path):
+    root = repo({"train.py": "import random\nrandom.seed(0)\n", "tests/test_train.py": "def test_x():\n    assert True\n"})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["PATH"] = str(tmp_path / "no-such-bin")  # no git anywhere on PATH
+    result = subprocess.run([sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json"],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["repository"]["commit"] is None
+    assert any("git executable not found" in w["message"] for w in report["warnings"])
+    assert report["sections"]["infra"]["items"][0]["evidence"], "files were still listed and read"
+
+
+def test_hostile_repository_twice_with_a_cache_gives_the_same_report(tmp_path):
+    outside = tmp_path / "outside.py"
+    outside.write_text("import random\nrandom.seed(1)\n")
+    root = build_hostile(tmp_path / "hostile", outside)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["MLTESTSCORE_CACHE_DIR"] = str(tmp_path / "cache")
+    reports = []
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json"],
+                                capture_output=True, text=True, env=env, timeout=120)
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+        reports.append(json.loads(result.stdout))
+    for report in reports:
+        report.pop("generated_at")
+    assert reports[0] == reports[1]
+    (tmp_path / "cache" / f"facts-v{SCHEMA}.sqlite3").write_bytes(b"this is not a database" * 100)
+    result = subprocess.run([sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json"],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    damaged = json.loads(result.stdout)
+    assert any("fact cache unavailable" in w["message"] for w in damaged["warnings"])
+    assert [i["score"] for s in damaged["sections"].values() for i in s["items"]] == \
+        [i["score"] for s in reports[0]["sections"].values() for i in s["items"]]
 
 
 # -- properties: readers never raise -------------------------------------------------------------

@@ -93,25 +93,43 @@ def test_config_changes_miss(repo, tmp_path):
     assert ignoring.item("data-1").status.value == "skipped"
 
 
-def test_a_memo_hit_loads_no_check_and_reads_no_source(repo, tmp_path):
-    root = _project(repo)
-    env = {**os.environ, "MLTESTSCORE_CACHE_DIR": str(tmp_path / "cache")}
-    probe = (
+PROBE = (
         "import sys, json\n"
         "from mltestscore.cli import main\n"
         "sys.argv = ['mltestscore', 'audit', sys.argv[1], '-f', 'json', '-o', sys.argv[2]]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "loaded = sorted(m for m in sys.modules if m.startswith(('mltestscore.checks.', 'mltestscore.evidence.python', 'git')))\n"
         "print(json.dumps(loaded))\n"
-    )
-    runs = []
-    for n in range(2):
-        out = tmp_path / f"report-{n}.json"
-        done = subprocess.run([sys.executable, "-c", probe, str(root), str(out)], env=env, capture_output=True, text=True, check=True)
-        runs.append((json.loads(done.stdout.strip().splitlines()[-1]), json.loads(out.read_text())))
-    (cold_modules, cold_report), (warm_modules, warm_report) = runs
+)
+
+
+def _probe(root, tmp_path, n):
+    """Audit in a fresh interpreter: (modules of interest it loaded, the JSON report)."""
+    env = {**os.environ, "MLTESTSCORE_CACHE_DIR": str(tmp_path / "cache")}
+    out = tmp_path / f"report-{n}.json"
+    done = subprocess.run([sys.executable, "-c", PROBE, str(root), str(out)], env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1]), json.loads(out.read_text())
+
+
+def test_a_memo_hit_loads_no_check_and_reads_no_source(repo, tmp_path):
+    root = _project(repo)
+    (cold_modules, cold_report), (warm_modules, warm_report) = _probe(root, tmp_path, 0), _probe(root, tmp_path, 1)
     assert "mltestscore.checks.data" in cold_modules
     assert warm_modules == []
     for report in (cold_report, warm_report):
         report.pop("generated_at")
     assert warm_report == cold_report
+
+
+def test_an_edited_tree_reads_history_from_the_cache_without_gitpython(repo, tmp_path):
+    root = _project(repo)
+    write_tree(root, {"train.py": TRAIN + "\n\ndef evaluate():\n    return 0\n"})
+    git_commit_all(root, "add evaluate")
+    cold_modules, cold_report = _probe(root, tmp_path, 0)
+    assert "git" in cold_modules  # history was read through GitPython
+    write_tree(root, {"train.py": TRAIN + "\n\ndef evaluate():\n    return 1\n"})  # uncommitted edit: the memo misses
+    edited_modules, edited_report = _probe(root, tmp_path, 1)
+    assert "mltestscore.checks.data" in edited_modules and "git" not in edited_modules
+    for report in (cold_report, edited_report):
+        report.pop("generated_at")
+    assert edited_report["sections"] == cold_report["sections"]

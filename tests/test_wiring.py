@@ -169,3 +169,121 @@ jobs:
     assert runners(root, "tests/unit/test_model.py")[0].describe().startswith(".github/workflows/ci.yml job 'unit'")
     assert runners(root, "tests/smoke/test_smoke.py")[0].describe().startswith(".github/workflows/ci.yml job 'smoke'")
     assert runners(root, "tests/other/test_x.py") == []
+
+
+JUSTFILE = """
+set dotenv-load
+
+# list recipes
+default:
+    @just --list
+
+alias t := test
+
+install:
+    uv sync --frozen
+
+# run the unit tests
+test *ARGS: install
+    uv run pytest tests {{ARGS}}
+
+train epochs="10":
+    uv run python src/churn/train.py --epochs {{epochs}}
+"""
+
+
+def test_just_recipe_with_dependencies_and_alias(repo):
+    root = repo(base_files(**{
+        "justfile": JUSTFILE,
+        ".github/workflows/ci.yml": WORKFLOW.format(command="just t -x"),
+        ".gitlab-ci.yml": "train:\n  script:\n    - just train 3\n",
+        "src/churn/train.py": "print('train')\n",
+    }))
+    found = runners(root, "tests/test_model.py")
+    assert found and found[0].automatic
+    assert "just t" in found[0].describe()
+    trained = runners(root, "src/churn/train.py")
+    assert trained and "just train" in trained[0].describe() and ".gitlab-ci.yml" in trained[0].describe()
+
+
+def test_just_without_a_recipe_runs_the_first_one(repo):
+    root = repo(base_files(**{
+        "justfile": "check: lint\n    uv run pytest\n\nlint:\n    ruff check .\n",
+        ".github/workflows/ci.yml": WORKFLOW.format(command="just"),
+    }))
+    assert runners(root, "tests/test_model.py")
+
+
+def test_mise_toml_tasks_and_file_tasks(repo):
+    root = repo(base_files(**{
+        "mise.toml": """
+[tools]
+python = "3.11"
+
+[tasks.ci]
+depends = ["test"]
+run = "echo done"
+
+[tasks.test]
+description = "unit tests"
+run = ["uv sync", "uv run pytest tests -q"]
+alias = "t"
+""",
+        "mise-tasks/data/validate": "#!/usr/bin/env python\nprint('validate')\n",
+        ".github/workflows/ci.yml": WORKFLOW.format(command="mise run ci"),
+        ".github/workflows/data.yml": WORKFLOW.format(command="mise run data:validate"),
+    }))
+    found = runners(root, "tests/test_model.py")
+    assert found and found[0].automatic and "mise run test" in found[0].describe()
+    validated = runners(root, "mise-tasks/data/validate")
+    assert validated and "mise run data:validate" in validated[0].describe()
+
+
+def test_poe_tasks_from_pyproject(repo):
+    pyproject = """
+[tool.pytest.ini_options]
+testpaths = ["tests"]
+
+[tool.poe.tasks]
+lint = "ruff check ."
+unit = { cmd = "pytest tests -q", help = "unit tests" }
+check = ["lint", "unit"]
+"""
+    root = repo(base_files(**{"pyproject.toml": pyproject, ".github/workflows/ci.yml": WORKFLOW.format(command="poetry run poe check")}))
+    found = runners(root, "tests/test_model.py")
+    assert found and found[0].automatic and "poe unit" in found[0].describe()
+
+
+def test_unrelated_runner_words_reach_nothing(repo):
+    root = repo(base_files(**{
+        "justfile": "docs:\n    mkdocs build\n",
+        "mise.toml": '[tasks.docs]\nrun = "mkdocs build"\n',
+        ".github/workflows/ci.yml": WORKFLOW.format(command="just docs && mise run docs && poe docs"),
+    }))
+    assert runners(root, "tests/test_model.py") == []
+
+
+def test_separators_inside_quotes_do_not_split_a_command(repo):
+    # A message that mentions pytest after a `;` is not a pytest run.
+    command = 'echo "unit tests moved to nightly; pytest tests is not run here" && ruff check .'
+    root = repo(base_files(**{".github/workflows/ci.yml": WORKFLOW.format(command=f"'{command}'")}))
+    assert runners(root, "tests/test_model.py") == []
+
+
+def test_lefthook_commands_start_like_pre_commit_hooks(repo):
+    lefthook = """
+pre-commit:
+  parallel: true
+  commands:
+    lint:
+      glob: "*.py"
+      run: uv run ruff check {staged_files}
+pre-push:
+  commands:
+    test:
+      run: uv run pytest tests -q
+"""
+    root = repo(base_files(**{"lefthook.yml": lefthook}))
+    found = runners(root, "tests/test_model.py")
+    assert found and found[0].kind == "pre-commit" and found[0].automatic
+    assert "lefthook.yml" in found[0].describe() and "pre-push: test" in found[0].describe()

@@ -65,14 +65,17 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     return Config()
 
 
+MAX_CONFIG_BYTES = 4 * 1024 * 1024  # a pyproject larger than this is not read for config
+
+
 def _read_toml(path: Path, quiet: bool = False) -> Any:
+    from mltestscore.index.parsed import load_toml_text
+
     try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ValueError(f"larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB")
+        return load_toml_text(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
         if quiet:
             return {}  # a broken pyproject is the audited repo's problem, reported elsewhere
         raise ConfigError(f"{path}: cannot be read as TOML ({error})") from None
@@ -85,6 +88,8 @@ def _from_file(path: Path) -> Config:
         return parse_config(table, str(path))
     from mltestscore.index.parsed import load_yaml_text
 
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB; not a config file")
     try:
         data = load_yaml_text(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:

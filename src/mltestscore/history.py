@@ -133,11 +133,9 @@ def commit_config(entries: dict, reader: BlobReader) -> tuple[Config, str]:
                 data = load_yaml_text(reader.read(entries[name].sha).decode("utf-8"))
                 return parse_config(data if data is not None else {}, name), ""
         if "pyproject.toml" in entries:
-            try:
-                import tomllib
-            except ModuleNotFoundError:  # Python 3.10
-                import tomli as tomllib
-            table = (tomllib.loads(reader.read(entries["pyproject.toml"].sha).decode("utf-8")).get("tool") or {}).get("mltestscore")
+            from mltestscore.index.parsed import load_toml_text
+
+            table = (load_toml_text(reader.read(entries["pyproject.toml"].sha).decode("utf-8")).get("tool") or {}).get("mltestscore")
             if table is not None:
                 return parse_config(table, "pyproject.toml [tool.mltestscore]"), ""
     except ConfigError as error:

@@ -31,11 +31,10 @@ def memo_key(ctx) -> str | None:
     git = ctx.git
     digest.update(f"git:{git.available}:{git.commit}:{git.shallow}\0".encode())
     files = ctx.files
-    for path in files.paths:
-        content_id = files.content_id(path)
-        if content_id is None:
-            return None
-        digest.update(f"{path}\0{content_id}\0".encode())
+    ids = [files.content_id(path) for path in files.paths]
+    if None in ids:
+        return None
+    digest.update("\0".join(f"{path}\0{content_id}" for path, content_id in zip(files.paths, ids)).encode())
     return digest.hexdigest()
 
 

@@ -261,6 +261,13 @@ class Wiring:
             yield from self._named(self.tasks.tox, _option_values(args, ("-e",)), "tox -e", all_if_empty=True)
         elif program == "nox":
             yield from self._named(self.tasks.nox, _option_values(args, ("-s", "--session", "--sessions")), "nox -s", all_if_empty=True)
+        elif program == "just":
+            yield from self._just(args, cwd)
+        elif program == "mise" and args and (args[0] in ("run", "r") or args[0] in self.tasks.mise):
+            names = _task_names(args[1:] if args[0] in ("run", "r") else args, self.tasks.mise)
+            yield from _with_deps(self.tasks.mise, names, "mise run", "")
+        elif program == "poe" and args:
+            yield from _with_deps(self.tasks.poe, _task_names(args, self.tasks.poe)[:1], "poe", "")
         elif program == "pre-commit" and args[:1] == ["run"]:
             for hook in self.tasks.precommit:
                 yield f"pre-commit hook '{hook.name}'", hook, cwd
@@ -317,18 +324,23 @@ class Wiring:
         table = next((self.tasks.make[c] for c in candidates if c in self.tasks.make), None)
         if not table:
             return
-        if not targets:
-            targets = [next(iter(table))]
-        seen: set[str] = set()
-        queue = list(targets)
-        while queue:
-            name = queue.pop(0)
-            task = table.get(name)
-            if task is None or name in seen:
-                continue
-            seen.add(name)
-            queue.extend(task.deps)
-            yield f"make {name}", task, folder
+        yield from _with_deps(table, targets or [next(iter(table))], "make", folder)
+
+    def _just(self, args: list[str], cwd: str):
+        folder, justfile, rest, skip = cwd, None, [], False
+        for i, arg in enumerate(args):
+            if skip:
+                skip = False
+            elif arg in ("-f", "--justfile") and i + 1 < len(args):
+                justfile, skip = _join(cwd, args[i + 1]), True
+            elif arg in ("-d", "--working-directory") and i + 1 < len(args):
+                folder, skip = _join(cwd, args[i + 1]), True
+            else:
+                rest.append(arg)
+        candidates = [justfile] if justfile else [_join(d, n) for d in _upwards(folder) for n in ("justfile", "Justfile", ".justfile")]
+        table = next((self.tasks.just[c] for c in candidates if c in self.tasks.just), None)
+        if table:
+            yield from _with_deps(table, _task_names(rest, table) or [next(iter(table))], "just", folder)
 
     @staticmethod
     def _named(table: dict[str, Task], names: list[str], link: str, all_if_empty: bool):
@@ -391,6 +403,37 @@ def _option_values(args: list[str], options: tuple[str, ...]) -> list[str]:
             elif arg.startswith(option + "="):
                 values.extend(v for v in arg.split("=", 1)[1].split(",") if v)
     return values
+
+
+def _task_names(args: list[str], table: dict[str, Task]) -> list[str]:
+    """Task names among a runner's arguments (options, `--` tails and recipe parameters left out)."""
+    names = []
+    for arg in args:
+        if arg == "--":
+            break
+        if arg in table:
+            names.append(arg)
+    return names
+
+
+def _with_deps(table: dict[str, Task], names: list[str], link: str, folder: str):
+    """Each named task after the tasks it depends on (just recipes, mise depends, poe sequences)."""
+    seen: set[str] = set()
+    queue = list(names)
+    while queue:
+        name = queue.pop(0)
+        task = table.get(name)
+        if task is None or name in seen:
+            continue
+        seen.add(name)
+        queue.extend(task.deps)
+        yield f"{link} {name}", task, folder
+
+
+def _upwards(folder: str) -> list[str]:
+    """`folder` and each parent up to the repository root ("")."""
+    parts = [p for p in folder.split("/") if p]
+    return ["/".join(parts[:n]) for n in range(len(parts), -1, -1)]
 
 
 def _join(cwd: str, path: str) -> str:

@@ -88,10 +88,34 @@ def split_commands(script: Any) -> list[str]:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        for piece in re.split(r"\s*(?:&&|\|\||;)\s*", line):
+        for piece in _unquoted_pieces(line):
             if piece.strip():
                 commands.append(" ".join(piece.split()))
     return commands
+
+
+def _unquoted_pieces(line: str) -> list[str]:
+    """Split one shell line at &&, || and ; outside quotes (`python -c "a; b"` stays one command)."""
+    if not any(q in line for q in "'\"\\"):
+        return re.split(r"&&|\|\||;", line)
+    pieces, start, quote, i = [], 0, "", 0
+    while i < len(line):
+        char = line[i]
+        if char == "\\" and quote != "'":
+            i += 2
+            continue
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == ";" or line.startswith(("&&", "||"), i):
+            pieces.append(line[start:i])
+            i += 1 if char == ";" else 2
+            start = i
+            continue
+        i += 1
+    pieces.append(line[start:])
+    return pieces
 
 
 # -- GitHub Actions ---------------------------------------------------------------------------

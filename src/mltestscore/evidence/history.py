@@ -2,7 +2,9 @@
 
 One `git log` subprocess per audit, limited to `history_max_commits` commits and
 `history_max_days` days before HEAD (config); a second one lists the files each commit changed, only
-when a check asks which commits touched a file (model age). No per-commit diffs (`Commit.stats`
+when a check asks which commits touched a file (model age). Each log names the audited commit, so
+its output never changes: it is kept in the fact cache under its command, and a warm audit runs no
+git and opens no GitPython for history. No per-commit diffs (`Commit.stats`
 spawns one diff each), no checkout. Older file contents come from the object database
 (`commit.tree / path`), which GitPython reads through one persistent `git cat-file --batch` child.
 
@@ -13,8 +15,9 @@ and the checks score from files only (one warning says so).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from hashlib import sha1
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -79,7 +82,8 @@ class History:
     cutoff: datetime | None = None  # the day limit: the audited commit's date minus max_days
     start: str = "HEAD"  # the audited commit
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    _repo: object = None
+    _git: object = None  # the GitInfo: its `repo` opens GitPython on first use
+    _cache: object = None  # the FactCache keeping log outputs
     _prefix: str = ""  # the audited folder inside the work tree ("" at the top)
     _selection: list[str] = field(default_factory=list)  # git log arguments that select `commits`
     _by_path: dict[str, list[CommitRecord]] | None = None
@@ -106,7 +110,7 @@ class History:
             return {}
         command = [*_GIT_LOG, "--no-renames", "--name-only", f"--format={_RECORD}%H", *self._selection]
         try:
-            output = str(self._repo.git.execute(command, stdout_as_string=True))  # type: ignore[attr-defined]
+            output = _git_output(self._git, self._cache, command)
         except Exception:  # the first git log worked: a failure here leaves file ages unknown
             return {}
         by_sha = {commit.sha: commit for commit in self.commits}
@@ -178,10 +182,11 @@ class History:
 
     def read_at(self, revision: str, path: str) -> str | None:
         """A file's text at a commit (None when absent or unreadable)."""
-        if self._repo is None:
+        repo = getattr(self._git, "repo", None)
+        if repo is None:
             return None
         try:
-            blob = self._repo.commit(revision).tree / (self._prefix + path)  # type: ignore[attr-defined]
+            blob = repo.commit(revision).tree / (self._prefix + path)  # type: ignore[attr-defined]
             return blob.data_stream.read().decode("utf-8", errors="replace")
         except Exception:  # KeyError: absent at that commit; ValueError/BadName: unknown revision
             return None
@@ -192,7 +197,7 @@ def read_history(ctx) -> History:
     config = ctx.config
     limits = {"max_commits": config.history_max_commits, "max_days": config.history_max_days}
     git = ctx.git
-    if not git.available or git.repo is None:
+    if not git.available:
         if not git.problem:  # a git problem was already reported when the repository was opened
             ctx.warn(".", "no git history (not a git work tree): monitor-1 and monitor-4 are scored from files only")
         return History(False, "not a git work tree" if not git.problem else "git unusable", **limits)
@@ -204,10 +209,10 @@ def read_history(ctx) -> History:
     prefix = f"{git.prefix}/" if getattr(git, "prefix", "") else _prefix(ctx.root, git.root)
     now = datetime.now(timezone.utc)
     try:  # the window ends at the audited commit, so an old snapshot still shows its own history
-        start = git.repo.commit(git.commit)  # type: ignore[attr-defined]
-        start_date = datetime.fromtimestamp(start.committed_date, tz=timezone.utc)
-        if start.hexsha != git.repo.head.commit.hexsha:  # `mltestscore history`: ages as of that commit
-            now = start_date
+        stamp = _git_output(git, ctx.cache, ["git", "log", "-1", "--format=%ct", git.commit]).strip()
+        start_date = datetime.fromtimestamp(int(stamp), tz=timezone.utc)
+        if getattr(git, "past", False) and git.commit != git.repo.head.commit.hexsha:  # type: ignore[attr-defined]
+            now = start_date  # `mltestscore history`: ages as of that commit
     except Exception:
         start_date = now
     cutoff = start_date - timedelta(days=config.history_max_days)
@@ -218,14 +223,29 @@ def read_history(ctx) -> History:
     if prefix:
         selection += ["--", prefix.rstrip("/")]
     try:
-        output = git.repo.git.execute([*_GIT_LOG, f"--format={_FORMAT}", *selection], stdout_as_string=True)  # type: ignore[attr-defined]
+        output = _git_output(git, ctx.cache, [*_GIT_LOG, f"--format={_FORMAT}", *selection])
     except Exception as error:
         ctx.warn(".", f"git log failed ({type(error).__name__}); monitor-1 and monitor-4 are scored from files only")
         return History(False, "git log failed", **limits)
-    commits = _parse_log(str(output))
+    commits = _parse_log(output)
     complete = bool(commits) and not commits[-1].parents
     return History(True, "", commits, complete=complete, cutoff=cutoff, start=git.commit, now=now,
-                   _repo=git.repo, _prefix=prefix, _selection=selection, **limits)
+                   _git=git, _cache=ctx.cache, _prefix=prefix, _selection=selection, **limits)
+
+
+def _git_output(git, cache, command: Sequence[str]) -> str:
+    """The output of a git command that names a commit (so it never changes), from the cache or git."""
+    key = sha1("\0".join([str(getattr(git, "root", "")), *command]).encode()).hexdigest()
+    known = cache.get_many("git-output:1", [key]).get(key) if cache is not None else None
+    if isinstance(known, str):
+        return known
+    repo = git.repo
+    if repo is None:
+        raise RuntimeError("GitPython cannot open the repository")
+    output = str(repo.git.execute(list(command), stdout_as_string=True))
+    if cache is not None:
+        cache.put("git-output:1", key, output)
+    return output
 
 
 def _prefix(root: Path, top: Path | None) -> str:

@@ -221,20 +221,25 @@ def _pattern_regex(pattern: str) -> re.Pattern[str]:
     directory = pattern.endswith("/")
     body = pattern.strip("/")
     anchored = pattern.startswith("/") or "/" in body
-    out, i = "", 0
+    out, i = [], 0
     while i < len(body):
         if body.startswith("**/", i):
-            out, i = out + "(?:.*/)?", i + 3
+            out.append("(?:.*/)?")
+            i += 3
         elif body.startswith("**", i):
-            out, i = out + ".*", i + 2
-        elif body[i] == "*":
-            out, i = out + "[^/]*", i + 1
-        elif body[i] == "?":
-            out, i = out + "[^/]", i + 1
+            out.append(".*")
+            i += 2
+        elif body[i] in "*?":
+            out.append("[^/]*" if body[i] == "*" else "[^/]")
+            i += 1
         else:
-            out, i = out + re.escape(body[i]), i + 1
+            out.append(re.escape(body[i]))
+            i += 1
     prefix = "^" if anchored else "^(?:.*/)?"
-    return re.compile(prefix + out + ("/.*$" if directory else "(?:/.*)?$"))
+    return re.compile(prefix + "".join(out) + ("/.*$" if directory else "(?:/.*)?$"))
+
+
+MAX_OWNER_PATTERN, MAX_OWNER_RULES = 4096, 5000
 
 
 def codeowners(ctx: AuditContext) -> list[OwnerRule]:
@@ -248,6 +253,11 @@ def codeowners(ctx: AuditContext) -> list[OwnerRule]:
         if not line or line.startswith(("#", "[", "^[")):  # comments, GitLab sections
             continue
         pattern, *owners = line.split()
+        if len(pattern) > MAX_OWNER_PATTERN:
+            continue  # longer than any path git hosts allow
+        if len(rules) >= MAX_OWNER_RULES:
+            ctx.warn(path, f"more than {MAX_OWNER_RULES} rules; the rest are not read")
+            break
         rules.append(OwnerRule(path, number, pattern, tuple(owners), _pattern_regex(pattern)))
     return rules
 

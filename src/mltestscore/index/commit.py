@@ -124,6 +124,7 @@ class CommitGit(GitInfo):
     """GitInfo for a past commit: dates come from that commit's history, not HEAD's."""
 
     prefix: str = ""
+    past = True  # read_history: ages as of this commit unless it is HEAD
 
     def last_commit_date(self, path: str) -> datetime | None:
         if self._repo is None or self.commit is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -202,8 +203,13 @@ def read_guarded(root: str, real_root: str, path: str, max_bytes: int, head: int
             real = os.path.realpath(full)
             if real != real_root and not real.startswith(real_root + os.sep):
                 return None, "symbolic link pointing outside the repository; not followed", False
+        info = os.stat(full)
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block the read forever; a device never ends
+            if not stat.S_ISDIR(info.st_mode):
+                return None, "not a regular file (FIFO, socket or device); skipped", False
+            return None, None, False
         if head is None:
-            size = os.stat(full).st_size
+            size = info.st_size
             if size > max_bytes:
                 return None, f"larger than {max_bytes // 1024} KiB ({size // 1024} KiB); skipped", False
         with open(full, "rb") as handle:

@@ -157,16 +157,12 @@ class Parsed:
         return self._cached("toml", path, self._parse_toml)
 
     def _parse_toml(self, path: str) -> Any:
-        try:
-            import tomllib
-        except ModuleNotFoundError:  # Python 3.10
-            import tomli as tomllib
         text = self.files.text(path)
         if text is None:
             return None
         try:
-            return tomllib.loads(text)
-        except (tomllib.TOMLDecodeError, RecursionError) as error:
+            return load_toml_text(text)
+        except (ValueError, RecursionError) as error:  # TOMLDecodeError is a ValueError
             self._warn(path, f"invalid TOML ({error}); skipped")
             return None
 
@@ -235,3 +231,25 @@ class Parsed:
         except (ValueError, RecursionError, MemoryError) as error:
             self._warn(path, f"Python source cannot be parsed ({type(error).__name__}); not analysed")
         return None
+
+
+MAX_TOML_KEY_PARTS = 256
+
+
+def load_toml_text(text: str) -> Any:
+    """tomllib.loads, refusing keys of more than MAX_TOML_KEY_PARTS dotted parts first: its key
+    parser is quadratic in them (a 100k-part key took seconds). Raises ValueError or RecursionError."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    if _dotted_key_parts(text) > MAX_TOML_KEY_PARTS:
+        raise ValueError(f"a key with more than {MAX_TOML_KEY_PARTS} dotted parts")
+    return tomllib.loads(text)
+
+
+def _dotted_key_parts(text: str) -> int:
+    """The most dots in any line's key part (before `=`, or a whole `[table.header]` line)."""
+    if text.count(".") <= MAX_TOML_KEY_PARTS:
+        return 0
+    return max((line.partition("=")[0].count(".") for line in text.splitlines()), default=0)
