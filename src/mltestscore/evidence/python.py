@@ -11,12 +11,15 @@ Three layers, each cached by content id so a second audit re-reads only changed 
 from __future__ import annotations
 
 import ast
+import marshal
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from hashlib import sha1
 
+from mltestscore.index import fork
+from mltestscore.index.files import read_guarded
 from mltestscore.index.parsed import Parsed
 
 # Every word a built-in check queries: the last component and the top-level module of each dotted
@@ -245,12 +248,24 @@ def name_matches(name: str, wanted: str) -> bool:
 
 
 # -- the scan and the outline: patterns over bytes -----------------------------------------------
-_STRINGS_AND_COMMENTS = re.compile(rb'(?s)""".*?"""|\'\'\'.*?\'\'\'|#[^\n]*')
+# Triple-quoted strings up to their first closing quotes (as `""".*?"""` would, unrolled so that
+# runs of other bytes are skipped in one step), and comments.
+_STRINGS_AND_COMMENTS = re.compile(
+    rb'"""[^"]*(?:"(?!"")[^"]*)*"""|\'\'\'[^\']*(?:\'(?!\'\')[^\']*)*\'\'\'|#[^\n]*'
+)
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+# Every byte that cannot be part of an identifier becomes a space: `split()` then yields the runs.
+_NOT_IDENTIFIER = bytes(c if chr(c).isascii() and (chr(c).isalnum() or c == ord("_")) else ord(" ") for c in range(256))
+_DIGITS = b"0123456789"
 _IMPORT = re.compile(
     rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)|import[ \t]+([^\n]+))", re.M
 )
 _DEF = re.compile(rb"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+(\w+)[ \t]*(\([^)]*\))?", re.M)
+# The keywords those patterns start with, and what may stand before them on their line.
+_IMPORT_KEYWORDS = (re.compile(rb"from[ \t]"), re.compile(rb"import[ \t]"))
+_DEF_KEYWORDS = (re.compile(rb"def[ \t]"), re.compile(rb"class[ \t]"))
+_IMPORT_LEAD = re.compile(rb"[ \t]*")
+_DEF_LEAD = re.compile(rb"[ \t]*(?:async[ \t]+)?")
 
 
 def _blank_out(match: re.Match[bytes]) -> bytes:
@@ -262,75 +277,107 @@ def code_bytes(data: bytes) -> bytes:
     return _STRINGS_AND_COMMENTS.sub(_blank_out, data)
 
 
-class _Lines:
-    """Line numbers of rising offsets in one text: each stretch is counted once, not from the start
-    (a large module's hundreds of definitions made the outline quadratic)."""
+def identifiers_in(code: bytes) -> set[bytes]:
+    """The distinct identifiers in code: `set(_IDENTIFIER.findall(code))`, in fewer steps."""
+    found = set(code.translate(_NOT_IDENTIFIER).split())
+    leading_digit = [word for word in found if word[0] in _DIGITS_ORD]
+    if leading_digit:  # 3d_unet: the identifier starts after the digits
+        found.difference_update(leading_digit)
+        found.update(word for word in (w.lstrip(_DIGITS) for w in leading_digit) if word)
+    return found
 
-    def __init__(self, data: bytes) -> None:
-        self.data, self.offset, self.line = data, 0, 1
 
-    def at(self, offset: int) -> int:
-        if offset < self.offset:
-            self.offset, self.line = 0, 1
-        self.line += self.data.count(b"\n", self.offset, offset)
-        self.offset = offset
-        return self.line
+_DIGITS_ORD = frozenset(_DIGITS)
+
+
+def _line_matches(pattern: re.Pattern[bytes], keywords, lead: re.Pattern[bytes], code: bytes) -> list[re.Match[bytes]]:
+    """What `pattern.finditer(code)` yields for a pattern anchored at line starts (^ lead keyword),
+    found from its keywords: searching a literal skips lines many times faster than trying the
+    pattern at every line start. Small files are quicker the plain way."""
+    if len(code) < 2048:
+        return list(pattern.finditer(code))
+    starts = sorted(m.start() for keyword in keywords for m in keyword.finditer(code))
+    matches = []
+    end = 0
+    for start in starts:
+        if start < end:  # inside the previous match (a parenthesised list over lines)
+            continue
+        line_start = code.rfind(b"\n", 0, start) + 1
+        if lead.fullmatch(code, line_start, start) is None:
+            continue
+        match = pattern.match(code, line_start)
+        if match is not None:
+            matches.append(match)
+            end = match.end()
+    return matches
+
+
+def _line_numbers(code: bytes, offsets: Iterable[int]) -> list[int]:
+    """Line numbers of rising offsets, each stretch of the text counted once."""
+    lines, line, last = [], 1, 0
+    for offset in offsets:
+        line += code.count(b"\n", last, offset)
+        last = offset
+        lines.append(line)
+    return lines
 
 
 def outline_of(code: bytes, module: str) -> ModuleFacts:
     """Imports, classes (with resolved bases) and functions of a module, from its code bytes."""
     facts = ModuleFacts("")
     aliases: dict[str, str] = {}
-    lines = _Lines(code)
-    for match in _IMPORT.finditer(code):
-        line = lines.at(match.start())
-        if match.group(3) is not None:
-            for part in match.group(3).decode("utf-8", "replace").split(";")[0].split(","):
+    imports = facts.imports
+    found = _line_matches(_IMPORT, _IMPORT_KEYWORDS, _IMPORT_LEAD, code)
+    for match, line in zip(found, _line_numbers(code, [m.start() for m in found])):
+        base_bytes, imported_bytes, plain = match.groups()
+        if plain is not None:
+            for part in plain.decode("utf-8", "replace").split(";")[0].split(","):
                 words = part.split()
                 if not words:
                     continue
                 name = words[0]
-                facts.imports.setdefault(name, line)
+                imports.setdefault(name, line)
                 alias = words[2] if len(words) >= 3 and words[1] == "as" else None
                 if alias:
                     aliases[alias] = name
                 else:
-                    aliases.setdefault(name.split(".")[0], name.split(".")[0])
+                    head = name.split(".")[0]
+                    aliases.setdefault(head, head)
             continue
-        base = match.group(1).decode("utf-8", "replace")
+        base = base_bytes.decode("utf-8", "replace")
         level = len(base) - len(base.lstrip("."))
         base = base.lstrip(".")
         if level:
             package = module.split(".")[:-level] if module else []
             base = ".".join([*package, base] if base else package)
         if base:
-            facts.imports.setdefault(base, line)
-        imported = match.group(2).decode("utf-8", "replace").strip("()\n \t\\").split(";")[0]
+            imports.setdefault(base, line)
+        imported = imported_bytes.decode("utf-8", "replace").strip("()\n \t\\").split(";")[0]
         for part in imported.replace("\n", " ").split(","):
             words = part.split()
             if not words or words[0] == "*" or not words[0].isidentifier():
                 continue
             full = f"{base}.{words[0]}" if base else words[0]
-            facts.imports.setdefault(full, line)
+            imports.setdefault(full, line)
             aliases[words[2] if len(words) >= 3 and words[1] == "as" else words[0]] = full
     classes: list[tuple[int, str]] = []  # (indent, qualified name) of enclosing classes
-    for match in _DEF.finditer(code):
-        indent = len(match.group(1).expandtabs(4))
+    found = _line_matches(_DEF, _DEF_KEYWORDS, _DEF_LEAD, code)
+    for match, line in zip(found, _line_numbers(code, [m.start() for m in found])):
+        indent_bytes, kind, name_bytes, bracketed = match.groups()
+        indent = len(indent_bytes.expandtabs(4)) if b"\t" in indent_bytes else len(indent_bytes)
         while classes and classes[-1][0] >= indent:
             classes.pop()
-        owner = classes[-1][1] if classes else ""
-        name = match.group(3).decode()
-        qualified = f"{owner}.{name}" if owner else name
-        line = lines.at(match.start())
-        if match.group(2) == b"class":
-            bases_text = (match.group(4) or b"()").decode("utf-8", "replace").strip("()")
+        name = name_bytes.decode()
+        qualified = f"{classes[-1][1]}.{name}" if classes else name
+        if kind == b"class":
             bases = []
-            for base in bases_text.replace("\n", " ").split(","):
-                base = base.strip()
-                if base and "=" not in base and all(p.isidentifier() for p in base.split(".")):
-                    head, _, tail = base.partition(".")
-                    target = aliases.get(head)
-                    bases.append(f"{target}.{tail}" if target and tail else (target or base))
+            if bracketed:
+                for base in bracketed.decode("utf-8", "replace").strip("()").replace("\n", " ").split(","):
+                    base = base.strip()
+                    if base and "=" not in base and all(p.isidentifier() for p in base.split(".")):
+                        head, _, tail = base.partition(".")
+                        target = aliases.get(head)
+                        bases.append(f"{target}.{tail}" if target and tail else (target or base))
             facts.classes.append((qualified, tuple(bases), line))
             classes.append((indent, qualified))
         else:
@@ -351,6 +398,7 @@ class PythonIndex:
         self._facts: dict[str, ModuleFacts | None] = {}
         self._outlines: dict[str, ModuleFacts] = {}
         self._code: dict[str, bytes] = {}  # code with docstrings/comments blanked, within _KEEP_BYTES
+        self._outlines_made: dict[str, bytes] = {}  # outlines the scan made (marshalled: compact)
         self.parses = 0  # full ast parses done: the benchmark and tests watch this
 
     @cached_property
@@ -384,26 +432,54 @@ class PythonIndex:
         The scan also notices what makes a source unusable (binary, not UTF-8, not a notebook), and
         the cache keeps that too, so a warm run warns exactly as a cold one does."""
         vocabulary = self._vocabulary
-        encoded = frozenset(w.encode() for w in vocabulary)
+        encoded = {w.encode(): w for w in vocabulary}  # one str per word, shared by every file's set
         declared = " ".join(sorted(vocabulary)) + " | " + " ".join(sorted(self._parts.parts))
         kind = "scan:" + sha1(declared.encode()).hexdigest()[:16]
         ids = {path: self.files.content_id(path) for path in self.sources}
         known = self.cache.get_many(kind, [i for i in ids.values() if i]) if self.cache else {}
+        todo = [p for p in self.sources if (known.get(ids[p]) if ids[p] else None) is None]
         table: dict[str, frozenset[str]] = {}
-        for path in self.sources:
-            content_id = ids[path]
-            result = known.get(content_id) if content_id else None
-            if result is None:
-                result = self._scan_one(path, encoded)
-                if content_id and self.cache and result[2]:
-                    self.cache.put(kind, content_id, result)
-            found, problem, _ = result
-            if problem:
-                self.parsed._warn(path, problem)
-            table[path] = found
+        alike: dict[frozenset[str], frozenset[str]] = {}  # files with the same words share one set
+        shared = self._share_out(todo, encoded)  # the forked child's part, when the scan is split
+        try:
+            for path in self.sources:
+                content_id = ids[path]
+                result = known.get(content_id) if content_id else None
+                if result is None:
+                    result = shared.result(path) if path in shared else None
+                    if result is None:
+                        result = self._scan_one(path, encoded)
+                    if content_id and self.cache and result[2]:
+                        self.cache.put(kind, content_id, result)
+                found, problem, _ = result
+                if problem:
+                    self.parsed._warn(path, problem)
+                table[path] = alike.setdefault(found, found)
+        finally:
+            shared.close()
         return table
 
-    def _scan_one(self, path: str, encoded: frozenset[bytes]) -> tuple[frozenset[str], str | None, bool]:
+    def _share_out(self, todo: list[str], encoded: dict[bytes, str]) -> _Share:
+        """Split the unscanned .py files with a forked child when there are enough of them to pay
+        for it: the child scans and outlines its part, this process scans the rest meanwhile (and
+        keeps their bytes); `words` then replays both in path order, warnings included."""
+        files = [p for p in todo if p.endswith(".py") and p not in self.files._bytes]
+        if len(files) < _SHARE_MIN_FILES or not fork.can_fork():
+            return _Share(self, [], None)
+        # Every other file or so, not a block: neighbouring files are alike in size.
+        theirs = [p for i, p in enumerate(files) if int((i + 1) * _SHARE_FRACTION) > int(i * _SHARE_FRACTION)]
+        collect = fork.in_child(_scan_files, str(self.files.root), self.files._real_root, theirs,
+                                self.files.max_bytes, encoded, frozenset(self._parts.parts))
+        share = _Share(self, theirs, collect)
+        taken = set(theirs)
+        try:
+            share.scan_here([p for p in files if p not in taken], encoded)
+        except BaseException:
+            share.close()  # reap the child before the error goes on
+            raise
+        return share
+
+    def _scan_one(self, path: str, encoded: dict[bytes, str]) -> tuple[frozenset[str], str | None, bool]:
         """(words, problem, cacheable) for one source file."""
         if path.endswith(".ipynb"):
             notebook = self.parsed.notebook(path)
@@ -415,51 +491,63 @@ class PythonIndex:
         data = self.files.read_bytes(path, keep=False)
         if data is None:
             return frozenset(), None, False
-        if b"\x00" in data[:8192]:
-            return frozenset(), "binary content where Python was expected; skipped", True
-        problem = None
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            problem = "not valid UTF-8; read with replacement characters"
-        code = code_bytes(data)
-        if self._kept < _KEEP_BYTES:  # outlines and parses come later: spare a second read
+        found, problem, cacheable, code = _scan_bytes(data, encoded, self._parts)
+        if code is not None:
+            self._keep(path, data, code)
+        return found, problem, cacheable
+
+    def _keep(self, path: str, data: bytes, code: bytes) -> None:
+        """Hold what later steps need of a scanned file: its bytes and code while they fit (outlines
+        and parses come later: spare a second read), else its outline, which is much smaller."""
+        if self._kept < _KEEP_BYTES:
             self._kept += len(data) + len(code)
             self.files.keep_bytes(path, data)
             self._code[path] = code
-        return self._found(code, encoded), problem, True
+        else:
+            self._outlines_made[path] = _outline_blob(code, path)
 
-    def _found(self, code: bytes, encoded: frozenset[bytes]) -> frozenset[str]:
-        """Vocabulary words among the code's identifiers, and the declared parts they hold."""
-        identifiers = set(_IDENTIFIER.findall(code))
-        words = {w.decode() for w in identifiers & encoded}
-        return frozenset(words | {_PART_KEY + part for part in self._parts.held_by(identifiers)})
+    def _found(self, code: bytes, encoded: dict[bytes, str]) -> frozenset[str]:
+        return _words_in(code, encoded, self._parts)
 
     _kept = 0
 
     def candidates(self, names: Iterable[str], paths: Iterable[str] | None = None) -> list[str]:
         """Source files whose code holds the last component (and module, when dotted) of any name."""
         wanted = [(n.rsplit(".", 1)[-1], n.split(".")[0] if "." in n else None) for n in names]
-        pool = self.sources if paths is None else [p for p in paths if p.endswith(_SOURCE_SUFFIXES)]
         if any(leaf not in self._vocabulary or (head and head not in self._vocabulary) for leaf, head in wanted):
+            pool = self.sources if paths is None else [p for p in paths if p.endswith(_SOURCE_SUFFIXES)]
             return self._grep_words(wanted, pool)  # words outside the scanned vocabulary (plugins)
         by_word = self._paths_by_word
         matched: set[str] = set()
         for leaf, head in wanted:
             with_leaf = by_word.get(leaf, set())
             matched |= with_leaf if head is None else with_leaf & by_word.get(head, set())
-        return [path for path in pool if path in matched]
+        return self._in_order(matched, paths)
 
     def with_parts(self, wanted: Iterable[str], paths: Iterable[str] | None = None) -> list[str]:
         """Source files whose code holds an identifier (or a word in a string) made with any of the
         declared parts `wanted` (baseline: baseline_auc, BaselineModel, "baseline")."""
         wanted = set(wanted)
-        pool = self.sources if paths is None else [p for p in paths if p.endswith(_SOURCE_SUFFIXES)]
         if not wanted <= self._parts.parts:  # parts outside the scan (plugins): read the code
+            pool = self.sources if paths is None else [p for p in paths if p.endswith(_SOURCE_SUFFIXES)]
             return [p for p in pool if identifier_parts(self.code(p).decode("utf-8", "replace")) & wanted]
         by_word = self._paths_by_word
         matched = set().union(*(by_word.get(_PART_KEY + part, set()) for part in wanted))
-        return [path for path in pool if path in matched]
+        return self._in_order(matched, paths)
+
+    def _in_order(self, matched: set[str], paths: Iterable[str] | None) -> list[str]:
+        """The `matched` sources in the order of `paths` (of every source when None). Only sources
+        are ever matched, so `paths` needs no suffix filter; a few matches are sorted, not searched for."""
+        if paths is None:
+            if len(matched) * 8 < len(self.sources) and self._sources_sorted:
+                return sorted(matched)
+            paths = self.sources
+        return [path for path in paths if path in matched]
+
+    @cached_property
+    def _sources_sorted(self) -> bool:
+        sources = self.sources
+        return all(a < b for a, b in zip(sources, sources[1:]))
 
     @cached_property
     def _paths_by_word(self) -> dict[str, set[str]]:
@@ -501,6 +589,11 @@ class PythonIndex:
             return self._outlines[path]
         content_id = self.files.content_id(path)
         plain = self.cache.get_many("outline", [content_id]).get(content_id) if self.cache and content_id else None
+        made = self._outlines_made.get(path) if plain is None else None
+        if made is not None:  # the scan made it (a file not kept, or the forked child's)
+            plain = marshal.loads(made)
+            if self.cache and content_id:
+                self.cache.put("outline", content_id, plain)
         if plain is None:
             if path.endswith(".ipynb"):
                 notebook = self.parsed.notebook(path)
@@ -630,6 +723,7 @@ class _PartFinder:
 
     def __init__(self, declared: frozenset[str]) -> None:
         self.parts = declared
+        self.keys = {part: _PART_KEY + part for part in declared}  # how the scan files each part
         self._letters = re.compile(b"|".join(re.escape(p.encode()) for p in sorted(declared))) if declared else None
         self._seen: set[bytes] = set()
         self._holders: set[bytes] = set()  # identifiers holding a declared part
@@ -666,3 +760,102 @@ def _word_pattern(words: Iterable[str]) -> re.Pattern[bytes]:
 
 
 _KEEP_BYTES = 48 * 1024 * 1024  # bytes of scanned files held for a later parse
+
+
+# -- the parallel scan -------------------------------------------------------------------------
+_SHARE_MIN_FILES = 400  # fewer unscanned .py files: a fork costs more than it saves
+_SHARE_FRACTION = 0.45  # of them to the child, which also outlines them (this process keeps bytes)
+
+
+def _words_in(code: bytes, encoded: dict[bytes, str], finder: _PartFinder) -> frozenset[str]:
+    """Vocabulary words among the code's identifiers, and the declared parts they hold."""
+    identifiers = identifiers_in(code)
+    words = {encoded[w] for w in encoded.keys() & identifiers}
+    return frozenset(words | {finder.keys[part] for part in finder.held_by(identifiers)})
+
+
+def _scan_bytes(data: bytes, encoded: dict[bytes, str], finder: _PartFinder) -> tuple[frozenset[str], str | None, bool, bytes | None]:
+    """(words, problem, cacheable, code) of a .py file's bytes; no code for binary content."""
+    if b"\x00" in data[:8192]:
+        return frozenset(), "binary content where Python was expected; skipped", True, None
+    problem = None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        problem = "not valid UTF-8; read with replacement characters"
+    code = code_bytes(data)
+    return _words_in(code, encoded, finder), problem, True, code
+
+
+def _scan_files(root: str, real_root: str, paths: list[str], max_bytes: int, encoded: dict[bytes, str], parts: frozenset[str]) -> list:
+    """The forked child's part of the scan, from the files' bytes alone: for each path (words,
+    problem, cacheable, read problem, opened, missing, marshalled outline or None), what
+    `_scan_one` and `outline` find here."""
+    finder = _PartFinder(parts)
+    results = []
+    for path in paths:
+        data, read_problem, opened = read_guarded(root, real_root, path, max_bytes)
+        if data is None:
+            results.append((frozenset(), None, False, read_problem, opened, True, None))
+            continue
+        found, problem, cacheable, code = _scan_bytes(data, encoded, finder)
+        outline = _outline_blob(code if code is not None else code_bytes(data), path)
+        results.append((found, problem, cacheable, read_problem, opened, False, outline))
+    return results
+
+
+def _outline_blob(code: bytes, path: str) -> bytes:
+    """A .py file's outline, marshalled: what `outline` would compute from the file's code."""
+    return marshal.dumps(outline_of(code, module_name(path)).to_plain())
+
+
+class _Share:
+    """The scan split with a forked child. Each side's results wait here (their warnings too) and
+    are replayed in path order, so the audit reads as if one process had scanned file by file."""
+
+    def __init__(self, index: PythonIndex, theirs: list[str], collect) -> None:
+        self._index = index
+        self._theirs = theirs
+        self._collect = collect
+        self._results: dict[str, tuple] = {}
+
+    def __contains__(self, path: str) -> bool:
+        return path in self._results or (self._collect is not None and path in self._theirs_set)
+
+    @cached_property
+    def _theirs_set(self) -> set[str]:
+        return set(self._theirs)
+
+    def scan_here(self, paths: list[str], encoded: dict[bytes, str]) -> None:
+        """This process's part: read, scan, keep the bytes as `_scan_one` does; warn later."""
+        index, files = self._index, self._index.files
+        root = str(files.root)
+        for path in paths:
+            data, read_problem, opened = read_guarded(root, files._real_root, path, files.max_bytes)
+            if data is None:
+                self._results[path] = (frozenset(), None, False, read_problem, opened, True, None)
+                continue
+            found, problem, cacheable, code = _scan_bytes(data, encoded, index._parts)
+            if code is not None:
+                index._keep(path, data, code)
+            self._results[path] = (found, problem, cacheable, read_problem, opened, False, None)
+
+    def result(self, path: str) -> tuple | None:
+        """(words, problem, cacheable) of a path of the split; None if the child failed."""
+        if path not in self._results and self._collect is not None:
+            answer = self.close()
+            if isinstance(answer, list) and len(answer) == len(self._theirs):
+                self._results.update(zip(self._theirs, answer))
+        found = self._results.pop(path, None)
+        if found is None:
+            return None
+        words, problem, cacheable, read_problem, opened, missing, outline = found
+        self._index.files.adopt_read(path, read_problem, opened, missing)
+        if outline is not None:
+            self._index._outlines_made[path] = outline
+        return words, problem, cacheable
+
+    def close(self) -> object | None:
+        """The child's answer (and the child reaped), once."""
+        collect, self._collect = self._collect, None
+        return collect() if collect else None

@@ -56,6 +56,7 @@ class RepoFiles:
         self._bytes: dict[str, bytes | None] = {}
         self.reads = 0  # files actually opened: a test holds us to one read per file
         self._real_root = os.path.realpath(root)
+        self._answers: dict[object, list[str]] = {}  # named, with_suffix and matching, per question
 
     # -- building ----------------------------------------------------------------------
     @classmethod
@@ -83,17 +84,31 @@ class RepoFiles:
     def __len__(self) -> int:
         return len(self.paths)
 
+    # The checks ask the same questions of the list many times (a walk over 100k paths each):
+    # answers are kept per question and handed out as copies.
     def named(self, *names: str) -> list[str]:
         """Files whose base name is one of `names` (anywhere in the tree)."""
-        wanted = set(names)
-        return [p for p in self.paths if p.rsplit("/", 1)[-1] in wanted]
+        key = ("named", names)
+        found = self._answers.get(key)
+        if found is None:
+            wanted = {name for name in names if "/" not in name}  # a base name never holds one
+            in_folder = tuple("/" + name for name in wanted)
+            found = self._answers[key] = [p for p in self.paths if p in wanted or p.endswith(in_folder)]
+        return list(found)
 
     def with_suffix(self, *suffixes: str) -> list[str]:
-        return [p for p in self.paths if p.endswith(suffixes)]
+        key = ("suffix", suffixes)
+        found = self._answers.get(key)
+        if found is None:
+            found = self._answers[key] = [p for p in self.paths if p.endswith(suffixes)]
+        return list(found)
 
     def matching(self, pattern: str | re.Pattern[str]) -> list[str]:
         regex = re.compile(pattern) if isinstance(pattern, str) else pattern
-        return [p for p in self.paths if regex.search(p)]
+        found = self._answers.get(regex)
+        if found is None:
+            found = self._answers[regex] = [p for p in self.paths if regex.search(p)]
+        return list(found)
 
     def under(self, folder: str) -> list[str]:
         folder = folder.strip("/")
@@ -161,34 +176,50 @@ class RepoFiles:
         return hits
 
     def _read(self, path: str, head: int | None = None) -> bytes | None:
-        """Bytes of a file inside the repository: the whole file up to the size cap, or its first
-        `head` bytes (no cap then). Links out of the repository and unreadable files are warnings."""
-        full = os.path.join(self.root, path)
-        try:
-            if os.path.islink(full):
-                real = os.path.realpath(full)
-                if real != self._real_root and not real.startswith(self._real_root + os.sep):
-                    self._warn(path, "symbolic link pointing outside the repository; not followed")
-                    return None
-            info = os.stat(full)
-            if not stat.S_ISREG(info.st_mode):  # a FIFO would block the read forever; a device never ends
-                if not stat.S_ISDIR(info.st_mode):
-                    self._warn(path, "not a regular file (FIFO, socket or device); skipped")
-                return None
-            if head is None:
-                size = info.st_size
-                if size > self.max_bytes:
-                    self._warn(path, f"larger than {self.max_bytes // 1024} KiB ({size // 1024} KiB); skipped")
-                    return None
-            with open(full, "rb") as handle:
-                self.reads += 1
-                return handle.read(self.max_bytes + 1 if head is None else head)
-        except (FileNotFoundError, IsADirectoryError):
-            return None  # tracked but deleted in the work tree, or a folder: nothing to read
-        except OSError as error:
-            reason = error.strerror or type(error).__name__
-            self._warn(path, f"cannot be read ({reason}); skipped")
-            return None
+        data, problem, opened = read_guarded(str(self.root), self._real_root, path, self.max_bytes, head)
+        self.reads += opened
+        if problem:
+            self._warn(path, problem)
+        return data
+
+    def adopt_read(self, path: str, problem: str | None, opened: bool, missing: bool) -> None:
+        """Account for a `read_guarded` another process did for us (a parallel scan) as if read
+        here: the same warning, the same count, and a missing file remembered as missing."""
+        self.reads += opened
+        if problem:
+            self._warn(path, problem)
+        if missing:
+            self._bytes[path] = None
+
+
+def read_guarded(root: str, real_root: str, path: str, max_bytes: int, head: int | None = None) -> tuple[bytes | None, str | None, bool]:
+    """(bytes, problem, opened) of a file inside the repository at root (real_root: resolved): the
+    whole file up to the size cap, or its first `head` bytes (no cap then). Links out of the
+    repository and unreadable files give no bytes and a problem to warn about."""
+    full = os.path.join(root, path)
+    opened = False
+    try:
+        if os.path.islink(full):
+            real = os.path.realpath(full)
+            if real != real_root and not real.startswith(real_root + os.sep):
+                return None, "symbolic link pointing outside the repository; not followed", False
+        info = os.stat(full)
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block the read forever; a device never ends
+            if not stat.S_ISDIR(info.st_mode):
+                return None, "not a regular file (FIFO, socket or device); skipped", False
+            return None, None, False
+        if head is None:
+            size = info.st_size
+            if size > max_bytes:
+                return None, f"larger than {max_bytes // 1024} KiB ({size // 1024} KiB); skipped", False
+        with open(full, "rb") as handle:
+            opened = True
+            return handle.read(max_bytes + 1 if head is None else head), None, True
+    except (FileNotFoundError, IsADirectoryError):
+        return None, None, opened  # tracked but deleted in the work tree, or a folder: nothing to read
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        return None, f"cannot be read ({reason}); skipped", opened
 
 
 def _walk(root: Path, warn: Warn) -> list[str]:
