@@ -28,6 +28,7 @@ from mltestscore.evidence.features import (
     rule_lists,
 )
 from mltestscore.evidence.gx import read_gx_project
+from mltestscore.evidence.perfile import grep_code
 from mltestscore.evidence.prefilters import passing, prefilter
 from mltestscore.evidence.python import module_name, names
 from mltestscore.evidence.schemas import CheckSite, Schema, read_schemas
@@ -324,7 +325,7 @@ class Data3(Check):
 
 def _benchmark_tests(ctx: AuditContext, paths: list[str]) -> list[tuple[str, int, str]]:
     found = []
-    for path in ctx.python.grep_code(re.compile(rb"\bbenchmark\b"), [p for p in paths if is_test_file(ctx, p)]):
+    for path in grep_code(ctx, re.compile(rb"\bbenchmark\b"), [p for p in paths if is_test_file(ctx, p)]):
         tree = ctx.parsed.python(path)
         for node in ast.walk(tree) if tree is not None else []:
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test") and any(a.arg == "benchmark" for a in node.args.args):
@@ -500,7 +501,7 @@ class Data5(Check):
     @staticmethod
     def _pii_code(ctx: AuditContext) -> list[Artifact]:
         artifacts = call_artifacts(ctx, PII_CALLS, project_sources(ctx), describe=lambda c: f"privacy control: {c.name}")
-        for path in ctx.python.grep_code(_PII_DEFINITION, passing(ctx, _PII_DEFINITION_FILES)):
+        for path in grep_code(ctx, _PII_DEFINITION, passing(ctx, _PII_DEFINITION_FILES)):
             for name, line in ctx.python.outline(path).functions:
                 leaf = name.rsplit(".", 1)[-1]
                 if _PII_FUNCTION.match(leaf):
@@ -583,8 +584,8 @@ class Data6(Check):
     @staticmethod
     def _registries(ctx: AuditContext) -> list[tuple[tuple[str, int], str]]:
         found = []
-        decorated = ctx.python.grep_code(_REGISTRY_DECORATOR, passing(ctx, _FEATURE_REGISTRY_FILES))
-        for path in ctx.python.grep_code(_NAMES_A_FEATURE, decorated):
+        decorated = grep_code(ctx, _REGISTRY_DECORATOR, passing(ctx, _FEATURE_REGISTRY_FILES))
+        for path in grep_code(ctx, _NAMES_A_FEATURE, decorated):
             for function, decorator, line in (ctx.python.facts(path) or ctx.python.outline(path)).decorators:
                 leaf = decorator.lower()
                 if "feature" in leaf and ("register" in leaf or leaf.endswith(("feature", "feature_view"))):

@@ -18,6 +18,7 @@ from mltestscore.checks.common import (
 from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
 from mltestscore.evidence.importers import may_import
+from mltestscore.evidence.perfile import grep_code
 from mltestscore.evidence.python import names
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 
@@ -379,7 +380,7 @@ class Infra4(Check):
         gates: list[Artifact] = []
         project = set(project_sources(ctx))
         sources = [p for p in ctx.python.sources if p.endswith(".py") and (p in project or is_test_file(ctx, p))]
-        for path in ctx.python.grep_code(_GATE_LINE, ctx.python.candidates(METRIC_NAMES, sources)):
+        for path in grep_code(ctx, _GATE_LINE, ctx.python.candidates(METRIC_NAMES, sources)):
             tree = ctx.parsed.python(path)
             line = metric_gate_line(tree) if tree is not None else None
             if line is not None:

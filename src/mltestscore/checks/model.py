@@ -48,6 +48,7 @@ from mltestscore.evidence.modelspec import (
     required_reviews,
     reviewed_commits,
 )
+from mltestscore.evidence.perfile import code_passing, pattern_key
 from mltestscore.evidence.python import ModuleFacts, names, parts
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Runner
@@ -60,16 +61,20 @@ Analysis = Callable[[ast.Module, ModuleFacts], Iterable[tuple[int, str]]]
 # A full parse costs ~10 ms a file, so an analysis parses only the files whose code can hold what it
 # looks for: `admitted` asks the word index first (free), then reads the few files left.
 def admitted(ctx: AuditContext, paths: Iterable[str], *, words: Iterable[Iterable[str]] = (),
-             parts: Iterable[frozenset[str]] = (), code: Callable[[bytes], object] | None = None) -> list[str]:
+             parts: Iterable[frozenset[str]] = (), code: Callable[[bytes], object] | None = None,
+             key: str | None = None) -> list[str]:
     """The files among `paths` whose code holds an identifier of each group in `words` (whole
     words, names declared with names(...)), an identifier or string word made with a part of each
-    group in `parts` (`baseline` in baseline_auc), and, when given, satisfies `code(bytes)`."""
+    group in `parts` (`baseline` in baseline_auc), and, when given, satisfies `code(bytes)`.
+    Each file's answer to `code` is cached: `key` names the test (a pattern's `search` names itself)."""
     paths = list(paths)
     for group in words:
         paths = ctx.python.candidates(group, paths)
     for group in parts:
         paths = ctx.python.with_parts(group, paths)
-    return [path for path in paths if code(ctx.python.code(path))] if code is not None else paths
+    if code is None:
+        return paths
+    return code_passing(ctx, paths, code, key or pattern_key(code.__self__))  # type: ignore[attr-defined]
 
 
 def analysed(ctx: AuditContext, paths: Iterable[str], analysis: Analysis) -> list[Artifact]:
@@ -103,7 +108,8 @@ class Shapes:
     def checked(self, paths: Iterable[str], wanted: frozenset[str], describe: str, one_sided: bool = True) -> list[Artifact]:
         """Asserts and gates comparing with a `wanted` word, in the files that may hold one."""
         artifacts = []
-        for path in admitted(self.ctx, paths, parts=(wanted,), code=lambda code: may_compare(code, wanted)):
+        key = f"may-compare:1:{','.join(sorted(wanted))}"
+        for path in admitted(self.ctx, paths, parts=(wanted,), code=lambda code: may_compare(code, wanted), key=key):
             for line, text in comparisons_with(self.comparisons(path), wanted, one_sided):
                 shown, where = notebook_line(self.ctx, path, line)
                 artifacts.append(Artifact(path, shown, f"{describe}: {text}{where}"))
@@ -299,7 +305,8 @@ class Model2(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         sources = project_sources(ctx)
         correlating = admitted(ctx, sources + test_files(ctx), words=(CORRELATIONS,),
-                               code=lambda code: reads_offline_and_online(code.decode("utf-8", "replace")))
+                               code=lambda code: reads_offline_and_online(code.decode("utf-8", "replace")),
+                               key="offline-and-online:1")
         artifacts = analysed(ctx, correlating, lambda tree, _: ((line, f"correlates offline and online metrics: {text}")
                                                                for line, text in offline_online_correlations(tree)))
         artifacts += module_calls(ctx, AB_ANALYSIS_MODULES, sources, "A/B-test analysis")
@@ -678,8 +685,9 @@ class Model6(Check):
         """Test files that can assert per-slice thresholds: an assert, and a slicing call with a
         metric name or a parametrize whose argument names hold a slice word."""
         asserting = admitted(ctx, test_files(ctx), words=(SLICE_ITERATORS + _PARAMETRIZE,), code=_ASSERT.search)
-        slicing = set(admitted(ctx, asserting, words=(SLICE_ITERATORS,), code=_may_call_metric))
-        slicing |= set(admitted(ctx, asserting, words=(_PARAMETRIZE,), code=_parametrized_over_slices))
+        slicing = set(admitted(ctx, asserting, words=(SLICE_ITERATORS,), code=_may_call_metric, key="may-call-metric:1"))
+        slicing |= set(admitted(ctx, asserting, words=(_PARAMETRIZE,), code=_parametrized_over_slices,
+                                key="parametrized-over-slices:1"))
         return [path for path in asserting if path in slicing]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from functools import partial
 
 from mltestscore.checks.base import Check
 from mltestscore.checks.common import Artifact, notebook_line, pluralise, project_sources, runner_evidence
@@ -32,6 +33,7 @@ from mltestscore.evidence.monitoring import (
     tool_uses,
     training_files,
 )
+from mltestscore.evidence.perfile import grep_code, per_file
 from mltestscore.evidence.python import names
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Wiring
@@ -318,7 +320,7 @@ def serving_validation(ctx: AuditContext) -> tuple[list[Evidence], list[str]]:
         if tree is None:
             continue
         models: dict[str, tuple[str, int, str]] = {n: (path, line, c) for n, (line, c) in pydantic_models(tree).items()}
-        for imported in ctx.python.grep_code(_PYDANTIC_MODEL, list(ctx.python.project_imports(path))):
+        for imported in grep_code(ctx, _PYDANTIC_MODEL, list(ctx.python.project_imports(path))):
             other = ctx.parsed.python(imported)
             for name, (line, constraint) in (pydantic_models(other).items() if other else []):
                 models.setdefault(name, (imported, line, constraint))
@@ -420,7 +422,7 @@ def _comparing_tests(ctx: AuditContext) -> list[str]:
     class is named for skew or parity (word index, path and def lines decide, before any parse)."""
     tests = ctx.tests.files
     wanted = set(ctx.python.candidates(COMPARE_LEAVES, tests)) | {p for p in tests if _PARITY_NAME.search(p)}
-    wanted.update(ctx.python.grep_code(_PARITY_DEFINITION, [p for p in tests if p not in wanted]))
+    wanted.update(grep_code(ctx, _PARITY_DEFINITION, [p for p in tests if p not in wanted]))
     return [p for p in tests if p in wanted]
 
 
@@ -782,11 +784,18 @@ class Monitor5(Check):
     def _checks_in(ctx: AuditContext, paths: list[str]) -> Iterator[Artifact]:
         """Guard calls, then finite checks file by file (parsed as the caller consumes them)."""
         yield from _guard_calls(ctx, paths)
-        for path in ctx.python.candidates(FINITE_NAMES, paths):
-            tree = ctx.parsed.python(path)
-            for line, what in finite_checks(tree) if tree is not None else []:
+        for path, found in per_file(ctx, FINITE_KIND, ctx.python.candidates(FINITE_NAMES, paths), partial(_finite_checks_of, ctx)):
+            for line, what in found:
                 shown, where = notebook_line(ctx, path, line)
                 yield Artifact(path, shown, what + where)
+
+
+FINITE_KIND = "finite-checks:1"  # bump when finite_checks changes
+
+
+def _finite_checks_of(ctx: AuditContext, path: str) -> tuple[tuple[tuple[int, str], ...], bool]:
+    tree = ctx.parsed.python(path)
+    return (tuple(finite_checks(tree)) if tree is not None else ()), tree is not None
 
 
 # -- monitor-6 ------------------------------------------------------------------------------------
@@ -919,7 +928,7 @@ def _performance_tests(ctx: AuditContext) -> list[str]:
     """Test files worth parsing for monitor-6: a benchmark fixture or memory mark in use, or a timer
     call next to an assert in a file whose test (or test class) names speak of speed or memory."""
     tests = ctx.tests.files
-    wanted = set(ctx.python.grep_code(_BENCH_USE, ctx.python.candidates(BENCH_MARKS, tests)))
+    wanted = set(grep_code(ctx, _BENCH_USE, ctx.python.candidates(BENCH_MARKS, tests)))
     asserting = set(ctx.python.candidates(ASSERT, tests))
     timing = [p for p in ctx.python.candidates(TIMERS, tests) if p in asserting and p not in wanted]
     wanted.update(p for p in timing if _speaks_of_performance(ctx.python.outline(p)))
