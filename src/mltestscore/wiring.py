@@ -13,7 +13,7 @@ import posixpath
 import re
 import shlex
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from mltestscore.evidence.ci import AUTOMATIC_TRIGGERS, CIJob, CIPipeline, CIStep, split_commands
@@ -52,7 +52,8 @@ class Runner:
         return text
 
     def through(self, link: str) -> Runner:
-        return replace(self, via=(*self.via, link))
+        # Built directly, not with dataclasses.replace: a test suite makes thousands of these.
+        return Runner(self.kind, self.automatic, self.path, self.line, self.label, self.triggers, (*self.via, link), self.job)
 
     @property
     def rank(self) -> int:
@@ -169,6 +170,7 @@ class Wiring:
         self.python = python
         self.parsed = python.parsed
         self._repo_files = python.files
+        self._collected: dict[tuple[str, ...], list[str]] = {}
 
     # -- starting points -----------------------------------------------------------------
     @staticmethod
@@ -220,9 +222,11 @@ class Wiring:
     @cached_property
     def _runners_by_file(self) -> dict[str, list[Runner]]:
         table: dict[str, list[Runner]] = defaultdict(list)
+        seen: set[tuple[str, Runner]] = set()
         for wired in self.commands + self.stage_commands:
             for path, runner in self._files_run(wired):
-                if runner not in table[path]:
+                if (path, runner) not in seen:
+                    seen.add((path, runner))
                     table[path].append(runner)
         for runners in table.values():
             runners.sort(key=lambda r: -r.rank)
@@ -349,6 +353,11 @@ class Wiring:
         return path if path in self.tasks.scripts else None
 
     # -- what a leaf runs ----------------------------------------------------------------
+    def _collected_by(self, targets: tuple[str, ...]) -> list[str]:
+        if targets not in self._collected:  # many CI steps run pytest on the same folders
+            self._collected[targets] = self.tests.collected_by(list(targets))
+        return self._collected[targets]
+
     def _files_run(self, wired: WiredCommand):
         words = tokens(wired.command)
         if not words:
@@ -356,7 +365,7 @@ class Wiring:
         args = pytest_args(words)
         if args is not None:
             targets = [_join(wired.cwd, t) for t in pytest_targets(args)] or ([wired.cwd] if wired.cwd else [])
-            for test_file in self.tests.collected_by(targets):
+            for test_file in self._collected_by(tuple(targets)):
                 yield test_file, wired.runner.through(f"pytest collects {test_file}")
             return
         if _PYTHON.match(words[0]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import partial
 
 from mltestscore.checks.base import Check
 from mltestscore.checks.common import (
@@ -28,7 +29,7 @@ from mltestscore.evidence.features import (
     rule_lists,
 )
 from mltestscore.evidence.gx import read_gx_project
-from mltestscore.evidence.perfile import grep_code
+from mltestscore.evidence.perfile import grep_code, per_file
 from mltestscore.evidence.prefilters import passing, prefilter
 from mltestscore.evidence.python import module_name, names
 from mltestscore.evidence.schemas import CheckSite, Schema, read_schemas
@@ -324,13 +325,17 @@ class Data3(Check):
 
 
 def _benchmark_tests(ctx: AuditContext, paths: list[str]) -> list[tuple[str, int, str]]:
-    found = []
-    for path in grep_code(ctx, re.compile(rb"\bbenchmark\b"), [p for p in paths if is_test_file(ctx, p)]):
-        tree = ctx.parsed.python(path)
-        for node in ast.walk(tree) if tree is not None else []:
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test") and any(a.arg == "benchmark" for a in node.args.args):
-                found.append((path, node.lineno, node.name))
-    return found
+    candidates = grep_code(ctx, re.compile(rb"\bbenchmark\b"), [p for p in paths if is_test_file(ctx, p)])
+    return [(path, line, name) for path, tests in per_file(ctx, "benchmark-tests:1", candidates, partial(_benchmark_tests_in, ctx))
+            for line, name in tests]
+
+
+def _benchmark_tests_in(ctx: AuditContext, path: str) -> tuple[tuple[tuple[int, str], ...], bool]:
+    """(line, name) of the test functions taking pytest-benchmark's fixture."""
+    tree = ctx.parsed.python(path)
+    found = tuple((node.lineno, node.name) for node in (ast.walk(tree) if tree is not None else [])
+                  if isinstance(node, ast.FunctionDef) and node.name.startswith("test") and any(a.arg == "benchmark" for a in node.args.args))
+    return found, tree is not None
 
 
 def _benchmark_action(ctx: AuditContext) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import partial
 
 from mltestscore.checks.base import Check
 from mltestscore.checks.common import (
@@ -18,7 +19,7 @@ from mltestscore.checks.common import (
 from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
 from mltestscore.evidence.importers import may_import
-from mltestscore.evidence.perfile import grep_code
+from mltestscore.evidence.perfile import grep_code, per_file
 from mltestscore.evidence.python import names
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 
@@ -346,6 +347,12 @@ def metric_gate_line(tree: ast.AST) -> int | None:
     return compared if exits else None
 
 
+def _metric_gate_line_of(ctx: AuditContext, path: str) -> tuple[tuple[int, ...], bool]:
+    tree = ctx.parsed.python(path)
+    line = metric_gate_line(tree) if tree is not None else None
+    return (() if line is None else (line,)), tree is not None
+
+
 def _compares_metric(node: ast.AST) -> bool:
     for inner in ast.walk(node):
         if isinstance(inner, ast.Compare) and any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in inner.ops):
@@ -380,10 +387,9 @@ class Infra4(Check):
         gates: list[Artifact] = []
         project = set(project_sources(ctx))
         sources = [p for p in ctx.python.sources if p.endswith(".py") and (p in project or is_test_file(ctx, p))]
-        for path in grep_code(ctx, _GATE_LINE, ctx.python.candidates(METRIC_NAMES, sources)):
-            tree = ctx.parsed.python(path)
-            line = metric_gate_line(tree) if tree is not None else None
-            if line is not None:
+        candidates = grep_code(ctx, _GATE_LINE, ctx.python.candidates(METRIC_NAMES, sources))
+        for path, found in per_file(ctx, "metric-gate-line:1", candidates, partial(_metric_gate_line_of, ctx)):
+            for line in found:  # none or one
                 kind = "test asserts a metric threshold" if is_test_file(ctx, path) else "fails when a metric misses its threshold"
                 gates.append(Artifact(path, line, kind))
         gates += call_artifacts(ctx, GATE_CALLS, limit=3, describe=lambda c: f"{c.name.rsplit('.', 1)[-1]}: a metric threshold in the pipeline")
