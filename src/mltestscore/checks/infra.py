@@ -19,8 +19,8 @@ from mltestscore.checks.common import (
 from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
 from mltestscore.evidence.importers import may_import
-from mltestscore.evidence.perfile import grep_code, per_file
-from mltestscore.evidence.python import names
+from mltestscore.evidence.perfile import grep_code, per_file, per_outline
+from mltestscore.evidence.python import ModuleFacts, names
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 
 SEED_CALLS = names(
@@ -133,16 +133,21 @@ class Infra1(Check):
         for command in ctx.wiring.ci_starts(r"git\s+diff\s+(--exit-code|--quiet)[^|]*dvc\.lock|\bdvc\s+status\b|dvc\s+diff\b|git\s+diff\s+--exit-code\s*$"):
             if command.runner.job in repro_jobs:
                 found.append(Evidence(command.runner.path, command.runner.line, f"`{command.command}` after `dvc repro` fails on a changed result", command.runner.describe()))
-        for path, outline in ctx.python.iter_outlines(ctx.tests.files):
-            for name, line in outline.test_functions():
-                if _REPRO_NAME.search(name) or _REPRO_NAME.search(path.rsplit("/", 1)[-1]):
-                    evidence, runner = runner_evidence(ctx, Artifact(path, line, f"reproducibility test {name}"))
-                    if runner and runner.automatic:
-                        found.append(evidence)
+        for path, tests in per_outline(ctx, "test-functions-named-repro:1", ctx.tests.files, _repro_named_tests):
+            if _REPRO_NAME.search(path.rsplit("/", 1)[-1]):  # a reproducibility test file: all its tests
+                tests = ctx.python.outline(path).test_functions()
+            for name, line in tests:
+                evidence, runner = runner_evidence(ctx, Artifact(path, line, f"reproducibility test {name}"))
+                if runner and runner.automatic:
+                    found.append(evidence)
         return found
 
 
 _REPRO_NAME = re.compile(r"reproduc|determinis|same_seed|seeded", re.I)
+
+
+def _repro_named_tests(outline: ModuleFacts) -> tuple[tuple[str, int], ...]:
+    return tuple((name, line) for name, line in outline.test_functions() if _REPRO_NAME.search(name))
 _RANDOM_STATE_ESTIMATORS = names(
     "train_test_split", "RandomForestClassifier", "RandomForestRegressor", "GradientBoostingClassifier",
     "GradientBoostingRegressor", "XGBClassifier", "XGBRegressor", "LGBMClassifier", "LGBMRegressor",
@@ -173,20 +178,24 @@ def model_modules(ctx: AuditContext) -> dict[str, str]:
     """Project modules holding model code: path -> why (a model class, or the module's name)."""
     sources = [p for p in project_sources(ctx) if p.endswith(".py")]
     found = {path: "model/training module" for path in sources if _MODEL_PATH.search(path)}
-    candidates = ctx.python.candidates(MODEL_BASES, sources)
-    ctx.python.prefetch_outlines(candidates)
-    for path in candidates:
-        for name, bases, _ in ctx.python.outline(path).classes:
-            if any(_is_model_base(b) for b in bases):
-                found[path] = f"defines model class {name}"
-                break
+    for path, name in per_outline(ctx, "model-class:1", ctx.python.candidates(MODEL_BASES, sources), _first_model_class):
+        if name:
+            found[path] = f"defines model class {name}"
     return found
+
+
+def _first_model_class(outline: ModuleFacts) -> str:
+    """The first class with a model base ("" when none)."""
+    return next((name for name, bases, _ in outline.classes if any(_is_model_base(b) for b in bases)), "")
 
 
 def tests_importing(ctx: AuditContext, targets: dict[str, str]) -> list[Artifact]:
     """Test files that import any target module and hold at least one test function."""
+    known = ctx.fact(_cached_test_imports)
+    candidates = set(may_import(ctx.python, targets, [p for p in ctx.tests.files if p not in known]))
+    candidates.update(p for p, imported in known.items() if not imported.isdisjoint(targets))
     artifacts = []
-    for path, outline in ctx.python.iter_outlines(may_import(ctx.python, targets, ctx.tests.files)):
+    for path, outline in ctx.python.iter_outlines([p for p in ctx.tests.files if p in candidates]):
         tests = outline.test_functions()
         if not tests:
             continue
@@ -195,6 +204,13 @@ def tests_importing(ctx: AuditContext, targets: dict[str, str]) -> list[Artifact
         if hits:
             artifacts.append(Artifact(path, imported[hits[0]], f"{pluralise(len(tests), 'test')} exercising {', '.join(hits[:3])}"))
     return artifacts
+
+
+def _cached_test_imports(ctx: AuditContext) -> dict[str, frozenset[str | None]]:
+    """Test file -> the project files its imports resolve to, for the test files whose outline the
+    fact cache holds: loaded once per audit for every tests_importing question."""
+    return {path: frozenset(map(ctx.python.resolve_import, imports))
+            for path, imports in ctx.python.cached_imports(ctx.tests.files).items()}
 
 
 class Infra2(Check):

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 
 from mltestscore.context import AuditContext
+from mltestscore.evidence.python import ModuleFacts
 
 # (value, keep): keep is False when the file could not be read or parsed, so that the next audit
 # tries again and repeats the warning instead of replaying a silent answer.
@@ -31,6 +32,22 @@ def per_file(ctx: AuditContext, kind: str, paths: Iterable[str], compute: Comput
             if keep and content_id:
                 ctx.cache.put(kind, content_id, value)
         yield path, value
+
+
+def per_outline(ctx: AuditContext, kind: str, paths: Iterable[str], derive: Callable[[ModuleFacts], object]) -> Iterator[tuple[str, object]]:
+    """(path, derive(outline)) for each of `paths` in order. The small derived value is cached, not
+    the outline: a warm audit loads a few bytes a file instead of every outline, and the files the
+    cache lacks are outlined in batches (iter_outlines), not all held at once."""
+    paths = list(paths)
+    ids = {path: ctx.files.content_id(path) for path in paths}
+    known = ctx.cache.get_many(kind, [i for i in ids.values() if i])
+    derived = {}
+    for path, outline in ctx.python.iter_outlines([p for p in paths if not ids[p] or ids[p] not in known]):
+        derived[path] = derive(outline)
+        if ids[path]:
+            ctx.cache.put(kind, ids[path], derived[path])
+    for path in paths:
+        yield path, derived[path] if path in derived else known[ids[path]]
 
 
 def code_passing(ctx: AuditContext, paths: Iterable[str], test: Callable[[bytes], object], key: str) -> list[str]:
