@@ -404,9 +404,9 @@ class Data4(Check):
         for path, call in ctx.python.find_calls(FEAST_VIEWS, ctx.python.candidates(VIEW_METADATA)):
             if any(call.kwarg(k) is not None for k in VIEW_METADATA):
                 artifacts.append(Artifact(path, call.line, f"Feast {call.name.rsplit('.', 1)[-1]} with owner/tags metadata"))
-        for hit in search_configs(ctx.files, r"^\s*(dataContractSpecification|kind:\s*DataContract)\b"):
+        for hit in search_configs(ctx, r"^\s*(dataContractSpecification|kind:\s*DataContract)\b"):
             artifacts.append(Artifact(hit.path, hit.line, f"data contract: {hit.text}"))
-        for hit in search_configs(ctx.files, r"^\s*enforced:\s*true\b", (".yml", ".yaml")):
+        for hit in search_configs(ctx, r"^\s*enforced:\s*true\b", (".yml", ".yaml")):
             artifacts.append(Artifact(hit.path, hit.line, "dbt model contract enforced"))
         wired = []
         if artifacts:
@@ -467,7 +467,7 @@ class Data5(Check):
             evidence = Evidence(artifact.path, artifact.line, artifact.detail, runner.describe() if runner else None)
             (wired if runner and runner.automatic else unwired).append(evidence)
         unwired += self._kept_out_of_git(ctx)
-        infra = [Evidence(h.path, h.line, f"{what}: {h.text}") for pattern, what in PRIVACY_CONFIG for h in search_configs(ctx.files, pattern)[:1]]
+        infra = [Evidence(h.path, h.line, f"{what}: {h.text}") for pattern, what in PRIVACY_CONFIG for h in search_configs(ctx, pattern)[:1]]
         applied = ctx.wiring.ci_starts(r"\bterraform\s+apply\b|\bpulumi\s+up\b|\bcdk\s+deploy\b|\bcloudformation\s+deploy\b")
         if infra and applied:
             wired += infra[:2] + [Evidence(applied[0].runner.path, applied[0].runner.line, f"`{applied[0].command}` applies it", applied[0].runner.describe())]

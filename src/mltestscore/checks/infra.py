@@ -323,13 +323,25 @@ class Infra3(Check):
     @staticmethod
     def _e2e_tests(ctx: AuditContext) -> list[Artifact]:
         found = []
-        for path in ctx.tests.files:
-            if not _E2E_NAME.search(path):
-                continue
-            tests = ctx.python.outline(path).test_functions()
-            if tests and ctx.python.project_imports(path):
-                found.append(Artifact(path, tests[0][1], f"end-to-end test ({pluralise(len(tests), 'test')})"))
+        named = [path for path in ctx.tests.files if _E2E_NAME.search(path)]
+        for path, (count, first_line) in per_outline(ctx, "test-count:1", named, _test_count):
+            if count and _imports_project_code(ctx, path):
+                found.append(Artifact(path, first_line, f"end-to-end test ({pluralise(count, 'test')})"))
         return found
+
+
+def _test_count(outline: ModuleFacts) -> tuple[int, int]:
+    """How many test functions, and the first one's line (0 when none)."""
+    tests = outline.test_functions()
+    return len(tests), tests[0][1] if tests else 0
+
+
+def _imports_project_code(ctx: AuditContext, path: str) -> bool:
+    """Whether a test file imports a project file (ctx.python.project_imports, from the cached imports when known)."""
+    known = ctx.fact(_cached_test_imports)
+    if path in known:
+        return bool(known[path] - {None, path})
+    return bool(ctx.python.project_imports(path))
 
 
 # -- infra-4 ------------------------------------------------------------------------------------
@@ -464,7 +476,7 @@ class Infra5(Check):
     )
 
     def run(self, ctx: AuditContext) -> Outcome:
-        deployed = search_configs(ctx.files, r"^\s*explainer\s*:")
+        deployed = search_configs(ctx, r"^\s*explainer\s*:")
         if deployed:
             return automated("a deployed explainer serves per-example explanations",
                              [Evidence(h.path, h.line, f"serving manifest: {h.text}") for h in deployed[:3]])
@@ -529,7 +541,7 @@ class Infra6(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         evidence = []
         for pattern, what in CANARY_KEYS:
-            for hit in search_configs(ctx.files, pattern)[:2]:
+            for hit in search_configs(ctx, pattern)[:2]:
                 if not hit.path.startswith(".github/") and not hit.path.endswith(".gitlab-ci.yml"):
                     evidence.append(Evidence(hit.path, hit.line, f"{what}: {hit.text}"))
         for artifact in call_artifacts(ctx, CANARY_CALLS, limit=3):
@@ -596,12 +608,12 @@ class Infra7(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         evidence = []
         for pattern, what in ROLLBACK_KEYS:
-            for hit in search_configs(ctx.files, pattern)[:2]:
+            for hit in search_configs(ctx, pattern)[:2]:
                 evidence.append(Evidence(hit.path, hit.line, f"{what}: {hit.text}"))
         if evidence:
             return automated("a rollback mechanism is configured", evidence[:5])
         versioned = [Evidence(a.path, a.line, f"{a.detail} (versioned model registry)") for a in call_artifacts(ctx, REGISTRY_CALLS, limit=3)]
-        versioned += [Evidence(h.path, h.line, f"model served from a versioned path: {h.text}") for h in search_configs(ctx.files, r"(storageUri|model_uri|modelUri|model_data)\s*[:=].*(/v\d+|@|version|models:/)")[:2]]
+        versioned += [Evidence(h.path, h.line, f"model served from a versioned path: {h.text}") for h in search_configs(ctx, r"(storageUri|model_uri|modelUri|model_data)\s*[:=].*(/v\d+|@|version|models:/)")[:2]]
         scripted = [Evidence(p, None, "rollback script") for p in ctx.files.matching(r"(^|/)[^/]*rollback[^/]*\.(sh|py|ya?ml)$")]
         scripted += [Evidence(t.path, t.line, "Makefile target rollback") for targets in ctx.tasks.make.values() for t in targets.values() if "rollback" in t.name]
         if versioned or scripted:

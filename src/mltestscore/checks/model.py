@@ -683,7 +683,7 @@ class Model6(Check):
         artifacts = call_artifacts(ctx, SLICE_CALLS, sources, describe=lambda c: f"sliced evaluation: {c.name}")
         artifacts += [Artifact(path, notebook_line(ctx, path, call.line)[0], f"sliced evaluation: {call.name.rsplit('.', 1)[-1]} by feature")
                       for path, call in ctx.python.find_calls(TFMA_SLICES, sources) if call.args or any(k in _SLICE_KWARGS for k, _ in call.kwargs)]
-        artifacts += [Artifact(h.path, h.line, f"evaluation config slices by feature: {h.text}") for h in search_configs(ctx.files, r"\bfeature_keys\b")[:2]]
+        artifacts += [Artifact(h.path, h.line, f"evaluation config slices by feature: {h.text}") for h in search_configs(ctx, r"\bfeature_keys\b")[:2]]
         artifacts += sliced(ctx, lambda s: not s.time_like and not s.per_class, lambda s: f"metric computed per {s.key}")
         artifacts += analysed(ctx, self._slice_test_files(ctx), _slice_tests, "slice-tests:1")
         return scored(
@@ -745,7 +745,7 @@ class Model7(Check):
         artifacts += [Artifact(path, notebook_line(ctx, path, call.line)[0], f"bias measurement evaluate.load({call.args[0]!r})")
                       for path, call in ctx.python.find_calls(BIAS_LOAD, everywhere)
                       if call.args and call.args[0] in BIAS_MEASUREMENTS]
-        artifacts += [Artifact(h.path, h.line, f"evaluation config: {h.text}") for h in search_configs(ctx.files, r"FairnessIndicators")[:2]]
+        artifacts += [Artifact(h.path, h.line, f"evaluation config: {h.text}") for h in search_configs(ctx, r"FairnessIndicators")[:2]]
         artifacts += sliced(ctx, lambda s: s.protected, lambda s: f"metric computed per protected group ({s.key})")
         artifacts += ctx.fact(Shapes).checked(everywhere, FAIRNESS_TOKENS, "asserts a fairness bound", one_sided=False)
         artifacts += [Artifact(card.path, card.fairness_line, f"{card.detail}: section '{card.fairness_heading}'")

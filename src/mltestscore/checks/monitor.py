@@ -62,7 +62,7 @@ def monitor_evidence(ctx: AuditContext, topic: str, iac: tuple[str, str] | None 
             (strong if how else weak).append(Evidence(rule.path, rule.line, detail, how))
     if iac is not None:
         pattern, what = iac
-        for hit in search_configs(ctx.files, pattern, (".yaml", ".yml", ".json", ".tf", ".template")):
+        for hit in search_configs(ctx, pattern, (".yaml", ".yml", ".json", ".tf", ".template")):
             how = deployment(ctx, hit.path)
             (strong if how else weak).append(Evidence(hit.path, hit.line, f"{what}: {hit.text}" + ("" if how else " (nothing deploys it)"), how))
     return strong, weak
@@ -207,14 +207,14 @@ class Monitor1(Check):
                         runner = Wiring.ci_runner(pipeline, job, step)
                         item = Evidence(pipeline.path, step.line, f"uses {step.uses}", runner.describe())
                         (auto if runner.automatic else by_hand).append(item)
-        for hit in search_configs(ctx.files, r"Dependency-Scanning\.gitlab-ci\.yml", (".yml", ".yaml")):
+        for hit in search_configs(ctx, r"Dependency-Scanning\.gitlab-ci\.yml", (".yml", ".yaml")):
             auto.append(Evidence(hit.path, hit.line, "GitLab dependency scanning template", "GitLab CI"))
         return auto, by_hand
 
     @staticmethod
     def _upstream_data(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
         auto, by_hand = [], []
-        freshness = [h for h in search_configs(ctx.files, r"^\s*(warn_after|error_after)\s*:", (".yml", ".yaml"))]
+        freshness = [h for h in search_configs(ctx, r"^\s*(warn_after|error_after)\s*:", (".yml", ".yaml"))]
         runs = [c for c in ctx.wiring.find(r"\bdbt\s+source\s+(freshness|snapshot-freshness)\b") if c.runner.automatic]
         for hit in freshness[:2]:
             if runs:
@@ -228,7 +228,7 @@ class Monitor1(Check):
                 auto.append(Evidence(path, None, "imported data pinned to an upstream revision, updated automatically", updates[0].runner.describe()))
             else:
                 by_hand.append(Evidence(path, None, "imported data pinned to an upstream revision (dvc import): an upstream change shows on `dvc update`"))
-        for hit in search_configs(ctx.files, r"class_name:\s*(Slack|MicrosoftTeams|Email|PagerDuty|Opsgenie|SNS)\w*Action")[:2]:
+        for hit in search_configs(ctx, r"class_name:\s*(Slack|MicrosoftTeams|Email|PagerDuty|Opsgenie|SNS)\w*Action")[:2]:
             by_hand.append(Evidence(hit.path, hit.line, f"data validation notifies: {hit.text}"))
         return auto, by_hand
 
@@ -641,7 +641,7 @@ class Monitor4(Check):
                 continue
             item = Evidence(pipeline.path, pipeline.line, f"{pipeline.orchestrator} pipeline {pipeline.name} trains a model" + (" on a schedule" if pipeline.scheduled else ", without a schedule"))
             (scheduled if pipeline.scheduled else by_hand).append(item)
-        for hit in search_configs(ctx.files, r"^\s*kind:\s*(CronJob|CronWorkflow)\b", (".yaml", ".yml")):
+        for hit in search_configs(ctx, r"^\s*kind:\s*(CronJob|CronWorkflow)\b", (".yaml", ".yml")):
             if re.search(r"train", ctx.files.text(hit.path) or "", re.I):
                 how = deployment(ctx, hit.path)
                 item = Evidence(hit.path, hit.line, f"{hit.text.split(':', 1)[1].strip()} runs training on a schedule" + ("" if how else " (nothing in the repository deploys it)"), how)
