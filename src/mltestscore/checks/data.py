@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from functools import partial
+from hashlib import sha1
 
 from mltestscore.checks.base import Check
 from mltestscore.checks.common import (
@@ -29,7 +30,7 @@ from mltestscore.evidence.features import (
     rule_lists,
 )
 from mltestscore.evidence.gx import read_gx_project
-from mltestscore.evidence.perfile import grep_code, per_file
+from mltestscore.evidence.perfile import code_passing, grep_code, per_file
 from mltestscore.evidence.prefilters import passing, prefilter
 from mltestscore.evidence.python import module_name, names
 from mltestscore.evidence.schemas import CheckSite, Schema, read_schemas
@@ -305,7 +306,8 @@ class Data3(Check):
         # Only files that could hold a benchmark test or a cost call, and that name a feature module.
         measuring = ctx.python.candidates([*BENCHMARK_FIXTURE, *COST_CALLS], ctx.python.sources)
         stems = {module_name(p).rsplit(".", 1)[-1].encode() for p in features}
-        mentions = [p for p in measuring if stems.intersection(_WORD.findall(ctx.python.code(p)))]  # as \b(stems)\b
+        key = "names-a-stem:1:" + sha1(b" ".join(sorted(stems))).hexdigest()
+        mentions = code_passing(ctx, measuring, lambda code: stems.intersection(_WORD.findall(code)), key)  # as \b(stems)\b
         users = [p for p in mentions if p in features or set(ctx.python.project_imports(p)) & set(features)]
         artifacts = [Artifact(p, line, f"benchmark test {name} of feature code") for p, line, name in _benchmark_tests(ctx, users)]
         artifacts += call_artifacts(ctx, COST_CALLS, [p for p in users if not is_test_file(ctx, p)],

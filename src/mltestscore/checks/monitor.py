@@ -33,7 +33,7 @@ from mltestscore.evidence.monitoring import (
     tool_uses,
     training_files,
 )
-from mltestscore.evidence.perfile import grep_code, per_file
+from mltestscore.evidence.perfile import grep_bytes, grep_code, per_file
 from mltestscore.evidence.python import names
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Wiring
@@ -915,9 +915,16 @@ class Monitor6(Check):
 
 def _benchmark_fixture_tests(ctx: AuditContext, path: str) -> dict[str, int]:
     """Tests taking pytest-benchmark's `benchmark` fixture: name -> line (a parse only when the word is there)."""
-    tree = ctx.parsed.python(path) if "benchmark" in ctx.python.words.get(path, ()) else None
+    if "benchmark" not in ctx.python.words.get(path, ()):
+        return {}
+    [(_, found)] = per_file(ctx, "benchmark-fixture-tests:1", [path], partial(_benchmark_fixture_pairs, ctx))
+    return dict(found)
+
+
+def _benchmark_fixture_pairs(ctx: AuditContext, path: str) -> tuple[tuple[tuple[str, int], ...], bool]:
+    tree = ctx.parsed.python(path)
     functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))] if tree else []
-    return {f.name: f.lineno for f in functions if f.name.startswith("test") and any(a.arg == "benchmark" for a in f.args.args)}
+    return tuple((f.name, f.lineno) for f in functions if f.name.startswith("test") and any(a.arg == "benchmark" for a in f.args.args)), tree is not None
 
 
 def k6_scripts(ctx: AuditContext) -> list[str]:
@@ -932,7 +939,7 @@ def _performance_tests(ctx: AuditContext) -> list[str]:
     asserting = set(ctx.python.candidates(ASSERT, tests))
     timing = [p for p in ctx.python.candidates(TIMERS, tests) if p in asserting and p not in wanted]
     wanted.update(p for p in timing if _speaks_of_performance(ctx.python.outline(p)))
-    return ctx.files.grep(_PERFORMANCE_BYTES, [p for p in tests if p in wanted])
+    return grep_bytes(ctx, _PERFORMANCE_BYTES, [p for p in tests if p in wanted])
 
 
 def _speaks_of_performance(outline) -> bool:

@@ -60,6 +60,16 @@ def code_passing(ctx: AuditContext, paths: Iterable[str], test: Callable[[bytes]
     return [path for path, passed in per_file(ctx, kind, paths, passes) if passed]
 
 
+def grep_bytes(ctx: AuditContext, pattern: re.Pattern[bytes], paths: Iterable[str]) -> list[str]:
+    """ctx.files.grep (raw bytes) with each file's answer cached."""
+    def passes(path: str) -> tuple[bool, bool]:
+        data = ctx.files.read_bytes(path)
+        return data is not None and pattern.search(data) is not None, data is not None
+
+    kind = f"bytes:{ctx.files.max_bytes}:{pattern_key(pattern)}"
+    return [path for path, passed in per_file(ctx, kind, paths, passes) if passed]
+
+
 def grep_code(ctx: AuditContext, pattern: re.Pattern[bytes], paths: Iterable[str]) -> list[str]:
     """ctx.python.grep_code with each file's answer cached: the pattern's flags and text name it."""
     return code_passing(ctx, paths, pattern.search, pattern_key(pattern))
