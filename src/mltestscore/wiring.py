@@ -79,12 +79,19 @@ def tokens(command: str) -> list[str]:
     return list(_tokens(command))
 
 
+# Printable ASCII without quotes, backslashes or '#': shlex splits such a command on whitespace alone.
+_PLAIN_COMMAND = re.compile(r"[\t\n\r -!$-&(-\[\]-~]*")
+
+
 @lru_cache(maxsize=4096)  # expansion and file resolution split the same commands again
 def _tokens(command: str) -> tuple[str, ...]:
-    try:
-        words = shlex.split(command, comments=True)
-    except ValueError:
-        words = command.split()
+    if _PLAIN_COMMAND.fullmatch(command):
+        words = command.split()  # the same words, without shlex's character-by-character lexer
+    else:
+        try:
+            words = shlex.split(command, comments=True)
+        except ValueError:
+            words = command.split()
     while words:
         if "=" in words[0] and not words[0].startswith(("-", "/")) and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]):
             words = words[1:]  # VAR=value command
@@ -216,7 +223,8 @@ class Wiring:
         """Wired commands whose text matches `pattern` (a regex), strongest runners first."""
         regex = re.compile(pattern) if isinstance(pattern, str) else pattern
         pool = self.commands + (self.stage_commands if include_stages else [])
-        hits = [c for c in pool if regex.search(c.command)]
+        matching = {text for text in {c.command for c in pool} if regex.search(text)}  # each text once: CI repeats commands
+        hits = [c for c in pool if c.command in matching]
         return sorted(hits, key=lambda c: -c.runner.rank)
 
     @cached_property
