@@ -11,6 +11,7 @@ from mltestscore.checks.base import Check
 from mltestscore.checks.common import (
     Artifact,
     call_artifacts,
+    files_named,
     is_test_file,
     notebook_line,
     pluralise,
@@ -197,7 +198,7 @@ class Data1(Check):
 def _declared_only(ctx: AuditContext) -> list[tuple[str, str]]:
     """(file, package) for schema tools named in dependency files."""
     found = []
-    names = ctx.files.matching(r"(^|/)(requirements[^/]*\.(txt|in)|pyproject\.toml|setup\.(py|cfg)|environment\.ya?ml|Pipfile)$")
+    names = files_named(ctx, r"requirements[^/]*\.(txt|in)|pyproject\.toml|setup\.(py|cfg)|environment\.ya?ml|Pipfile")
     for path in names:
         match = SCHEMA_PACKAGES.search(re.sub(r"(?m)^\s*(dependencies\s*=\s*\[|-\s+)", "", ctx.files.text(path) or ""))
         if match:

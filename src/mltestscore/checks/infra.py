@@ -10,6 +10,7 @@ from mltestscore.checks.base import Check
 from mltestscore.checks.common import (
     Artifact,
     call_artifacts,
+    files_named,
     is_test_file,
     pluralise,
     project_sources,
@@ -95,7 +96,7 @@ class Infra1(Check):
         if seeds:
             ingredients["seeds"] = [Evidence(a.path, a.line, a.detail) for a in seeds[:3]]
         pins = [Evidence(p, None, "lock file pins the environment") for p in ctx.files.named(*LOCK_FILES)]
-        for path in ctx.files.matching(r"(^|/)requirements[^/]*\.txt$"):
+        for path in files_named(ctx, r"requirements[^/]*\.txt"):
             pinned, total = requirements_pinned(ctx.files.text(path) or "")
             if total and pinned >= 0.8 * total:  # a stray >= among pins still fixes the environment in practice
                 pins.append(Evidence(path, None, f"{pinned} of {total} requirements pinned to an exact version"))
@@ -105,7 +106,7 @@ class Infra1(Check):
         data += [Evidence(p, None, "data tracked by DVC") for p in ctx.dvc.tracked[:2]]
         if data:
             ingredients["versioned data"] = data
-        containers = ctx.files.matching(r"(^|/)(Dockerfile[^/]*|[^/]+\.Dockerfile|Containerfile)$")
+        containers = files_named(ctx, r"Dockerfile[^/]*|[^/]+\.Dockerfile|Containerfile")
         if containers:
             ingredients["container"] = [Evidence(p, None, "container image definition") for p in containers[:2]]
         evidence = [e for items in ingredients.values() for e in items]
@@ -614,7 +615,7 @@ class Infra7(Check):
             return automated("a rollback mechanism is configured", evidence[:5])
         versioned = [Evidence(a.path, a.line, f"{a.detail} (versioned model registry)") for a in call_artifacts(ctx, REGISTRY_CALLS, limit=3)]
         versioned += [Evidence(h.path, h.line, f"model served from a versioned path: {h.text}") for h in search_configs(ctx, r"(storageUri|model_uri|modelUri|model_data)\s*[:=].*(/v\d+|@|version|models:/)")[:2]]
-        scripted = [Evidence(p, None, "rollback script") for p in ctx.files.matching(r"(^|/)[^/]*rollback[^/]*\.(sh|py|ya?ml)$")]
+        scripted = [Evidence(p, None, "rollback script") for p in files_named(ctx, r"[^/]*rollback[^/]*\.(sh|py|ya?ml)")]
         scripted += [Evidence(t.path, t.line, "Makefile target rollback") for targets in ctx.tasks.make.values() for t in targets.values() if "rollback" in t.name]
         if versioned or scripted:
             return manual("previous models are kept and addressable; rolling back is a manual procedure", (scripted + versioned)[:5],

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from functools import partial
 
 from mltestscore.checks.base import Check
-from mltestscore.checks.common import Artifact, notebook_line, pluralise, project_sources, runner_evidence
+from mltestscore.checks.common import Artifact, files_named, notebook_line, pluralise, project_sources, runner_evidence
 from mltestscore.checks.infra import LOCK_FILES, metric_gate_line, requirements_pinned
 from mltestscore.context import AuditContext
 from mltestscore.evidence.ci import line_of
@@ -247,7 +247,7 @@ class Monitor1(Check):
     @staticmethod
     def _pins(ctx: AuditContext) -> list[Evidence]:
         pins = [Evidence(p, None, "lock file pins dependencies: changes show in review") for p in ctx.files.named(*LOCK_FILES)]
-        for path in ctx.files.matching(r"(^|/)requirements[^/]*\.txt$"):
+        for path in files_named(ctx, r"requirements[^/]*\.txt"):
             pinned, total = requirements_pinned(ctx.files.text(path) or "")
             if total and pinned >= 0.8 * total:  # infra-1's rule for a pinned environment
                 pins.append(Evidence(path, None, f"{pinned} of {total} requirements pinned to an exact version: changes show in review"))
@@ -646,7 +646,7 @@ class Monitor4(Check):
                 how = deployment(ctx, hit.path)
                 item = Evidence(hit.path, hit.line, f"{hit.text.split(':', 1)[1].strip()} runs training on a schedule" + ("" if how else " (nothing in the repository deploys it)"), how)
                 (scheduled if how else by_hand).append(item)
-        for path in ctx.files.matching(r"(^|/)retrain[^/]*\.(py|sh|ipynb)$"):
+        for path in files_named(ctx, r"retrain[^/]*\.(py|sh|ipynb)"):
             if not any(e.path == path for e in scheduled):
                 by_hand.append(Evidence(path, None, "retraining script a person runs"))
         return scheduled, by_hand
@@ -903,7 +903,7 @@ class Monitor6(Check):
     @staticmethod
     def _measurements(ctx: AuditContext) -> list[Evidence]:
         found = [Evidence(m.path, m.line, f"exports {m.kind} {m.name} (collected; no alert rule on it)") for m in ctx.fact(exported_metrics) if "latency" in m.topics]
-        load_tests = ctx.files.matching(r"(^|/)locustfile[^/]*\.py$|(^|/)asv\.conf\.json$")
+        load_tests = files_named(ctx, r"locustfile[^/]*\.py|asv\.conf\.json")
         load_tests += ctx.fact(k6_scripts)
         found += [Evidence(p, None, "load test / benchmark suite a person runs") for p in load_tests[:2]]
         runs = [c for c in ctx.wiring.find(BENCH_COMMAND) if c.runner.kind == "ci" and not re.search(BENCH_GATE, c.command)]
