@@ -194,7 +194,8 @@ def tests_importing(ctx: AuditContext, targets: dict[str, str]) -> list[Artifact
     """Test files that import any target module and hold at least one test function."""
     known = ctx.fact(_cached_test_imports)
     candidates = set(may_import(ctx.python, targets, [p for p in ctx.tests.files if p not in known]))
-    candidates.update(p for p, imported in known.items() if not imported.isdisjoint(targets))
+    wanted = set(targets)
+    candidates.update(p for p, imported in known.items() if not wanted.isdisjoint(imported))
     artifacts = []
     for path, outline in ctx.python.iter_outlines([p for p in ctx.tests.files if p in candidates]):
         tests = outline.test_functions()
