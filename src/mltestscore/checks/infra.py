@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from functools import partial
+from hashlib import sha1
 
 from mltestscore.checks.base import Check
 from mltestscore.checks.common import (
@@ -176,7 +177,12 @@ def _is_model_base(base: str) -> bool:
 
 
 def model_modules(ctx: AuditContext) -> dict[str, str]:
-    """Project modules holding model code: path -> why (a model class, or the module's name)."""
+    """Project modules holding model code: path -> why (a model class, or the module's name).
+    Computed once per audit (infra-2 and model-1 ask); callers must not change it."""
+    return ctx.fact(_model_modules)
+
+
+def _model_modules(ctx: AuditContext) -> dict[str, str]:
     sources = [p for p in project_sources(ctx) if p.endswith(".py")]
     found = {path: "model/training module" for path in sources if _MODEL_PATH.search(path)}
     for path, name in per_outline(ctx, "model-class:1", ctx.python.candidates(MODEL_BASES, sources), _first_model_class):
@@ -209,10 +215,19 @@ def tests_importing(ctx: AuditContext, targets: dict[str, str]) -> list[Artifact
 
 
 def _cached_test_imports(ctx: AuditContext) -> dict[str, frozenset[str | None]]:
-    """Test file -> the project files its imports resolve to, for the test files whose outline the
-    fact cache holds: loaded once per audit for every tests_importing question."""
-    return {path: frozenset(map(ctx.python.resolve_import, imports))
-            for path, imports in ctx.python.cached_imports(ctx.tests.files).items()}
+    """Test file -> the project files its imports resolve to (None for imports outside the
+    project), for the test files the fact cache knows: their resolved imports (valid while the
+    project's module table is the same), else their cached outline. Loaded once per audit."""
+    tests = ctx.tests.files
+    table = ctx.python.modules
+    kind = "test-imports:1:" + sha1("\n".join(f"{name}\0{path}" for name, path in table.items()).encode()).hexdigest()
+    ids = {path: ctx.files.content_id(path) for path in tests}
+    known = ctx.cache.get_many(kind, [i for i in ids.values() if i])
+    found = {path: frozenset(known[ids[path]]) for path in tests if ids[path] in known}
+    for path, imports in ctx.python.cached_imports([p for p in tests if p not in found]).items():
+        found[path] = frozenset(map(ctx.python.resolve_import, imports))
+        ctx.cache.put(kind, ids[path], found[path])
+    return found
 
 
 class Infra2(Check):
