@@ -233,3 +233,17 @@ def test_per_file_answers_by_content_and_recomputes_what_it_may_not_keep(repo, t
         assert list(per_file(ctx, "test-length:1", ["a.py", "b.py", "c.py"], compute)) == [("a.py", 4), ("b.py", 4), ("c.py", 4)]
         ctx.close()
     assert computed == ["a.py", "b.py", "c.py", "c.py"]  # b.py shares a.py's content id; c.py each time
+
+
+def test_an_unchanged_test_is_matched_to_a_module_added_since(repo, tmp_path):
+    """A test's resolved imports are cached under the module table: a new module is seen."""
+    waiting = {"tests/test_ranker.py": "from shop.ranker import Ranker\n\n\ndef test_ranker_scores():\n    assert Ranker\n"}
+    root = repo({**SHOP, **waiting})
+    cache = tmp_path / "cache"
+    audited(root, cache)  # outlines the tests
+    before = audited(root, cache)  # resolves the cached outlines' imports and caches them
+    assert "tests/test_ranker.py" not in {e.path for e in before.item("infra-2").evidence}
+    (root / "src/shop/ranker.py").write_text("import torch\n\n\nclass Ranker(torch.nn.Module):\n    pass\n")
+    after = audited(root, cache)
+    assert "tests/test_ranker.py" in {e.path for e in after.item("infra-2").evidence}
+    assert answers(after) == answers(run_audit(root))
