@@ -230,11 +230,9 @@ class Wiring:
     @cached_property
     def _runners_by_file(self) -> dict[str, list[Runner]]:
         table: dict[str, list[Runner]] = defaultdict(list)
-        seen: set[tuple[str, Runner]] = set()
         for wired in self.commands + self.stage_commands:
             for path, runner in self._files_run(wired):
-                if (path, runner) not in seen:
-                    seen.add((path, runner))
+                if runner not in table[path]:
                     table[path].append(runner)
         for runners in table.values():
             runners.sort(key=lambda r: -r.rank)
