@@ -13,7 +13,7 @@ import posixpath
 import re
 import shlex
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from mltestscore.evidence.ci import AUTOMATIC_TRIGGERS, CIJob, CIPipeline, CIStep, split_commands
@@ -52,7 +52,8 @@ class Runner:
         return text
 
     def through(self, link: str) -> Runner:
-        return replace(self, via=(*self.via, link))
+        # Built directly, not with dataclasses.replace: a test suite makes thousands of these.
+        return Runner(self.kind, self.automatic, self.path, self.line, self.label, self.triggers, (*self.via, link), self.job)
 
     @property
     def rank(self) -> int:
@@ -78,12 +79,19 @@ def tokens(command: str) -> list[str]:
     return list(_tokens(command))
 
 
+# Printable ASCII without quotes, backslashes or '#': shlex splits such a command on whitespace alone.
+_PLAIN_COMMAND = re.compile(r"[\t\n\r -!$-&(-\[\]-~]*")
+
+
 @lru_cache(maxsize=4096)  # expansion and file resolution split the same commands again
 def _tokens(command: str) -> tuple[str, ...]:
-    try:
-        words = shlex.split(command, comments=True)
-    except ValueError:
-        words = command.split()
+    if _PLAIN_COMMAND.fullmatch(command):
+        words = command.split()  # the same words, without shlex's character-by-character lexer
+    else:
+        try:
+            words = shlex.split(command, comments=True)
+        except ValueError:
+            words = command.split()
     while words:
         if "=" in words[0] and not words[0].startswith(("-", "/")) and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]):
             words = words[1:]  # VAR=value command
@@ -169,6 +177,7 @@ class Wiring:
         self.python = python
         self.parsed = python.parsed
         self._repo_files = python.files
+        self._collected: dict[tuple[str, ...], list[str]] = {}
 
     # -- starting points -----------------------------------------------------------------
     @staticmethod
@@ -214,7 +223,8 @@ class Wiring:
         """Wired commands whose text matches `pattern` (a regex), strongest runners first."""
         regex = re.compile(pattern) if isinstance(pattern, str) else pattern
         pool = self.commands + (self.stage_commands if include_stages else [])
-        hits = [c for c in pool if regex.search(c.command)]
+        matching = {text for text in {c.command for c in pool} if regex.search(text)}  # each text once: CI repeats commands
+        hits = [c for c in pool if c.command in matching]
         return sorted(hits, key=lambda c: -c.runner.rank)
 
     @cached_property
@@ -361,6 +371,11 @@ class Wiring:
         return path if path in self.tasks.scripts else None
 
     # -- what a leaf runs ----------------------------------------------------------------
+    def _collected_by(self, targets: tuple[str, ...]) -> list[str]:
+        if targets not in self._collected:  # many CI steps run pytest on the same folders
+            self._collected[targets] = self.tests.collected_by(list(targets))
+        return self._collected[targets]
+
     def _files_run(self, wired: WiredCommand):
         words = tokens(wired.command)
         if not words:
@@ -368,7 +383,7 @@ class Wiring:
         args = pytest_args(words)
         if args is not None:
             targets = [_join(wired.cwd, t) for t in pytest_targets(args)] or ([wired.cwd] if wired.cwd else [])
-            for test_file in self.tests.collected_by(targets):
+            for test_file in self._collected_by(tuple(targets)):
                 yield test_file, wired.runner.through(f"pytest collects {test_file}")
             return
         if _PYTHON.match(words[0]):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import partial
+from hashlib import sha1
 
 from mltestscore.checks.base import Check
 from mltestscore.checks.common import (
     Artifact,
     call_artifacts,
+    files_named,
     is_test_file,
     notebook_line,
     pluralise,
@@ -28,6 +31,7 @@ from mltestscore.evidence.features import (
     rule_lists,
 )
 from mltestscore.evidence.gx import read_gx_project
+from mltestscore.evidence.perfile import code_passing, grep_code, per_file
 from mltestscore.evidence.prefilters import passing, prefilter
 from mltestscore.evidence.python import module_name, names
 from mltestscore.evidence.schemas import CheckSite, Schema, read_schemas
@@ -194,7 +198,7 @@ class Data1(Check):
 def _declared_only(ctx: AuditContext) -> list[tuple[str, str]]:
     """(file, package) for schema tools named in dependency files."""
     found = []
-    names = ctx.files.matching(r"(^|/)(requirements[^/]*\.(txt|in)|pyproject\.toml|setup\.(py|cfg)|environment\.ya?ml|Pipfile)$")
+    names = files_named(ctx, r"requirements[^/]*\.(txt|in)|pyproject\.toml|setup\.(py|cfg)|environment\.ya?ml|Pipfile")
     for path in names:
         match = SCHEMA_PACKAGES.search(re.sub(r"(?m)^\s*(dependencies\s*=\s*\[|-\s+)", "", ctx.files.text(path) or ""))
         if match:
@@ -303,7 +307,8 @@ class Data3(Check):
         # Only files that could hold a benchmark test or a cost call, and that name a feature module.
         measuring = ctx.python.candidates([*BENCHMARK_FIXTURE, *COST_CALLS], ctx.python.sources)
         stems = {module_name(p).rsplit(".", 1)[-1].encode() for p in features}
-        mentions = [p for p in measuring if stems.intersection(_WORD.findall(ctx.python.code(p)))]  # as \b(stems)\b
+        key = "names-a-stem:1:" + sha1(b" ".join(sorted(stems))).hexdigest()
+        mentions = code_passing(ctx, measuring, lambda code: stems.intersection(_WORD.findall(code)), key)  # as \b(stems)\b
         users = [p for p in mentions if p in features or set(ctx.python.project_imports(p)) & set(features)]
         artifacts = [Artifact(p, line, f"benchmark test {name} of feature code") for p, line, name in _benchmark_tests(ctx, users)]
         artifacts += call_artifacts(ctx, COST_CALLS, [p for p in users if not is_test_file(ctx, p)],
@@ -323,13 +328,17 @@ class Data3(Check):
 
 
 def _benchmark_tests(ctx: AuditContext, paths: list[str]) -> list[tuple[str, int, str]]:
-    found = []
-    for path in ctx.python.grep_code(re.compile(rb"\bbenchmark\b"), [p for p in paths if is_test_file(ctx, p)]):
-        tree = ctx.parsed.python(path)
-        for node in ast.walk(tree) if tree is not None else []:
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test") and any(a.arg == "benchmark" for a in node.args.args):
-                found.append((path, node.lineno, node.name))
-    return found
+    candidates = grep_code(ctx, re.compile(rb"\bbenchmark\b"), [p for p in paths if is_test_file(ctx, p)])
+    return [(path, line, name) for path, tests in per_file(ctx, "benchmark-tests:1", candidates, partial(_benchmark_tests_in, ctx))
+            for line, name in tests]
+
+
+def _benchmark_tests_in(ctx: AuditContext, path: str) -> tuple[tuple[tuple[int, str], ...], bool]:
+    """(line, name) of the test functions taking pytest-benchmark's fixture."""
+    tree = ctx.parsed.python(path)
+    found = tuple((node.lineno, node.name) for node in (ast.walk(tree) if tree is not None else [])
+                  if isinstance(node, ast.FunctionDef) and node.name.startswith("test") and any(a.arg == "benchmark" for a in node.args.args))
+    return found, tree is not None
 
 
 def _benchmark_action(ctx: AuditContext) -> bool:
@@ -398,9 +407,9 @@ class Data4(Check):
         for path, call in ctx.python.find_calls(FEAST_VIEWS, ctx.python.candidates(VIEW_METADATA)):
             if any(call.kwarg(k) is not None for k in VIEW_METADATA):
                 artifacts.append(Artifact(path, call.line, f"Feast {call.name.rsplit('.', 1)[-1]} with owner/tags metadata"))
-        for hit in search_configs(ctx.files, r"^\s*(dataContractSpecification|kind:\s*DataContract)\b"):
+        for hit in search_configs(ctx, r"^\s*(dataContractSpecification|kind:\s*DataContract)\b"):
             artifacts.append(Artifact(hit.path, hit.line, f"data contract: {hit.text}"))
-        for hit in search_configs(ctx.files, r"^\s*enforced:\s*true\b", (".yml", ".yaml")):
+        for hit in search_configs(ctx, r"^\s*enforced:\s*true\b", (".yml", ".yaml")):
             artifacts.append(Artifact(hit.path, hit.line, "dbt model contract enforced"))
         wired = []
         if artifacts:
@@ -461,7 +470,7 @@ class Data5(Check):
             evidence = Evidence(artifact.path, artifact.line, artifact.detail, runner.describe() if runner else None)
             (wired if runner and runner.automatic else unwired).append(evidence)
         unwired += self._kept_out_of_git(ctx)
-        infra = [Evidence(h.path, h.line, f"{what}: {h.text}") for pattern, what in PRIVACY_CONFIG for h in search_configs(ctx.files, pattern)[:1]]
+        infra = [Evidence(h.path, h.line, f"{what}: {h.text}") for pattern, what in PRIVACY_CONFIG for h in search_configs(ctx, pattern)[:1]]
         applied = ctx.wiring.ci_starts(r"\bterraform\s+apply\b|\bpulumi\s+up\b|\bcdk\s+deploy\b|\bcloudformation\s+deploy\b")
         if infra and applied:
             wired += infra[:2] + [Evidence(applied[0].runner.path, applied[0].runner.line, f"`{applied[0].command}` applies it", applied[0].runner.describe())]
@@ -500,7 +509,7 @@ class Data5(Check):
     @staticmethod
     def _pii_code(ctx: AuditContext) -> list[Artifact]:
         artifacts = call_artifacts(ctx, PII_CALLS, project_sources(ctx), describe=lambda c: f"privacy control: {c.name}")
-        for path in ctx.python.grep_code(_PII_DEFINITION, passing(ctx, _PII_DEFINITION_FILES)):
+        for path in grep_code(ctx, _PII_DEFINITION, passing(ctx, _PII_DEFINITION_FILES)):
             for name, line in ctx.python.outline(path).functions:
                 leaf = name.rsplit(".", 1)[-1]
                 if _PII_FUNCTION.match(leaf):
@@ -583,8 +592,8 @@ class Data6(Check):
     @staticmethod
     def _registries(ctx: AuditContext) -> list[tuple[tuple[str, int], str]]:
         found = []
-        decorated = ctx.python.grep_code(_REGISTRY_DECORATOR, passing(ctx, _FEATURE_REGISTRY_FILES))
-        for path in ctx.python.grep_code(_NAMES_A_FEATURE, decorated):
+        decorated = grep_code(ctx, _REGISTRY_DECORATOR, passing(ctx, _FEATURE_REGISTRY_FILES))
+        for path in grep_code(ctx, _NAMES_A_FEATURE, decorated):
             for function, decorator, line in (ctx.python.facts(path) or ctx.python.outline(path)).decorators:
                 leaf = decorator.lower()
                 if "feature" in leaf and ("register" in leaf or leaf.endswith(("feature", "feature_view"))):

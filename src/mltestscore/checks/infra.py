@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import partial
+from hashlib import sha1
 
 from mltestscore.checks.base import Check
 from mltestscore.checks.common import (
     Artifact,
     call_artifacts,
+    files_named,
     is_test_file,
     pluralise,
     project_sources,
@@ -18,7 +21,8 @@ from mltestscore.checks.common import (
 from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
 from mltestscore.evidence.importers import may_import
-from mltestscore.evidence.python import names
+from mltestscore.evidence.perfile import grep_code, per_file, per_outline
+from mltestscore.evidence.python import ModuleFacts, names
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 
 SEED_CALLS = names(
@@ -93,7 +97,7 @@ class Infra1(Check):
         if seeds:
             ingredients["seeds"] = [Evidence(a.path, a.line, a.detail) for a in seeds[:3]]
         pins = [Evidence(p, None, "lock file pins the environment") for p in ctx.files.named(*LOCK_FILES)]
-        for path in ctx.files.matching(r"(^|/)requirements[^/]*\.txt$"):
+        for path in files_named(ctx, r"requirements[^/]*\.txt"):
             pinned, total = requirements_pinned(ctx.files.text(path) or "")
             if total and pinned >= 0.8 * total:  # a stray >= among pins still fixes the environment in practice
                 pins.append(Evidence(path, None, f"{pinned} of {total} requirements pinned to an exact version"))
@@ -103,7 +107,7 @@ class Infra1(Check):
         data += [Evidence(p, None, "data tracked by DVC") for p in ctx.dvc.tracked[:2]]
         if data:
             ingredients["versioned data"] = data
-        containers = ctx.files.matching(r"(^|/)(Dockerfile[^/]*|[^/]+\.Dockerfile|Containerfile)$")
+        containers = files_named(ctx, r"Dockerfile[^/]*|[^/]+\.Dockerfile|Containerfile")
         if containers:
             ingredients["container"] = [Evidence(p, None, "container image definition") for p in containers[:2]]
         evidence = [e for items in ingredients.values() for e in items]
@@ -131,16 +135,21 @@ class Infra1(Check):
         for command in ctx.wiring.ci_starts(r"git\s+diff\s+(--exit-code|--quiet)[^|]*dvc\.lock|\bdvc\s+status\b|dvc\s+diff\b|git\s+diff\s+--exit-code\s*$"):
             if command.runner.job in repro_jobs:
                 found.append(Evidence(command.runner.path, command.runner.line, f"`{command.command}` after `dvc repro` fails on a changed result", command.runner.describe()))
-        for path, outline in ctx.python.iter_outlines(ctx.tests.files):
-            for name, line in outline.test_functions():
-                if _REPRO_NAME.search(name) or _REPRO_NAME.search(path.rsplit("/", 1)[-1]):
-                    evidence, runner = runner_evidence(ctx, Artifact(path, line, f"reproducibility test {name}"))
-                    if runner and runner.automatic:
-                        found.append(evidence)
+        for path, tests in per_outline(ctx, "test-functions-named-repro:1", ctx.tests.files, _repro_named_tests):
+            if _REPRO_NAME.search(path.rsplit("/", 1)[-1]):  # a reproducibility test file: all its tests
+                tests = ctx.python.outline(path).test_functions()
+            for name, line in tests:
+                evidence, runner = runner_evidence(ctx, Artifact(path, line, f"reproducibility test {name}"))
+                if runner and runner.automatic:
+                    found.append(evidence)
         return found
 
 
 _REPRO_NAME = re.compile(r"reproduc|determinis|same_seed|seeded", re.I)
+
+
+def _repro_named_tests(outline: ModuleFacts) -> tuple[tuple[str, int], ...]:
+    return tuple((name, line) for name, line in outline.test_functions() if _REPRO_NAME.search(name))
 _RANDOM_STATE_ESTIMATORS = names(
     "train_test_split", "RandomForestClassifier", "RandomForestRegressor", "GradientBoostingClassifier",
     "GradientBoostingRegressor", "XGBClassifier", "XGBRegressor", "LGBMClassifier", "LGBMRegressor",
@@ -168,23 +177,33 @@ def _is_model_base(base: str) -> bool:
 
 
 def model_modules(ctx: AuditContext) -> dict[str, str]:
-    """Project modules holding model code: path -> why (a model class, or the module's name)."""
+    """Project modules holding model code: path -> why (a model class, or the module's name).
+    Computed once per audit (infra-2 and model-1 ask); callers must not change it."""
+    return ctx.fact(_model_modules)
+
+
+def _model_modules(ctx: AuditContext) -> dict[str, str]:
     sources = [p for p in project_sources(ctx) if p.endswith(".py")]
     found = {path: "model/training module" for path in sources if _MODEL_PATH.search(path)}
-    candidates = ctx.python.candidates(MODEL_BASES, sources)
-    ctx.python.prefetch_outlines(candidates)
-    for path in candidates:
-        for name, bases, _ in ctx.python.outline(path).classes:
-            if any(_is_model_base(b) for b in bases):
-                found[path] = f"defines model class {name}"
-                break
+    for path, name in per_outline(ctx, "model-class:1", ctx.python.candidates(MODEL_BASES, sources), _first_model_class):
+        if name:
+            found[path] = f"defines model class {name}"
     return found
+
+
+def _first_model_class(outline: ModuleFacts) -> str:
+    """The first class with a model base ("" when none)."""
+    return next((name for name, bases, _ in outline.classes if any(_is_model_base(b) for b in bases)), "")
 
 
 def tests_importing(ctx: AuditContext, targets: dict[str, str]) -> list[Artifact]:
     """Test files that import any target module and hold at least one test function."""
+    known = ctx.fact(_cached_test_imports)
+    candidates = set(may_import(ctx.python, targets, [p for p in ctx.tests.files if p not in known]))
+    wanted = set(targets)
+    candidates.update(p for p, imported in known.items() if not wanted.isdisjoint(imported))
     artifacts = []
-    for path, outline in ctx.python.iter_outlines(may_import(ctx.python, targets, ctx.tests.files)):
+    for path, outline in ctx.python.iter_outlines([p for p in ctx.tests.files if p in candidates]):
         tests = outline.test_functions()
         if not tests:
             continue
@@ -193,6 +212,22 @@ def tests_importing(ctx: AuditContext, targets: dict[str, str]) -> list[Artifact
         if hits:
             artifacts.append(Artifact(path, imported[hits[0]], f"{pluralise(len(tests), 'test')} exercising {', '.join(hits[:3])}"))
     return artifacts
+
+
+def _cached_test_imports(ctx: AuditContext) -> dict[str, frozenset[str | None]]:
+    """Test file -> the project files its imports resolve to (None for imports outside the
+    project), for the test files the fact cache knows: their resolved imports (valid while the
+    project's module table is the same), else their cached outline. Loaded once per audit."""
+    tests = ctx.tests.files
+    table = ctx.python.modules
+    kind = "test-imports:1:" + sha1("\n".join(f"{name}\0{path}" for name, path in table.items()).encode()).hexdigest()
+    ids = {path: ctx.files.content_id(path) for path in tests}
+    known = ctx.cache.get_many(kind, [i for i in ids.values() if i])
+    found = {path: frozenset(known[ids[path]]) for path in tests if ids[path] in known}
+    for path, imports in ctx.python.cached_imports([p for p in tests if p not in found]).items():
+        found[path] = frozenset(map(ctx.python.resolve_import, imports))
+        ctx.cache.put(kind, ids[path], found[path])
+    return found
 
 
 class Infra2(Check):
@@ -305,13 +340,25 @@ class Infra3(Check):
     @staticmethod
     def _e2e_tests(ctx: AuditContext) -> list[Artifact]:
         found = []
-        for path in ctx.tests.files:
-            if not _E2E_NAME.search(path):
-                continue
-            tests = ctx.python.outline(path).test_functions()
-            if tests and ctx.python.project_imports(path):
-                found.append(Artifact(path, tests[0][1], f"end-to-end test ({pluralise(len(tests), 'test')})"))
+        named = [path for path in ctx.tests.files if _E2E_NAME.search(path)]
+        for path, (count, first_line) in per_outline(ctx, "test-count:1", named, _test_count):
+            if count and _imports_project_code(ctx, path):
+                found.append(Artifact(path, first_line, f"end-to-end test ({pluralise(count, 'test')})"))
         return found
+
+
+def _test_count(outline: ModuleFacts) -> tuple[int, int]:
+    """How many test functions, and the first one's line (0 when none)."""
+    tests = outline.test_functions()
+    return len(tests), tests[0][1] if tests else 0
+
+
+def _imports_project_code(ctx: AuditContext, path: str) -> bool:
+    """Whether a test file imports a project file (ctx.python.project_imports, from the cached imports when known)."""
+    known = ctx.fact(_cached_test_imports)
+    if path in known:
+        return bool(known[path] - {None, path})
+    return bool(ctx.python.project_imports(path))
 
 
 # -- infra-4 ------------------------------------------------------------------------------------
@@ -343,6 +390,12 @@ def metric_gate_line(tree: ast.AST) -> int | None:
             if name in ("sys.exit", "exit", "quit", "os._exit") or name.endswith("SystemExit"):
                 exits = True
     return compared if exits else None
+
+
+def _metric_gate_line_of(ctx: AuditContext, path: str) -> tuple[tuple[int, ...], bool]:
+    tree = ctx.parsed.python(path)
+    line = metric_gate_line(tree) if tree is not None else None
+    return (() if line is None else (line,)), tree is not None
 
 
 def _compares_metric(node: ast.AST) -> bool:
@@ -379,10 +432,9 @@ class Infra4(Check):
         gates: list[Artifact] = []
         project = set(project_sources(ctx))
         sources = [p for p in ctx.python.sources if p.endswith(".py") and (p in project or is_test_file(ctx, p))]
-        for path in ctx.python.grep_code(_GATE_LINE, ctx.python.candidates(METRIC_NAMES, sources)):
-            tree = ctx.parsed.python(path)
-            line = metric_gate_line(tree) if tree is not None else None
-            if line is not None:
+        candidates = grep_code(ctx, _GATE_LINE, ctx.python.candidates(METRIC_NAMES, sources))
+        for path, found in per_file(ctx, "metric-gate-line:1", candidates, partial(_metric_gate_line_of, ctx)):
+            for line in found:  # none or one
                 kind = "test asserts a metric threshold" if is_test_file(ctx, path) else "fails when a metric misses its threshold"
                 gates.append(Artifact(path, line, kind))
         gates += call_artifacts(ctx, GATE_CALLS, limit=3, describe=lambda c: f"{c.name.rsplit('.', 1)[-1]}: a metric threshold in the pipeline")
@@ -441,7 +493,7 @@ class Infra5(Check):
     )
 
     def run(self, ctx: AuditContext) -> Outcome:
-        deployed = search_configs(ctx.files, r"^\s*explainer\s*:")
+        deployed = search_configs(ctx, r"^\s*explainer\s*:")
         if deployed:
             return automated("a deployed explainer serves per-example explanations",
                              [Evidence(h.path, h.line, f"serving manifest: {h.text}") for h in deployed[:3]])
@@ -506,7 +558,7 @@ class Infra6(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         evidence = []
         for pattern, what in CANARY_KEYS:
-            for hit in search_configs(ctx.files, pattern)[:2]:
+            for hit in search_configs(ctx, pattern)[:2]:
                 if not hit.path.startswith(".github/") and not hit.path.endswith(".gitlab-ci.yml"):
                     evidence.append(Evidence(hit.path, hit.line, f"{what}: {hit.text}"))
         for artifact in call_artifacts(ctx, CANARY_CALLS, limit=3):
@@ -573,13 +625,13 @@ class Infra7(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         evidence = []
         for pattern, what in ROLLBACK_KEYS:
-            for hit in search_configs(ctx.files, pattern)[:2]:
+            for hit in search_configs(ctx, pattern)[:2]:
                 evidence.append(Evidence(hit.path, hit.line, f"{what}: {hit.text}"))
         if evidence:
             return automated("a rollback mechanism is configured", evidence[:5])
         versioned = [Evidence(a.path, a.line, f"{a.detail} (versioned model registry)") for a in call_artifacts(ctx, REGISTRY_CALLS, limit=3)]
-        versioned += [Evidence(h.path, h.line, f"model served from a versioned path: {h.text}") for h in search_configs(ctx.files, r"(storageUri|model_uri|modelUri|model_data)\s*[:=].*(/v\d+|@|version|models:/)")[:2]]
-        scripted = [Evidence(p, None, "rollback script") for p in ctx.files.matching(r"(^|/)[^/]*rollback[^/]*\.(sh|py|ya?ml)$")]
+        versioned += [Evidence(h.path, h.line, f"model served from a versioned path: {h.text}") for h in search_configs(ctx, r"(storageUri|model_uri|modelUri|model_data)\s*[:=].*(/v\d+|@|version|models:/)")[:2]]
+        scripted = [Evidence(p, None, "rollback script") for p in files_named(ctx, r"[^/]*rollback[^/]*\.(sh|py|ya?ml)")]
         scripted += [Evidence(t.path, t.line, "Makefile target rollback") for targets in ctx.tasks.make.values() for t in targets.values() if "rollback" in t.name]
         if versioned or scripted:
             return manual("previous models are kept and addressable; rolling back is a manual procedure", (scripted + versioned)[:5],

@@ -48,6 +48,7 @@ from mltestscore.evidence.modelspec import (
     required_reviews,
     reviewed_commits,
 )
+from mltestscore.evidence.perfile import code_passing, pattern_key, per_file
 from mltestscore.evidence.python import ModuleFacts, names, parts
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Runner
@@ -60,27 +61,34 @@ Analysis = Callable[[ast.Module, ModuleFacts], Iterable[tuple[int, str]]]
 # A full parse costs ~10 ms a file, so an analysis parses only the files whose code can hold what it
 # looks for: `admitted` asks the word index first (free), then reads the few files left.
 def admitted(ctx: AuditContext, paths: Iterable[str], *, words: Iterable[Iterable[str]] = (),
-             parts: Iterable[frozenset[str]] = (), code: Callable[[bytes], object] | None = None) -> list[str]:
+             parts: Iterable[frozenset[str]] = (), code: Callable[[bytes], object] | None = None,
+             key: str | None = None) -> list[str]:
     """The files among `paths` whose code holds an identifier of each group in `words` (whole
     words, names declared with names(...)), an identifier or string word made with a part of each
-    group in `parts` (`baseline` in baseline_auc), and, when given, satisfies `code(bytes)`."""
+    group in `parts` (`baseline` in baseline_auc), and, when given, satisfies `code(bytes)`.
+    Each file's answer to `code` is cached: `key` names the test (a pattern's `search` names itself)."""
     paths = list(paths)
     for group in words:
         paths = ctx.python.candidates(group, paths)
     for group in parts:
         paths = ctx.python.with_parts(group, paths)
-    return [path for path in paths if code(ctx.python.code(path))] if code is not None else paths
+    if code is None:
+        return paths
+    return code_passing(ctx, paths, code, key or pattern_key(code.__self__))  # type: ignore[attr-defined]
 
 
-def analysed(ctx: AuditContext, paths: Iterable[str], analysis: Analysis) -> list[Artifact]:
-    """Artifacts from an AST analysis of `paths` (files admitted beforehand)."""
-    artifacts = []
-    for path in paths:
-        tree = ctx.parsed.python(path)
-        facts = ctx.python.facts(path)
+def analysed(ctx: AuditContext, paths: Iterable[str], analysis: Analysis, key: str) -> list[Artifact]:
+    """Artifacts from an AST analysis of `paths` (files admitted beforehand); each file's findings
+    are cached under `key`, which names the analysis and its version."""
+    def analyse(path: str) -> tuple[tuple[tuple[int, str], ...], bool]:
+        tree, facts = ctx.parsed.python(path), ctx.python.facts(path)
         if tree is None or facts is None:
-            continue
-        for line, detail in analysis(tree, facts):
+            return (), False
+        return tuple(analysis(tree, facts)), True
+
+    artifacts = []
+    for path, found in per_file(ctx, f"analysed:{key}", paths, analyse):
+        for line, detail in found:
             shown, where = notebook_line(ctx, path, line)
             artifacts.append(Artifact(path, shown, detail + where))
     return artifacts
@@ -102,9 +110,16 @@ class Shapes:
 
     def checked(self, paths: Iterable[str], wanted: frozenset[str], describe: str, one_sided: bool = True) -> list[Artifact]:
         """Asserts and gates comparing with a `wanted` word, in the files that may hold one."""
+        def compared(path: str) -> tuple[tuple[tuple[int, str], ...], bool]:
+            if self.ctx.parsed.python(path) is None:
+                return (), False
+            return tuple(comparisons_with(self.comparisons(path), wanted, one_sided)), True
+
+        words = ",".join(sorted(wanted))
         artifacts = []
-        for path in admitted(self.ctx, paths, parts=(wanted,), code=lambda code: may_compare(code, wanted)):
-            for line, text in comparisons_with(self.comparisons(path), wanted, one_sided):
+        candidates = admitted(self.ctx, paths, parts=(wanted,), code=lambda code: may_compare(code, wanted), key=f"may-compare:1:{words}")
+        for path, found in per_file(self.ctx, f"compared:1:{one_sided}:{words}", candidates, compared):
+            for line, text in found:
                 shown, where = notebook_line(self.ctx, path, line)
                 artifacts.append(Artifact(path, shown, f"{describe}: {text}{where}"))
         return artifacts
@@ -112,12 +127,15 @@ class Shapes:
     @cached_property
     def metrics_per_slice(self) -> list[tuple[str, SlicedMetric]]:
         """(path, metric per slice) in project code."""
-        found = []
-        for path in admitted(self.ctx, project_sources(self.ctx), words=(SLICE_ITERATORS,), code=_METRIC_WORDS.search):
+        def sliced_in(path: str) -> tuple[tuple[tuple[int, str, str], ...], bool]:
             tree, facts = self.ctx.parsed.python(path), self.ctx.python.facts(path)
-            if tree is not None and facts is not None:
-                found += [(path, metric) for metric in sliced_metrics(tree, metric_lines(facts))]
-        return found
+            if tree is None or facts is None:
+                return (), False
+            return tuple((m.line, m.key, m.how) for m in sliced_metrics(tree, metric_lines(facts))), True
+
+        candidates = admitted(self.ctx, project_sources(self.ctx), words=(SLICE_ITERATORS,), code=_METRIC_WORDS.search)
+        return [(path, SlicedMetric(*metric)) for path, metrics in per_file(self.ctx, "sliced-metrics:1", candidates, sliced_in)
+                for metric in metrics]
 
 
 def module_calls(ctx: AuditContext, modules: tuple[str, ...], paths: Iterable[str], describe: str,
@@ -299,9 +317,10 @@ class Model2(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         sources = project_sources(ctx)
         correlating = admitted(ctx, sources + test_files(ctx), words=(CORRELATIONS,),
-                               code=lambda code: reads_offline_and_online(code.decode("utf-8", "replace")))
+                               code=lambda code: reads_offline_and_online(code.decode("utf-8", "replace")),
+                               key="offline-and-online:1")
         artifacts = analysed(ctx, correlating, lambda tree, _: ((line, f"correlates offline and online metrics: {text}")
-                                                               for line, text in offline_online_correlations(tree)))
+                                                               for line, text in offline_online_correlations(tree)), "offline-online:1")
         artifacts += module_calls(ctx, AB_ANALYSIS_MODULES, sources, "A/B-test analysis")
         artifacts += call_artifacts(ctx, AB_TESTS, sources, describe=lambda c: f"A/B-test analysis: {c.name.rsplit('.', 1)[-1]}")
         artifacts += module_calls(ctx, EXPERIMENT_SDKS, sources, "online experiment SDK assigns variants")
@@ -414,7 +433,7 @@ class Model3(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         sources = project_sources(ctx)
         code = call_artifacts(ctx, TUNING_CALLS, sources, describe=lambda c: f"hyperparameter search: {c.name}")
-        code += analysed(ctx, admitted(ctx, sources, words=(_GRIDS, _TRACKED_RUN)), _grid_loops)
+        code += analysed(ctx, admitted(ctx, sources, words=(_GRIDS, _TRACKED_RUN)), _grid_loops, "grid-loops:1")
         outcome = scored(ctx, code, noun="tuning call", none="", to_automate="", to_start="")
         if outcome.score == 1:
             return outcome
@@ -572,8 +591,9 @@ class Model5(Check):
         sources = project_sources(ctx)
         artifacts = call_artifacts(ctx, BASELINE_CALLS, sources, describe=lambda c: f"baseline model {c.name.rsplit('.', 1)[-1]}")
         artifacts += analysed(ctx, self._named_baseline_files(ctx, sources), lambda tree, _: (
-            (line, f"baseline model: {text}") for line, text in named_baselines(tree, _builds_model)))
-        artifacts += analysed(ctx, admitted(ctx, sources, words=(LINEAR_MODELS,), code=_COMPLEX_WORDS.search), _linear_vs_complex)
+            (line, f"baseline model: {text}") for line, text in named_baselines(tree, _builds_model)), "named-baselines:1")
+        artifacts += analysed(ctx, admitted(ctx, sources, words=(LINEAR_MODELS,), code=_COMPLEX_WORDS.search), _linear_vs_complex,
+                              "linear-vs-complex:1")
         artifacts += ctx.fact(Shapes).checked(sources + test_files(ctx), BASELINE_TOKENS, "checks the model against the baseline")
         return scored(
             ctx, artifacts,
@@ -663,9 +683,9 @@ class Model6(Check):
         artifacts = call_artifacts(ctx, SLICE_CALLS, sources, describe=lambda c: f"sliced evaluation: {c.name}")
         artifacts += [Artifact(path, notebook_line(ctx, path, call.line)[0], f"sliced evaluation: {call.name.rsplit('.', 1)[-1]} by feature")
                       for path, call in ctx.python.find_calls(TFMA_SLICES, sources) if call.args or any(k in _SLICE_KWARGS for k, _ in call.kwargs)]
-        artifacts += [Artifact(h.path, h.line, f"evaluation config slices by feature: {h.text}") for h in search_configs(ctx.files, r"\bfeature_keys\b")[:2]]
+        artifacts += [Artifact(h.path, h.line, f"evaluation config slices by feature: {h.text}") for h in search_configs(ctx, r"\bfeature_keys\b")[:2]]
         artifacts += sliced(ctx, lambda s: not s.time_like and not s.per_class, lambda s: f"metric computed per {s.key}")
-        artifacts += analysed(ctx, self._slice_test_files(ctx), _slice_tests)
+        artifacts += analysed(ctx, self._slice_test_files(ctx), _slice_tests, "slice-tests:1")
         return scored(
             ctx, artifacts,
             noun="sliced evaluation", none="no per-slice evaluation found",
@@ -678,8 +698,9 @@ class Model6(Check):
         """Test files that can assert per-slice thresholds: an assert, and a slicing call with a
         metric name or a parametrize whose argument names hold a slice word."""
         asserting = admitted(ctx, test_files(ctx), words=(SLICE_ITERATORS + _PARAMETRIZE,), code=_ASSERT.search)
-        slicing = set(admitted(ctx, asserting, words=(SLICE_ITERATORS,), code=_may_call_metric))
-        slicing |= set(admitted(ctx, asserting, words=(_PARAMETRIZE,), code=_parametrized_over_slices))
+        slicing = set(admitted(ctx, asserting, words=(SLICE_ITERATORS,), code=_may_call_metric, key="may-call-metric:1"))
+        slicing |= set(admitted(ctx, asserting, words=(_PARAMETRIZE,), code=_parametrized_over_slices,
+                                key="parametrized-over-slices:1"))
         return [path for path in asserting if path in slicing]
 
 
@@ -724,7 +745,7 @@ class Model7(Check):
         artifacts += [Artifact(path, notebook_line(ctx, path, call.line)[0], f"bias measurement evaluate.load({call.args[0]!r})")
                       for path, call in ctx.python.find_calls(BIAS_LOAD, everywhere)
                       if call.args and call.args[0] in BIAS_MEASUREMENTS]
-        artifacts += [Artifact(h.path, h.line, f"evaluation config: {h.text}") for h in search_configs(ctx.files, r"FairnessIndicators")[:2]]
+        artifacts += [Artifact(h.path, h.line, f"evaluation config: {h.text}") for h in search_configs(ctx, r"FairnessIndicators")[:2]]
         artifacts += sliced(ctx, lambda s: s.protected, lambda s: f"metric computed per protected group ({s.key})")
         artifacts += ctx.fact(Shapes).checked(everywhere, FAIRNESS_TOKENS, "asserts a fairness bound", one_sided=False)
         artifacts += [Artifact(card.path, card.fairness_line, f"{card.detail}: section '{card.fairness_heading}'")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from functools import partial
 
 from mltestscore.checks.base import Check
-from mltestscore.checks.common import Artifact, notebook_line, pluralise, project_sources, runner_evidence
+from mltestscore.checks.common import Artifact, files_named, notebook_line, pluralise, project_sources, runner_evidence
 from mltestscore.checks.infra import LOCK_FILES, metric_gate_line, requirements_pinned
 from mltestscore.context import AuditContext
 from mltestscore.evidence.ci import line_of
@@ -32,6 +33,7 @@ from mltestscore.evidence.monitoring import (
     tool_uses,
     training_files,
 )
+from mltestscore.evidence.perfile import grep_bytes, grep_code, per_file
 from mltestscore.evidence.python import names
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Wiring
@@ -60,7 +62,7 @@ def monitor_evidence(ctx: AuditContext, topic: str, iac: tuple[str, str] | None 
             (strong if how else weak).append(Evidence(rule.path, rule.line, detail, how))
     if iac is not None:
         pattern, what = iac
-        for hit in search_configs(ctx.files, pattern, (".yaml", ".yml", ".json", ".tf", ".template")):
+        for hit in search_configs(ctx, pattern, (".yaml", ".yml", ".json", ".tf", ".template")):
             how = deployment(ctx, hit.path)
             (strong if how else weak).append(Evidence(hit.path, hit.line, f"{what}: {hit.text}" + ("" if how else " (nothing deploys it)"), how))
     return strong, weak
@@ -205,14 +207,14 @@ class Monitor1(Check):
                         runner = Wiring.ci_runner(pipeline, job, step)
                         item = Evidence(pipeline.path, step.line, f"uses {step.uses}", runner.describe())
                         (auto if runner.automatic else by_hand).append(item)
-        for hit in search_configs(ctx.files, r"Dependency-Scanning\.gitlab-ci\.yml", (".yml", ".yaml")):
+        for hit in search_configs(ctx, r"Dependency-Scanning\.gitlab-ci\.yml", (".yml", ".yaml")):
             auto.append(Evidence(hit.path, hit.line, "GitLab dependency scanning template", "GitLab CI"))
         return auto, by_hand
 
     @staticmethod
     def _upstream_data(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
         auto, by_hand = [], []
-        freshness = [h for h in search_configs(ctx.files, r"^\s*(warn_after|error_after)\s*:", (".yml", ".yaml"))]
+        freshness = [h for h in search_configs(ctx, r"^\s*(warn_after|error_after)\s*:", (".yml", ".yaml"))]
         runs = [c for c in ctx.wiring.find(r"\bdbt\s+source\s+(freshness|snapshot-freshness)\b") if c.runner.automatic]
         for hit in freshness[:2]:
             if runs:
@@ -226,7 +228,7 @@ class Monitor1(Check):
                 auto.append(Evidence(path, None, "imported data pinned to an upstream revision, updated automatically", updates[0].runner.describe()))
             else:
                 by_hand.append(Evidence(path, None, "imported data pinned to an upstream revision (dvc import): an upstream change shows on `dvc update`"))
-        for hit in search_configs(ctx.files, r"class_name:\s*(Slack|MicrosoftTeams|Email|PagerDuty|Opsgenie|SNS)\w*Action")[:2]:
+        for hit in search_configs(ctx, r"class_name:\s*(Slack|MicrosoftTeams|Email|PagerDuty|Opsgenie|SNS)\w*Action")[:2]:
             by_hand.append(Evidence(hit.path, hit.line, f"data validation notifies: {hit.text}"))
         return auto, by_hand
 
@@ -245,7 +247,7 @@ class Monitor1(Check):
     @staticmethod
     def _pins(ctx: AuditContext) -> list[Evidence]:
         pins = [Evidence(p, None, "lock file pins dependencies: changes show in review") for p in ctx.files.named(*LOCK_FILES)]
-        for path in ctx.files.matching(r"(^|/)requirements[^/]*\.txt$"):
+        for path in files_named(ctx, r"requirements[^/]*\.txt"):
             pinned, total = requirements_pinned(ctx.files.text(path) or "")
             if total and pinned >= 0.8 * total:  # infra-1's rule for a pinned environment
                 pins.append(Evidence(path, None, f"{pinned} of {total} requirements pinned to an exact version: changes show in review"))
@@ -318,7 +320,7 @@ def serving_validation(ctx: AuditContext) -> tuple[list[Evidence], list[str]]:
         if tree is None:
             continue
         models: dict[str, tuple[str, int, str]] = {n: (path, line, c) for n, (line, c) in pydantic_models(tree).items()}
-        for imported in ctx.python.grep_code(_PYDANTIC_MODEL, list(ctx.python.project_imports(path))):
+        for imported in grep_code(ctx, _PYDANTIC_MODEL, list(ctx.python.project_imports(path))):
             other = ctx.parsed.python(imported)
             for name, (line, constraint) in (pydantic_models(other).items() if other else []):
                 models.setdefault(name, (imported, line, constraint))
@@ -420,7 +422,7 @@ def _comparing_tests(ctx: AuditContext) -> list[str]:
     class is named for skew or parity (word index, path and def lines decide, before any parse)."""
     tests = ctx.tests.files
     wanted = set(ctx.python.candidates(COMPARE_LEAVES, tests)) | {p for p in tests if _PARITY_NAME.search(p)}
-    wanted.update(ctx.python.grep_code(_PARITY_DEFINITION, [p for p in tests if p not in wanted]))
+    wanted.update(grep_code(ctx, _PARITY_DEFINITION, [p for p in tests if p not in wanted]))
     return [p for p in tests if p in wanted]
 
 
@@ -639,12 +641,12 @@ class Monitor4(Check):
                 continue
             item = Evidence(pipeline.path, pipeline.line, f"{pipeline.orchestrator} pipeline {pipeline.name} trains a model" + (" on a schedule" if pipeline.scheduled else ", without a schedule"))
             (scheduled if pipeline.scheduled else by_hand).append(item)
-        for hit in search_configs(ctx.files, r"^\s*kind:\s*(CronJob|CronWorkflow)\b", (".yaml", ".yml")):
+        for hit in search_configs(ctx, r"^\s*kind:\s*(CronJob|CronWorkflow)\b", (".yaml", ".yml")):
             if re.search(r"train", ctx.files.text(hit.path) or "", re.I):
                 how = deployment(ctx, hit.path)
                 item = Evidence(hit.path, hit.line, f"{hit.text.split(':', 1)[1].strip()} runs training on a schedule" + ("" if how else " (nothing in the repository deploys it)"), how)
                 (scheduled if how else by_hand).append(item)
-        for path in ctx.files.matching(r"(^|/)retrain[^/]*\.(py|sh|ipynb)$"):
+        for path in files_named(ctx, r"retrain[^/]*\.(py|sh|ipynb)"):
             if not any(e.path == path for e in scheduled):
                 by_hand.append(Evidence(path, None, "retraining script a person runs"))
         return scheduled, by_hand
@@ -782,11 +784,18 @@ class Monitor5(Check):
     def _checks_in(ctx: AuditContext, paths: list[str]) -> Iterator[Artifact]:
         """Guard calls, then finite checks file by file (parsed as the caller consumes them)."""
         yield from _guard_calls(ctx, paths)
-        for path in ctx.python.candidates(FINITE_NAMES, paths):
-            tree = ctx.parsed.python(path)
-            for line, what in finite_checks(tree) if tree is not None else []:
+        for path, found in per_file(ctx, FINITE_KIND, ctx.python.candidates(FINITE_NAMES, paths), partial(_finite_checks_of, ctx)):
+            for line, what in found:
                 shown, where = notebook_line(ctx, path, line)
                 yield Artifact(path, shown, what + where)
+
+
+FINITE_KIND = "finite-checks:1"  # bump when finite_checks changes
+
+
+def _finite_checks_of(ctx: AuditContext, path: str) -> tuple[tuple[tuple[int, str], ...], bool]:
+    tree = ctx.parsed.python(path)
+    return (tuple(finite_checks(tree)) if tree is not None else ()), tree is not None
 
 
 # -- monitor-6 ------------------------------------------------------------------------------------
@@ -894,7 +903,7 @@ class Monitor6(Check):
     @staticmethod
     def _measurements(ctx: AuditContext) -> list[Evidence]:
         found = [Evidence(m.path, m.line, f"exports {m.kind} {m.name} (collected; no alert rule on it)") for m in ctx.fact(exported_metrics) if "latency" in m.topics]
-        load_tests = ctx.files.matching(r"(^|/)locustfile[^/]*\.py$|(^|/)asv\.conf\.json$")
+        load_tests = files_named(ctx, r"locustfile[^/]*\.py|asv\.conf\.json")
         load_tests += ctx.fact(k6_scripts)
         found += [Evidence(p, None, "load test / benchmark suite a person runs") for p in load_tests[:2]]
         runs = [c for c in ctx.wiring.find(BENCH_COMMAND) if c.runner.kind == "ci" and not re.search(BENCH_GATE, c.command)]
@@ -906,9 +915,16 @@ class Monitor6(Check):
 
 def _benchmark_fixture_tests(ctx: AuditContext, path: str) -> dict[str, int]:
     """Tests taking pytest-benchmark's `benchmark` fixture: name -> line (a parse only when the word is there)."""
-    tree = ctx.parsed.python(path) if "benchmark" in ctx.python.words.get(path, ()) else None
+    if "benchmark" not in ctx.python.words.get(path, ()):
+        return {}
+    [(_, found)] = per_file(ctx, "benchmark-fixture-tests:1", [path], partial(_benchmark_fixture_pairs, ctx))
+    return dict(found)
+
+
+def _benchmark_fixture_pairs(ctx: AuditContext, path: str) -> tuple[tuple[tuple[str, int], ...], bool]:
+    tree = ctx.parsed.python(path)
     functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))] if tree else []
-    return {f.name: f.lineno for f in functions if f.name.startswith("test") and any(a.arg == "benchmark" for a in f.args.args)}
+    return tuple((f.name, f.lineno) for f in functions if f.name.startswith("test") and any(a.arg == "benchmark" for a in f.args.args)), tree is not None
 
 
 def k6_scripts(ctx: AuditContext) -> list[str]:
@@ -919,11 +935,11 @@ def _performance_tests(ctx: AuditContext) -> list[str]:
     """Test files worth parsing for monitor-6: a benchmark fixture or memory mark in use, or a timer
     call next to an assert in a file whose test (or test class) names speak of speed or memory."""
     tests = ctx.tests.files
-    wanted = set(ctx.python.grep_code(_BENCH_USE, ctx.python.candidates(BENCH_MARKS, tests)))
+    wanted = set(grep_code(ctx, _BENCH_USE, ctx.python.candidates(BENCH_MARKS, tests)))
     asserting = set(ctx.python.candidates(ASSERT, tests))
     timing = [p for p in ctx.python.candidates(TIMERS, tests) if p in asserting and p not in wanted]
     wanted.update(p for p in timing if _speaks_of_performance(ctx.python.outline(p)))
-    return ctx.files.grep(_PERFORMANCE_BYTES, [p for p in tests if p in wanted])
+    return grep_bytes(ctx, _PERFORMANCE_BYTES, [p for p in tests if p in wanted])
 
 
 def _speaks_of_performance(outline) -> bool:

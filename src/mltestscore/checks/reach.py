@@ -13,11 +13,14 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from hashlib import sha1
 
 from mltestscore.checks.common import Artifact
 from mltestscore.context import AuditContext
+from mltestscore.evidence.perfile import per_file
 from mltestscore.evidence.python import _IDENTIFIER, _dotted, module_name
 from mltestscore.results import Evidence
 from mltestscore.wiring import Runner
@@ -29,15 +32,23 @@ MAIN_ONLY = "__main__"  # the symbol of code guarded by `if __name__ == "__main_
 
 def enclosing_symbol(tree: ast.Module, line: int) -> str | None:
     """The top-level def/class holding `line`, MAIN_ONLY under the main guard, None at module level."""
+    return _symbol_at(top_level_spans(tree), line)
+
+
+def top_level_spans(tree: ast.Module) -> tuple[tuple[int, int, str], ...]:
+    """(first line, last line, symbol) of each top-level def and class (its name) and main guard (MAIN_ONLY)."""
+    spans = []
     for node in tree.body:
         end = getattr(node, "end_lineno", node.lineno) or node.lineno
-        if not node.lineno <= line <= end:
-            continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            return node.name
-        if isinstance(node, ast.If) and _is_main_guard(node.test):
-            return MAIN_ONLY
-    return None
+            spans.append((node.lineno, end, node.name))
+        elif isinstance(node, ast.If) and _is_main_guard(node.test):
+            spans.append((node.lineno, end, MAIN_ONLY))
+    return tuple(spans)
+
+
+def _symbol_at(spans: Iterable[tuple[int, int, str]], line: int) -> str | None:
+    return next((symbol for start, end, symbol in spans if start <= line <= end), None)
 
 
 def _is_main_guard(test: ast.expr) -> bool:
@@ -136,10 +147,18 @@ class Reach:
         direct = self._direct(path)
         if direct is not None and direct.automatic:
             return direct
-        tree = self.ctx.parsed.python(path) if path.endswith(".py") else None
-        symbol = enclosing_symbol(tree, line) if tree is not None and line else None
+        spans = self._top_level_spans(path) if path.endswith(".py") else ()
+        symbol = _symbol_at(spans, line) if line else None
         through = self._through_importers(path, symbol, 0)
         return through or direct
+
+    def _top_level_spans(self, path: str) -> tuple[tuple[int, int, str], ...]:
+        def spans_of(path: str) -> tuple[tuple[tuple[int, int, str], ...], bool]:
+            tree = self.ctx.parsed.python(path)
+            return (top_level_spans(tree) if tree is not None else ()), tree is not None
+
+        [(_, spans)] = per_file(self.ctx, "top-level-spans:1", [path], spans_of)
+        return spans
 
     def _direct(self, path: str) -> Runner | None:
         runners = self.ctx.wiring.runners_for(path)
@@ -230,8 +249,18 @@ class Reach:
     def _named_modules(self, path: str) -> set[str]:
         """Python files whose module stem is an identifier of `path`'s code."""
         by_stem = self._files_by_stem
-        words = set(_IDENTIFIER.findall(self.ctx.python.code(path)))
-        return {used for word in words if word in by_stem for used in by_stem[word] if used != path}
+
+        def stems_named(path: str) -> tuple[tuple[bytes, ...], bool]:
+            code = self.ctx.python.code(path)
+            return tuple(sorted(set(_IDENTIFIER.findall(code)).intersection(by_stem))), bool(code)
+
+        [(_, words)] = per_file(self.ctx, f"stems-named:1:{self._stems_digest}", [path], stems_named)
+        return {used for word in words for used in by_stem[word] if used != path}
+
+    @cached_property
+    def _stems_digest(self) -> str:
+        """Names the set of module stems: what a file's cached answer in _named_modules depends on besides its code."""
+        return sha1(b"\n".join(sorted(self._files_by_stem))).hexdigest()
 
     @cached_property
     def _files_by_stem(self) -> dict[bytes, list[str]]:

@@ -1,15 +1,21 @@
 """Keys in deployment and infrastructure config files (Kubernetes manifests, Helm templates,
 CloudFormation, Terraform, serving configs), found line by line so Helm templates and
-multi-document YAML need no full parse."""
+multi-document YAML need no full parse.
+
+Given the audit context, each search's hits are kept in the fact cache under the pattern and the
+paths and content ids of the files searched: an audit after an edit to anything but a config file
+reads no config file for them (a search costs ~1 ms a pattern, and checks make dozens)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from hashlib import sha1
 
 from mltestscore.index.files import RepoFiles
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".tf", ".tfvars", ".pbtxt", ".config", ".toml")
+_KIND = "config-lines:1"  # bump when the search below changes
 
 
 @dataclass(frozen=True)
@@ -19,15 +25,79 @@ class ConfigHit:
     text: str
 
 
-def search_configs(files: RepoFiles, pattern: str, suffixes: tuple[str, ...] = CONFIG_SUFFIXES) -> list[ConfigHit]:
-    """Lines of config files matching `pattern` (a regex over one line)."""
+def search_configs(source, pattern: str, suffixes: tuple[str, ...] = CONFIG_SUFFIXES) -> list[ConfigHit]:
+    """Lines of config files matching `pattern` (a regex over one line). `source` is the audit
+    context, or its RepoFiles (then nothing is cached)."""
+    if isinstance(source, RepoFiles):
+        return _search(source, pattern, _candidates(source, suffixes))[0]
+    ctx = source
+    candidates, state = ctx.fact(_ConfigSets).get(suffixes)
+    if state is None:  # a file without a content id: search without the cache
+        return _search(ctx.files, pattern, candidates)[0]
+    key = sha1(f"{state}\0{pattern}".encode()).hexdigest()
+    kind = f"{_KIND}:{ctx.files.max_bytes}"
+    known = ctx.cache.get_many(kind, [key]).get(key)
+    if known is not None:
+        return [ConfigHit(*hit) for hit in known]
+    hits, clean = _search(ctx.files, pattern, candidates)
+    if clean:  # a file that warned is searched again next time, so the warning repeats
+        ctx.cache.put(kind, key, tuple((hit.path, hit.line, hit.text) for hit in hits))
+    return hits
+
+
+def _candidates(files: RepoFiles, suffixes: tuple[str, ...]) -> list[str]:
+    return [p for p in files.with_suffix(*suffixes) if not p.endswith(".ipynb")]
+
+
+def _search(files: RepoFiles, pattern: str, candidates: list[str]) -> tuple[list[ConfigHit], bool]:
+    """(hits, clean): clean when every file was read without a warning."""
     regex = re.compile(pattern)
     prefilter = re.compile(pattern.encode(), re.M)
     hits = []
-    candidates = [p for p in files.with_suffix(*suffixes) if not p.endswith(".ipynb")]
-    for path in files.grep(prefilter, candidates):
+    clean = True
+    for path in candidates:
+        data = files.read_bytes(path)
+        if data is None:
+            clean = False
+            continue
+        if not prefilter.search(data):
+            continue
+        clean = clean and _decodes_quietly(data)
         text = files.text(path) or ""
         for number, line in enumerate(text.splitlines(), start=1):
             if regex.search(line):
                 hits.append(ConfigHit(path, number, line.strip()[:120]))
-    return hits
+    return hits, clean
+
+
+def _decodes_quietly(data: bytes) -> bool:
+    """Whether RepoFiles.text reads these bytes without a warning (not binary, valid UTF-8)."""
+    if b"\x00" in data[:8192]:
+        return False
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class _ConfigSets:
+    """Per audit: the config files of each suffix set, and a digest of their paths and content ids
+    (None when a file has no content id)."""
+
+    def __init__(self, ctx) -> None:
+        self.files = ctx.files
+        self._sets: dict[tuple[str, ...], tuple[list[str], str | None]] = {}
+
+    def get(self, suffixes: tuple[str, ...]) -> tuple[list[str], str | None]:
+        if suffixes not in self._sets:
+            candidates = _candidates(self.files, suffixes)
+            digest = sha1()
+            for path in candidates:
+                content_id = self.files.content_id(path)
+                if content_id is None:
+                    self._sets[suffixes] = candidates, None
+                    return self._sets[suffixes]
+                digest.update(f"{path}\0{content_id}\0".encode())
+            self._sets[suffixes] = candidates, digest.hexdigest()
+        return self._sets[suffixes]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from mltestscore.checks.common import is_test_file, project_sources
 from mltestscore.context import AuditContext
+from mltestscore.evidence.perfile import grep_code
 from mltestscore.evidence.prefilters import passing, prefilter
 from mltestscore.evidence.python import names
 
@@ -42,7 +43,7 @@ def _feature_modules(ctx: AuditContext) -> dict[str, str]:
             if facts is None or facts.functions or facts.classes:  # not an empty package marker
                 found[path] = "feature/preprocessing module"
     others = [p for p in passing(ctx, _FEATURE_FUNCTION_FILES) if p not in found]
-    for path in ctx.python.grep_code(_FEATURE_FUNCTION_BYTES, others):
+    for path in grep_code(ctx, _FEATURE_FUNCTION_BYTES, others):
         defined = [n for n, _ in ctx.python.outline(path).functions if _FEATURE_FUNCTION.match(n)]
         if defined:
             found[path] = f"defines {defined[0]}()"
@@ -154,7 +155,7 @@ class RuleList:
 def rule_lists(ctx: AuditContext) -> list[RuleList]:
     """Module-level allow/deny lists of features, and the first place that uses each one."""
     found = []
-    for path in ctx.python.grep_code(_RULE_PREFILTER, passing(ctx, _RULE_LIST_FILES)):
+    for path in grep_code(ctx, _RULE_PREFILTER, passing(ctx, _RULE_LIST_FILES)):
         assigned = [m.group(1).decode() for m in _RULE_PREFILTER.finditer(ctx.python.code(path))]
         if not any(_RULE_LIST.match(name) for name in assigned):
             continue  # DROPOUT = 0.1: no list of the rule's name, no parse
@@ -220,7 +221,7 @@ _ABSENT_ASSERT_FILES = prefilter("tests", _may_assert_absent)
 def absent_column_asserts(ctx: AuditContext) -> list[tuple[str, int, str]]:
     """Test assertions that a banned column or feature is NOT present: (path, line, source)."""
     found = []
-    for path in ctx.python.grep_code(_ABSENT_PREFILTER, passing(ctx, _ABSENT_ASSERT_FILES)):
+    for path in grep_code(ctx, _ABSENT_PREFILTER, passing(ctx, _ABSENT_ASSERT_FILES)):
         tree = ctx.parsed.python(path)
         for function in ast.walk(tree) if tree is not None else []:
             if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or not function.name.startswith("test"):
@@ -247,8 +248,8 @@ FIT = names("fit")
 def ablation_loops(ctx: AuditContext) -> list[tuple[str, int, str]]:
     """for-loops that drop one feature at a time and refit: (path, line, loop variable)."""
     found = []
-    fitting = ctx.python.grep_code(re.compile(rb"\.fit\("), ctx.python.candidates(FIT, ctx.python.sources))
-    candidates = ctx.python.grep_code(re.compile(rb"(?i)\bfor\s+\w*(feat|col)\w*\s+in\b"), fitting)
+    fitting = grep_code(ctx, re.compile(rb"\.fit\("), ctx.python.candidates(FIT, ctx.python.sources))
+    candidates = grep_code(ctx, re.compile(rb"(?i)\bfor\s+\w*(feat|col)\w*\s+in\b"), fitting)
     for path in candidates:
         tree = ctx.parsed.python(path)
         for node in ast.walk(tree) if tree is not None else []:

@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from mltestscore.context import AuditContext
+from mltestscore.evidence.perfile import grep_code
 from mltestscore.evidence.python import names
 from mltestscore.wiring import Runner
 
@@ -285,7 +286,7 @@ def _read_code(ctx: AuditContext, project: GxProject) -> None:
     project.imports = sorted({(p, line) for p, _, line in ctx.python.find_imports(GX_MODULES)})
     if not gx_files and not project.roots:
         return  # `expect_*` calls mean GX only in a project that uses GX
-    for path in sorted(gx_files | set(ctx.python.grep_code(_CODE_PREFILTER, ctx.python.sources))):
+    for path in sorted(gx_files | set(grep_code(ctx, _CODE_PREFILTER, ctx.python.sources))):
         tree = ctx.parsed.python(path)
         if tree is None:
             continue

@@ -70,7 +70,7 @@ def model_artifacts(ctx) -> list[ModelArtifact]:
         paths = [o.get("path") for o in outs or [] if isinstance(o, dict) and isinstance(o.get("path"), str)]
         if any(is_model_path(p) or _MODEL_NAME.search(p) for p in paths) and not _NOT_SHIPPED.search(pointer):
             found.append(ModelArtifact(pointer, None, f"DVC-tracked model {', '.join(paths[:2])}"))
-    for hit in search_configs(ctx.files, _PIN.pattern):
+    for hit in search_configs(ctx, _PIN.pattern):
         match = _PIN.search(hit.text)
         if match and _VERSIONED.search(match.group(2)) and not hit.path.startswith(".github/"):
             found.append(ModelArtifact(hit.path, hit.line, f"registry pin {match.group(1)}: {match.group(2)}", _pin_values(match.group(1))))

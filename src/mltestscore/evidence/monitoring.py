@@ -289,7 +289,7 @@ def alert_rules(ctx) -> list[AlertRule]:
     """Alert rules in config: Prometheus/PrometheusRule, Grafana alerting, CloudWatch, Terraform
     alert resources; and CloudWatch alarms created from code (boto3 put_metric_alarm)."""
     rules: list[AlertRule] = []
-    for hit in search_configs(ctx.files, r"^\s*-\s+alert:\s*\S", (".yaml", ".yml")):
+    for hit in search_configs(ctx, r"^\s*-\s+alert:\s*\S", (".yaml", ".yml")):
         block = _block(ctx.files.text(hit.path) or "", hit.line)
         match = _PROM_ALERT.match(hit.text)
         if match and re.search(r"^\s*expr:", block, re.M):
@@ -311,7 +311,7 @@ def alert_rules(ctx) -> list[AlertRule]:
             match = _HCL_ALERT.match(line)
             if match:
                 rules.append(AlertRule(path, number, match.group(2), f"Terraform {match.group(1)}", _hcl_block(text, number)))
-    for hit in search_configs(ctx.files, _CFN_ALARM, (".yaml", ".yml", ".json", ".template")):
+    for hit in search_configs(ctx, _CFN_ALARM, (".yaml", ".yml", ".json", ".template")):
         block = _block(ctx.files.text(hit.path) or "", hit.line, up=True)
         key = re.search(r"[\w-]+", block.splitlines()[0]) if block else None
         name = key.group(0) if key else "CloudWatch alarm"
@@ -453,7 +453,7 @@ def _deploy_sources(ctx) -> list[tuple[str, str]]:
         for entry in entries:
             if "://" not in entry:
                 found.append((f"{kustomization} lists it", posixpath.normpath(posixpath.join(folder, entry))))
-    for hit in search_configs(ctx.files, r"^\s*kind:\s*Application\s*$", (".yaml", ".yml")):
+    for hit in search_configs(ctx, r"^\s*kind:\s*Application\s*$", (".yaml", ".yml")):
         text = ctx.files.text(hit.path) or ""
         for match in re.finditer(r"^\s*path:\s*['\"]?([^'\"\s]+)", text, re.M):
             found.append((f"Argo CD application {hit.path} syncs {match.group(1)}", match.group(1).strip("/")))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from mltestscore.checks.common import project_sources
 from mltestscore.context import AuditContext
 from mltestscore.evidence.gx import GxProject, read_gx_project
+from mltestscore.evidence.perfile import grep_code
 from mltestscore.evidence.python import names
 from mltestscore.wiring import Runner
 
@@ -190,7 +191,7 @@ _ROUTE_DECORATOR_BYTES = re.compile(rb"@[^\n]*?\.\s*(?:post|put|patch|get|api_ro
 def _pydantic(ctx: AuditContext) -> list[Schema]:
     files = sorted({p for p, _, _ in ctx.python.find_imports(["pydantic"], project_sources(ctx))})
     with_base = set(ctx.python.candidates(PYDANTIC_BASE, files))
-    with_route = set(ctx.python.grep_code(_ROUTE_DECORATOR_BYTES, [p for p in files if p not in with_base]))
+    with_route = set(grep_code(ctx, _ROUTE_DECORATOR_BYTES, [p for p in files if p not in with_base]))
     files = [p for p in files if p in with_base or p in with_route]
     models: dict[str, Schema] = {}
     for path in files:
