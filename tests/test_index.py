@@ -167,3 +167,18 @@ def test_warm_cache_replays_the_same_warnings(repo, tmp_path):
     assert sorted((w.path, w.message) for w in cold.warnings) == sorted((w.path, w.message) for w in warm.warnings)
     assert {"train.py", "src/bin.py", "src/latin.py"} <= {w.path for w in warm.warnings}
     assert [i.score for i in cold.items()] == [i.score for i in warm.items()]
+
+
+def test_one_text_at_two_paths_resolves_relative_imports_per_path(repo, tmp_path):
+    # Identical files in two packages share a blob id; their relative imports name different modules.
+    train = "from .model import Net\n\n\ndef fit():\n    return Net()\n"
+    root = repo({"src/churn/train.py": train, "src/churn/model.py": "class Net: ...\n",
+                 "src/fraud/train.py": train, "src/fraud/model.py": "class Net: ...\n"})
+    for run in ("cold", "warm"):
+        ctx = AuditContext(root, cache_dir=tmp_path / "cache")
+        try:
+            assert "churn.model.Net" in ctx.python.outline("src/churn/train.py").imports, run
+            assert "fraud.model.Net" in ctx.python.outline("src/fraud/train.py").imports, run
+            assert "fraud.model.Net" in ctx.python.facts("src/fraud/train.py").imports, run
+        finally:
+            ctx.close()

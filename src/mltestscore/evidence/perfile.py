@@ -2,8 +2,9 @@
 
 A check that reads many files for something cheap to answer (does its code match a pattern, which
 finite checks does its AST hold) asks here instead, and an audit after a one-file edit reads and
-parses only the edited file. Every answer depends on the file's content alone; `kind` names what
-was computed and carries a version, bumped whenever the computation changes.
+parses only the edited file. Every answer depends on the file's content alone (answers derived from
+outlines also on the module path); `kind` names what was computed and carries a version, bumped
+whenever the computation changes.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def per_outline(ctx: AuditContext, kind: str, paths: Iterable[str], derive: Call
     the outline: a warm audit loads a few bytes a file instead of every outline, and the files the
     cache lacks are outlined in batches (iter_outlines), not all held at once."""
     paths = list(paths)
-    ids = {path: ctx.files.content_id(path) for path in paths}
+    ids = {path: ctx.python.analysis_id(path) for path in paths}  # outlines depend on the module path too
     known = ctx.cache.get_many(kind, [i for i in ids.values() if i])
     derived = {}
     for path, outline in ctx.python.iter_outlines([p for p in paths if not ids[p] or ids[p] not in known]):

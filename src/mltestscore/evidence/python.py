@@ -583,11 +583,19 @@ class PythonIndex:
         return hits
 
     # -- layer 2: outline ----------------------------------------------------------------
+    def analysis_id(self, path: str) -> str | None:
+        """The cache key of a file's outline and facts: its content id and the module it is
+        imported as (relative imports resolve against it, so one text at two paths differs)."""
+        content_id = self.files.content_id(path)
+        if content_id is None:
+            return None
+        return f"{content_id}@{module_name(path)}" if path.endswith(".py") else content_id
+
     def outline(self, path: str) -> ModuleFacts:
         """Imports, classes and functions without a full parse (empty when unreadable)."""
         if path in self._outlines:
             return self._outlines[path]
-        content_id = self.files.content_id(path)
+        content_id = self.analysis_id(path)
         plain = self.cache.get_many("outline", [content_id]).get(content_id) if self.cache and content_id else None
         made = self._outlines_made.get(path) if plain is None else None
         if made is not None:  # the scan made it (a file not kept, or the forked child's)
@@ -613,7 +621,7 @@ class PythonIndex:
         """Load many outlines from the cache in one query (before a loop that calls outline())."""
         if not self.cache:
             return
-        todo = {self.files.content_id(p): p for p in paths if p not in self._outlines}
+        todo = {self.analysis_id(p): p for p in paths if p not in self._outlines}
         for content_id, plain in self.cache.get_many("outline", [i for i in todo if i]).items():
             self._outlines[todo[content_id]] = ModuleFacts.from_plain(todo[content_id], plain)
 
@@ -622,7 +630,7 @@ class PythonIndex:
         a warm audit answers "who imports X" without reading those files."""
         if not self.cache:
             return {}
-        ids = {self.files.content_id(p): p for p in paths}
+        ids = {self.analysis_id(p): p for p in paths}
         return {ids[i]: dict(plain[0]) for i, plain in self.cache.get_many("outline", [i for i in ids if i]).items()}
 
     def resolve_import(self, imported: str) -> str | None:
@@ -649,7 +657,7 @@ class PythonIndex:
         """The full facts of a file: its outline plus resolved calls, assignments, decorators."""
         if path in self._facts:
             return self._facts[path]
-        content_id = self.files.content_id(path)
+        content_id = self.analysis_id(path)
         plain = self.cache.get_many("facts", [content_id]).get(content_id) if self.cache and content_id else None
         facts: ModuleFacts | None
         if plain is None:
