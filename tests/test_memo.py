@@ -133,3 +133,16 @@ def test_an_edited_tree_reads_history_from_the_cache_without_gitpython(repo, tmp
     for report in (cold_report, edited_report):
         report.pop("generated_at")
     assert edited_report["sections"] == cold_report["sections"]
+
+
+def test_a_tracked_file_missing_from_the_work_tree_still_memoises(repo, tmp_path):
+    # Sparse checkouts and deleted-but-tracked files have no content to identify; they key as absent.
+    root = _project(repo)
+    (root / "requirements.txt").unlink()
+    cache = tmp_path / "cache"
+    first = run_audit(root, None, cache)
+    modules, report = _probe(root, tmp_path, 0)
+    assert modules == []  # answered from the memo
+    assert report["score"] == first.score
+    write_tree(root, {"requirements.txt": "numpy==1.26.4\n"})  # back: a different tree
+    assert _probe(root, tmp_path, 1)[0] != []

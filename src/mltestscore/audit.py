@@ -26,12 +26,11 @@ def run_audit(root: Path, config: Config | None = None, cache_dir: Path | None =
         from mltestscore import memo as memos
 
         key = memos.memo_key(ctx)
-        known = memos.recall(ctx.cache, key) if key else None
+        known = memos.recall(ctx.cache, key)
         if known is not None:
             return known
         report = _audit(ctx)
-        if key:
-            memos.remember(ctx.cache, key, report)
+        memos.remember(ctx.cache, key, report)
         return report
     finally:
         ctx.close()

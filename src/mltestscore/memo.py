@@ -23,17 +23,17 @@ from mltestscore.results import (AuditReport, AuditWarning, Evidence, SectionRes
 KIND = "report:1"
 
 
-def memo_key(ctx) -> str | None:
-    """The key of this audit's inputs, or None when some file cannot be identified (then no memo)."""
+def memo_key(ctx) -> str:
+    """The key of this audit's inputs."""
     digest = sha1()
     today = datetime.now(timezone.utc).date().isoformat()
     digest.update(f"{os.path.realpath(ctx.root)}\0{today}\0{ctx.config!r}\0{_installed()}\0".encode())
     git = ctx.git
     digest.update(f"git:{git.available}:{git.commit}:{git.shallow}\0".encode())
     files = ctx.files
-    ids = [files.content_id(path) for path in files.paths]
-    if None in ids:
-        return None
+    # A file listed but absent or unstattable (sparse checkout, deleted, no permission) keys as
+    # absent: it reads the same way every time until it changes.
+    ids = [files.content_id(path) or "absent" for path in files.paths]
     digest.update("\0".join(f"{path}\0{content_id}" for path, content_id in zip(files.paths, ids)).encode())
     return digest.hexdigest()
 
