@@ -397,6 +397,7 @@ class PythonIndex:
         self.cache = cache
         self._facts: dict[str, ModuleFacts | None] = {}
         self._outlines: dict[str, ModuleFacts] = {}
+        self._analysis_ids: dict[str, str] = {}
         self._code: dict[str, bytes] = {}  # code with docstrings/comments blanked, within _KEEP_BYTES
         self._outlines_made: dict[str, bytes] = {}  # outlines the scan made (marshalled: compact)
         self.parses = 0  # full ast parses done: the benchmark and tests watch this
@@ -586,10 +587,13 @@ class PythonIndex:
     def analysis_id(self, path: str) -> str | None:
         """The cache key of a file's outline and facts: its content id and the module it is
         imported as (relative imports resolve against it, so one text at two paths differs)."""
-        content_id = self.files.content_id(path)
-        if content_id is None:
-            return None
-        return f"{content_id}@{module_name(path)}" if path.endswith(".py") else content_id
+        known = self._analysis_ids.get(path)
+        if known is None:
+            content_id = self.files.content_id(path)
+            if content_id is None:
+                return None
+            known = self._analysis_ids[path] = f"{content_id}@{module_name(path)}" if path.endswith(".py") else content_id
+        return known
 
     def outline(self, path: str) -> ModuleFacts:
         """Imports, classes and functions without a full parse (empty when unreadable)."""
@@ -772,7 +776,7 @@ _KEEP_BYTES = 48 * 1024 * 1024  # bytes of scanned files held for a later parse
 
 # -- the parallel scan -------------------------------------------------------------------------
 _SHARE_MIN_FILES = 400  # fewer unscanned .py files: a fork costs more than it saves
-_SHARE_FRACTION = 0.45  # of them to the child, which also outlines them (this process keeps bytes)
+_SHARE_FRACTION = 0.35  # of them to the child, which also outlines them (this process keeps bytes and outlines later)
 
 
 def _words_in(code: bytes, encoded: dict[bytes, str], finder: _PartFinder) -> frozenset[str]:

@@ -197,29 +197,42 @@ def read_guarded(root: str, real_root: str, path: str, max_bytes: int, head: int
     whole file up to the size cap, or its first `head` bytes (no cap then). Links out of the
     repository and unreadable files give no bytes and a problem to warn about."""
     full = os.path.join(root, path)
-    opened = False
     try:
         if os.path.islink(full):
             real = os.path.realpath(full)
             if real != real_root and not real.startswith(real_root + os.sep):
                 return None, "symbolic link pointing outside the repository; not followed", False
-        info = os.stat(full)
+        # Non-blocking: opening a FIFO must not wait for a writer. One open and fstat, then a
+        # read of the file's size (a read sized by the cap allocated megabytes per small file).
+        fd = os.open(full, _OPEN_FLAGS)
+    except FileNotFoundError:
+        return None, None, False  # tracked but deleted in the work tree: nothing to read
+    except OSError as error:
+        return None, f"cannot be read ({error.strerror or type(error).__name__}); skipped", False
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):  # a FIFO would block the read forever; a device never ends
             if not stat.S_ISDIR(info.st_mode):
                 return None, "not a regular file (FIFO, socket or device); skipped", False
             return None, None, False
-        if head is None:
-            size = info.st_size
-            if size > max_bytes:
-                return None, f"larger than {max_bytes // 1024} KiB ({size // 1024} KiB); skipped", False
-        with open(full, "rb") as handle:
-            opened = True
-            return handle.read(max_bytes + 1 if head is None else head), None, True
-    except (FileNotFoundError, IsADirectoryError):
-        return None, None, opened  # tracked but deleted in the work tree, or a folder: nothing to read
+        if head is None and info.st_size > max_bytes:
+            return None, f"larger than {max_bytes // 1024} KiB ({info.st_size // 1024} KiB); skipped", False
+        want = min(info.st_size, max_bytes) + 1 if head is None else head
+        chunks = []
+        while want > 0:
+            chunk = os.read(fd, want)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            want -= len(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks), None, True
     except OSError as error:
-        reason = error.strerror or type(error).__name__
-        return None, f"cannot be read ({reason}); skipped", opened
+        return None, f"cannot be read ({error.strerror or type(error).__name__}); skipped", True
+    finally:
+        os.close(fd)
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
 def _walk(root: Path, warn: Warn) -> list[str]:
