@@ -222,3 +222,26 @@ def test_a_library_with_hundreds_of_modules_is_audited_with_almost_no_parse(repo
     assert outcomes["data-7"].score == 0.5 and outcomes["data-7"].reason.startswith("120 test files exercise feature code")
     assert outcomes["data-6"].score == 0  # @register_to_config is no feature registry
     assert parses == []  # the prefilters rule out all 360 files; main's data-6 parsed the 120 models
+
+
+def test_declared_prefilters_reuse_the_scan_reads_when_bytes_are_not_kept(repo, monkeypatch):
+    # On a large repository the scan cannot keep every file's bytes; the prefilters then must not
+    # read those files again: the scan ran them on the bytes it had.
+    from mltestscore.evidence import prefilters, python
+
+    load_checks()  # the checks declare their prefilters when imported
+    monkeypatch.setattr(python, "_KEEP_BYTES", 0)
+    root = repo({
+        "src/shop/features.py": "FEATURES = ['age', 'income']\n\ndef build(df):\n    return df[FEATURES]\n",
+        "src/shop/pii.py": "def mask_email(value):\n    return '***'\n",
+        "tests/test_features.py": "from shop.features import build\n\ndef test_build():\n    assert build\n",
+    })
+    ctx = AuditContext(root)
+    try:
+        ctx.python.words
+        reads = ctx.files.reads
+        found = ctx.fact(prefilters._run_declared)
+        assert ctx.files.reads == reads
+        assert found  # the declared prefilters did run
+    finally:
+        ctx.close()

@@ -19,6 +19,7 @@ from hashlib import sha1
 
 from mltestscore.checks.common import project_sources
 from mltestscore.context import AuditContext
+from mltestscore.evidence.python import BYTE_TESTS
 
 POOLS = ("python", "project", "tests")  # every .py file; the project's own code; test files
 
@@ -42,6 +43,7 @@ def prefilter(pool: str, test: re.Pattern[bytes] | Callable[[bytes], object]) ->
     else:
         declared = Prefilter(pool, test, f"fn:{test.__module__}.{test.__qualname__}")
     _DECLARED.append(declared)
+    BYTE_TESTS.append(declared.test)  # the word scan runs it on the bytes it reads
     return declared
 
 
@@ -66,11 +68,14 @@ def _run(ctx: AuditContext, prefilters: list[Prefilter]) -> dict[Prefilter, list
     paths = [p for p in ctx.python.sources if p.endswith(".py")]
     ids = {path: ctx.files.content_id(path) for path in paths}
     known = ctx.cache.get_many(kind, [i for i in ids.values() if i])
+    scanned = _scan_hits(ctx, prefilters)
     for path in paths:
         passed = known.get(ids[path]) if ids[path] else None
         if passed is None:
-            data = ctx.files.read_bytes(path, keep=False) or b""
-            passed = tuple(index for index, declared in enumerate(prefilters) if declared.test(data))
+            passed = scanned(path)
+            if passed is None:
+                data = ctx.files.read_bytes(path, keep=False) or b""
+                passed = tuple(index for index, declared in enumerate(prefilters) if declared.test(data))
             if ids[path]:
                 ctx.cache.put(kind, ids[path], passed)
         for index in passed:
@@ -79,3 +84,23 @@ def _run(ctx: AuditContext, prefilters: list[Prefilter]) -> dict[Prefilter, list
             if pool is None or path in pool:
                 found[declared].append(path)
     return found
+
+
+def _scan_hits(ctx: AuditContext, prefilters: list[Prefilter]) -> Callable[[str], tuple[int, ...] | None]:
+    """What the word scan found for these prefilters (it ran every declared test on the bytes it
+    read): a path's passing indices into `prefilters`, or None when the scan did not read it."""
+    ctx.python.words  # the scan first, so that a file is read once for both
+    ran = BYTE_TESTS[:ctx.python.byte_tests_scanned]
+    if not all(any(p.test is test for test in ran) for p in prefilters):
+        return lambda path: None  # one was declared after the scan: read for it
+    position = {id(p.test): index for index, p in enumerate(prefilters)}
+    order = [position.get(id(test)) for test in ran]
+    hits = ctx.python.byte_hits
+
+    def scanned(path: str) -> tuple[int, ...] | None:
+        found = hits.get(path)
+        if found is None:
+            return None
+        return tuple(sorted(order[i] for i in found if i < len(order) and order[i] is not None))
+
+    return scanned

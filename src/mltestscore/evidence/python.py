@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import marshal
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from hashlib import sha1
@@ -56,6 +56,10 @@ def identifier_parts(text: str) -> set[str]:
     """Lower-case words of identifiers and string constants: baselineAuc, baseline_auc -> baseline, auc."""
     return {w.lower() for w in _PART.findall(text)}
 
+
+# Tests of a .py file's raw bytes that checks declare (evidence/prefilters.py): the scan runs them on
+# the bytes it reads anyway, so no file is read a second time for them.
+BYTE_TESTS: list[Callable[[bytes], object]] = []
 
 _SOURCE_ROOTS = ("src/", "lib/", "python/")
 
@@ -398,6 +402,8 @@ class PythonIndex:
         self._facts: dict[str, ModuleFacts | None] = {}
         self._outlines: dict[str, ModuleFacts] = {}
         self._analysis_ids: dict[str, str] = {}
+        self.byte_hits: dict[str, tuple[int, ...]] = {}  # BYTE_TESTS a scanned .py file's bytes pass
+        self.byte_tests_scanned = 0
         self._code: dict[str, bytes] = {}  # code with docstrings/comments blanked, within _KEEP_BYTES
         self._outlines_made: dict[str, bytes] = {}  # outlines the scan made (marshalled: compact)
         self.parses = 0  # full ast parses done: the benchmark and tests watch this
@@ -433,6 +439,7 @@ class PythonIndex:
         The scan also notices what makes a source unusable (binary, not UTF-8, not a notebook), and
         the cache keeps that too, so a warm run warns exactly as a cold one does."""
         vocabulary = self._vocabulary
+        self.byte_tests_scanned = len(BYTE_TESTS)  # byte_hits index the tests declared by now
         encoded = {w.encode(): w for w in vocabulary}  # one str per word, shared by every file's set
         declared = " ".join(sorted(vocabulary)) + " | " + " ".join(sorted(self._parts.parts))
         kind = "scan:" + sha1(declared.encode()).hexdigest()[:16]
@@ -492,6 +499,7 @@ class PythonIndex:
         data = self.files.read_bytes(path, keep=False)
         if data is None:
             return frozenset(), None, False
+        self.byte_hits[path] = _byte_hits(data)
         found, problem, cacheable, code = _scan_bytes(data, encoded, self._parts)
         if code is not None:
             self._keep(path, data, code)
@@ -808,12 +816,17 @@ def _scan_files(root: str, real_root: str, paths: list[str], max_bytes: int, enc
     for path in paths:
         data, read_problem, opened = read_guarded(root, real_root, path, max_bytes)
         if data is None:
-            results.append((frozenset(), None, False, read_problem, opened, True, None))
+            results.append((frozenset(), None, False, read_problem, opened, True, None, None))
             continue
         found, problem, cacheable, code = _scan_bytes(data, encoded, finder)
         outline = _outline_blob(code if code is not None else code_bytes(data), path)
-        results.append((found, problem, cacheable, read_problem, opened, False, outline))
+        results.append((found, problem, cacheable, read_problem, opened, False, outline, _byte_hits(data)))
     return results
+
+
+def _byte_hits(data: bytes) -> tuple[int, ...]:
+    """Which of BYTE_TESTS (by index) the file's raw bytes pass."""
+    return tuple(index for index, test in enumerate(BYTE_TESTS) if test(data))
 
 
 def _outline_blob(code: bytes, path: str) -> bytes:
@@ -845,12 +858,12 @@ class _Share:
         for path in paths:
             data, read_problem, opened = read_guarded(root, files._real_root, path, files.max_bytes)
             if data is None:
-                self._results[path] = (frozenset(), None, False, read_problem, opened, True, None)
+                self._results[path] = (frozenset(), None, False, read_problem, opened, True, None, None)
                 continue
             found, problem, cacheable, code = _scan_bytes(data, encoded, index._parts)
             if code is not None:
                 index._keep(path, data, code)
-            self._results[path] = (found, problem, cacheable, read_problem, opened, False, None)
+            self._results[path] = (found, problem, cacheable, read_problem, opened, False, None, _byte_hits(data))
 
     def result(self, path: str) -> tuple | None:
         """(words, problem, cacheable) of a path of the split; None if the child failed."""
@@ -861,10 +874,12 @@ class _Share:
         found = self._results.pop(path, None)
         if found is None:
             return None
-        words, problem, cacheable, read_problem, opened, missing, outline = found
+        words, problem, cacheable, read_problem, opened, missing, outline, hits = found
         self._index.files.adopt_read(path, read_problem, opened, missing)
         if outline is not None:
             self._index._outlines_made[path] = outline
+        if hits is not None:
+            self._index.byte_hits[path] = hits
         return words, problem, cacheable
 
     def close(self) -> object | None:
