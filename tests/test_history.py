@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from conftest import git, git_commit_all, write_tree
 from mltestscore.cli import cli
 from mltestscore.config import Config
+from mltestscore.audit import run_audit
 from mltestscore.history import HistoryError, open_history
 from mltestscore.index.commit import TreeFiles, list_tree, BlobReader
 from report_fixtures import all_test_ids, attested_config, attested_repo
@@ -182,3 +183,52 @@ def test_a_shallow_clone_reaches_back_as_far_as_it_was_fetched(three_commits, tm
     data = json.loads(result.stdout)
     assert data["shallow"] is True and [c["subject"] for c in data["commits"]] == ["attest model", "attest <script>everything</script>"]
     assert "shallow clone" in result.stderr
+
+
+def _commit_context(root, commit_index):
+    """The audit context `history` builds for one commit (oldest first)."""
+    from mltestscore.history import CommitContext
+    from mltestscore.index.commit import BlobReader, CommitGit, list_tree
+
+    run = open_history(root, None)
+    commit = run.commits[commit_index]
+    entries = list_tree(run._repo, commit.hexsha, run._prefix)
+    git_info = CommitGit(True, root, commit.hexsha, False, list(entries), None, _repo=run._repo, prefix=run._prefix)
+    return run, CommitContext(root, Config(), git_info, entries, BlobReader(run._repo))
+
+
+def test_a_past_commit_is_scanned_from_git_even_when_the_scan_is_split(tmp_path, monkeypatch):
+    # The split scan reads the work tree in two processes; a past commit's files must come from git.
+    from mltestscore.checks.registry import load_checks
+    from mltestscore.evidence import python
+    from mltestscore.index import fork
+
+    load_checks()  # the checks declare the words the scan looks for
+    monkeypatch.setattr(python, "_SHARE_MIN_FILES", 1)
+    monkeypatch.setattr(fork, "can_fork", lambda: True)
+    root = tmp_path / "repo"
+    modules = {f"src/shop/m{n}.py": f"def f{n}(x):\n    return x\n" for n in range(6)}
+    write_tree(root, {**modules, "src/shop/train.py": "import random\n\nrandom.seed(7)\n"})
+    commit_at(root, "seeded", 1_700_000_000)
+    write_tree(root, {"src/shop/train.py": "import random\n\nrandom.shuffle([1, 2])\n"})
+    commit_at(root, "unseeded", 1_700_000_000 + DAY)
+    run, ctx = _commit_context(root, 0)
+    try:
+        assert ctx.python.candidates(["random.seed"]) == ["src/shop/train.py"]
+    finally:
+        ctx.close()
+        run.close()
+
+
+def test_a_past_commit_reads_data_file_heads_from_git(tmp_path):
+    root = tmp_path / "repo"
+    write_tree(root, {"data/customers.csv": "customer_id,email,age,churned\n1,a@example.com,41,0\n",
+                      "src/shop/features.py": "import pandas as pd\n\ndef load():\n    return pd.read_csv('data/customers.csv')\n"})
+    commit_at(root, "data", 1_700_000_000)
+    run, ctx = _commit_context(root, 0)
+    try:
+        assert ctx.files.read_head("data/customers.csv", 16) == b"customer_id,emai"
+        report = run_audit(root, Config(), ctx=ctx)
+        assert not [w for w in report.warnings if "failed" in w.message], report.warnings
+    finally:
+        run.close()

@@ -472,7 +472,8 @@ class PythonIndex:
         for it: the child scans and outlines its part, this process scans the rest meanwhile (and
         keeps their bytes); `words` then replays both in path order, warnings included."""
         files = [p for p in todo if p.endswith(".py") and p not in self.files._bytes]
-        if len(files) < _SHARE_MIN_FILES or not fork.can_fork():
+        # Both halves read the work tree directly: a past commit's files (history) come from git.
+        if len(files) < _SHARE_MIN_FILES or not self.files.work_tree or not fork.can_fork():
             return _Share(self, [], None)
         # Every other file or so, not a block: neighbouring files are alike in size.
         theirs = [p for i, p in enumerate(files) if int((i + 1) * _SHARE_FRACTION) > int(i * _SHARE_FRACTION)]

@@ -79,6 +79,7 @@ class TreeFiles(RepoFiles):
         super().__init__(root, paths, warn, max_bytes)
         self._entries = entries
         self._reader = reader
+        self.work_tree = False
 
     def content_id(self, path: str) -> str | None:
         """The blob id (the link target's for a symbolic link): the fact cache then serves a file
@@ -88,7 +89,9 @@ class TreeFiles(RepoFiles):
             entry = self._link_target(path, entry, quiet=True)
         return entry.sha if entry is not None else None
 
-    def _read(self, path: str) -> bytes | None:
+    def _read(self, path: str, head: int | None = None) -> bytes | None:
+        """The blob's bytes (its first `head` bytes when asked: a blob is read whole, so the size
+        cap holds for heads too, unlike on disk)."""
         entry = self._entries.get(path)
         if entry is not None and entry.mode == SYMLINK_MODE:
             entry = self._link_target(path, entry)
@@ -99,10 +102,11 @@ class TreeFiles(RepoFiles):
             return None
         self.reads += 1
         try:
-            return self._reader.read(entry.sha)
+            data = self._reader.read(entry.sha)
         except Exception as error:  # a blob missing from a partial or damaged clone
             self._warn(path, f"cannot be read from git ({type(error).__name__}); skipped")
             return None
+        return data if head is None else data[:head]
 
     def _link_target(self, path: str, link: TreeEntry, quiet: bool = False) -> TreeEntry | None:
         """A symbolic link is followed only to a file of the same tree, as on disk."""

@@ -55,6 +55,7 @@ class RepoFiles:
         self.max_bytes = max_bytes
         self._bytes: dict[str, bytes | None] = {}
         self.reads = 0  # files actually opened: a test holds us to one read per file
+        self.work_tree = True  # bytes come from files on disk (TreeFiles: from git objects)
         self._real_root = os.path.realpath(root)
         self._answers: dict[object, list[str]] = {}  # named, with_suffix and matching, per question
 
