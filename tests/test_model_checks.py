@@ -196,14 +196,20 @@ def test_model1_branch_protection_as_code_is_one(repo):
     assert shows(result, "requires pull-request reviews")
 
 
-def test_model1_merged_pull_requests_in_history_are_half(tmp_path):
-    root = write_tree(tmp_path / "repo", {"src/churn/models/train.py": TRAIN, "README.md": "# churn\n"})
+def _merged_pull_request(root, train_path: str, extra: dict[str, str] | None = None):
+    """A repository whose model code changed on a branch merged as pull request #12."""
+    write_tree(root, {train_path: TRAIN, **(extra or {})})
     git_commit_all(root, "initial")
     git(root, "checkout", "-q", "-b", "tune-depth")
-    (root / "src/churn/models/train.py").write_text(TRAIN.replace("200", "300"))
+    (root / train_path).write_text(TRAIN.replace("200", "300"))
     git_commit_all(root, "Deeper forest")
     git(root, "checkout", "-q", "main")
     git(root, "merge", "-q", "--no-ff", "tune-depth", "-m", "Merge pull request #12 from acme/tune-depth")
+    return root
+
+
+def test_model1_merged_pull_requests_in_history_are_half(tmp_path):
+    root = _merged_pull_request(tmp_path / "repo", "src/churn/models/train.py", {"README.md": "# churn\n"})
     result = item(root, "model-1")
     assert result.score == 0.5
     assert shows(result, "1 of the last 2 commits")
@@ -211,13 +217,7 @@ def test_model1_merged_pull_requests_in_history_are_half(tmp_path):
 
 def test_model1_reviewed_history_is_found_when_auditing_a_subfolder(tmp_path):
     # A monorepo audited at its ML project folder: git names paths from the top.
-    root = write_tree(tmp_path / "mono", {"ml/src/churn/models/train.py": TRAIN, "web/app.js": "x()\n"})
-    git_commit_all(root, "initial")
-    git(root, "checkout", "-q", "-b", "tune-depth")
-    (root / "ml/src/churn/models/train.py").write_text(TRAIN.replace("200", "300"))
-    git_commit_all(root, "Deeper forest")
-    git(root, "checkout", "-q", "main")
-    git(root, "merge", "-q", "--no-ff", "tune-depth", "-m", "Merge pull request #12 from acme/tune-depth")
+    root = _merged_pull_request(tmp_path / "mono", "ml/src/churn/models/train.py", {"web/app.js": "x()\n"})
     result = item(root / "ml", "model-1")
     assert result.score == 0.5
     assert shows(result, "1 of the last 2 commits")
