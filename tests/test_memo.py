@@ -94,21 +94,31 @@ def test_config_changes_miss(repo, tmp_path):
 
 
 PROBE = (
-        "import sys, json\n"
+        "import json, subprocess, sys\n"
+        "launched = []\n"
+        "class Watched(subprocess.Popen):  # records which git commands the audit starts; runs them as is\n"
+        "    def __init__(self, args, *rest, **options):\n"
+        "        launched.append(' '.join(args) if isinstance(args, (list, tuple)) else str(args))\n"
+        "        super().__init__(args, *rest, **options)\n"
+        "subprocess.Popen = Watched\n"
         "from mltestscore.cli import main\n"
         "sys.argv = ['mltestscore', 'audit', sys.argv[1], '-f', 'json', '-o', sys.argv[2]]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "loaded = sorted(m for m in sys.modules if m.startswith(('mltestscore.checks.', 'mltestscore.evidence.python', 'git')))\n"
-        "print(json.dumps(loaded))\n"
+        "print(json.dumps([loaded, [c for c in launched if c.startswith('git')]]))\n"
 )
 
 
-def _probe(root, tmp_path, n):
-    """Audit in a fresh interpreter: (modules of interest it loaded, the JSON report)."""
+def _probe(root, tmp_path, n, commands=None):
+    """Audit in a fresh interpreter: (modules of interest it loaded, the JSON report); the git
+    commands it ran go to `commands` when given."""
     env = {**os.environ, "MLTESTSCORE_CACHE_DIR": str(tmp_path / "cache")}
     out = tmp_path / f"report-{n}.json"
     done = subprocess.run([sys.executable, "-c", PROBE, str(root), str(out)], env=env, capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1]), json.loads(out.read_text())
+    loaded, launched = json.loads(done.stdout.strip().splitlines()[-1])
+    if commands is not None:
+        commands.extend(launched)
+    return loaded, json.loads(out.read_text())
 
 
 def test_a_memo_hit_loads_no_check_and_reads_no_source(repo, tmp_path):
@@ -121,15 +131,17 @@ def test_a_memo_hit_loads_no_check_and_reads_no_source(repo, tmp_path):
     assert warm_report == cold_report
 
 
-def test_an_edited_tree_reads_history_from_the_cache_without_gitpython(repo, tmp_path):
+def test_an_edited_tree_reads_history_from_the_cache_without_git_log(repo, tmp_path):
     root = _project(repo)
     write_tree(root, {"train.py": TRAIN + "\n\ndef evaluate():\n    return 0\n"})
     git_commit_all(root, "add evaluate")
-    cold_modules, cold_report = _probe(root, tmp_path, 0)
-    assert "git" in cold_modules  # history was read through GitPython
+    cold_commands, edited_commands = [], []
+    cold_modules, cold_report = _probe(root, tmp_path, 0, cold_commands)
+    assert any(" log " in c for c in cold_commands)  # history was read with git log
     write_tree(root, {"train.py": TRAIN + "\n\ndef evaluate():\n    return 1\n"})  # uncommitted edit: the memo misses
-    edited_modules, edited_report = _probe(root, tmp_path, 1)
+    edited_modules, edited_report = _probe(root, tmp_path, 1, edited_commands)
     assert "mltestscore.checks.data" in edited_modules and "git" not in edited_modules
+    assert edited_commands and not [c for c in edited_commands if " log " in c]  # listing only
     for report in (cold_report, edited_report):
         report.pop("generated_at")
     assert edited_report["sections"] == cold_report["sections"]

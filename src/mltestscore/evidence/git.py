@@ -37,7 +37,7 @@ class GitInfo:
     @property
     def repo(self):
         """The GitPython Repo (None outside git or when GitPython cannot open it), opened on first
-        use: only history evidence needs it."""
+        use: only reads of past file versions (history evidence, `mltestscore history`) need it."""
         if self._repo is None and self.available and self.root is not None and not self._repo_failed:
             os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
             try:
@@ -48,22 +48,27 @@ class GitInfo:
                 self._repo_failed = True
         return self._repo
 
+    def run(self, *args: str) -> str:
+        """The output of `git ARGS` at the top of the work tree; raises when git fails. Plain
+        commands (log) run here without GitPython, which opens only for object reads (`repo`)."""
+        if not self.available or self.root is None:
+            raise RuntimeError("no git work tree")
+        return _git(self.root, *args)
+
     def last_commit_date(self, path: str) -> datetime | None:
-        if self.repo is None:
-            return None
         try:
-            stamp = self._repo.git.log("-1", "--format=%ct", "--", self.top_path(path))  # type: ignore[attr-defined]
+            stamp = self.run("log", "-1", "--format=%ct", "--", self.top_path(path)).strip()
         except Exception:
             return None
-        return datetime.fromtimestamp(int(stamp), tz=timezone.utc) if stamp.strip().isdigit() else None
+        return datetime.fromtimestamp(int(stamp), tz=timezone.utc) if stamp.isdigit() else None
 
     def commit_messages(self, paths: list[str], limit: int = 200) -> list[tuple[str, str]]:
         """(short sha, full message) of the last `limit` mainline commits touching any of `paths`
         (first parent only, so a PR's merge commit is listed rather than pruned)."""
-        if not paths or self.repo is None:
+        if not paths:
             return []
         try:
-            out = self._repo.git.log(f"-{limit}", "--first-parent", "--format=%h%x1f%B%x1e", self.commit or "HEAD", "--", *map(self.top_path, paths))  # type: ignore[attr-defined]
+            out = self.run("log", f"-{limit}", "--first-parent", "--format=%h%x1f%B%x1e", self.commit or "HEAD", "--", *map(self.top_path, paths))
         except Exception:
             return []
         records = (r.strip("\n") for r in out.split("\x1e"))

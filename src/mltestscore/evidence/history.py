@@ -239,10 +239,7 @@ def _git_output(git, cache, command: Sequence[str]) -> str:
     known = cache.get_many("git-output:1", [key]).get(key) if cache is not None else None
     if isinstance(known, str):
         return known
-    repo = git.repo
-    if repo is None:
-        raise RuntimeError("GitPython cannot open the repository")
-    output = str(repo.git.execute(list(command), stdout_as_string=True))
+    output = git.run(*command[1:])  # command[0] is "git"
     if cache is not None:
         cache.put("git-output:1", key, output)
     return output
