@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from conftest import git, git_commit_all, write_tree
 from mltestscore.cli import cli
-from mltestscore.config import Config
+from mltestscore.config import Config, parse_config
 from mltestscore.audit import run_audit
 from mltestscore.history import HistoryError, open_history
 from mltestscore.index.commit import TreeFiles, list_tree, BlobReader
@@ -185,7 +185,7 @@ def test_a_shallow_clone_reaches_back_as_far_as_it_was_fetched(three_commits, tm
     assert "shallow clone" in result.stderr
 
 
-def _commit_context(root, commit_index):
+def _commit_context(root, commit_index, config=None):
     """The audit context `history` builds for one commit (oldest first)."""
     from mltestscore.history import CommitContext
     from mltestscore.index.commit import BlobReader, CommitGit, list_tree
@@ -194,7 +194,7 @@ def _commit_context(root, commit_index):
     commit = run.commits[commit_index]
     entries = list_tree(run._repo, commit.hexsha, run._prefix)
     git_info = CommitGit(True, root, commit.hexsha, False, list(entries), None, _repo=run._repo, prefix=run._prefix)
-    return run, CommitContext(root, Config(), git_info, entries, BlobReader(run._repo))
+    return run, CommitContext(root, config or Config(), git_info, entries, BlobReader(run._repo))
 
 
 def test_a_past_commit_is_scanned_from_git_even_when_the_scan_is_split(tmp_path, monkeypatch):
@@ -230,5 +230,26 @@ def test_a_past_commit_reads_data_file_heads_from_git(tmp_path):
         assert ctx.files.read_head("data/customers.csv", 16) == b"customer_id,emai"
         report = run_audit(root, Config(), ctx=ctx)
         assert not [w for w in report.warnings if "failed" in w.message], report.warnings
+    finally:
+        run.close()
+
+
+def test_attestations_of_a_past_commit_are_judged_as_of_that_commit(tmp_path):
+    # The document arrives in the second commit; the first commit's attestation must not borrow it
+    # from the work tree. Ages count to each commit's own date, not to today.
+    root = tmp_path / "repo"
+    config = attested_config(all_test_ids()[:7])
+    write_tree(root, {".mltestscore.yaml": config, "train.py": "print('training')\n"})
+    commit_at(root, "attest before writing the review", 1_700_000_000)
+    write_tree(root, {"docs/review.md": "# Review\nDone by hand.\n"})
+    commit_at(root, "write the review", 1_700_000_000 + DAY)
+    points = history_points(root)
+    assert [p.sections["data"] for p in points] == [0, 3.5]
+    config = parse_config({"attestations": {"data-1": {"path": "docs/review.md", "max_age_days": 30}}}, "test")
+    run, ctx = _commit_context(root, 1, config)
+    try:
+        report = run_audit(root, config, ctx=ctx)
+        assert report.item("data-1").status.value == "attested"  # 0 days old at its commit, years before today
+        assert "last changed 0 days ago" in report.item("data-1").evidence[0].detail
     finally:
         run.close()

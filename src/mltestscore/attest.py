@@ -16,7 +16,8 @@ from mltestscore.results import Evidence, Outcome, Status
 
 def apply_attestation(ctx: AuditContext, attestation: Attestation, outcome: Outcome) -> Outcome:
     path = attestation.path.strip("/")
-    if path not in ctx.files and not os.path.isfile(ctx.root / path):
+    on_disk = ctx.files.work_tree and os.path.isfile(ctx.root / path)  # e.g. excluded from the listing
+    if path not in ctx.files and not on_disk:
         ctx.warn(path, f"attestation for {attestation.test_id} rejected: the document does not exist")
         return outcome
     age = _age_days(ctx, path)
@@ -40,10 +41,24 @@ def apply_attestation(ctx: AuditContext, attestation: Attestation, outcome: Outc
 
 
 def _age_days(ctx: AuditContext, path: str) -> int | None:
+    """Days since the document last changed, as of the audited tree: today for the work tree, the
+    commit's own date for a past commit (`mltestscore history`)."""
     when = ctx.git.last_commit_date(path) if ctx.git.available else None
     if when is None:
+        if not ctx.files.work_tree:
+            return None
         try:
             when = datetime.fromtimestamp(os.path.getmtime(ctx.root / path), tz=timezone.utc)
         except OSError:
             return None
-    return max(0, (datetime.now(timezone.utc) - when).days)
+    return max(0, (_as_of(ctx) - when).days)
+
+
+def _as_of(ctx: AuditContext) -> datetime:
+    if getattr(ctx.git, "past", False) and ctx.git.commit:
+        try:
+            stamp = ctx.git.run("log", "-1", "--format=%ct", ctx.git.commit).strip()
+            return datetime.fromtimestamp(int(stamp), tz=timezone.utc)
+        except Exception:
+            pass
+    return datetime.now(timezone.utc)
