@@ -137,6 +137,8 @@ class Data1(Check):
         "TFDV schema.pbtxt, tfdv.infer_schema / validate_statistics, TFX SchemaGen / ExampleValidator",
         "pydantic row models with constrained fields, parsing records or typing an API endpoint",
         "JSON Schema files for records checked with jsonschema; deepchecks data_integrity suites",
+        "dbt column tests (not_null, accepted_values, dbt_expectations ...) run by `dbt test`/`dbt build`; "
+        "Soda checks files (`checks for <dataset>:`) run by `soda scan` or a Scan in code",
     )
     manual = "expectations are written down, but data is checked against them only by hand, only in tests on fixtures, or only structurally"
     automated = "CI, a pipeline stage or the serving path checks real data against value-level expectations"

@@ -2,7 +2,9 @@
 are written down, whether they constrain feature values, and where data is checked against them.
 
 Great Expectations comes from evidence.gx; pandera, TFDV/TFX, pydantic row models, JSON Schema
-files and deepchecks integrity suites are read here from resolved imports and calls.
+files and deepchecks integrity suites are read here from resolved imports and calls; dbt column
+tests and Soda checks from their YAML files, with the `dbt test|build` / `soda scan` runs that
+check them.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from dataclasses import dataclass, field
 
 from mltestscore.checks.common import project_sources
 from mltestscore.context import AuditContext
+from mltestscore.evidence.ci import line_of
 from mltestscore.evidence.gx import GxProject, read_gx_project
-from mltestscore.evidence.perfile import grep_code
+from mltestscore.evidence.perfile import grep_bytes, grep_code
 from mltestscore.evidence.python import names
 from mltestscore.wiring import Runner
 
@@ -296,10 +299,97 @@ def _deepchecks(ctx: AuditContext) -> list[Schema]:
     return schemas
 
 
+# -- dbt ----------------------------------------------------------------------------------------
+_DBT_RUN = re.compile(r"\bdbt\s+(test|build)\b")
+_DBT_TESTED = re.compile(rb"\b(data_)?tests\s*:")
+_DBT_NOT_SCHEMAS = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml", "selectors.yml")
+_SHAPE_ONLY_TESTS = {"unique", "relationships"}  # keys and references, not feature values
+
+
+def _dbt(ctx: AuditContext) -> list[Schema]:
+    """Column tests in a dbt project's properties files (`columns: - name: x, tests: [not_null,
+    accepted_values: ...]`), checked by whatever runs `dbt test` or `dbt build`."""
+    projects = [posixpath.dirname(p) for p in ctx.files.named("dbt_project.yml")]
+    if not projects:
+        return []
+    runs = [CheckSite(c.runner.path, c.runner.line, f"runs `{c.command}`", c.runner)
+            for c in ctx.wiring.find(_DBT_RUN, include_stages=True)]
+    candidates = [p for p in ctx.files.with_suffix(".yml", ".yaml") if posixpath.basename(p) not in _DBT_NOT_SCHEMAS
+                  and any(not root or p.startswith(root + "/") for root in projects)]
+    schemas = []
+    for path in grep_bytes(ctx, _DBT_TESTED, candidates):  # answers cached per file
+        per_column = [names_ for names_ in map(_dbt_test_names, _dbt_columns(ctx.parsed.yaml(path))) if names_]
+        tests = [name for names_ in per_column for name in names_]
+        if not tests:
+            continue
+        columns = len(per_column)
+        detail = f"dbt column tests: {len(tests)} on {columns} column{'s' if columns != 1 else ''} ({', '.join(sorted(set(tests))[:4])})"
+        value_level = any(name.rsplit(".", 1)[-1] not in _SHAPE_ONLY_TESTS for name in tests)
+        schemas.append(Schema("dbt", path, line_of(ctx.files.text(path), "columns:"), detail, value_level, sites=list(runs)))
+    return schemas
+
+
+def _dbt_columns(data) -> list[dict]:
+    """Column entries of models, seeds, snapshots and source tables."""
+    columns = []
+    for kind in ("models", "seeds", "snapshots", "sources"):
+        entries = data.get(kind) if isinstance(data, dict) else None
+        for entry in entries if isinstance(entries, list) else []:
+            tables = entry.get("tables") if kind == "sources" and isinstance(entry, dict) else [entry]
+            for table in tables if isinstance(tables, list) else []:
+                found = table.get("columns") if isinstance(table, dict) else None
+                if isinstance(found, list):
+                    columns.extend(c for c in found if isinstance(c, dict))
+    return columns
+
+
+def _dbt_test_names(column: dict) -> list[str]:
+    tests = column.get("data_tests") or column.get("tests") or []
+    names_ = []
+    for test in tests if isinstance(tests, list) else []:
+        if isinstance(test, str):
+            names_.append(test)
+        elif isinstance(test, dict) and test:
+            names_.append(str(next(iter(test))))
+    return names_
+
+
+# -- Soda -------------------------------------------------------------------------------------
+_SODA_FILE = re.compile(rb"^checks for [^\n:]+:", re.M)
+_SODA_RUN = re.compile(r"\bsoda\s+scan\b")
+SODA_LOADS = names("add_sodacl_yaml_file", "add_sodacl_yaml_files", "add_sodacl_yaml_str")
+_SODA_VALUE_CHECK = re.compile(r"\b(missing_(count|percent)|invalid_(count|percent)|duplicate_(count|percent)|"
+                               r"min|max|avg|sum|stddev|variance|percentile|values? in|valid (values|min|max|format|regex))\b")
+
+
+def _soda(ctx: AuditContext) -> list[Schema]:
+    """SodaCL check files (`checks for <dataset>:`), checked by `soda scan` or a Scan in code."""
+    paths = grep_bytes(ctx, _SODA_FILE, ctx.files.with_suffix(".yml", ".yaml"))  # answers cached per file
+    if not paths:
+        return []
+    sites = [CheckSite(c.runner.path, c.runner.line, f"runs `{c.command}`", c.runner)
+             for c in ctx.wiring.find(_SODA_RUN, include_stages=True)]
+    sites += [CheckSite(path, call.line, f"a Soda Scan loads checks ({call.name.rsplit('.', 1)[-1]})")
+              for path, call in ctx.python.find_calls(SODA_LOADS, project_sources(ctx))]
+    schemas = []
+    for path in paths:
+        data = ctx.parsed.yaml(path)
+        checks = [c for key, value in (data.items() if isinstance(data, dict) else ())
+                  if isinstance(key, str) and key.startswith("checks for") and isinstance(value, list) for c in value]
+        if not checks:
+            continue
+        texts = [c if isinstance(c, str) else str(next(iter(c))) for c in checks if isinstance(c, (str, dict)) and c]
+        value_level = any(_SODA_VALUE_CHECK.search(t) for t in texts)
+        datasets = sum(1 for key in data if isinstance(key, str) and key.startswith("checks for"))
+        detail = f"Soda checks: {len(texts)} on {datasets} dataset{'s' if datasets != 1 else ''}"
+        schemas.append(Schema("soda", path, line_of(ctx.files.text(path), "checks for"), detail, value_level, sites=list(sites)))
+    return schemas
+
+
 # -- all of them ------------------------------------------------------------------------------
 def read_schemas(ctx: AuditContext) -> list[Schema]:
     """Every data schema in the repository; computed once per audit via ctx.fact."""
     schemas = _gx_schemas(ctx, ctx.fact(read_gx_project))
-    for reader in (_pandera, _tfdv, _pydantic, _json_schemas, _deepchecks):
+    for reader in (_pandera, _tfdv, _pydantic, _json_schemas, _deepchecks, _dbt, _soda):
         schemas.extend(reader(ctx))
     return schemas
