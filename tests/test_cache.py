@@ -59,3 +59,13 @@ def test_older_schema_files_are_removed(tmp_path):
     FactCache(tmp_path).close()
     assert not stale.exists() and not (tmp_path / "facts-v1.sqlite3-wal").exists()
     assert (tmp_path / f"facts-v{SCHEMA}.sqlite3").exists()
+
+
+def test_lookups_larger_than_one_query_find_every_stored_id(tmp_path):
+    from mltestscore.index.cache import _MAX_PARAMETERS
+
+    _fill(tmp_path, 100, "blob-", count=300)
+    wanted = [f"absent-{n}" for n in range(_MAX_PARAMETERS)] + [f"blob-{n:04d}" for n in range(300)]
+    cache = FactCache(tmp_path)
+    assert len(cache.get_many("scan:test", wanted)) == 300
+    cache.close()
