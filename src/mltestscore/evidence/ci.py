@@ -385,19 +385,25 @@ def find_pipelines(parsed: Parsed) -> list[CIPipeline]:
         if pipeline is not None:
             pipelines.append(pipeline)
 
-    for path in files.matching(r"^\.github/workflows/[^/]+\.ya?ml$"):
+    yamls = files.with_suffix(".yml", ".yaml")  # every CI format but Jenkins is YAML: search those only
+
+    def among(pattern: str) -> list[str]:
+        regex = re.compile(pattern)
+        return [p for p in yamls if regex.search(p)]
+
+    for path in among(r"^\.github/workflows/[^/]+\.ya?ml$"):
         add(path, parse_github_workflow)
-    for path in files.matching(r"(^|/)\.gitlab-ci\.ya?ml$|^\.gitlab/ci/.+\.ya?ml$"):
+    for path in among(r"(^|/)\.gitlab-ci\.ya?ml$|^\.gitlab/ci/.+\.ya?ml$"):
         add(path, parse_gitlab_ci)
-    for path in files.matching(r"(^|/)azure-pipelines[^/]*\.ya?ml$|^\.azure-pipelines/.+\.ya?ml$|^\.azuredevops/.+\.ya?ml$"):
+    for path in among(r"(^|/)azure-pipelines[^/]*\.ya?ml$|^\.azure-pipelines/.+\.ya?ml$|^\.azuredevops/.+\.ya?ml$"):
         add(path, parse_azure)
-    for path in files.matching(r"^\.circleci/config\.ya?ml$"):
+    for path in among(r"^\.circleci/config\.ya?ml$"):
         add(path, parse_circleci)
-    for path in files.matching(r"^bitbucket-pipelines\.ya?ml$"):
+    for path in among(r"^bitbucket-pipelines\.ya?ml$"):
         add(path, parse_bitbucket)
-    for path in files.matching(r"(^|/)buildspec[^/]*\.ya?ml$"):
+    for path in among(r"(^|/)buildspec[^/]*\.ya?ml$"):
         add(path, parse_buildspec)
-    for path in files.matching(r"(^|/)Jenkinsfile[^/]*$"):
+    for path in [p for p in files.paths if "Jenkinsfile" in p and re.search(r"(^|/)Jenkinsfile[^/]*$", p)]:
         pipeline = parse_jenkinsfile(path, files.text(path))
         if pipeline is not None:
             pipelines.append(pipeline)
