@@ -15,7 +15,7 @@ import marshal
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from hashlib import sha1
 
 from mltestscore.index import fork
@@ -232,6 +232,7 @@ class _Collector(ast.NodeVisitor):
     visit_AsyncFunctionDef = _function
 
 
+@lru_cache(maxsize=1 << 18)  # asked for the same paths by the module table, imports and cache keys
 def module_name(path: str, strip_root: bool = True) -> str:
     """Dotted module name a file is imported as: src/pkg/mod.py -> pkg.mod (src.pkg.mod when
     `strip_root` is False, for projects that import their `src` folder as a package)."""
