@@ -40,8 +40,8 @@ def memo_key(ctx) -> str:
 
 @lru_cache(maxsize=1)
 def _installed() -> str:
-    """Sizes and times of this package's files, and the times of the folders distributions install
-    into (a plugin installed, upgraded or removed changes its site-packages folder)."""
+    """Sizes and times of this package's files and of the rubric, and the times of the folders
+    distributions install into (a plugin installed, upgraded or removed changes its site-packages folder)."""
     package = Path(__file__).parent
     marks = []
     for folder, _dirs, names in os.walk(package):
@@ -49,6 +49,10 @@ def _installed() -> str:
             if name.endswith((".py", ".yaml", ".j2", ".html", ".css")):
                 info = os.stat(os.path.join(folder, name))
                 marks.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
+    from mltestscore.rubric import _rubric_path  # beside the package, or in a source checkout
+
+    rubric = os.stat(_rubric_path())
+    marks.append(f"rubric:{rubric.st_size}:{rubric.st_mtime_ns}")
     for entry in sys.path:
         if os.path.basename(entry) not in ("site-packages", "dist-packages"):
             continue
