@@ -63,6 +63,10 @@ def test_unchanged_tree_is_answered_from_the_memo(repo, tmp_path):
     assert _scores(second) == _scores(first)
     assert [(i.id, i.reason, i.evidence) for i in second.items()] == [(i.id, i.reason, i.evidence) for i in first.items()]
     assert second.warnings == first.warnings and second.commit == first.commit
+    from mltestscore.report.terminal import render
+
+    assert not first.from_memo and second.from_memo
+    assert "comes from the cache" in render(second, width=200) and "comes from the cache" not in render(first, width=200)
 
 
 def test_an_uncommitted_edit_a_new_file_and_a_commit_each_miss(repo, tmp_path):

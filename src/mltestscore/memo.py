@@ -72,6 +72,7 @@ def recall(cache, key: str) -> AuditReport | None:
     except (TypeError, ValueError, KeyError):
         return None  # a damaged entry: audit again
     report.generated_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    report.from_memo = True
     return report
 
 

@@ -94,6 +94,7 @@ class AuditReport:
     score: float
     band: str
     warnings: list[AuditWarning]
+    from_memo: bool = False  # answered from the cache: nothing the audit reads changed (not in JSON)
 
     def items(self) -> list[TestResult]:
         return [item for section in self.sections for item in section.items]

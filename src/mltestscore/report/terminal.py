@@ -60,6 +60,8 @@ def build(report: AuditReport):
     header.append(f"ML Test Score: {_score_text(report.score)}", style="bold")
     header.append("   (minimum of the four section scores)\n", style="dim")
     header.append(report.band)
+    if report.from_memo:
+        header.append("\nNothing changed since the last audit: this report comes from the cache (--no-cache recomputes).", style="dim")
     sections_line = Text()
     for section in report.sections:
         sections_line.append(f"{section.title} ", style="bold")
