@@ -75,7 +75,8 @@ def cli(ctx: click.Context) -> None:
 @click.option("--exit-zero", is_flag=True, help="Always exit 0 after a completed audit (report only).")
 @click.option("--color/--no-color", default=None, help="Force or disable colour in the terminal report.")
 @click.option("--no-cache", is_flag=True,
-              help="Do not read or write the per-file fact cache (default: $MLTESTSCORE_CACHE_DIR or ~/.cache/mltestscore).")
+              help="Do not read or write the fact cache or the report memo (default folder: $MLTESTSCORE_CACHE_DIR "
+                   "or ~/.cache/mltestscore; bounded by $MLTESTSCORE_CACHE_MAX_MB, default 512).")
 @click.option("--gx-verify", is_flag=True,
               help="Also build each GX 1.x suite with Great Expectations (needs mltestscore[gx]); exit 1 if GX rejects one.")
 def audit(path: Path, formats: tuple[str, ...], output: Path | None, output_dir: Path | None, fail_under: float | None,
