@@ -56,9 +56,7 @@ def _age_days(ctx: AuditContext, path: str) -> int | None:
 
 def _as_of(ctx: AuditContext) -> datetime:
     if getattr(ctx.git, "past", False) and ctx.git.commit:
-        try:
-            stamp = ctx.git.run("log", "-1", "--format=%ct", ctx.git.commit).strip()
-            return datetime.fromtimestamp(int(stamp), tz=timezone.utc)
-        except Exception:
-            pass
+        from mltestscore.evidence.history import commit_date
+
+        return commit_date(ctx.git, ctx.cache, ctx.git.commit) or datetime.now(timezone.utc)
     return datetime.now(timezone.utc)

@@ -208,13 +208,13 @@ def read_history(ctx) -> History:
     # a past commit's GitInfo (`mltestscore history`) carries the audited folder as `prefix`
     prefix = f"{git.prefix}/" if getattr(git, "prefix", "") else _prefix(ctx.root, git.root)
     now = datetime.now(timezone.utc)
-    try:  # the window ends at the audited commit, so an old snapshot still shows its own history
-        stamp = _git_output(git, ctx.cache, ["git", "log", "-1", "--format=%ct", git.commit]).strip()
-        start_date = datetime.fromtimestamp(int(stamp), tz=timezone.utc)
+    # The window ends at the audited commit, so an old snapshot still shows its own history.
+    start_date = commit_date(git, ctx.cache, git.commit) or now
+    try:
         if getattr(git, "past", False) and git.commit != git.repo.head.commit.hexsha:  # type: ignore[attr-defined]
             now = start_date  # `mltestscore history`: ages as of that commit
     except Exception:
-        start_date = now
+        pass
     cutoff = start_date - timedelta(days=config.history_max_days)
     selection = [f"--max-count={config.history_max_commits}"]
     if cutoff.timestamp() > 0:  # git reads a negative --max-age as no commit at all
@@ -231,6 +231,14 @@ def read_history(ctx) -> History:
     complete = bool(commits) and not commits[-1].parents
     return History(True, "", commits, complete=complete, cutoff=cutoff, start=git.commit, now=now,
                    _git=git, _cache=ctx.cache, _prefix=prefix, _selection=selection, **limits)
+
+
+def commit_date(git, cache, sha: str) -> datetime | None:
+    """The committer date of `sha` (cached: a commit's date never changes), None when unknown."""
+    try:
+        return datetime.fromtimestamp(int(_git_output(git, cache, ["git", "log", "-1", "--format=%ct", sha]).strip()), tz=timezone.utc)
+    except Exception:
+        return None
 
 
 def _git_output(git, cache, command: Sequence[str]) -> str:
