@@ -26,8 +26,14 @@ from pathlib import Path
 
 # An installed package has its bytecode compiled; PYTHONDONTWRITEBYTECODE would time compiling our sources.
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "PYTHONDONTWRITEBYTECODE"}
-ENV.update({"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
-            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"})
+ENV.update(
+    {
+        "GIT_AUTHOR_NAME": "bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.com",
+        "GIT_COMMITTER_NAME": "bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.com",
+    }
+)
 
 MODULE = '''"""{doc}"""
 import numpy as np
@@ -51,7 +57,7 @@ def transform_{n}(frame):
     return (values - values.mean()) / (values.std() + 1e-9)
 '''
 
-TEST = '''import numpy as np
+TEST = """import numpy as np
 
 from {pkg}.module_{n} import transform_{n}
 
@@ -63,12 +69,14 @@ def test_transform_{n}_centres():
 
 def test_transform_{n}_scale():
     assert np.isfinite(transform_{n}([5.0, 5.0])).all()
-'''
+"""
 
-NOTEBOOK = ('{"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# Exploration %d"]}, '
-            '{"cell_type": "code", "metadata": {}, "execution_count": null, "outputs": [], '
-            '"source": ["import pandas as pd\\n", "df = pd.read_csv(\\"data/part_%d.csv\\")\\n", "df.describe()"]}], '
-            '"metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+NOTEBOOK = (
+    '{"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# Exploration %d"]}, '
+    '{"cell_type": "code", "metadata": {}, "execution_count": null, "outputs": [], '
+    '"source": ["import pandas as pd\\n", "df = pd.read_csv(\\"data/part_%d.csv\\")\\n", "df.describe()"]}], '
+    '"metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+)
 
 WORKFLOW = """name: ci
 on: [push, pull_request]
@@ -97,7 +105,9 @@ def generate(root: Path, files: int, seed: int = 0) -> None:
         (base / "data").mkdir()
         (base / "notebooks").mkdir()
         (base / pkg / "__init__.py").write_text("")
-        (base / pkg / "utils.py").write_text("".join(f"def helper_{n}(x):\n    return x\n\n" for n in range(per_package)))
+        (base / pkg / "utils.py").write_text(
+            "".join(f"def helper_{n}(x):\n    return x\n\n" for n in range(per_package))
+        )
         count += 2
         (root / ".github" / "workflows").mkdir(parents=True, exist_ok=True)
         (root / ".github" / "workflows" / f"{pkg}.yml").write_text(WORKFLOW.format(pkg=f"services/{pkg}"))
@@ -107,13 +117,17 @@ def generate(root: Path, files: int, seed: int = 0) -> None:
         while count < (p + 1) * per_package:
             kind = rng.random()
             if kind < 0.5:
-                (base / pkg / f"module_{n}.py").write_text(MODULE.format(doc=f"Module {n} of {pkg}.", pkg=pkg, n=n, width=rng.choice([16, 32, 64])))
+                (base / pkg / f"module_{n}.py").write_text(
+                    MODULE.format(doc=f"Module {n} of {pkg}.", pkg=pkg, n=n, width=rng.choice([16, 32, 64]))
+                )
             elif kind < 0.8:
                 (base / "tests" / f"test_module_{n}.py").write_text(TEST.format(pkg=pkg, n=n))
             elif kind < 0.9:
                 (base / "notebooks" / f"explore_{n}.ipynb").write_text(NOTEBOOK % (n, n))
             else:
-                (base / "data" / f"part_{n}.csv").write_text("a,b,label\n" + "".join(f"{i},{i * 2},{i % 2}\n" for i in range(50)))
+                (base / "data" / f"part_{n}.csv").write_text(
+                    "a,b,label\n" + "".join(f"{i},{i * 2},{i % 2}\n" for i in range(50))
+                )
             n += 1
             count += 1
     (root / "requirements.txt").write_text("numpy==2.1.3\ntorch==2.5.1\npandas==2.2.3\n")
@@ -131,7 +145,18 @@ def floor(repo: Path) -> float:
 
 def audit(repo: Path, cache: Path | None) -> tuple[float, int]:
     """(seconds, peak RSS in MB) of one audit in a fresh process."""
-    command = [sys.executable, "-m", "mltestscore", "audit", str(repo), "--format", "json", "--output", os.devnull, "--exit-zero"]
+    command = [
+        sys.executable,
+        "-m",
+        "mltestscore",
+        "audit",
+        str(repo),
+        "--format",
+        "json",
+        "--output",
+        os.devnull,
+        "--exit-zero",
+    ]
     env = dict(ENV)
     if cache is None:
         command.append("--no-cache")
@@ -148,7 +173,14 @@ def audit(repo: Path, cache: Path | None) -> tuple[float, int]:
 
 
 def measure(repo: Path, runs: int) -> dict:
-    files = len(subprocess.run(["git", "ls-files", "-z"], cwd=repo, env=ENV, capture_output=True, check=True).stdout.split(b"\0")) - 1
+    files = (
+        len(
+            subprocess.run(["git", "ls-files", "-z"], cwd=repo, env=ENV, capture_output=True, check=True).stdout.split(
+                b"\0"
+            )
+        )
+        - 1
+    )
     cache = Path(tempfile.mkdtemp(prefix="mltestscore-bench-cache-"))
     try:
         floors = [floor(repo) for _ in range(runs)]
@@ -162,16 +194,25 @@ def measure(repo: Path, runs: int) -> dict:
     cold = min(t for t, _ in colds)
     warm = min(t for t, _ in warms)
     edit = min(t for t, _ in edits) if edits and edits[0] else None
-    return {"files": files, "floor": best_floor, "cold": cold, "warm": warm, "edit": edit,
-            "cold_ratio": cold / best_floor, "warm_ratio": warm / best_floor,
-            "edit_ratio": edit / best_floor if edit else None,
-            "peak_mb": max(m for _, m in colds + warms + [e for e in edits if e])}
+    return {
+        "files": files,
+        "floor": best_floor,
+        "cold": cold,
+        "warm": warm,
+        "edit": edit,
+        "cold_ratio": cold / best_floor,
+        "warm_ratio": warm / best_floor,
+        "edit_ratio": edit / best_floor if edit else None,
+        "peak_mb": max(m for _, m in colds + warms + [e for e in edits if e]),
+    }
 
 
 def _audit_after_edit(repo: Path, cache: Path, n: int) -> tuple[float, int] | None:
     """A warm audit after one tracked Python file changed (what a pre-commit run sees): the report
     memo misses, the per-file facts of every other file still answer."""
-    listed = subprocess.run(["git", "ls-files", "-z", "*.py"], cwd=repo, env=ENV, capture_output=True, check=True).stdout
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "*.py"], cwd=repo, env=ENV, capture_output=True, check=True
+    ).stdout
     sources = [p for p in listed.decode().split("\0") if p and (repo / p).is_file()]
     if not sources:
         return None
@@ -188,7 +229,9 @@ def _audit_after_edit(repo: Path, cache: Path, n: int) -> tuple[float, int] | No
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000], help="generated repo sizes (files)")
-    parser.add_argument("--repo", type=Path, action="append", default=[], help="a local git clone to measure (repeatable)")
+    parser.add_argument(
+        "--repo", type=Path, action="append", default=[], help="a local git clone to measure (repeatable)"
+    )
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "mltestscore-bench")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
@@ -202,15 +245,20 @@ def main() -> None:
             print(f"generated {path} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
         repos.append((f"generated {size}", path))
     repos += [(p.name, p) for p in args.repo]
-    header = (f"{'repository':<24} {'files':>7} {'floor s':>8} {'cold s':>7} {'warm s':>7} {'edit s':>7} "
-              f"{'cold/floor':>10} {'warm/floor':>10} {'edit/floor':>10} {'peak MB':>8}")
+    header = (
+        f"{'repository':<24} {'files':>7} {'floor s':>8} {'cold s':>7} {'warm s':>7} {'edit s':>7} "
+        f"{'cold/floor':>10} {'warm/floor':>10} {'edit/floor':>10} {'peak MB':>8}"
+    )
     print(header)
     print("-" * len(header))
     for name, path in repos:
         r = measure(path, args.runs)
         edit, edit_ratio = (f"{r['edit']:.2f}", f"{r['edit_ratio']:.1f}") if r["edit"] else ("-", "-")
-        print(f"{name:<24} {r['files']:>7} {r['floor']:>8.3f} {r['cold']:>7.2f} {r['warm']:>7.2f} {edit:>7} "
-              f"{r['cold_ratio']:>10.1f} {r['warm_ratio']:>10.1f} {edit_ratio:>10} {r['peak_mb']:>8}", flush=True)
+        print(
+            f"{name:<24} {r['files']:>7} {r['floor']:>8.3f} {r['cold']:>7.2f} {r['warm']:>7.2f} {edit:>7} "
+            f"{r['cold_ratio']:>10.1f} {r['warm_ratio']:>10.1f} {edit_ratio:>10} {r['peak_mb']:>8}",
+            flush=True,
+        )
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "mltestscore", "--version"], env=ENV, check=True, stdout=subprocess.DEVNULL)
     print(f"\nmltestscore --version: {time.perf_counter() - start:.3f} s")

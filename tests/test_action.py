@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from report_fixtures import attested_repo
 
 ACTION = Path(__file__).resolve().parents[1] / "action.yml"
@@ -60,8 +59,14 @@ class Runner:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         env.update({k: str(v) for k, v in self.files.items()}, RUNNER_TEMP=str(self.runner_temp))
         env.update({k: self._expand(str(v)) for k, v in step.get("env", {}).items()})
-        result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-                                cwd=self.workspace, env=env, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+            cwd=self.workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         lines = self.files["GITHUB_OUTPUT"].read_text().splitlines()
         self.outputs[step_id] = dict(line.split("=", 1) for line in lines if "=" in line)
         return result
@@ -80,10 +85,16 @@ def test_action_audits_writes_summary_and_reports_and_passes(action, tmp_path):
     audit = runner.run("audit")
     assert audit.returncode == 0, audit.stderr
     assert "ML Test Score: 3.5" in audit.stdout
-    assert runner.outputs["audit"] == {"exit-code": "0", "passed": "true", "score": "3.5",
-                                       "band": "Strong levels of automated testing and monitoring, appropriate for mission-critical systems."}
+    assert runner.outputs["audit"] == {
+        "exit-code": "0",
+        "passed": "true",
+        "score": "3.5",
+        "band": "Strong levels of automated testing and monitoring, appropriate for mission-critical systems.",
+    }
     reports = workspace / "mltestscore-reports"
-    assert {"mltestscore.md", "mltestscore.sarif", "mltestscore.json", "mltestscore.html", "mltestscore-junit.xml"} <= {p.name for p in reports.iterdir()}
+    assert {"mltestscore.md", "mltestscore.sarif", "mltestscore.json", "mltestscore.html", "mltestscore-junit.xml"} <= {
+        p.name for p in reports.iterdir()
+    }
     assert runner.run("Job summary").returncode == 0
     assert runner.files["GITHUB_STEP_SUMMARY"].read_text().startswith("## ML Test Score: 3.5 / 7")
     assert runner.run("Gate").returncode == 0

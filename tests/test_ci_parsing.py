@@ -3,8 +3,6 @@
 from mltestscore.context import AuditContext
 from mltestscore.evidence.ci import MANUAL, PULL_REQUEST, PUSH, SCHEDULE, split_commands
 
-from conftest import make_repo
-
 GITHUB_CI = """
 name: CI
 on:
@@ -80,7 +78,12 @@ def test_github_actions_on_key_triggers_and_commands(repo):
     assert job.triggers == {PUSH, PULL_REQUEST}  # `on:` read despite YAML 1.1 turning it into True
     assert job.automatic
     commands = [c for step in job.steps for c in step.commands]
-    assert commands == ["python -m pip install --upgrade pip", "pip install -r requirements.txt", "pytest -q tests/unit", "echo done"]
+    assert commands == [
+        "python -m pip install --upgrade pip",
+        "pip install -r requirements.txt",
+        "pytest -q tests/unit",
+        "echo done",
+    ]
     tests_step = job.steps[-1]
     assert tests_step.name == "Tests" and tests_step.line == 19
     assert job.steps[0].uses == "actions/checkout@v4"
@@ -89,8 +92,9 @@ def test_github_actions_on_key_triggers_and_commands(repo):
 
 
 def test_reusable_workflow_inherits_caller_triggers(repo):
-    root = repo({
-        ".github/workflows/reusable-tests.yml": """
+    root = repo(
+        {
+            ".github/workflows/reusable-tests.yml": """
             on: workflow_call
             jobs:
               run:
@@ -98,7 +102,7 @@ def test_reusable_workflow_inherits_caller_triggers(repo):
                 steps:
                   - run: pytest
         """,
-        ".github/workflows/main.yml": """
+            ".github/workflows/main.yml": """
             on:
               schedule:
                 - cron: "0 4 * * *"
@@ -106,7 +110,8 @@ def test_reusable_workflow_inherits_caller_triggers(repo):
               call:
                 uses: ./.github/workflows/reusable-tests.yml
         """,
-    })
+        }
+    )
     found, _ = pipelines(root)
     assert found[".github/workflows/reusable-tests.yml"].jobs[0].triggers == {SCHEDULE}
 
@@ -123,8 +128,9 @@ def test_gitlab_jobs_templates_rules_and_manual(repo):
 
 
 def test_other_ci_systems(repo):
-    root = repo({
-        "azure-pipelines.yml": """
+    root = repo(
+        {
+            "azure-pipelines.yml": """
             trigger: [main]
             schedules:
               - cron: "0 0 * * 0"
@@ -135,7 +141,7 @@ def test_other_ci_systems(repo):
                   - script: pytest tests
                     displayName: Run tests
         """,
-        ".circleci/config.yml": """
+            ".circleci/config.yml": """
             version: 2.1
             jobs:
               build:
@@ -147,7 +153,7 @@ def test_other_ci_systems(repo):
                       name: train
                       command: python train.py --smoke
         """,
-        "Jenkinsfile": """
+            "Jenkinsfile": """
             pipeline {
               agent any
               triggers { cron('H 2 * * *') }
@@ -157,7 +163,7 @@ def test_other_ci_systems(repo):
               }
             }
         """,
-        "bitbucket-pipelines.yml": """
+            "bitbucket-pipelines.yml": """
             pipelines:
               default:
                 - step:
@@ -170,14 +176,15 @@ def test_other_ci_systems(repo):
                       script:
                         - dvc repro
         """,
-        "buildspec.yml": """
+            "buildspec.yml": """
             version: 0.2
             phases:
               build:
                 commands:
                   - python -m pytest tests
         """,
-    })
+        }
+    )
     found, _ = pipelines(root)
     azure = found["azure-pipelines.yml"].jobs[0]
     assert {PUSH, SCHEDULE} <= azure.triggers
@@ -194,7 +201,9 @@ def test_other_ci_systems(repo):
 
 
 def test_malformed_workflow_is_a_warning_not_a_crash(repo):
-    root = repo({".github/workflows/broken.yml": "on: [push\njobs: {", ".github/workflows/list.yml": "- just\n- a list\n"})
+    root = repo(
+        {".github/workflows/broken.yml": "on: [push\njobs: {", ".github/workflows/list.yml": "- just\n- a list\n"}
+    )
     found, ctx = pipelines(root)
     assert found == {}
     assert any(w.path == ".github/workflows/broken.yml" and "invalid YAML" in w.message for w in ctx.warnings)

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import make_repo, write_tree
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,11 +101,14 @@ def test_config_fail_under_and_flag_override(tmp_path):
     assert run("audit", str(tmp_path), "-f", "json", "--fail-under", "0").returncode == 0
 
 
-@pytest.mark.parametrize("files, message", [
-    ({".mltestscore.yaml": "fail_under: lots\n"}, "config error"),
-    ({".mltestscore.yaml": "ignore: [infra-1]\n"}, "ignore must map a test id"),
-    ({"pyproject.toml": "[tool.mltestscore]\nfail_udner = 2\n"}, "unknown setting 'fail_udner'"),
-])
+@pytest.mark.parametrize(
+    "files, message",
+    [
+        ({".mltestscore.yaml": "fail_under: lots\n"}, "config error"),
+        ({".mltestscore.yaml": "ignore: [infra-1]\n"}, "ignore must map a test id"),
+        ({"pyproject.toml": "[tool.mltestscore]\nfail_udner = 2\n"}, "unknown setting 'fail_udner'"),
+    ],
+)
 def test_bad_config_exits_2_without_traceback(tmp_path, files, message):
     make_repo(tmp_path, {"a.py": "", **files})
     result = run("audit", str(tmp_path))

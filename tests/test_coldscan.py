@@ -32,7 +32,7 @@ from torch import nn
 
 class Model(nn.Module, metaclass=Meta):
     """A docstring """ + "with def inside()"
-    label = "class Fake(" 
+    label = "class Fake("
 def after_string(x):
     return x
 
@@ -81,8 +81,16 @@ def test_outline_from_keywords_matches_plain_outline(padding):
     functions = dict(outline.functions)
     assert "after_string" in functions and "Later.method" in functions and "Later.Nested.deep" in functions
     assert "tabbed" in functions and "not_real" not in functions and "fake" not in functions
-    assert ("Later", ("Model", "os.PathLike"), 29) in outline.classes and ("Later.Nested", ("sys.X",), 32) in outline.classes
-    assert outline.imports["pkg.sub.sibling"] == 4 and outline.imports["pkg.pkg.alpha"] == 5 and outline.imports["os.path.exists"] == 34
+    assert ("Later", ("Model", "os.PathLike"), 29) in outline.classes and (
+        "Later.Nested",
+        ("sys.X",),
+        32,
+    ) in outline.classes
+    assert (
+        outline.imports["pkg.sub.sibling"] == 4
+        and outline.imports["pkg.pkg.alpha"] == 5
+        and outline.imports["os.path.exists"] == 34
+    )
 
 
 def test_keyword_search_skips_matches_inside_a_parenthesised_list():
@@ -93,10 +101,19 @@ def test_keyword_search_skips_matches_inside_a_parenthesised_list():
     assert [m.group(1) for m in imports] == [b"x"]
 
 
-@pytest.mark.parametrize("source", [
-    TRICKY, '""""""x = 1', '"""a""""b"""', "'''x\"\"\"y'''z", '# """ not a string\nx = 1\n"""doc"""',
-    '"""never closed\nx = 1', 'a = "#not a comment"  # but this is', "'''\n''' + '''\n'''",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        TRICKY,
+        '""""""x = 1',
+        '"""a""""b"""',
+        "'''x\"\"\"y'''z",
+        '# """ not a string\nx = 1\n"""doc"""',
+        '"""never closed\nx = 1',
+        'a = "#not a comment"  # but this is',
+        "'''\n''' + '''\n'''",
+    ],
+)
 def test_code_bytes_blanks_as_the_lazy_pattern_does(source):
     lazy = re.compile(rb'(?s)""".*?"""|\'\'\'.*?\'\'\'|#[^\n]*')
     data = source.encode()
@@ -110,14 +127,28 @@ def test_identifiers_in_matches_the_identifier_pattern():
 
 
 def test_file_list_answers_are_copies_in_path_order(repo):
-    root = repo({"b/train.py": "x = 1\n", "a/train.py": "x = 2\n", "a/setup.cfg": "[x]\n", "c/train.py": "x = 3\n",
-                 "setup.cfg": "[y]\n", "notes.md": "# notes\n"})
+    root = repo(
+        {
+            "b/train.py": "x = 1\n",
+            "a/train.py": "x = 2\n",
+            "a/setup.cfg": "[x]\n",
+            "c/train.py": "x = 3\n",
+            "setup.cfg": "[y]\n",
+            "notes.md": "# notes\n",
+        }
+    )
     ctx = AuditContext(root, Config())
     files = ctx.files
     first = files.with_suffix(".py")
     first.append("mutated.py")
     assert files.with_suffix(".py") == ["a/train.py", "b/train.py", "c/train.py"]
-    assert files.named("setup.cfg", "train.py") == ["a/setup.cfg", "a/train.py", "b/train.py", "c/train.py", "setup.cfg"]
+    assert files.named("setup.cfg", "train.py") == [
+        "a/setup.cfg",
+        "a/train.py",
+        "b/train.py",
+        "c/train.py",
+        "setup.cfg",
+    ]
     assert files.named("train.py") == ["a/train.py", "b/train.py", "c/train.py"]
     assert files.named("absent.py") == [] and files.named("a/train.py") == []
     assert files.with_suffix(".cfg") == ["a/setup.cfg", "setup.cfg"] and files.named(".cfg") == []
@@ -132,9 +163,22 @@ def _ml_repo(repo) -> dict[str, str | bytes]:
         "src/shop/__init__.py": "",
         "src/shop/utils.py": "import numpy as np\n\ndef helper(x):\n    return np.asarray(x)\n",
         ".github/workflows/ci.yml": "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n",
-        "notebooks/explore.ipynb": json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-                                                         "source": ["import pandas as pd\n", "df = pd.read_csv('x.csv')\n"]}],
-                                               "metadata": {}, "nbformat": 4, "nbformat_minor": 5}),
+        "notebooks/explore.ipynb": json.dumps(
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "metadata": {},
+                        "outputs": [],
+                        "execution_count": None,
+                        "source": ["import pandas as pd\n", "df = pd.read_csv('x.csv')\n"],
+                    }
+                ],
+                "metadata": {},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        ),
         "src/shop/zz_binary.py": b"\x00\x01\x02 not python",
         "src/shop/zz_latin1.py": "name = 'caf\u00e9'\nimport torch\n".encode("latin-1"),
     }
@@ -158,7 +202,9 @@ def _run(root, share_min: int, monkeypatch) -> tuple[AuditContext, dict]:
     return ctx, report
 
 
-needs_fork = pytest.mark.skipif(not (fork.forkable() and fork.cores() > 1), reason="the parallel scan needs fork and a second core")
+needs_fork = pytest.mark.skipif(
+    not (fork.forkable() and fork.cores() > 1), reason="the parallel scan needs fork and a second core"
+)
 
 
 @needs_fork
@@ -238,8 +284,14 @@ def test_no_split_on_a_busy_machine_or_for_few_files(repo, monkeypatch):
 
 def test_collected_by_finds_what_a_walk_over_every_test_file_finds(repo):
     files = {f"tests/unit/test_{n}.py": "def test_a():\n    assert True\n" for n in range(30)}
-    files.update({"tests/unit0/test_x.py": "def test_b():\n    assert True\n", "tests/unit.py/test_y.py": "def test_c():\n    assert True\n",
-                  "tests/test_top.py": "def test_d():\n    assert True\n", "other/test_z.py": "def test_e():\n    assert True\n"})
+    files.update(
+        {
+            "tests/unit0/test_x.py": "def test_b():\n    assert True\n",
+            "tests/unit.py/test_y.py": "def test_c():\n    assert True\n",
+            "tests/test_top.py": "def test_d():\n    assert True\n",
+            "other/test_z.py": "def test_e():\n    assert True\n",
+        }
+    )
     root = repo(files)
     ctx = AuditContext(root, Config())
     suite = ctx.tests
@@ -248,8 +300,17 @@ def test_collected_by_finds_what_a_walk_over_every_test_file_finds(repo):
         targets = [a.split("::")[0].rstrip("/") for a in args if not a.startswith("-")] or ["."]
         return [f for f in suite.files if any(t in (".", "") or f == t or f.startswith(t + "/") for t in targets)]
 
-    for args in (["tests/unit"], ["tests/unit/"], ["-q", "tests/test_top.py::test_d"], ["tests/unit", "other"], [],
-                 ["tests/unit/test_3.py", "tests/unit0"], ["absent"], ["tests"], ["-x", "."]):
+    for args in (
+        ["tests/unit"],
+        ["tests/unit/"],
+        ["-q", "tests/test_top.py::test_d"],
+        ["tests/unit", "other"],
+        [],
+        ["tests/unit/test_3.py", "tests/unit0"],
+        ["absent"],
+        ["tests"],
+        ["-x", "."],
+    ):
         assert suite.collected_by(args) == walked(args), args
     assert "tests/unit0/test_x.py" not in suite.collected_by(["tests/unit"])
     ctx.close()

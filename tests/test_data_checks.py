@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import audit
 
 from mltestscore.context import AuditContext
@@ -32,15 +31,34 @@ def dvc_stage(name: str, cmd: str) -> str:
 
 
 def suite_v1(name: str, expectations: list[tuple[str, dict]]) -> str:
-    items = [{"type": kind, "kwargs": kwargs, "meta": {}, "id": f"id-{i}", "severity": "critical"}
-             for i, (kind, kwargs) in enumerate(expectations)]
-    return json.dumps({"name": name, "id": "s-1", "expectations": items, "meta": {"great_expectations_version": "1.24.1"}, "notes": None}, indent=2)
+    items = [
+        {"type": kind, "kwargs": kwargs, "meta": {}, "id": f"id-{i}", "severity": "critical"}
+        for i, (kind, kwargs) in enumerate(expectations)
+    ]
+    return json.dumps(
+        {
+            "name": name,
+            "id": "s-1",
+            "expectations": items,
+            "meta": {"great_expectations_version": "1.24.1"},
+            "notes": None,
+        },
+        indent=2,
+    )
 
 
 def suite_v0(name: str, expectations: list[tuple[str, dict]]) -> str:
     items = [{"expectation_type": kind, "kwargs": kwargs, "meta": {}} for kind, kwargs in expectations]
-    return json.dumps({"expectation_suite_name": name, "expectations": items, "data_asset_type": None,
-                       "meta": {"great_expectations_version": "0.18.21"}, "ge_cloud_id": None}, indent=2)
+    return json.dumps(
+        {
+            "expectation_suite_name": name,
+            "expectations": items,
+            "data_asset_type": None,
+            "meta": {"great_expectations_version": "0.18.21"},
+            "ge_cloud_id": None,
+        },
+        indent=2,
+    )
 
 
 TAXI = [
@@ -52,14 +70,27 @@ GX1_PROJECT = {
     "gx/great_expectations.yml": "config_version: 4\nfluent_datasources: {}\n",
     "gx/expectations/.ge_store_backend_id": "store_backend_id = 1\n",
     "gx/expectations/taxi/warning.json": suite_v1("taxi.warning", TAXI),
-    "gx/validation_definitions/taxi_vd.json": json.dumps({
-        "name": "taxi_vd", "id": "v-1",
-        "data": {"datasource": {"name": "files", "id": "d"}, "asset": {"name": "trips", "id": "a"},
-                 "batch_definition": {"name": "all", "id": "b"}},
-        "suite": {"name": "taxi.warning", "id": "s-1"}}),
-    "gx/checkpoints/taxi_cp.json": json.dumps({
-        "name": "taxi_cp", "id": "c-1", "actions": [], "result_format": "SUMMARY",
-        "validation_definitions": [{"id": "v-1", "name": "taxi_vd"}]}),
+    "gx/validation_definitions/taxi_vd.json": json.dumps(
+        {
+            "name": "taxi_vd",
+            "id": "v-1",
+            "data": {
+                "datasource": {"name": "files", "id": "d"},
+                "asset": {"name": "trips", "id": "a"},
+                "batch_definition": {"name": "all", "id": "b"},
+            },
+            "suite": {"name": "taxi.warning", "id": "s-1"},
+        }
+    ),
+    "gx/checkpoints/taxi_cp.json": json.dumps(
+        {
+            "name": "taxi_cp",
+            "id": "c-1",
+            "actions": [],
+            "result_format": "SUMMARY",
+            "validation_definitions": [{"id": "v-1", "name": "taxi_vd"}],
+        }
+    ),
     "scripts/validate.py": """
         import great_expectations as gx
 
@@ -71,10 +102,13 @@ GX1_PROJECT = {
 }
 GX0_PROJECT = {
     "great_expectations/great_expectations.yml": "config_version: 3.0\ndatasources: {}\n",
-    "great_expectations/expectations/churn/raw.json": suite_v0("churn.raw", [
-        ("expect_column_values_to_not_be_null", {"column": "customer_id"}),
-        ("expect_column_values_to_be_between", {"column": "tenure", "min_value": 0}),
-    ]),
+    "great_expectations/expectations/churn/raw.json": suite_v0(
+        "churn.raw",
+        [
+            ("expect_column_values_to_not_be_null", {"column": "customer_id"}),
+            ("expect_column_values_to_be_between", {"column": "tenure", "min_value": 0}),
+        ],
+    ),
     "great_expectations/checkpoints/churn_cp.yml": """
         name: churn_cp
         config_version: 1.0
@@ -103,7 +137,9 @@ def test_reader_reads_both_generations_with_nested_names_and_columns(repo):
     assert set(suites) == {"taxi.warning", "churn.raw"}
     assert suites["taxi.warning"].generation == "1.x" and suites["churn.raw"].generation == "0.x"
     assert suites["taxi.warning"].per_column() == {"fare": 2, "payment": 1}
-    assert [e.line for e in suites["taxi.warning"].expectations] == sorted(e.line for e in suites["taxi.warning"].expectations)
+    assert [e.line for e in suites["taxi.warning"].expectations] == sorted(
+        e.line for e in suites["taxi.warning"].expectations
+    )
     checkpoints = {c.name: c.suites for c in project.checkpoints}
     assert checkpoints == {"taxi_cp": ["taxi.warning"], "churn_cp": ["churn.raw"]}
     assert project.suites_named(("taxi_cp",)) == [suites["taxi.warning"]]
@@ -118,15 +154,27 @@ def test_suite_name_from_nested_path():
 
 
 def test_suite_name_that_does_not_match_its_path_is_a_warning(repo):
-    root = repo({"gx/great_expectations.yml": "config_version: 4\n",
-                 "gx/expectations/taxi/warning.json": suite_v1("taxi_warning", TAXI)})
+    root = repo(
+        {
+            "gx/great_expectations.yml": "config_version: 4\n",
+            "gx/expectations/taxi/warning.json": suite_v1("taxi_warning", TAXI),
+        }
+    )
     report = audit(root)
-    assert any("does not match its path" in w.message and w.path == "gx/expectations/taxi/warning.json" for w in report.warnings)
+    assert any(
+        "does not match its path" in w.message and w.path == "gx/expectations/taxi/warning.json"
+        for w in report.warnings
+    )
 
 
 # -- data-1 with GX ------------------------------------------------------------------------------
 def test_gx1_checkpoint_run_by_ci_scores_1(repo):
-    root = repo({**GX1_PROJECT, ".github/workflows/ci.yml": workflow("pip install great_expectations", "python scripts/validate.py")})
+    root = repo(
+        {
+            **GX1_PROJECT,
+            ".github/workflows/ci.yml": workflow("pip install great_expectations", "python scripts/validate.py"),
+        }
+    )
     result = item(root, "data-1")
     assert result.score == 1
     run = next(e for e in result.evidence if e.path == "scripts/validate.py")
@@ -157,9 +205,13 @@ def test_gx_suite_that_nothing_runs_is_half_even_when_another_checkpoint_runs(re
 
 
 def test_empty_expectations_folder_scores_0(repo):
-    root = repo({"gx/great_expectations.yml": "config_version: 4\n",
-                 "gx/expectations/.ge_store_backend_id": "store_backend_id = 1\n",
-                 "gx/.gitignore": "uncommitted/\n"})
+    root = repo(
+        {
+            "gx/great_expectations.yml": "config_version: 4\n",
+            "gx/expectations/.ge_store_backend_id": "store_backend_id = 1\n",
+            "gx/.gitignore": "uncommitted/\n",
+        }
+    )
     result = item(root, "data-1")
     assert result.score == 0
     assert "gx/ holds no expectation suite" in result.reason
@@ -167,16 +219,24 @@ def test_empty_expectations_folder_scores_0(repo):
 
 
 def test_suite_with_no_expectations_scores_0(repo):
-    root = repo({"great_expectations/great_expectations.yml": "config_version: 3.0\n",
-                 "great_expectations/expectations/empty.json": suite_v0("empty", [])})
+    root = repo(
+        {
+            "great_expectations/great_expectations.yml": "config_version: 3.0\n",
+            "great_expectations/expectations/empty.json": suite_v0("empty", []),
+        }
+    )
     result = item(root, "data-1")
     assert result.score == 0
     assert "1 suite without expectations" in result.reason
 
 
 def test_great_expectations_only_in_requirements_scores_0(repo):
-    root = repo({"requirements.txt": "pandas==2.2.2\ngreat_expectations==0.18.21\n",
-                 "train.py": "import pandas as pd\ndf = pd.read_csv('data.csv')\n"})
+    root = repo(
+        {
+            "requirements.txt": "pandas==2.2.2\ngreat_expectations==0.18.21\n",
+            "train.py": "import pandas as pd\ndf = pd.read_csv('data.csv')\n",
+        }
+    )
     result = item(root, "data-1")
     assert result.score == 0
     assert "great_expectations is a declared dependency (requirements.txt)" in result.reason
@@ -184,10 +244,13 @@ def test_great_expectations_only_in_requirements_scores_0(repo):
 
 def test_structural_only_suite_run_in_ci_scores_half(repo):
     files = dict(GX1_PROJECT)
-    files["gx/expectations/taxi/warning.json"] = suite_v1("taxi.warning", [
-        ("expect_table_row_count_to_be_between", {"min_value": 1}),
-        ("expect_column_to_exist", {"column": "fare"}),
-    ])
+    files["gx/expectations/taxi/warning.json"] = suite_v1(
+        "taxi.warning",
+        [
+            ("expect_table_row_count_to_be_between", {"min_value": 1}),
+            ("expect_column_to_exist", {"column": "fare"}),
+        ],
+    )
     files[".github/workflows/ci.yml"] = workflow("python scripts/validate.py")
     result = item(repo(files), "data-1")
     assert result.score == 0.5
@@ -228,15 +291,24 @@ result = validation_definition.run(batch_parameters={"dataframe": pd.read_csv("d
 
 
 def test_code_defined_suite_run_by_pipeline_scores_1(repo):
-    root = repo({"src/validate_orders.py": CODE_SUITE, "dvc.yaml": dvc_stage("validate", "python src/validate_orders.py")})
+    root = repo(
+        {"src/validate_orders.py": CODE_SUITE, "dvc.yaml": dvc_stage("validate", "python src/validate_orders.py")}
+    )
     result = item(root, "data-1")
     assert result.score == 1
     assert any("code-defined suite 'orders'" in e.detail and "amount (1)" in e.detail for e in result.evidence)
 
 
 def test_code_defined_suite_in_a_notebook_scores_half(repo):
-    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-              "source": CODE_SUITE.strip().splitlines(keepends=True)}]
+    cells = [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": CODE_SUITE.strip().splitlines(keepends=True),
+        }
+    ]
     notebook = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
     result = item(repo({"notebooks/validate.ipynb": notebook}), "data-1")
     assert result.score == 0.5
@@ -244,14 +316,15 @@ def test_code_defined_suite_in_a_notebook_scores_half(repo):
 
 
 def test_legacy_validator_expectations_imported_by_a_ci_script(repo):
-    root = repo({
-        "src/shop/checks.py": """
+    root = repo(
+        {
+            "src/shop/checks.py": """
             def expect_orders(validator):
                 validator.expect_column_values_to_be_between("amount", min_value=0)
                 validator.expect_column_values_to_not_be_null(column="order_id")
         """,
-        "src/shop/__init__.py": "",
-        "scripts/run_checks.py": """
+            "src/shop/__init__.py": "",
+            "scripts/run_checks.py": """
             import great_expectations as ge
             from shop.checks import expect_orders
 
@@ -259,8 +332,11 @@ def test_legacy_validator_expectations_imported_by_a_ci_script(repo):
             validator = context.get_validator(expectation_suite_name="orders")
             expect_orders(validator)
         """,
-        ".github/workflows/ci.yml": workflow("python scripts/run_checks.py", on="{schedule: [{cron: '0 3 * * *'}]}"),
-    })
+            ".github/workflows/ci.yml": workflow(
+                "python scripts/run_checks.py", on="{schedule: [{cron: '0 3 * * *'}]}"
+            ),
+        }
+    )
     result = item(root, "data-1")
     assert result.score == 1
 
@@ -294,8 +370,14 @@ if __name__ == "__main__":
 
 
 def test_pandera_validate_in_a_pipeline_stage_scores_1(repo):
-    root = repo({"src/churn/__init__.py": "", "src/churn/schemas.py": PANDERA_SCHEMA, "src/churn/load.py": PANDERA_LOADER,
-                 "dvc.yaml": dvc_stage("load", "python src/churn/load.py")})
+    root = repo(
+        {
+            "src/churn/__init__.py": "",
+            "src/churn/schemas.py": PANDERA_SCHEMA,
+            "src/churn/load.py": PANDERA_LOADER,
+            "dvc.yaml": dvc_stage("load", "python src/churn/load.py"),
+        }
+    )
     result = item(root, "data-1")
     assert result.score == 1
     site = next(e for e in result.evidence if e.path == "src/churn/load.py")
@@ -312,8 +394,15 @@ def test_pandera_checked_only_in_tests_on_fixtures_scores_half(repo):
             pd.DataFrame({"tenure": [1], "plan": ["basic"]}).to_csv(path, index=False)
             assert len(load(path)) == 1
     """
-    root = repo({"src/churn/__init__.py": "", "src/churn/schemas.py": PANDERA_SCHEMA, "src/churn/load.py": PANDERA_LOADER,
-                 "tests/test_load.py": test, ".github/workflows/ci.yml": workflow("pytest tests")})
+    root = repo(
+        {
+            "src/churn/__init__.py": "",
+            "src/churn/schemas.py": PANDERA_SCHEMA,
+            "src/churn/load.py": PANDERA_LOADER,
+            "tests/test_load.py": test,
+            ".github/workflows/ci.yml": workflow("pytest tests"),
+        }
+    )
     result = item(root, "data-1")
     assert result.score == 0.5
     assert "only in tests, on data the tests make" in result.reason
@@ -327,19 +416,45 @@ def test_pandera_checked_in_ci_tests_on_a_committed_sample_scores_1(repo):
         def test_sample_matches_schema():
             Customers.validate(pd.read_csv("data/sample.csv"))
     """
-    root = repo({"src/churn/__init__.py": "", "src/churn/schemas.py": PANDERA_SCHEMA, "data/sample.csv": "tenure,plan\n3,basic\n",
-                 "tests/test_data.py": test, ".github/workflows/ci.yml": workflow("pytest")})
+    root = repo(
+        {
+            "src/churn/__init__.py": "",
+            "src/churn/schemas.py": PANDERA_SCHEMA,
+            "data/sample.csv": "tenure,plan\n3,basic\n",
+            "tests/test_data.py": test,
+            ".github/workflows/ci.yml": workflow("pytest"),
+        }
+    )
     result = item(root, "data-1")
     assert result.score == 1
     assert any("on data/sample.csv" in e.detail for e in result.evidence)
 
 
 def test_unparsable_schema_files_are_warnings_not_failures(repo):
-    broken = json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-                                    "source": ["import pandera as pa\n", "schema = pa.DataFrameSchema({\n"]}],
-                         "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
-    root = repo({"notebooks/schema.ipynb": broken, "src/x.py": "import pydantic\nclass (:\n",
-                 "gx/great_expectations.yml": "config_version: [4\n", "gx/expectations/a.json": "{\"expectations\": [{\"type\": "})
+    broken = json.dumps(
+        {
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "metadata": {},
+                    "outputs": [],
+                    "execution_count": None,
+                    "source": ["import pandera as pa\n", "schema = pa.DataFrameSchema({\n"],
+                }
+            ],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
+    root = repo(
+        {
+            "notebooks/schema.ipynb": broken,
+            "src/x.py": "import pydantic\nclass (:\n",
+            "gx/great_expectations.yml": "config_version: [4\n",
+            "gx/expectations/a.json": '{"expectations": [{"type": ',
+        }
+    )
     report = audit(root)
     assert not any("check " in w.message and "failed" in w.message for w in report.warnings)
     assert report.item("data-1").score == 0
@@ -358,8 +473,15 @@ def test_pandera_schema_without_validation_scores_half_and_check_types_counts(re
         def clean(df: DataFrame[Customers]) -> DataFrame[Customers]:
             return df
     """
-    root = repo({"src/churn/__init__.py": "", "src/churn/schemas.py": PANDERA_SCHEMA, "src/churn/clean.py": decorated,
-                 "dvc.yaml": dvc_stage("clean", "python -m churn.clean")}, name="decorated")
+    root = repo(
+        {
+            "src/churn/__init__.py": "",
+            "src/churn/schemas.py": PANDERA_SCHEMA,
+            "src/churn/clean.py": decorated,
+            "dvc.yaml": dvc_stage("clean", "python -m churn.clean"),
+        },
+        name="decorated",
+    )
     result = item(root, "data-1")
     assert result.score == 1
     assert any("@check_types" in e.detail for e in result.evidence)
@@ -407,15 +529,34 @@ def test_tfx_example_validator_in_the_pipeline_scores_1(repo):
 
 
 def test_tfdv_schema_and_a_notebook_check_score_half_and_a_serving_config_is_not_a_schema(repo):
-    notebook = json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": [
-        "import tensorflow_data_validation as tfdv\n", "schema = tfdv.load_schema_text('schema/schema.pbtxt')\n",
-        "stats = tfdv.generate_statistics_from_csv('data/eval.csv')\n", "anomalies = tfdv.validate_statistics(stats, schema)\n"]}],
-        "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    notebook = json.dumps(
+        {
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "metadata": {},
+                    "outputs": [],
+                    "execution_count": None,
+                    "source": [
+                        "import tensorflow_data_validation as tfdv\n",
+                        "schema = tfdv.load_schema_text('schema/schema.pbtxt')\n",
+                        "stats = tfdv.generate_statistics_from_csv('data/eval.csv')\n",
+                        "anomalies = tfdv.validate_statistics(stats, schema)\n",
+                    ],
+                }
+            ],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
     root = repo({"schema/schema.pbtxt": SCHEMA_PBTXT, "notebooks/check.ipynb": notebook})
     result = item(root, "data-1")
     assert result.score == 0.5
     assert any("2 features, 3 domain/presence constraints" in e.detail for e in result.evidence)
-    serving = repo({"models/models.config.pbtxt": 'model_config_list {\n  config {\n    name: "taxi"\n  }\n}\n'}, name="serving")
+    serving = repo(
+        {"models/models.config.pbtxt": 'model_config_list {\n  config {\n    name: "taxi"\n  }\n}\n'}, name="serving"
+    )
     assert item(serving, "data-1").score == 0
 
 
@@ -500,7 +641,9 @@ def test_data2_levels(repo):
 
         model = make_pipeline(SelectKBest(f_classif, k=10), LogisticRegression())
     """
-    result = item(repo({"src/train.py": train, "dvc.yaml": dvc_stage("train", "python src/train.py")}, name="auto"), "data-2")
+    result = item(
+        repo({"src/train.py": train, "dvc.yaml": dvc_stage("train", "python src/train.py")}, name="auto"), "data-2"
+    )
     assert result.score == 1 and "stage 'train'" in result.evidence[0].runner
 
 
@@ -521,7 +664,12 @@ def test_data2_importance_metric_stage_and_ablation_loop(repo):
     result = item(repo({"research/ablation.py": ablation}, name="ablation"), "data-2")
     assert result.score == 0.5 and "leave-one-out loop over 'feature'" in result.evidence[0].detail
     commented = "def train(model):\n    model.fit(X, y)\n    # plot(model.feature_importances_)\n    return model\n"
-    assert item(repo({"train.py": commented, "dvc.yaml": dvc_stage("train", "python train.py")}, name="comment"), "data-2").score == 0
+    assert (
+        item(
+            repo({"train.py": commented, "dvc.yaml": dvc_stage("train", "python train.py")}, name="comment"), "data-2"
+        ).score
+        == 0
+    )
     used = "def train(model):\n    model.fit(X, y)\n    log(model.feature_importances_)\n    return model\n"
     result = item(repo({"train.py": used, "dvc.yaml": dvc_stage("train", "python train.py")}, name="used"), "data-2")
     assert result.score == 1 and result.evidence[0].line == 3
@@ -550,10 +698,17 @@ def test_data3_levels(repo):
     base = {"src/shop/__init__.py": "", "src/shop/features.py": FEATURES}
     result = item(repo(base, name="none"), "data-3")
     assert result.score == 0 and "not observable in the repository" in result.reason
-    result = item(repo({**base, "tests/test_bench.py": BENCH, ".github/workflows/ci.yml": workflow("pytest tests")}, name="bench"), "data-3")
+    result = item(
+        repo(
+            {**base, "tests/test_bench.py": BENCH, ".github/workflows/ci.yml": workflow("pytest tests")}, name="bench"
+        ),
+        "data-3",
+    )
     assert result.score == 0.5 and "benchmark test test_add_ratio_speed" in result.evidence[0].detail
     gated = workflow("pytest tests --benchmark-compare --benchmark-compare-fail=mean:10%")
-    result = item(repo({**base, "tests/test_bench.py": BENCH, ".github/workflows/ci.yml": gated}, name="gated"), "data-3")
+    result = item(
+        repo({**base, "tests/test_bench.py": BENCH, ".github/workflows/ci.yml": gated}, name="gated"), "data-3"
+    )
     assert result.score == 1
 
 
@@ -580,15 +735,24 @@ def test_data4_levels(repo):
             out = select_features(pd.DataFrame({"age": [1], "income": [2]}))
             assert "age" not in out.columns
     """
-    root = repo({"features.py": denylist, "tests/test_rules.py": test, ".github/workflows/ci.yml": workflow("pytest")}, name="auto")
+    root = repo(
+        {"features.py": denylist, "tests/test_rules.py": test, ".github/workflows/ci.yml": workflow("pytest")},
+        name="auto",
+    )
     result = item(root, "data-4")
     assert result.score == 1
     assert any("test asserts a column is absent" in e.detail and e.runner for e in result.evidence)
 
 
 def test_data4_strict_pandera_schema_validated_in_pipeline_and_unused_denylist(repo):
-    root = repo({"src/churn/__init__.py": "", "src/churn/schemas.py": PANDERA_SCHEMA, "src/churn/load.py": PANDERA_LOADER,
-                 "dvc.yaml": dvc_stage("load", "python src/churn/load.py")})
+    root = repo(
+        {
+            "src/churn/__init__.py": "",
+            "src/churn/schemas.py": PANDERA_SCHEMA,
+            "src/churn/load.py": PANDERA_LOADER,
+            "dvc.yaml": dvc_stage("load", "python src/churn/load.py"),
+        }
+    )
     result = item(root, "data-4")
     assert result.score == 1 and "rules are enforced automatically" in result.reason
     unused = repo({"src/constants.py": "BANNED_FEATURES = ['ssn']\n"}, name="unused")
@@ -613,8 +777,13 @@ def test_data5_levels(repo):
 
 def test_data5_committed_personal_data_caps_the_score(repo):
     precommit = "repos:\n  - repo: https://github.com/Yelp/detect-secrets\n    rev: v1.5.0\n    hooks:\n      - id: detect-secrets\n"
-    root = repo({".pre-commit-config.yaml": precommit, "data/customers.csv": "customer_id,email,phone,plan\n1,a@b.c,555,basic\n",
-                 "tests/fixtures/people.csv": "email,first_name\nx@y.z,Ann\n"})
+    root = repo(
+        {
+            ".pre-commit-config.yaml": precommit,
+            "data/customers.csv": "customer_id,email,phone,plan\n1,a@b.c,555,basic\n",
+            "tests/fixtures/people.csv": "email,first_name\nx@y.z,Ann\n",
+        }
+    )
     result = item(root, "data-5")
     assert result.score == 0.5
     assert result.evidence[0].path == "data/customers.csv" and "email, phone" in result.evidence[0].detail
@@ -636,7 +805,10 @@ def test_data5_pii_masking_in_a_pipeline_stage(repo):
     root = repo({"src/scrub.py": scrub, "dvc.yaml": dvc_stage("scrub", "python src/scrub.py")})
     result = item(root, "data-5")
     assert result.score == 1
-    assert {e.detail for e in result.evidence} >= {"masks personal data: pseudonymise()", "privacy control: presidio_analyzer.AnalyzerEngine"}
+    assert {e.detail for e in result.evidence} >= {
+        "masks personal data: pseudonymise()",
+        "privacy control: presidio_analyzer.AnalyzerEngine",
+    }
 
 
 # -- data-6 ------------------------------------------------------------------------------------
@@ -656,8 +828,15 @@ def test_data6_levels(repo):
     result = item(repo({"params.yaml": PARAMS}, name="declared"), "data-6")
     assert result.score == 0.5 and result.evidence[0].detail == "feature list 'train.features' (3 entries) in config"
     stage = "stages:\n  train:\n    cmd: python train.py\n    params:\n      - train.features\n"
-    root = repo({"params.yaml": PARAMS, "dvc.yaml": stage, "train.py": "print(1)\n",
-                 ".github/workflows/ci.yml": workflow("dvc repro")}, name="auto")
+    root = repo(
+        {
+            "params.yaml": PARAMS,
+            "dvc.yaml": stage,
+            "train.py": "print(1)\n",
+            ".github/workflows/ci.yml": workflow("dvc repro"),
+        },
+        name="auto",
+    )
     result = item(root, "data-6")
     assert result.score == 1 and "feature list 'train.features'" in result.evidence[0].detail
 
@@ -673,7 +852,10 @@ def test_data6_feast_applied_by_ci(repo):
                             schema=[Field(name="conv_rate", dtype=Float32)], owner="ml@acme.io",
                             source=FileSource(path="data/driver_stats.parquet", timestamp_field="ts"))
     """
-    files = {"feature_repo/feature_store.yaml": "project: drivers\nprovider: local\n", "feature_repo/features.py": views}
+    files = {
+        "feature_repo/feature_store.yaml": "project: drivers\nprovider: local\n",
+        "feature_repo/features.py": views,
+    }
     assert item(repo(files, name="declared"), "data-6").score == 0.5
     root = repo({**files, ".github/workflows/ci.yml": workflow("cd feature_repo && feast apply")}, name="applied")
     assert item(root, "data-6").score == 1
@@ -697,15 +879,23 @@ def test_data7_levels(repo):
     assert result.score == 0 and result.reason == "1 feature module but no test imports them"
     result = item(repo({**base, "tests/test_features.py": TEST_FEATURES}, name="manual"), "data-7")
     assert result.score == 0.5
-    root = repo({**base, "tests/test_features.py": TEST_FEATURES, ".github/workflows/ci.yml": workflow("pytest")}, name="auto")
+    root = repo(
+        {**base, "tests/test_features.py": TEST_FEATURES, ".github/workflows/ci.yml": workflow("pytest")}, name="auto"
+    )
     result = item(root, "data-7")
     assert result.score == 1 and "pytest collects tests/test_features.py" in result.evidence[0].runner
 
 
 def test_data7_a_test_named_for_features_that_imports_nothing_does_not_count(repo):
     fake = "import pandas as pd\n\ndef test_pandas():\n    assert pd.DataFrame().empty\n"
-    root = repo({"src/shop/__init__.py": "", "src/shop/features.py": FEATURES, "tests/test_features.py": fake,
-                 ".github/workflows/ci.yml": workflow("pytest")})
+    root = repo(
+        {
+            "src/shop/__init__.py": "",
+            "src/shop/features.py": FEATURES,
+            "tests/test_features.py": fake,
+            ".github/workflows/ci.yml": workflow("pytest"),
+        }
+    )
     assert item(root, "data-7").score == 0
 
 
@@ -737,10 +927,19 @@ def test_gx_suite_built_by_code_and_stored_as_json_is_one_suite_run_by_a_src_pac
         checkpoint = gx.get_context(mode="file").checkpoints.get("reviews_cp")
         checkpoint.run()
     """
-    root = repo({"src/__init__.py": "", "src/data/__init__.py": "", "src/data/configure.py": configure,
-                 "src/data/validate.py": validate, "gx/great_expectations.yml": "config_version: 4\n",
-                 "gx/expectations/reviews.json": suite_v1("reviews", [("expect_column_values_to_not_be_null", {"column": "text"})]),
-                 "dvc.yaml": dvc_stage("validate", "python3 -m src.data.validate")})
+    root = repo(
+        {
+            "src/__init__.py": "",
+            "src/data/__init__.py": "",
+            "src/data/configure.py": configure,
+            "src/data/validate.py": validate,
+            "gx/great_expectations.yml": "config_version: 4\n",
+            "gx/expectations/reviews.json": suite_v1(
+                "reviews", [("expect_column_values_to_not_be_null", {"column": "text"})]
+            ),
+            "dvc.yaml": dvc_stage("validate", "python3 -m src.data.validate"),
+        }
+    )
     ctx = AuditContext(root)
     assert [(s.name, s.generation) for s in read_gx_project(ctx).suites] == [("reviews", "1.x")]
     ctx.close()
@@ -774,8 +973,14 @@ def test_pandera_validation_through_a_helper_method_on_a_base_model(repo):
 
         inputs = schemas.InputsSchema.check(pd.read_parquet("data/inputs.parquet"))
     """
-    root = repo({"src/bikes/__init__.py": "", "src/bikes/schemas.py": schemas, "src/bikes/train.py": job,
-                 "dvc.yaml": dvc_stage("train", "python -m bikes.train")})
+    root = repo(
+        {
+            "src/bikes/__init__.py": "",
+            "src/bikes/schemas.py": schemas,
+            "src/bikes/train.py": job,
+            "dvc.yaml": dvc_stage("train", "python -m bikes.train"),
+        }
+    )
     result = item(root, "data-1")
     assert result.score == 1
     assert any(e.detail == "calls InputsSchema.check" for e in result.evidence)
@@ -801,9 +1006,16 @@ def test_a_committed_sample_named_in_conftest_counts_as_real_data(repo):
         def test_sample(inputs_path):
             Customers.validate(pd.read_csv(inputs_path))
     """
-    root = repo({"src/churn/__init__.py": "", "src/churn/schemas.py": PANDERA_SCHEMA, "tests/conftest.py": conftest,
-                 "tests/data/inputs_sample.csv": "tenure,plan\n3,basic\n", "tests/test_schema.py": test,
-                 ".github/workflows/ci.yml": workflow("pytest")})
+    root = repo(
+        {
+            "src/churn/__init__.py": "",
+            "src/churn/schemas.py": PANDERA_SCHEMA,
+            "tests/conftest.py": conftest,
+            "tests/data/inputs_sample.csv": "tenure,plan\n3,basic\n",
+            "tests/test_schema.py": test,
+            ".github/workflows/ci.yml": workflow("pytest"),
+        }
+    )
     result = item(root, "data-1")
     assert result.score == 1 and any("on tests/data/inputs_sample.csv" in e.detail for e in result.evidence)
 
@@ -826,8 +1038,13 @@ def test_tests_on_a_dataset_the_ci_command_passes_count_as_real_data(repo):
             df.expect_column_values_to_not_be_null(column="tag")
             assert df.validate().success
     """
-    root = repo({"tests/data/conftest.py": conftest, "tests/data/test_dataset.py": test,
-                 ".github/workflows/ci.yml": workflow("pytest --dataset-loc=$DATASET_LOC tests/data")})
+    root = repo(
+        {
+            "tests/data/conftest.py": conftest,
+            "tests/data/test_dataset.py": test,
+            ".github/workflows/ci.yml": workflow("pytest --dataset-loc=$DATASET_LOC tests/data"),
+        }
+    )
     result = item(root, "data-1")
     assert result.score == 1 and any("the dataset the runner passes" in e.detail for e in result.evidence)
 
@@ -853,8 +1070,14 @@ def test_feature_functions_in_a_module_not_named_for_features_and_renamed_column
             assert "title" not in df.columns
             assert df.text[0] == "a b"
     """
-    root = repo({"src/shop/__init__.py": "", "src/shop/data.py": data, "tests/test_data.py": test,
-                 ".github/workflows/ci.yml": workflow("pytest")})
+    root = repo(
+        {
+            "src/shop/__init__.py": "",
+            "src/shop/data.py": data,
+            "tests/test_data.py": test,
+            ".github/workflows/ci.yml": workflow("pytest"),
+        }
+    )
     assert item(root, "data-7").score == 1
     assert item(root, "data-4").score == 0  # dropping a renamed column is not a meta-level rule
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mltestscore.results import Status
-
 from conftest import audit
+
+from mltestscore.results import Status
 
 DBT_PROJECT = """
 name: churn_features
@@ -90,23 +90,39 @@ def item(root, test_id):
 
 
 def test_dbt_column_tests_without_a_runner_are_written_down_only(repo):
-    root = repo({"warehouse/dbt_project.yml": DBT_PROJECT, "warehouse/models/schema.yml": DBT_SCHEMA, "train.py": TRAIN})
+    root = repo(
+        {"warehouse/dbt_project.yml": DBT_PROJECT, "warehouse/models/schema.yml": DBT_SCHEMA, "train.py": TRAIN}
+    )
     result = item(root, "data-1")
     assert result.score == 0.5 and result.status == Status.MANUAL
-    assert any(e.path == "warehouse/models/schema.yml" and "5 on 3 columns" in e.detail for e in result.evidence), result.evidence
+    assert any(e.path == "warehouse/models/schema.yml" and "5 on 3 columns" in e.detail for e in result.evidence), (
+        result.evidence
+    )
 
 
 def test_dbt_build_in_scheduled_ci_checks_the_tables(repo):
-    root = repo({"warehouse/dbt_project.yml": DBT_PROJECT, "warehouse/models/schema.yml": DBT_SCHEMA, "train.py": TRAIN,
-                 ".github/workflows/features.yml": DBT_WORKFLOW})
+    root = repo(
+        {
+            "warehouse/dbt_project.yml": DBT_PROJECT,
+            "warehouse/models/schema.yml": DBT_SCHEMA,
+            "train.py": TRAIN,
+            ".github/workflows/features.yml": DBT_WORKFLOW,
+        }
+    )
     result = item(root, "data-1")
     assert result.score == 1 and result.status == Status.AUTOMATED
     assert any(e.runner and "dbt build" in e.detail for e in result.evidence), result.evidence
 
 
 def test_dbt_key_tests_alone_are_structural(repo):
-    root = repo({"warehouse/dbt_project.yml": DBT_PROJECT, "warehouse/models/schema.yml": DBT_KEYS_ONLY, "train.py": TRAIN,
-                 ".github/workflows/features.yml": DBT_WORKFLOW})
+    root = repo(
+        {
+            "warehouse/dbt_project.yml": DBT_PROJECT,
+            "warehouse/models/schema.yml": DBT_KEYS_ONLY,
+            "train.py": TRAIN,
+            ".github/workflows/features.yml": DBT_WORKFLOW,
+        }
+    )
     result = item(root, "data-1")
     assert result.score == 0.5 and "only structural" in result.reason
 
@@ -117,8 +133,14 @@ def test_yaml_with_tests_outside_a_dbt_project_is_not_a_schema(repo):
 
 
 def test_soda_checks_run_by_ci_are_automated(repo):
-    root = repo({"soda/checks/customer_features.yml": SODA_CHECKS, "soda/configuration.yml": "data_source features:\n  type: duckdb\n",
-                 "train.py": TRAIN, ".github/workflows/quality.yml": SODA_WORKFLOW})
+    root = repo(
+        {
+            "soda/checks/customer_features.yml": SODA_CHECKS,
+            "soda/configuration.yml": "data_source features:\n  type: duckdb\n",
+            "train.py": TRAIN,
+            ".github/workflows/quality.yml": SODA_WORKFLOW,
+        }
+    )
     result = item(root, "data-1")
     assert result.score == 1
     assert any("soda scan" in e.detail for e in result.evidence), result.evidence

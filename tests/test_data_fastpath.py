@@ -14,7 +14,9 @@ from mltestscore.evidence.importers import may_import
 from mltestscore.evidence.prefilters import passing, prefilter
 from mltestscore.evidence.python import outline_of
 
-FEATURES = "import pandas as pd\n\ndef add_ratio(df: pd.DataFrame) -> pd.DataFrame:\n    return df.assign(r=df.a / df.b)\n"
+FEATURES = (
+    "import pandas as pd\n\ndef add_ratio(df: pd.DataFrame) -> pd.DataFrame:\n    return df.assign(r=df.a / df.b)\n"
+)
 
 
 def context(root) -> AuditContext:
@@ -30,37 +32,44 @@ def importers(ctx: AuditContext, targets) -> set[str]:
 
 # -- which test files may import the targets -------------------------------------------------
 def test_may_import_keeps_every_form_of_import_and_drops_look_alikes(repo):
-    root = repo({
-        "src/pkg/__init__.py": "",
-        "src/pkg/features.py": FEATURES,
-        "src/otherpkg/features.py": FEATURES,
-        "tests/test_from_module.py": "from pkg.features import add_ratio\n\ndef test_a():\n    assert add_ratio\n",
-        "tests/test_from_package.py": "from pkg import (\n    features,\n)\n\ndef test_a():\n    assert features\n",
-        "tests/test_import_as.py": "import pkg.features as f\n\ndef test_a():\n    assert f\n",
-        "tests/test_src_package.py": "from src.pkg.features import add_ratio\n\ndef test_a():\n    assert add_ratio\n",
-        "src/pkg/tests/test_relative.py": "from ..features import add_ratio\n\ndef test_a():\n    assert add_ratio\n",
-        "tests/test_other_package.py": "from otherpkg.features import add_ratio\n\ndef test_a():\n    assert add_ratio\n",
-        "tests/test_nested_name.py": "from lib.pkg import features\n\ndef test_a():\n    assert features\n",
-        "tests/test_nothing.py": "import pandas\n\ndef test_a():\n    assert pandas\n",
-    })
+    root = repo(
+        {
+            "src/pkg/__init__.py": "",
+            "src/pkg/features.py": FEATURES,
+            "src/otherpkg/features.py": FEATURES,
+            "tests/test_from_module.py": "from pkg.features import add_ratio\n\ndef test_a():\n    assert add_ratio\n",
+            "tests/test_from_package.py": "from pkg import (\n    features,\n)\n\ndef test_a():\n    assert features\n",
+            "tests/test_import_as.py": "import pkg.features as f\n\ndef test_a():\n    assert f\n",
+            "tests/test_src_package.py": "from src.pkg.features import add_ratio\n\ndef test_a():\n    assert add_ratio\n",
+            "src/pkg/tests/test_relative.py": "from ..features import add_ratio\n\ndef test_a():\n    assert add_ratio\n",
+            "tests/test_other_package.py": "from otherpkg.features import add_ratio\n\ndef test_a():\n    assert add_ratio\n",
+            "tests/test_nested_name.py": "from lib.pkg import features\n\ndef test_a():\n    assert features\n",
+            "tests/test_nothing.py": "import pandas\n\ndef test_a():\n    assert pandas\n",
+        }
+    )
     ctx = context(root)
     targets = {"src/pkg/features.py": "feature module"}
     kept = set(may_import(ctx.python, targets, ctx.tests.files))
     assert importers(ctx, targets) == {
-        "tests/test_from_module.py", "tests/test_from_package.py", "tests/test_import_as.py",
-        "tests/test_src_package.py", "src/pkg/tests/test_relative.py",
+        "tests/test_from_module.py",
+        "tests/test_from_package.py",
+        "tests/test_import_as.py",
+        "tests/test_src_package.py",
+        "src/pkg/tests/test_relative.py",
     }
     assert kept >= importers(ctx, targets)
     assert not kept & {"tests/test_other_package.py", "tests/test_nested_name.py", "tests/test_nothing.py"}
 
 
 def test_may_import_a_top_level_module_even_through_a_relative_import_that_climbs_to_the_top(repo):
-    root = repo({
-        "features.py": FEATURES,
-        "tests/test_plain.py": "import features\n\ndef test_a():\n    assert features\n",
-        "tests/test_climbs.py": "from ..features import add_ratio\n\ndef test_a():\n    assert add_ratio\n",
-        "tests/test_suffix.py": "import testing_features\n\ndef test_a():\n    assert testing_features\n",
-    })
+    root = repo(
+        {
+            "features.py": FEATURES,
+            "tests/test_plain.py": "import features\n\ndef test_a():\n    assert features\n",
+            "tests/test_climbs.py": "from ..features import add_ratio\n\ndef test_a():\n    assert add_ratio\n",
+            "tests/test_suffix.py": "import testing_features\n\ndef test_a():\n    assert testing_features\n",
+        }
+    )
     ctx = context(root)
     targets = {"features.py": "feature module"}
     assert importers(ctx, targets) == {"tests/test_plain.py", "tests/test_climbs.py"}
@@ -69,11 +78,13 @@ def test_may_import_a_top_level_module_even_through_a_relative_import_that_climb
 
 # -- declared prefilters ---------------------------------------------------------------------
 def test_prefilters_keep_to_their_pool_and_one_declared_late_runs_alone(repo):
-    root = repo({
-        "src/app.py": "def redact(x):\n    return x\n",
-        "tests/test_app.py": "def redact_test():\n    pass\n",
-        "docs/example.py": "def redact_doc():\n    pass\n",
-    })
+    root = repo(
+        {
+            "src/app.py": "def redact(x):\n    return x\n",
+            "tests/test_app.py": "def redact_test():\n    pass\n",
+            "docs/example.py": "def redact_doc():\n    pass\n",
+        }
+    )
     ctx = context(root)
     late = prefilter("project", lambda data: b"def redact" in data)
     assert passing(ctx, late) == ["src/app.py"]  # docs and tests are not project code
@@ -155,15 +166,25 @@ def test_a_feature_list_in_flow_style_beside_another_feature_key_is_found(repo):
 
 
 def test_outline_line_numbers_match_the_parser_in_a_long_module():
-    source = '"""A module."""\nimport os\n' + "".join(
-        f"\n\nclass Model{i}(object):\n    '''doc\n    lines'''\n\n    def forward(self, x):\n        return x\n" for i in range(200)
-    ) + "\nfrom json import dumps\n\ndef last():\n    pass\n"
+    source = (
+        '"""A module."""\nimport os\n'
+        + "".join(
+            f"\n\nclass Model{i}(object):\n    '''doc\n    lines'''\n\n    def forward(self, x):\n        return x\n"
+            for i in range(200)
+        )
+        + "\nfrom json import dumps\n\ndef last():\n    pass\n"
+    )
     outline = outline_of(source.encode(), "pkg.mod")
     tree = ast.parse(source)
     defs = [(n.name, n.lineno) for n in ast.walk(tree) if isinstance(n, (ast.ClassDef, ast.FunctionDef))]
-    assert sorted(line for _, line in outline.functions + [(c[0], c[2]) for c in outline.classes]) == sorted(line for _, line in defs)
-    assert outline.imports == {"os": 2, "json": source.count("\n", 0, source.index("from json")) + 1,
-                               "json.dumps": source.count("\n", 0, source.index("from json")) + 1}
+    assert sorted(line for _, line in outline.functions + [(c[0], c[2]) for c in outline.classes]) == sorted(
+        line for _, line in defs
+    )
+    assert outline.imports == {
+        "os": 2,
+        "json": source.count("\n", 0, source.index("from json")) + 1,
+        "json.dumps": source.count("\n", 0, source.index("from json")) + 1,
+    }
 
 
 # -- a library-shaped repository -----------------------------------------------------------------
@@ -200,10 +221,16 @@ class TestTransformer{i}(unittest.TestCase):
 
 
 def test_a_library_with_hundreds_of_modules_is_audited_with_almost_no_parse(repo, monkeypatch):
-    files = {"src/lib/__init__.py": "", "src/lib/configuration_utils.py": "def register_to_config(f):\n    return f\n",
-             "src/lib/models/__init__.py": "", "src/lib/models/modeling_utils.py": "class ModelMixin:\n    pass\n",
-             "src/lib/models/transformers/__init__.py": "", "tests/testing_utils.py": "def slow(f):\n    return f\n",
-             "tests/__init__.py": "", "tests/models/__init__.py": ""}
+    files = {
+        "src/lib/__init__.py": "",
+        "src/lib/configuration_utils.py": "def register_to_config(f):\n    return f\n",
+        "src/lib/models/__init__.py": "",
+        "src/lib/models/modeling_utils.py": "class ModelMixin:\n    pass\n",
+        "src/lib/models/transformers/__init__.py": "",
+        "tests/testing_utils.py": "def slow(f):\n    return f\n",
+        "tests/__init__.py": "",
+        "tests/models/__init__.py": "",
+    }
     for i in range(120):
         files[f"src/lib/models/transformers/transformer_{i}.py"] = textwrap.dedent(MODEL).format(name=f"Transformer{i}")
         files[f"src/lib/pipelines/pipeline_{i}.py"] = (
@@ -219,7 +246,9 @@ def test_a_library_with_hundreds_of_modules_is_audited_with_almost_no_parse(repo
     checks = load_checks()
     outcomes = {cid: check.run(ctx) for cid, check in checks.items() if cid.startswith("data-")}
     assert len(feature_modules(ctx)) == 120  # transformers/ modules are named for features
-    assert outcomes["data-7"].score == 0.5 and outcomes["data-7"].reason.startswith("120 test files exercise feature code")
+    assert outcomes["data-7"].score == 0.5 and outcomes["data-7"].reason.startswith(
+        "120 test files exercise feature code"
+    )
     assert outcomes["data-6"].score == 0  # @register_to_config is no feature registry
     assert parses == []  # the prefilters rule out all 360 files; main's data-6 parsed the 120 models
 
@@ -231,11 +260,13 @@ def test_declared_prefilters_reuse_the_scan_reads_when_bytes_are_not_kept(repo, 
 
     load_checks()  # the checks declare their prefilters when imported
     monkeypatch.setattr(python, "_KEEP_BYTES", 0)
-    root = repo({
-        "src/shop/features.py": "FEATURES = ['age', 'income']\n\ndef build(df):\n    return df[FEATURES]\n",
-        "src/shop/pii.py": "def mask_email(value):\n    return '***'\n",
-        "tests/test_features.py": "from shop.features import build\n\ndef test_build():\n    assert build\n",
-    })
+    root = repo(
+        {
+            "src/shop/features.py": "FEATURES = ['age', 'income']\n\ndef build(df):\n    return df[FEATURES]\n",
+            "src/shop/pii.py": "def mask_email(value):\n    return '***'\n",
+            "tests/test_features.py": "from shop.features import build\n\ndef test_build():\n    assert build\n",
+        }
+    )
     ctx = AuditContext(root)
     try:
         ctx.python.words

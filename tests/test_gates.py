@@ -7,10 +7,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import git_commit_all, write_tree
-from mltestscore.cli import cli
 from report_fixtures import all_test_ids, attested_config, attested_repo
+
+from mltestscore.cli import cli
 
 
 def run(*args: str):
@@ -32,8 +32,9 @@ def test_fail_under_passes_above_and_fails_below(scored):
 
 
 def test_section_minimums_from_flags_add_to_config(tmp_path):
-    root = attested_repo(tmp_path / "repo", test_ids=[t for t in all_test_ids() if t != "infra-7"],
-                         section_minimums={"data": 3})
+    root = attested_repo(
+        tmp_path / "repo", test_ids=[t for t in all_test_ids() if t != "infra-7"], section_minimums={"data": 3}
+    )
     assert run("audit", str(root)).exit_code == 0  # infra 3, data 3.5: config minimum data=3 holds
     result = run("audit", str(root), "--section-minimum", "infra=3.5", "--section-minimum", "model=1")
     assert result.exit_code == 1
@@ -90,7 +91,9 @@ def test_a_json_report_serves_as_a_baseline(scored, tmp_path):
     assert result.exit_code == 1 and "data-1 dropped from 0.5 to 0" in result.stderr
 
 
-@pytest.mark.parametrize("content", [None, "not json", "[1, 2]", '{"score": 1}', '{"mltestscore_baseline": 1, "score": "x", "tests": {}}'])
+@pytest.mark.parametrize(
+    "content", [None, "not json", "[1, 2]", '{"score": 1}', '{"mltestscore_baseline": 1, "score": "x", "tests": {}}']
+)
 def test_unusable_baseline_is_a_usage_error(scored, tmp_path, content):
     path = tmp_path / "baseline.json"
     if content is not None:
@@ -115,13 +118,29 @@ def test_badge_endpoint_json_from_an_existing_report(scored, tmp_path):
     run("audit", str(scored), "-f", "json", "-o", str(report))
     result = run("badge", "--style", "endpoint", "--from-report", str(report))
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == {"schemaVersion": 1, "label": "ML Test Score", "message": "3.5 / 7", "color": "green"}
+    assert json.loads(result.stdout) == {
+        "schemaVersion": 1,
+        "label": "ML Test Score",
+        "message": "3.5 / 7",
+        "color": "green",
+    }
     broken = tmp_path / "broken.json"
     broken.write_text('{"score": 9}')
     assert run("badge", "--from-report", str(broken)).exit_code == 2
 
 
-@pytest.mark.parametrize("score, color", [(0, "red"), (0.5, "orange"), (1, "orange"), (2, "yellow"), (2.5, "yellowgreen"), (5, "green"), (5.5, "brightgreen")])
+@pytest.mark.parametrize(
+    "score, color",
+    [
+        (0, "red"),
+        (0.5, "orange"),
+        (1, "orange"),
+        (2, "yellow"),
+        (2.5, "yellowgreen"),
+        (5, "green"),
+        (5.5, "brightgreen"),
+    ],
+)
 def test_band_colours_follow_the_papers_bands(score, color):
     from mltestscore.badge import endpoint_json
 

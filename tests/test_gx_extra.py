@@ -14,31 +14,52 @@ from click.testing import CliRunner
 
 from mltestscore.cli import cli
 
-GOOD_SUITE = {"name": "taxi.warning", "expectations": [
-    {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "fare"}},
-    {"type": "expect_column_values_to_be_between", "kwargs": {"column": "fare", "min_value": 0, "max_value": 500}},
-    {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "payment", "value_set": ["card", "cash"]}},
-], "meta": {}}
-BAD_SUITE = {"name": "orders", "expectations": [
-    {"type": "expect_column_values_to_be_sparkly", "kwargs": {"column": "fare"}},
-    {"type": "expect_column_values_to_be_between", "kwargs": {"min_value": 0}},
-    {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "fare"}},
-], "meta": {}}
-V0_SUITE = {"expectation_suite_name": "churn.raw", "data_asset_type": None, "ge_cloud_id": None, "meta": {},
-            "expectations": [{"expectation_type": "expect_column_values_to_not_be_null", "kwargs": {"column": "fare"}, "meta": {}}]}
+GOOD_SUITE = {
+    "name": "taxi.warning",
+    "expectations": [
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "fare"}},
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "fare", "min_value": 0, "max_value": 500}},
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "payment", "value_set": ["card", "cash"]}},
+    ],
+    "meta": {},
+}
+BAD_SUITE = {
+    "name": "orders",
+    "expectations": [
+        {"type": "expect_column_values_to_be_sparkly", "kwargs": {"column": "fare"}},
+        {"type": "expect_column_values_to_be_between", "kwargs": {"min_value": 0}},
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "fare"}},
+    ],
+    "meta": {},
+}
+V0_SUITE = {
+    "expectation_suite_name": "churn.raw",
+    "data_asset_type": None,
+    "ge_cloud_id": None,
+    "meta": {},
+    "expectations": [
+        {"expectation_type": "expect_column_values_to_not_be_null", "kwargs": {"column": "fare"}, "meta": {}}
+    ],
+}
 
 
 def project(repo, suites: dict[str, dict]) -> Path:
-    files = {"gx/great_expectations.yml": "config_version: 4\nfluent_datasources: {}\n",
-             "data/sample_good.csv": "fare,payment\n12.5,card\n3.0,cash\n",
-             "data/sample_bad.csv": "fare,payment\n-4.0,card\n,bitcoin\n"}
+    files = {
+        "gx/great_expectations.yml": "config_version: 4\nfluent_datasources: {}\n",
+        "data/sample_good.csv": "fare,payment\n12.5,card\n3.0,cash\n",
+        "data/sample_bad.csv": "fare,payment\n-4.0,card\n,bitcoin\n",
+    }
     files.update({path: json.dumps(suite, indent=2) for path, suite in suites.items()})
     return repo(files)
 
 
 def tree_hash(root: Path) -> dict[str, str]:
     """Every file under root (including .git) with its content hash."""
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def run(args: list[str]):
@@ -98,8 +119,10 @@ def test_gx_verify_reports_the_suites_gx_rejects_and_leaves_the_repo_untouched(r
 
 
 def test_gx_verify_passes_on_good_suites_and_notes_0x_suites(repo, gx):
-    root = project(repo, {"gx/expectations/taxi/warning.json": GOOD_SUITE,
-                          "great_expectations/expectations/churn/raw.json": V0_SUITE})
+    root = project(
+        repo,
+        {"gx/expectations/taxi/warning.json": GOOD_SUITE, "great_expectations/expectations/churn/raw.json": V0_SUITE},
+    )
     result = run(["audit", str(root), "--gx-verify", "--format", "json"])
     assert result.exit_code == 0
     assert "GX 0.x suite 'churn.raw' not verified" in result.output
@@ -121,7 +144,9 @@ def test_validate_data_passes_on_good_data_fails_on_bad_and_writes_nothing(repo,
 
 
 def test_validate_data_converts_0x_suites_and_reports_rejected_expectations(repo, gx):
-    root = project(repo, {"great_expectations/expectations/churn/raw.json": V0_SUITE, "gx/expectations/orders.json": BAD_SUITE})
+    root = project(
+        repo, {"great_expectations/expectations/churn/raw.json": V0_SUITE, "gx/expectations/orders.json": BAD_SUITE}
+    )
     converted = run(["validate-data", "churn.raw", str(root / "data/sample_bad.csv"), "--repo", str(root)])
     assert converted.exit_code == 1
     assert "converted from the GX 0.x format" in converted.output

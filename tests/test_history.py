@@ -8,14 +8,14 @@ from html.parser import HTMLParser
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import git, git_commit_all, write_tree
+from report_fixtures import all_test_ids, attested_config, attested_repo
+
+from mltestscore.audit import run_audit
 from mltestscore.cli import cli
 from mltestscore.config import Config, parse_config
-from mltestscore.audit import run_audit
 from mltestscore.history import HistoryError, open_history
-from mltestscore.index.commit import TreeFiles, list_tree, BlobReader
-from report_fixtures import all_test_ids, attested_config, attested_repo
+from mltestscore.index.commit import BlobReader, TreeFiles, list_tree
 
 DAY = 86400
 
@@ -54,7 +54,9 @@ def test_history_scores_each_commit_oldest_first(three_commits):
     assert [p.sections["data"] for p in points] == [3.5, 3.5, 3.5]
     assert [p.sections["model"] for p in points] == [0, 3.5, 3.5]
     assert [p.score for p in points] == [0, 0, 3.5]
-    assert points[0].date.startswith("2023-11-14") and points[-1].commit == git(three_commits, "rev-parse", "HEAD").strip()
+    assert (
+        points[0].date.startswith("2023-11-14") and points[-1].commit == git(three_commits, "rev-parse", "HEAD").strip()
+    )
 
 
 def test_history_reads_git_objects_and_leaves_work_tree_and_index_alone(three_commits):
@@ -70,7 +72,10 @@ def test_history_reads_git_objects_and_leaves_work_tree_and_index_alone(three_co
 
 
 def test_history_last_and_since(three_commits):
-    assert [p.subject for p in history_points(three_commits, last=2)] == ["attest model", "attest <script>everything</script>"]
+    assert [p.subject for p in history_points(three_commits, last=2)] == [
+        "attest model",
+        "attest <script>everything</script>",
+    ]
     since = history_points(three_commits, since="2023-11-15T00:00:00Z")
     assert [p.subject for p in since] == ["attest model", "attest <script>everything</script>"]
     assert len(history_points(three_commits, last=1, since="2023-11-01")) == 1
@@ -96,7 +101,9 @@ def test_tree_files_follow_links_inside_the_tree_only(tmp_path):
     repo = gitpython.Repo(root)
     try:
         warnings = []
-        files = TreeFiles(root, list_tree(repo, sha), BlobReader(repo), lambda p, m: warnings.append((p, m)), max_bytes=4096)
+        files = TreeFiles(
+            root, list_tree(repo, sha), BlobReader(repo), lambda p, m: warnings.append((p, m)), max_bytes=4096
+        )
         assert files.paths == ["big.txt", "escape.txt", "link.yaml", "real.yaml"]
         assert files.text("link.yaml") == "a: 1\n"
         assert files.read_bytes("escape.txt") is None
@@ -181,7 +188,10 @@ def test_a_shallow_clone_reaches_back_as_far_as_it_was_fetched(three_commits, tm
     git(tmp_path, "clone", "-q", "--depth", "2", three_commits.as_uri(), "shallow")
     result = CliRunner().invoke(cli, ["history", str(tmp_path / "shallow"), "--last", "10", "-f", "json"])
     data = json.loads(result.stdout)
-    assert data["shallow"] is True and [c["subject"] for c in data["commits"]] == ["attest model", "attest <script>everything</script>"]
+    assert data["shallow"] is True and [c["subject"] for c in data["commits"]] == [
+        "attest model",
+        "attest <script>everything</script>",
+    ]
     assert "shallow clone" in result.stderr
 
 
@@ -222,8 +232,13 @@ def test_a_past_commit_is_scanned_from_git_even_when_the_scan_is_split(tmp_path,
 
 def test_a_past_commit_reads_data_file_heads_from_git(tmp_path):
     root = tmp_path / "repo"
-    write_tree(root, {"data/customers.csv": "customer_id,email,age,churned\n1,a@example.com,41,0\n",
-                      "src/shop/features.py": "import pandas as pd\n\ndef load():\n    return pd.read_csv('data/customers.csv')\n"})
+    write_tree(
+        root,
+        {
+            "data/customers.csv": "customer_id,email,age,churned\n1,a@example.com,41,0\n",
+            "src/shop/features.py": "import pandas as pd\n\ndef load():\n    return pd.read_csv('data/customers.csv')\n",
+        },
+    )
     commit_at(root, "data", 1_700_000_000)
     run, ctx = _commit_context(root, 0)
     try:

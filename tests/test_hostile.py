@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import git, git_commit_all, make_repo, write_tree
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,16 +17,26 @@ from mltestscore.evidence.dvc import parse_dvc_yaml
 from mltestscore.index.cache import SCHEMA
 from mltestscore.index.parsed import Parsed
 
-from conftest import git, git_commit_all, make_repo, write_tree
-
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(9))
+    f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(9)
+)
 
 
 def hostile_files() -> dict:
-    huge_output = {"cells": [{"cell_type": "code", "metadata": {}, "execution_count": 1, "source": ["print('x')"],
-                              "outputs": [{"output_type": "stream", "name": "stdout", "text": ["x" * 100 + "\n"] * 40000}]}],
-                   "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    huge_output = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": 1,
+                "source": ["print('x')"],
+                "outputs": [{"output_type": "stream", "name": "stdout", "text": ["x" * 100 + "\n"] * 40000}],
+            }
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     return {
         ".github/workflows/tabs.yml": "on:\n\tpush:\n",
         ".github/workflows/dupes.yml": "on: push\non: pull_request\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: pytest\n",
@@ -72,16 +83,31 @@ def test_hostile_repository_audit_finishes_with_warnings(tmp_path):
     outside.write_text("import random\nrandom.seed(1)\n")
     root = build_hostile(tmp_path / "hostile", outside)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    result = subprocess.run([sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json", "--no-cache"],
-                            capture_output=True, text=True, env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json", "--no-cache"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     report = json.loads(result.stdout)
     warned = {w["path"] for w in report["warnings"]}
-    for path in (".github/workflows/tabs.yml", ".github/workflows/bomb.yml", ".github/workflows/tag.yml",
-                 "notebooks/broken.ipynb", "notebooks/not_a_notebook.ipynb", "notebooks/huge_outputs.ipynb",
-                 "src/binary.py", "src/latin1.py", "src/huge.py", "src/outside.py", "src/loop_a.py",
-                 "pyproject.toml"):
+    for path in (
+        ".github/workflows/tabs.yml",
+        ".github/workflows/bomb.yml",
+        ".github/workflows/tag.yml",
+        "notebooks/broken.ipynb",
+        "notebooks/not_a_notebook.ipynb",
+        "notebooks/huge_outputs.ipynb",
+        "src/binary.py",
+        "src/latin1.py",
+        "src/huge.py",
+        "src/outside.py",
+        "src/loop_a.py",
+        "pyproject.toml",
+    ):
         assert path in warned, f"no warning for {path}: {sorted(warned)}"
     assert len(report["sections"]) == 4
     assert all(len(s["items"]) == 7 for s in report["sections"].values())
@@ -93,8 +119,13 @@ def test_empty_folder_empty_repo_and_repo_without_commits(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
 
     def run(path):
-        return subprocess.run([sys.executable, "-m", "mltestscore", "audit", str(path), "-f", "json", "--no-cache"],
-                              capture_output=True, text=True, env=env, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "mltestscore", "audit", str(path), "-f", "json", "--no-cache"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
 
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -114,19 +145,44 @@ def test_fifos_in_a_plain_folder_are_skipped_not_read(tmp_path):
     (root / ".github" / "workflows").mkdir(parents=True)
     os.mkfifo(root / "src.py")
     os.mkfifo(root / ".github" / "workflows" / "ci.yml")
-    result = subprocess.run([sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json", "--no-cache"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json", "--no-cache"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     warned = {w["path"]: w["message"] for w in json.loads(result.stdout)["warnings"]}
     assert "not a regular file" in warned["src.py"]
     assert "not a regular file" in warned[".github/workflows/ci.yml"]
 
 
-LONG_LINES = {"letters": "a" * 300_000, "words": "a " * 150_000, "spaces": "a" + " " * 300_000 + "b",
-              "dotted": "a." * 150_000, "targets": "t " * 150_000 + ":"}
-LONG_LINE_FILES = ("Makefile", "justfile", "pyproject.toml", "mise.toml", ".github/workflows/ci.yml", "dvc.yaml",
-                   "requirements.txt", "setup.cfg", "tox.ini", "src/train.py", "tests/test_train.py", "Dockerfile",
-                   "CODEOWNERS", "scripts/run.sh", "notebooks/explore.ipynb", ".pre-commit-config.yaml", "README.md")
+LONG_LINES = {
+    "letters": "a" * 300_000,
+    "words": "a " * 150_000,
+    "spaces": "a" + " " * 300_000 + "b",
+    "dotted": "a." * 150_000,
+    "targets": "t " * 150_000 + ":",
+}
+LONG_LINE_FILES = (
+    "Makefile",
+    "justfile",
+    "pyproject.toml",
+    "mise.toml",
+    ".github/workflows/ci.yml",
+    "dvc.yaml",
+    "requirements.txt",
+    "setup.cfg",
+    "tox.ini",
+    "src/train.py",
+    "tests/test_train.py",
+    "Dockerfile",
+    "CODEOWNERS",
+    "scripts/run.sh",
+    "notebooks/explore.ipynb",
+    ".pre-commit-config.yaml",
+    "README.md",
+)
 
 
 @pytest.mark.parametrize("shape", sorted(LONG_LINES))
@@ -137,25 +193,42 @@ def test_very_long_lines_in_every_kind_of_file_finish(tmp_path, shape):
     files = {}
     for name in LONG_LINE_FILES:
         if name.endswith(".ipynb"):
-            files[name] = json.dumps({"cells": [{"cell_type": "code", "source": line, "metadata": {}, "outputs": []}],
-                                      "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+            files[name] = json.dumps(
+                {
+                    "cells": [{"cell_type": "code", "source": line, "metadata": {}, "outputs": []}],
+                    "metadata": {},
+                    "nbformat": 4,
+                    "nbformat_minor": 5,
+                }
+            )
         elif name.endswith((".yml", ".yaml")):
             files[name] = f"run: {line}\nsteps: |\n  {line}\n"
         else:
             files[name] = f"{line}\n{line}:\n\t{line}\n"
     root = write_tree(tmp_path / shape, files)
-    result = subprocess.run([sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json", "--no-cache"],
-                            capture_output=True, text=True, timeout=90)
+    result = subprocess.run(
+        [sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json", "--no-cache"],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)["sections"]) == 4
 
 
 def test_no_git_executable_lists_files_with_a_warning(repo, tmp_path):
-    root = repo({"train.py": "import random\nrandom.seed(0)\n", "tests/test_train.py": "def test_x():\n    assert True\n"})
+    root = repo(
+        {"train.py": "import random\nrandom.seed(0)\n", "tests/test_train.py": "def test_x():\n    assert True\n"}
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env["PATH"] = str(tmp_path / "no-such-bin")  # no git anywhere on PATH
-    result = subprocess.run([sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json"],
-                            capture_output=True, text=True, env=env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["repository"]["commit"] is None
@@ -171,27 +244,40 @@ def test_hostile_repository_twice_with_a_cache_gives_the_same_report(tmp_path):
     env["MLTESTSCORE_CACHE_DIR"] = str(tmp_path / "cache")
     reports = []
     for _ in range(2):
-        result = subprocess.run([sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json"],
-                                capture_output=True, text=True, env=env, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
         assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
         reports.append(json.loads(result.stdout))
     for report in reports:
         report.pop("generated_at")
     assert reports[0] == reports[1]
     (tmp_path / "cache" / f"facts-v{SCHEMA}.sqlite3").write_bytes(b"this is not a database" * 100)
-    result = subprocess.run([sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json"],
-                            capture_output=True, text=True, env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "mltestscore", "audit", str(root), "-f", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     damaged = json.loads(result.stdout)
     assert any("fact cache unavailable" in w["message"] for w in damaged["warnings"])
-    assert [i["score"] for s in damaged["sections"].values() for i in s["items"]] == \
-        [i["score"] for s in reports[0]["sections"].values() for i in s["items"]]
+    assert [i["score"] for s in damaged["sections"].values() for i in s["items"]] == [
+        i["score"] for s in reports[0]["sections"].values() for i in s["items"]
+    ]
 
 
 # -- properties: readers never raise -------------------------------------------------------------
 yaml_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10) | st.booleans(), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10) | st.booleans(), children, max_size=4)
+    ),
     max_leaves=20,
 )
 PARSERS = [parse_github_workflow, parse_gitlab_ci, parse_azure, parse_circleci, parse_bitbucket]
@@ -211,7 +297,10 @@ def test_ci_parsers_accept_any_yaml_value(data, text):
 @given(content=st.binary(max_size=400) | st.text(max_size=400).map(str.encode))
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_file_readers_never_raise(tmp_path, content):
-    write_tree(tmp_path, {"f.yml": content, "f.ipynb": content, "f.py": content, "f.json": content, "f.toml": content, "f.ini": content})
+    write_tree(
+        tmp_path,
+        {"f.yml": content, "f.ipynb": content, "f.py": content, "f.json": content, "f.toml": content, "f.ini": content},
+    )
     ctx = AuditContext(tmp_path)
     parsed = Parsed(ctx.files, ctx.warn)
     parsed.yaml("f.yml")
@@ -224,10 +313,18 @@ def test_file_readers_never_raise(tmp_path, content):
     ctx.python.outline("f.py")
 
 
-@pytest.mark.parametrize("cells", [
-    [{"cell_type": "code", "source": 5}], [{"cell_type": "code"}], ["not a cell"],
-    [{"cell_type": "code", "source": ["%%bash\n", "ls"]}, {"cell_type": "code", "source": "!pip install x\nimport os"}],
-])
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [{"cell_type": "code", "source": 5}],
+        [{"cell_type": "code"}],
+        ["not a cell"],
+        [
+            {"cell_type": "code", "source": ["%%bash\n", "ls"]},
+            {"cell_type": "code", "source": "!pip install x\nimport os"},
+        ],
+    ],
+)
 def test_odd_notebook_cells(tmp_path, cells):
     write_tree(tmp_path, {"n.ipynb": json.dumps({"cells": cells})})
     ctx = AuditContext(tmp_path)

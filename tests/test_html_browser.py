@@ -13,14 +13,22 @@ import zlib
 from pathlib import Path
 
 import pytest
+from report_fixtures import sample_report
 
 from mltestscore.report import renderer
-from report_fixtures import sample_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "screenshot_report.sh"
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 
@@ -33,8 +41,12 @@ def html_file(tmp_path):
 
 
 def test_browser_builds_every_test_and_runs_no_script(html_file, tmp_path):
-    result = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
-                             html_file.as_uri()], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", html_file.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     dom = result.stdout
     assert dom.count("<article") == 28 and dom.count('class="section-row"') == 4
     assert "<script" not in dom and "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
@@ -44,8 +56,13 @@ def test_browser_builds_every_test_and_runs_no_script(html_file, tmp_path):
 def test_screenshot_script_draws_a_non_blank_page(html_file, tmp_path):
     png = tmp_path / "report.png"
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    subprocess.run(["bash", str(SCRIPT), str(html_file), str(png), "1280,1600"], check=True, env=env,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        ["bash", str(SCRIPT), str(html_file), str(png), "1280,1600"],
+        check=True,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
     width, height, pixels = _png_pixels(png.read_bytes())
     assert (width, height) == (1280, 1600)
     assert len(set(pixels)) > 40  # text, chart colours and cards: a blank or failed page has a handful
@@ -57,8 +74,8 @@ def _png_pixels(data: bytes) -> tuple[int, int, bytes]:
     width, height = struct.unpack(">II", data[16:24])
     offset, chunks = 8, []
     while offset < len(data):
-        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        length, kind = struct.unpack(">I4s", data[offset : offset + 8])
         if kind == b"IDAT":
-            chunks.append(data[offset + 8:offset + 8 + length])
+            chunks.append(data[offset + 8 : offset + 8 + length])
         offset += 12 + length
     return width, height, zlib.decompress(b"".join(chunks))

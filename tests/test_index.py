@@ -3,10 +3,9 @@
 import os
 
 import pytest
+from conftest import git, write_tree
 
 from mltestscore.context import AuditContext
-
-from conftest import git, make_repo, write_tree
 
 
 def context(root, **config):
@@ -25,10 +24,19 @@ def test_git_listing_has_tracked_and_untracked_but_not_ignored(repo):
 
 
 def test_walk_outside_git_skips_environments_and_caches(tmp_path):
-    write_tree(tmp_path, {
-        "train.py": "", ".venv/lib/site.py": "", "env/pyvenv.cfg": "", "env/lib/x.py": "",
-        "node_modules/a/index.js": "", "pkg/__pycache__/m.cpython-311.pyc": b"\x00", ".dvc/cache/ab/cdef": "", "pkg/m.py": "",
-    })
+    write_tree(
+        tmp_path,
+        {
+            "train.py": "",
+            ".venv/lib/site.py": "",
+            "env/pyvenv.cfg": "",
+            "env/lib/x.py": "",
+            "node_modules/a/index.js": "",
+            "pkg/__pycache__/m.cpython-311.pyc": b"\x00",
+            ".dvc/cache/ab/cdef": "",
+            "pkg/m.py": "",
+        },
+    )
     ctx = context(tmp_path)
     assert ctx.files.paths == ["pkg/m.py", "train.py"]
     assert ctx.git.available is False
@@ -45,8 +53,13 @@ def test_each_file_read_once_across_checks(repo):
     from mltestscore.audit import _audit
     from mltestscore.config import Config
 
-    root = repo({"train.py": "import random\nrandom.seed(0)\n", "tests/test_x.py": "def test_a():\n    assert True\n",
-                 ".github/workflows/ci.yml": "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: pytest\n"})
+    root = repo(
+        {
+            "train.py": "import random\nrandom.seed(0)\n",
+            "tests/test_x.py": "def test_a():\n    assert True\n",
+            ".github/workflows/ci.yml": "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: pytest\n",
+        }
+    )
     ctx = AuditContext(root, Config())
     _audit(ctx)
     assert ctx.files.reads <= len(ctx.files.paths)
@@ -58,14 +71,16 @@ def test_each_file_read_once_across_checks(repo):
 def test_bad_files_become_warnings(repo, tmp_path):
     outside = tmp_path / "secret.py"
     outside.write_text("print('outside')\n")
-    root = repo({
-        "binary.py": b"\x00\x01\x02import os\n",
-        "latin1.py": "caf\xe9 = 1\n".encode("latin-1"),
-        "big.py": "x = 1\n" * 200_000,
-        "broken.py": "def (:\n",
-        "notebook.ipynb": "{not json",
-        ".github/workflows/tabs.yml": "on:\n\tpush: {}\n",
-    })
+    root = repo(
+        {
+            "binary.py": b"\x00\x01\x02import os\n",
+            "latin1.py": "caf\xe9 = 1\n".encode("latin-1"),
+            "big.py": "x = 1\n" * 200_000,
+            "broken.py": "def (:\n",
+            "notebook.ipynb": "{not json",
+            ".github/workflows/tabs.yml": "on:\n\tpush: {}\n",
+        }
+    )
     os.symlink(outside, root / "link.py")
     os.symlink(root / "loop_a.py", root / "loop_b.py")
     os.symlink(root / "loop_b.py", root / "loop_a.py")
@@ -122,9 +137,14 @@ def test_shallow_clone_warns(repo, tmp_path):
     ctx.close()
 
 
-@pytest.mark.parametrize("text", ["a: &a [1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n" + "".join(
-    f"c{i}: &c{i} [" + ", ".join([f"*{'b' if i == 0 else f'c{i-1}'}"] * 9) + "]\n" for i in range(10)),
-    "x: !!python/object/apply:os.system ['touch pwned']\n"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &a [1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        + "".join(f"c{i}: &c{i} [" + ", ".join([f"*{'b' if i == 0 else f'c{i - 1}'}"] * 9) + "]\n" for i in range(10)),
+        "x: !!python/object/apply:os.system ['touch pwned']\n",
+    ],
+)
 def test_hostile_yaml_is_refused(tmp_path, text):
     write_tree(tmp_path, {".github/workflows/ci.yml": text})
     ctx = context(tmp_path)
@@ -154,12 +174,14 @@ def test_dubious_ownership_falls_back_to_a_walk_with_a_warning(repo, monkeypatch
 def test_warm_cache_replays_the_same_warnings(repo, tmp_path):
     from mltestscore.audit import run_audit
 
-    root = repo({
-        "train.py": "import random\nrandom.seed(0\n",  # syntax error in a file the seed query parses
-        "notebooks/a.ipynb": '{"cells": [{"cell_type": "code", "source": "x = !ls\\nimport random\\nrandom.seed(1)"}]}',
-        "src/bin.py": b"\x00\x01random.seed",
-        "src/latin.py": "random = 'caf\xe9'\n".encode("latin-1"),
-    })
+    root = repo(
+        {
+            "train.py": "import random\nrandom.seed(0\n",  # syntax error in a file the seed query parses
+            "notebooks/a.ipynb": '{"cells": [{"cell_type": "code", "source": "x = !ls\\nimport random\\nrandom.seed(1)"}]}',
+            "src/bin.py": b"\x00\x01random.seed",
+            "src/latin.py": "random = 'caf\xe9'\n".encode("latin-1"),
+        }
+    )
     cache = tmp_path / "cache"
     cold = run_audit(root, None, cache)
     write_tree(root, {"README.md": "# a change, so the report memo misses and per-file facts answer\n"})
@@ -172,8 +194,14 @@ def test_warm_cache_replays_the_same_warnings(repo, tmp_path):
 def test_one_text_at_two_paths_resolves_relative_imports_per_path(repo, tmp_path):
     # Identical files in two packages share a blob id; their relative imports name different modules.
     train = "from .model import Net\n\n\ndef fit():\n    return Net()\n"
-    root = repo({"src/churn/train.py": train, "src/churn/model.py": "class Net: ...\n",
-                 "src/fraud/train.py": train, "src/fraud/model.py": "class Net: ...\n"})
+    root = repo(
+        {
+            "src/churn/train.py": train,
+            "src/churn/model.py": "class Net: ...\n",
+            "src/fraud/train.py": train,
+            "src/fraud/model.py": "class Net: ...\n",
+        }
+    )
     for run in ("cold", "warm"):
         ctx = AuditContext(root, cache_dir=tmp_path / "cache")
         try:

@@ -1,10 +1,9 @@
 """The infrastructure checks at 0, 0.5 and 1 on real-shaped repositories."""
 
 import pytest
+from conftest import audit
 
 from mltestscore.results import Status
-
-from conftest import audit
 
 CI = """
 name: ci
@@ -167,10 +166,16 @@ def test_infra1_seeds_and_pins_are_manual(repo):
 
 
 def test_infra1_ci_repro_and_lock_diff_is_automated(repo):
-    root = repo(project(**{
-        "dvc.yaml": DVC_YAML, "dvc.lock": DVC_LOCK, "params.yaml": "train:\n  seed: 42\n",
-        ".github/workflows/ci.yml": ci("dvc repro", "git diff --exit-code dvc.lock"),
-    }))
+    root = repo(
+        project(
+            **{
+                "dvc.yaml": DVC_YAML,
+                "dvc.lock": DVC_LOCK,
+                "params.yaml": "train:\n  seed: 42\n",
+                ".github/workflows/ci.yml": ci("dvc repro", "git diff --exit-code dvc.lock"),
+            }
+        )
+    )
     result = item(root, "infra-1")
     assert result.score == 1 and result.status == Status.AUTOMATED
     chain = result.evidence[0]
@@ -187,7 +192,10 @@ def test_infra2_levels_follow_the_wiring(repo):
     assert manual.score == 0.5 and manual.status == Status.MANUAL
     assert manual.evidence[0].path == "tests/test_train.py" and manual.evidence[0].runner is None
 
-    wired = item(repo(project(**{"tests/test_train.py": TEST_TRAIN, ".github/workflows/ci.yml": ci("pytest")}), name="wired"), "infra-2")
+    wired = item(
+        repo(project(**{"tests/test_train.py": TEST_TRAIN, ".github/workflows/ci.yml": ci("pytest")}), name="wired"),
+        "infra-2",
+    )
     assert wired.score == 1 and wired.status == Status.AUTOMATED
     assert wired.evidence[0].path == "tests/test_train.py"
     assert ".github/workflows/ci.yml job 'test'" in wired.evidence[0].runner
@@ -195,7 +203,9 @@ def test_infra2_levels_follow_the_wiring(repo):
 
 
 def test_infra2_test_that_imports_nothing_of_the_project_does_not_count(repo):
-    files = project(**{"tests/test_math.py": "def test_add():\n    assert 1 + 1 == 2\n", ".github/workflows/ci.yml": ci("pytest")})
+    files = project(
+        **{"tests/test_math.py": "def test_add():\n    assert 1 + 1 == 2\n", ".github/workflows/ci.yml": ci("pytest")}
+    )
     assert item(repo(files), "infra-2").score == 0
 
 
@@ -222,7 +232,15 @@ def test_infra4_levels(repo):
     assert item(repo(project(), name="none"), "infra-4").score == 0
     manual = item(repo(project(**{"scripts/check_metrics.py": GATE}), name="gate"), "infra-4")
     assert manual.score == 0.5 and manual.evidence[0].path == "scripts/check_metrics.py"
-    wired = item(repo(project(**{"scripts/check_metrics.py": GATE, ".github/workflows/ci.yml": ci("python scripts/check_metrics.py")}), name="ci"), "infra-4")
+    wired = item(
+        repo(
+            project(
+                **{"scripts/check_metrics.py": GATE, ".github/workflows/ci.yml": ci("python scripts/check_metrics.py")}
+            ),
+            name="ci",
+        ),
+        "infra-4",
+    )
     assert wired.score == 1 and wired.evidence[0].line == 7
 
 
@@ -233,7 +251,9 @@ def test_infra4_metrics_diff_without_gate_is_manual(repo):
 
 
 def test_infra4_metric_threshold_test_in_ci(repo):
-    test = "from churn.models.train import train\n\n\ndef test_auc_threshold():\n    auc = 0.91\n    assert auc >= 0.85\n"
+    test = (
+        "from churn.models.train import train\n\n\ndef test_auc_threshold():\n    auc = 0.91\n    assert auc >= 0.85\n"
+    )
     result = item(repo(project(**{"tests/test_quality.py": test, ".github/workflows/ci.yml": ci("pytest")})), "infra-4")
     assert result.score == 1 and result.evidence[0].detail == "test asserts a metric threshold"
 
@@ -254,7 +274,9 @@ def test_infra5_levels(repo):
     files = project(**{"src/churn/explain.py": EXPLAIN})
     manual = item(repo(files, name="manual"), "infra-5")
     assert manual.score == 0.5 and "shap.TreeExplainer" in manual.evidence[0].detail
-    files["tests/test_explain.py"] = "from churn.explain import explain_one\n\n\ndef test_explain_one_example():\n    assert explain_one is not None\n"
+    files["tests/test_explain.py"] = (
+        "from churn.explain import explain_one\n\n\ndef test_explain_one_example():\n    assert explain_one is not None\n"
+    )
     files[".github/workflows/ci.yml"] = ci("pytest")
     wired = item(repo(files, name="wired"), "infra-5")
     assert wired.score == 1 and wired.evidence[0].path == "tests/test_explain.py"
@@ -296,7 +318,11 @@ spec:
 
 def test_infra6_levels(repo):
     assert item(repo(project(), name="none"), "infra-6").score == 0
-    staged = ci("echo build").replace("jobs:", "jobs:\n  deploy-staging:\n    runs-on: ubuntu-latest\n    environment: staging\n    steps:\n      - run: ./deploy.sh staging\n  deploy-prod:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: ./deploy.sh prod", 1)
+    staged = ci("echo build").replace(
+        "jobs:",
+        "jobs:\n  deploy-staging:\n    runs-on: ubuntu-latest\n    environment: staging\n    steps:\n      - run: ./deploy.sh staging\n  deploy-prod:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: ./deploy.sh prod",
+        1,
+    )
     manual = item(repo(project(**{".github/workflows/deploy.yml": staged}), name="staged"), "infra-6")
     assert manual.score == 0.5
     canary = item(repo(project(**{"deploy/isvc.yaml": KSERVE}), name="kserve"), "infra-6")

@@ -7,10 +7,10 @@ import os
 import subprocess
 import sys
 
+from conftest import git, git_commit_all, write_tree
+
 from mltestscore.audit import run_audit
 from mltestscore.config import parse_config
-
-from conftest import git, git_commit_all, write_tree
 
 TRAIN = """
 import random
@@ -61,12 +61,16 @@ def test_unchanged_tree_is_answered_from_the_memo(repo, tmp_path):
     first = run_audit(root, None, cache)
     second = run_audit(root, None, cache)
     assert _scores(second) == _scores(first)
-    assert [(i.id, i.reason, i.evidence) for i in second.items()] == [(i.id, i.reason, i.evidence) for i in first.items()]
+    assert [(i.id, i.reason, i.evidence) for i in second.items()] == [
+        (i.id, i.reason, i.evidence) for i in first.items()
+    ]
     assert second.warnings == first.warnings and second.commit == first.commit
     from mltestscore.report.terminal import render
 
     assert not first.from_memo and second.from_memo
-    assert "comes from the cache" in render(second, width=200) and "comes from the cache" not in render(first, width=200)
+    assert "comes from the cache" in render(second, width=200) and "comes from the cache" not in render(
+        first, width=200
+    )
 
 
 def test_an_uncommitted_edit_a_new_file_and_a_commit_each_miss(repo, tmp_path):
@@ -98,18 +102,18 @@ def test_config_changes_miss(repo, tmp_path):
 
 
 PROBE = (
-        "import json, subprocess, sys\n"
-        "launched = []\n"
-        "class Watched(subprocess.Popen):  # records which git commands the audit starts; runs them as is\n"
-        "    def __init__(self, args, *rest, **options):\n"
-        "        launched.append(' '.join(args) if isinstance(args, (list, tuple)) else str(args))\n"
-        "        super().__init__(args, *rest, **options)\n"
-        "subprocess.Popen = Watched\n"
-        "from mltestscore.cli import main\n"
-        "sys.argv = ['mltestscore', 'audit', sys.argv[1], '-f', 'json', '-o', sys.argv[2]]\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "loaded = sorted(m for m in sys.modules if m.startswith(('mltestscore.checks.', 'mltestscore.evidence.python', 'git')))\n"
-        "print(json.dumps([loaded, [c for c in launched if c.startswith('git')]]))\n"
+    "import json, subprocess, sys\n"
+    "launched = []\n"
+    "class Watched(subprocess.Popen):  # records which git commands the audit starts; runs them as is\n"
+    "    def __init__(self, args, *rest, **options):\n"
+    "        launched.append(' '.join(args) if isinstance(args, (list, tuple)) else str(args))\n"
+    "        super().__init__(args, *rest, **options)\n"
+    "subprocess.Popen = Watched\n"
+    "from mltestscore.cli import main\n"
+    "sys.argv = ['mltestscore', 'audit', sys.argv[1], '-f', 'json', '-o', sys.argv[2]]\n"
+    "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    "loaded = sorted(m for m in sys.modules if m.startswith(('mltestscore.checks.', 'mltestscore.evidence.python', 'git')))\n"
+    "print(json.dumps([loaded, [c for c in launched if c.startswith('git')]]))\n"
 )
 
 
@@ -118,7 +122,9 @@ def _probe(root, tmp_path, n, commands=None):
     commands it ran go to `commands` when given."""
     env = {**os.environ, "MLTESTSCORE_CACHE_DIR": str(tmp_path / "cache")}
     out = tmp_path / f"report-{n}.json"
-    done = subprocess.run([sys.executable, "-c", PROBE, str(root), str(out)], env=env, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(root), str(out)], env=env, capture_output=True, text=True, check=True
+    )
     loaded, launched = json.loads(done.stdout.strip().splitlines()[-1])
     if commands is not None:
         commands.extend(launched)

@@ -7,8 +7,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import audit, git, git_commit_all, write_tree
+
 from mltestscore.cli import cli
 from mltestscore.evidence.modelspec import OwnerRule, _pattern_regex, fairness_section, owner_rule
 from mltestscore.results import Status
@@ -49,9 +49,13 @@ def workflow(triggers: str, *commands: str, name: str = "ci") -> str:
 def notebook(*cells: str) -> str:
     """A real .ipynb with a markdown cell and the given code cells."""
     body = [{"cell_type": "markdown", "metadata": {}, "source": ["# Experiments\n"]}]
-    body += [{"cell_type": "code", "execution_count": i, "metadata": {}, "outputs": [], "source": c.strip().splitlines(True)}
-             for i, c in enumerate(cells, start=1)]
-    return json.dumps({"cells": body, "metadata": {"kernelspec": {"name": "python3"}}, "nbformat": 4, "nbformat_minor": 5})
+    body += [
+        {"cell_type": "code", "execution_count": i, "metadata": {}, "outputs": [], "source": c.strip().splitlines(True)}
+        for i, c in enumerate(cells, start=1)
+    ]
+    return json.dumps(
+        {"cells": body, "metadata": {"kernelspec": {"name": "python3"}}, "nbformat": 4, "nbformat_minor": 5}
+    )
 
 
 DVC_EVALUATE = """
@@ -115,40 +119,46 @@ def test_model1_params_file_is_half(repo):
 
 
 def test_model1_training_config_recognised_by_keys_not_name(repo):
-    root = repo({
-        **MODEL_CODE,
-        "conf/experiment.yaml": "model:\n  hidden_size: 128\n  dropout: 0.1\noptim:\n  lr: 0.001\n  batch_size: 64\n",
-        "deploy/service.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: churn\n",
-    })
+    root = repo(
+        {
+            **MODEL_CODE,
+            "conf/experiment.yaml": "model:\n  hidden_size: 128\n  dropout: 0.1\noptim:\n  lr: 0.001\n  batch_size: 64\n",
+            "deploy/service.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: churn\n",
+        }
+    )
     result = item(root, "model-1")
     assert result.score == 0.5
     assert shows(result, "conf/experiment.yaml") and not shows(result, "deploy/service.yaml")
 
 
 def test_model1_hydra_main_and_model_card(repo):
-    root = repo({
-        "src/train.py": """
+    root = repo(
+        {
+            "src/train.py": """
             import hydra
 
             @hydra.main(version_base=None, config_path="../configs", config_name="train")
             def main(cfg):
                 print(cfg.model)
         """,
-        "configs/train.yaml": "defaults:\n  - model: mlp\n  - _self_\nseed: 1\n",
-        "MODEL_CARD.md": "# Model card\n\n## Intended use\nRanking support tickets.\n",
-    })
+            "configs/train.yaml": "defaults:\n  - model: mlp\n  - _self_\nseed: 1\n",
+            "MODEL_CARD.md": "# Model card\n\n## Intended use\nRanking support tickets.\n",
+        }
+    )
     result = item(root, "model-1")
     assert result.score == 0.5
     assert shows(result, "configs/train.yaml") and shows(result, "MODEL_CARD.md")
 
 
 def test_model1_codeowners_and_pull_request_ci_is_one(repo):
-    root = repo({
-        **MODEL_CODE,
-        "params.yaml": "train:\n  n_estimators: 200\n  max_depth: 8\n",
-        ".github/CODEOWNERS": "# ML owners\n*.md @acme/docs\n/src/churn/models/ @acme/ml-team\nparams.yaml @acme/ml-team\n",
-        ".github/workflows/ci.yml": workflow(PUSH_AND_PR, "pytest"),
-    })
+    root = repo(
+        {
+            **MODEL_CODE,
+            "params.yaml": "train:\n  n_estimators: 200\n  max_depth: 8\n",
+            ".github/CODEOWNERS": "# ML owners\n*.md @acme/docs\n/src/churn/models/ @acme/ml-team\nparams.yaml @acme/ml-team\n",
+            ".github/workflows/ci.yml": workflow(PUSH_AND_PR, "pytest"),
+        }
+    )
     result = item(root, "model-1")
     assert result.score == 1 and result.status == Status.AUTOMATED
     owners = next(e for e in result.evidence if e.path == ".github/CODEOWNERS")
@@ -157,30 +167,35 @@ def test_model1_codeowners_and_pull_request_ci_is_one(repo):
 
 
 def test_model1_codeowners_without_pull_request_ci_is_half(repo):
-    root = repo({
-        **MODEL_CODE,
-        ".github/CODEOWNERS": "/src/churn/ @acme/ml-team\n",
-        ".github/workflows/ci.yml": workflow(PUSH_ONLY, "pytest"),
-    })
+    root = repo(
+        {
+            **MODEL_CODE,
+            ".github/CODEOWNERS": "/src/churn/ @acme/ml-team\n",
+            ".github/workflows/ci.yml": workflow(PUSH_ONLY, "pytest"),
+        }
+    )
     result = item(root, "model-1")
     assert result.score == 0.5
     assert "pull_request" in result.missing
 
 
 def test_model1_codeowners_not_covering_model_code_is_not_enforcement(repo):
-    root = repo({
-        **MODEL_CODE,
-        "params.yaml": "train:\n  n_estimators: 200\n  max_depth: 8\n",
-        ".github/CODEOWNERS": "/docs/ @acme/docs\n",
-        ".github/workflows/ci.yml": workflow(PUSH_AND_PR, "pytest"),
-    })
+    root = repo(
+        {
+            **MODEL_CODE,
+            "params.yaml": "train:\n  n_estimators: 200\n  max_depth: 8\n",
+            ".github/CODEOWNERS": "/docs/ @acme/docs\n",
+            ".github/workflows/ci.yml": workflow(PUSH_AND_PR, "pytest"),
+        }
+    )
     assert item(root, "model-1").score == 0.5
 
 
 def test_model1_branch_protection_as_code_is_one(repo):
-    root = repo({
-        **MODEL_CODE,
-        ".github/settings.yml": """
+    root = repo(
+        {
+            **MODEL_CODE,
+            ".github/settings.yml": """
             branches:
               - name: main
                 protection:
@@ -190,7 +205,8 @@ def test_model1_branch_protection_as_code_is_one(repo):
                   enforce_admins: true
                   restrictions: null
         """,
-    })
+        }
+    )
     result = item(root, "model-1")
     assert result.score == 1
     assert shows(result, "requires pull-request reviews")
@@ -262,37 +278,53 @@ def test_model2_nothing_is_zero_and_says_attest(repo):
 
 
 def test_model2_notebook_correlating_offline_and_online_is_half(repo):
-    root = repo({"notebooks/ab_analysis.ipynb": notebook(
-        "import numpy as np\nimport pandas as pd",
-        "df = pd.read_csv('ab_results.csv')\nnp.corrcoef(df['auc'], df['conversion_rate'])",
-    )})
+    root = repo(
+        {
+            "notebooks/ab_analysis.ipynb": notebook(
+                "import numpy as np\nimport pandas as pd",
+                "df = pd.read_csv('ab_results.csv')\nnp.corrcoef(df['auc'], df['conversion_rate'])",
+            )
+        }
+    )
     result = item(root, "model-2")
     assert result.score == 0.5
     assert shows(result, "(cell 3)")
 
 
 def test_model2_scheduled_correlation_job_is_one(repo):
-    root = repo({
-        "analysis/offline_online.py": CORRELATE,
-        ".github/workflows/weekly.yml": workflow(NIGHTLY, "python analysis/offline_online.py", name="weekly"),
-    })
+    root = repo(
+        {
+            "analysis/offline_online.py": CORRELATE,
+            ".github/workflows/weekly.yml": workflow(NIGHTLY, "python analysis/offline_online.py", name="weekly"),
+        }
+    )
     result = item(root, "model-2")
     assert result.score == 1
     assert result.evidence[0].line == 7 and "schedule" in result.evidence[0].runner
 
 
 def test_model2_correlation_between_features_is_not_evidence(repo):
-    root = repo({"analysis/features.py": CORRELATE.replace('runs["offline_auc"], runs["online_ctr"]', 'runs["age"], runs["income"]')})
+    root = repo(
+        {
+            "analysis/features.py": CORRELATE.replace(
+                'runs["offline_auc"], runs["online_ctr"]', 'runs["age"], runs["income"]'
+            )
+        }
+    )
     assert item(root, "model-2").score == 0
 
 
 def test_model2_experiment_sdk_is_half(repo):
-    root = repo({"serving/app.py": """
+    root = repo(
+        {
+            "serving/app.py": """
         from growthbook import Experiment, GrowthBook
 
         gb = GrowthBook(attributes={"id": "user-1"})
         variant = gb.run(Experiment(key="ranker-v2", variations=["v1", "v2"])).value
-    """})
+    """
+        }
+    )
     result = item(root, "model-2")
     assert result.score == 0.5
     assert shows(result, "growthbook")
@@ -315,40 +347,51 @@ def unrelated():
 
 
 def test_model3_optuna_only_in_requirements_is_zero(repo):
-    root = repo({
-        "requirements.txt": "optuna==3.6.1\nscikit-learn==1.5.0\n",
-        "src/train.py": TRAIN,
-        "README.md": "Hyperparameters were tuned with Optuna.\n",
-    })
+    root = repo(
+        {
+            "requirements.txt": "optuna==3.6.1\nscikit-learn==1.5.0\n",
+            "src/train.py": TRAIN,
+            "README.md": "Hyperparameters were tuned with Optuna.\n",
+        }
+    )
     result = item(root, "model-3")
     assert result.score == 0 and result.status == Status.MISSING
 
 
 def test_model3_commented_out_grid_search_is_zero(repo):
-    root = repo({"src/train.py": '''
+    root = repo(
+        {
+            "src/train.py": '''
         """Train the model. (We used to run GridSearchCV here.)"""
         from sklearn.ensemble import RandomForestClassifier
         # from sklearn.model_selection import GridSearchCV
         # search = GridSearchCV(RandomForestClassifier(), {"max_depth": [4, 8]})
         model = RandomForestClassifier(max_depth=8)
-    '''})
+    '''
+        }
+    )
     assert item(root, "model-3").score == 0
 
 
 def test_model3_grid_search_in_notebook_is_half(repo):
-    root = repo({"notebooks/tuning.ipynb": notebook(
-        "from sklearn.model_selection import GridSearchCV\nfrom sklearn.svm import SVC",
-        "%matplotlib inline\nsearch = GridSearchCV(SVC(), {'C': [0.1, 1, 10]}, cv=5)\nsearch.fit(X, y)",
-    )})
+    root = repo(
+        {
+            "notebooks/tuning.ipynb": notebook(
+                "from sklearn.model_selection import GridSearchCV\nfrom sklearn.svm import SVC",
+                "%matplotlib inline\nsearch = GridSearchCV(SVC(), {'C': [0.1, 1, 10]}, cv=5)\nsearch.fit(X, y)",
+            )
+        }
+    )
     result = item(root, "model-3")
     assert result.score == 0.5
     assert "GridSearchCV" in result.evidence[0].detail and "(cell 3)" in result.evidence[0].detail
 
 
 def test_model3_optuna_as_dvc_stage_is_one(repo):
-    root = repo({
-        "dvc.yaml": "stages:\n  tune:\n    cmd: python src/tune.py\n    deps: [src/tune.py]\n    outs: [best_params.json]\n",
-        "src/tune.py": """
+    root = repo(
+        {
+            "dvc.yaml": "stages:\n  tune:\n    cmd: python src/tune.py\n    deps: [src/tune.py]\n    outs: [best_params.json]\n",
+            "src/tune.py": """
             import optuna
 
 
@@ -360,7 +403,8 @@ def test_model3_optuna_as_dvc_stage_is_one(repo):
             study = optuna.create_study(direction="maximize")
             study.optimize(objective, n_trials=50)
         """,
-    })
+        }
+    )
     result = item(root, "model-3")
     assert result.score == 1
     assert result.evidence[0].path == "src/tune.py" and result.evidence[0].line == 9
@@ -368,63 +412,74 @@ def test_model3_optuna_as_dvc_stage_is_one(repo):
 
 
 def test_model3_search_reached_through_an_import_is_one(repo):
-    root = repo({
-        "dvc.yaml": "stages:\n  train:\n    cmd: python src/train.py\n    deps: [src/train.py, src/search.py]\n",
-        "src/search.py": SEARCH,
-        "src/train.py": "from search import run_search\n\nprint(run_search([[0], [1]], [0, 1]))\n",
-    })
+    root = repo(
+        {
+            "dvc.yaml": "stages:\n  train:\n    cmd: python src/train.py\n    deps: [src/train.py, src/search.py]\n",
+            "src/search.py": SEARCH,
+            "src/train.py": "from search import run_search\n\nprint(run_search([[0], [1]], [0, 1]))\n",
+        }
+    )
     result = item(root, "model-3")
     assert result.score == 1
     assert "src/train.py uses src/search.py:run_search" in result.evidence[0].runner
 
 
 def test_model3_search_reached_through_src_package_import_is_one(repo):
-    root = repo({
-        "dvc.yaml": "stages:\n  train:\n    cmd: python train.py\n",
-        "src/__init__.py": "",
-        "src/ml/__init__.py": "",
-        "src/ml/search.py": SEARCH,
-        "train.py": "from src.ml.search import run_search\n\nrun_search([[0], [1]], [0, 1])\n",
-    })
+    root = repo(
+        {
+            "dvc.yaml": "stages:\n  train:\n    cmd: python train.py\n",
+            "src/__init__.py": "",
+            "src/ml/__init__.py": "",
+            "src/ml/search.py": SEARCH,
+            "train.py": "from src.ml.search import run_search\n\nrun_search([[0], [1]], [0, 1])\n",
+        }
+    )
     result = item(root, "model-3")
     assert result.score == 1
     assert "train.py uses src/ml/search.py:run_search" in result.evidence[0].runner
 
 
 def test_model3_unit_test_of_the_search_code_does_not_automate_tuning(repo):
-    root = repo({
-        "src/search.py": SEARCH,
-        "tests/test_search.py": "from search import run_search\n\n\ndef test_run_search():\n    assert run_search([[0], [1]] * 3, [0, 1] * 3)\n",
-        ".github/workflows/ci.yml": workflow(PUSH_AND_PR, "pytest tests"),
-    })
+    root = repo(
+        {
+            "src/search.py": SEARCH,
+            "tests/test_search.py": "from search import run_search\n\n\ndef test_run_search():\n    assert run_search([[0], [1]] * 3, [0, 1] * 3)\n",
+            ".github/workflows/ci.yml": workflow(PUSH_AND_PR, "pytest tests"),
+        }
+    )
     assert item(root, "model-3").score == 0.5
 
 
 def test_model3_import_of_another_function_does_not_reach_the_search(repo):
-    root = repo({
-        "dvc.yaml": "stages:\n  train:\n    cmd: python src/train.py\n",
-        "src/search.py": SEARCH,
-        "src/train.py": "from search import unrelated\n\nprint(unrelated())\n",
-    })
+    root = repo(
+        {
+            "dvc.yaml": "stages:\n  train:\n    cmd: python src/train.py\n",
+            "src/search.py": SEARCH,
+            "src/train.py": "from search import unrelated\n\nprint(unrelated())\n",
+        }
+    )
     assert item(root, "model-3").score == 0.5
 
 
 def test_model3_module_level_search_reached_by_a_plain_import_is_one(repo):
-    root = repo({
-        ".github/workflows/train.yml": workflow(PUSH_ONLY, "python -m churn.train", name="train"),
-        "src/churn/__init__.py": "",
-        "src/churn/tuning.py": "from sklearn.model_selection import GridSearchCV\n\nSEARCH = GridSearchCV(None, {'C': [1, 10]})\n",
-        "src/churn/train.py": "from . import tuning\n\nprint(tuning.SEARCH)\n",
-    })
+    root = repo(
+        {
+            ".github/workflows/train.yml": workflow(PUSH_ONLY, "python -m churn.train", name="train"),
+            "src/churn/__init__.py": "",
+            "src/churn/tuning.py": "from sklearn.model_selection import GridSearchCV\n\nSEARCH = GridSearchCV(None, {'C': [1, 10]})\n",
+            "src/churn/train.py": "from . import tuning\n\nprint(tuning.SEARCH)\n",
+        }
+    )
     result = item(root, "model-3")
     assert result.score == 1
     assert "src/churn/train.py uses src/churn/tuning.py" in result.evidence[0].runner
 
 
 def test_model3_search_under_main_guard_is_not_reached_by_importers(repo):
-    root = repo({
-        "dvc.yaml": "stages:\n  train:\n    cmd: python src/train.py\n",
-        "src/search.py": """
+    root = repo(
+        {
+            "dvc.yaml": "stages:\n  train:\n    cmd: python src/train.py\n",
+            "src/search.py": """
             from sklearn.model_selection import GridSearchCV
 
             DEFAULT_C = 1.0
@@ -432,16 +487,18 @@ def test_model3_search_under_main_guard_is_not_reached_by_importers(repo):
             if __name__ == "__main__":
                 GridSearchCV(None, {"C": [0.1, 1, 10]}).fit([[0], [1]], [0, 1])
         """,
-        "src/train.py": "import search\n\nprint(search.DEFAULT_C)\n",
-    })
+            "src/train.py": "import search\n\nprint(search.DEFAULT_C)\n",
+        }
+    )
     result = item(root, "model-3")
     assert result.score == 0.5  # importing search.py runs its top level, never its main block
 
 
 def test_model3_hydra_multirun_in_ci_is_one(repo):
-    root = repo({
-        "src/train.py": TRAIN,
-        "configs/hparams_search/optuna.yaml": """
+    root = repo(
+        {
+            "src/train.py": TRAIN,
+            "configs/hparams_search/optuna.yaml": """
             # @package _global_
             defaults:
               - override /hydra/sweeper: optuna
@@ -452,8 +509,11 @@ def test_model3_hydra_multirun_in_ci_is_one(repo):
                 params:
                   model.lr: interval(0.0001, 0.1)
         """,
-        ".github/workflows/tune.yml": workflow(NIGHTLY, "python src/train.py -m hparams_search=optuna", name="tune"),
-    })
+            ".github/workflows/tune.yml": workflow(
+                NIGHTLY, "python src/train.py -m hparams_search=optuna", name="tune"
+            ),
+        }
+    )
     result = item(root, "model-3")
     assert result.score == 1
     assert any(e.runner and "tune.yml" in e.runner for e in result.evidence)
@@ -470,31 +530,37 @@ def test_model3_dvc_experiment_grid_in_makefile_is_half(repo):
 
 
 def test_model3_dvc_experiment_grid_scheduled_through_make_is_one(repo):
-    root = repo({
-        "Makefile": MAKEFILE_TUNE,
-        "src/train.py": TRAIN,
-        ".github/workflows/tune.yml": workflow(NIGHTLY, "make tune", name="tune"),
-    })
+    root = repo(
+        {
+            "Makefile": MAKEFILE_TUNE,
+            "src/train.py": TRAIN,
+            ".github/workflows/tune.yml": workflow(NIGHTLY, "make tune", name="tune"),
+        }
+    )
     result = item(root, "model-3")
     assert result.score == 1
     assert "make tune" in result.evidence[0].runner and "schedule" in result.evidence[0].runner
 
 
 def test_model3_wandb_sweep_config_run_by_hand_is_half(repo):
-    root = repo({
-        "sweep.yaml": "program: train.py\nmethod: bayes\nmetric:\n  name: val_loss\n  goal: minimize\nparameters:\n  lr:\n    min: 0.0001\n    max: 0.1\n",
-        "train.py": TRAIN,
-    })
+    root = repo(
+        {
+            "sweep.yaml": "program: train.py\nmethod: bayes\nmetric:\n  name: val_loss\n  goal: minimize\nparameters:\n  lr:\n    min: 0.0001\n    max: 0.1\n",
+            "train.py": TRAIN,
+        }
+    )
     result = item(root, "model-3")
     assert result.score == 0.5
     assert shows(result, "wandb sweep config")
 
 
 def test_model3_search_job_started_only_by_hand_is_half(repo):
-    root = repo({
-        "src/tune.py": SEARCH + "\nrun_search([[0], [1]], [0, 1])\n",
-        ".github/workflows/tune.yml": workflow(MANUAL_ONLY, "python src/tune.py", name="tune"),
-    })
+    root = repo(
+        {
+            "src/tune.py": SEARCH + "\nrun_search([[0], [1]], [0, 1])\n",
+            ".github/workflows/tune.yml": workflow(MANUAL_ONLY, "python src/tune.py", name="tune"),
+        }
+    )
     result = item(root, "model-3")
     assert result.score == 0.5
     assert "person starts" in result.reason
@@ -523,20 +589,26 @@ def test_model4_nothing_is_zero_and_says_attest(repo):
 
 
 def test_model4_time_series_split_notebook_is_half(repo):
-    root = repo({"notebooks/backtest.ipynb": notebook(
-        "from sklearn.model_selection import TimeSeriesSplit, cross_val_score",
-        "scores = cross_val_score(model, X, y, cv=TimeSeriesSplit(n_splits=6))",
-    )})
+    root = repo(
+        {
+            "notebooks/backtest.ipynb": notebook(
+                "from sklearn.model_selection import TimeSeriesSplit, cross_val_score",
+                "scores = cross_val_score(model, X, y, cv=TimeSeriesSplit(n_splits=6))",
+            )
+        }
+    )
     result = item(root, "model-4")
     assert result.score == 0.5
     assert shows(result, "TimeSeriesSplit")
 
 
 def test_model4_metrics_by_month_in_pipeline_is_one(repo):
-    root = repo({
-        "dvc.yaml": "stages:\n  decay:\n    cmd: python src/decay.py\n    metrics: [metrics/auc_by_month.json]\n",
-        "src/decay.py": MONTHLY_EVAL,
-    })
+    root = repo(
+        {
+            "dvc.yaml": "stages:\n  decay:\n    cmd: python src/decay.py\n    metrics: [metrics/auc_by_month.json]\n",
+            "src/decay.py": MONTHLY_EVAL,
+        }
+    )
     result = item(root, "model-4")
     assert result.score == 1
     assert "per time period" in result.evidence[0].detail
@@ -563,18 +635,24 @@ json.dump(scores, open("metrics.json", "w"))
 
 
 def test_model5_baseline_only_in_readme_is_zero(repo):
-    root = repo({"src/train.py": TRAIN, "README.md": "Our model beats the baseline (a DummyClassifier) by 12 AUC points.\n"})
+    root = repo(
+        {"src/train.py": TRAIN, "README.md": "Our model beats the baseline (a DummyClassifier) by 12 AUC points.\n"}
+    )
     result = item(root, "model-5")
     assert result.score == 0 and result.status == Status.MISSING
 
 
 def test_model5_notebook_comparing_linear_and_boosted_models_is_half(repo):
-    root = repo({"notebooks/models.ipynb": notebook(
-        "from sklearn.linear_model import LogisticRegression\nfrom sklearn.ensemble import GradientBoostingClassifier\n"
-        "from sklearn.metrics import roc_auc_score",
-        "for m in [LogisticRegression(max_iter=500), GradientBoostingClassifier()]:\n"
-        "    m.fit(X_train, y_train)\n    print(type(m).__name__, roc_auc_score(y_test, m.predict_proba(X_test)[:, 1]))",
-    )})
+    root = repo(
+        {
+            "notebooks/models.ipynb": notebook(
+                "from sklearn.linear_model import LogisticRegression\nfrom sklearn.ensemble import GradientBoostingClassifier\n"
+                "from sklearn.metrics import roc_auc_score",
+                "for m in [LogisticRegression(max_iter=500), GradientBoostingClassifier()]:\n"
+                "    m.fit(X_train, y_train)\n    print(type(m).__name__, roc_auc_score(y_test, m.predict_proba(X_test)[:, 1]))",
+            )
+        }
+    )
     result = item(root, "model-5")
     assert result.score == 0.5
     assert shows(result, "LogisticRegression beside GradientBoostingClassifier")
@@ -589,9 +667,10 @@ def test_model5_dummy_baseline_in_dvc_evaluate_stage_is_one(repo):
 
 
 def test_model5_ci_test_asserting_model_beats_baseline_is_one(repo):
-    root = repo({
-        "src/churn/train.py": TRAIN,
-        "tests/test_quality.py": """
+    root = repo(
+        {
+            "src/churn/train.py": TRAIN,
+            "tests/test_quality.py": """
             import json
 
 
@@ -599,17 +678,19 @@ def test_model5_ci_test_asserting_model_beats_baseline_is_one(repo):
                 scores = json.load(open("metrics.json"))
                 assert scores["auc"] > scores["baseline_auc"] + 0.05
         """,
-        ".github/workflows/ci.yml": workflow(PUSH_AND_PR, "pytest tests/"),
-    })
+            ".github/workflows/ci.yml": workflow(PUSH_AND_PR, "pytest tests/"),
+        }
+    )
     result = item(root, "model-5")
     assert result.score == 1
     assert result.evidence[0].path == "tests/test_quality.py" and result.evidence[0].line == 6
 
 
 def test_model5_dummy_model_as_a_test_stand_in_is_zero(repo):
-    root = repo({
-        "src/serving/app.py": "def predict(model, rows):\n    return model.predict(rows).tolist()\n",
-        "tests/test_app.py": """
+    root = repo(
+        {
+            "src/serving/app.py": "def predict(model, rows):\n    return model.predict(rows).tolist()\n",
+            "tests/test_app.py": """
             from sklearn.dummy import DummyClassifier
 
             from serving.app import predict
@@ -619,7 +700,8 @@ def test_model5_dummy_model_as_a_test_stand_in_is_zero(repo):
                 model = DummyClassifier().fit([[0], [1]], [0, 1])
                 assert predict(model, [[0]]) in ([0], [1])
         """,
-    })
+        }
+    )
     assert item(root, "model-5").score == 0
 
 
@@ -640,24 +722,32 @@ def test_model6_nothing_is_zero(repo):
 
 
 def test_model6_groupby_without_metric_is_zero(repo):
-    root = repo({"src/report.py": """
+    root = repo(
+        {
+            "src/report.py": """
         import pandas as pd
 
         df = pd.read_csv("data/orders.csv")
         for region, group in df.groupby("region"):
             print(region, len(group), group["amount"].sum())
-    """})
+    """
+        }
+    )
     assert item(root, "model-6").score == 0
 
 
 def test_model6_per_class_metrics_are_not_slices(repo):
-    root = repo({"src/evaluate.py": """
+    root = repo(
+        {
+            "src/evaluate.py": """
         import numpy as np
         from sklearn.metrics import precision_score
 
         for cls in np.unique(y_true):
             print(cls, precision_score(y_true == cls, y_pred == cls))
-    """})
+    """
+        }
+    )
     assert item(root, "model-6").score == 0
 
 
@@ -669,9 +759,10 @@ def test_model6_sliced_script_run_by_hand_is_half(repo):
 
 
 def test_model6_ci_test_with_per_slice_thresholds_is_one(repo):
-    root = repo({
-        "src/churn/train.py": TRAIN,
-        "tests/test_slices.py": """
+    root = repo(
+        {
+            "src/churn/train.py": TRAIN,
+            "tests/test_slices.py": """
             import pandas as pd
             import pytest
             from sklearn.metrics import recall_score
@@ -684,8 +775,9 @@ def test_model6_ci_test_with_per_slice_thresholds_is_one(repo):
                 rows = SCORED[SCORED["segment"] == segment]
                 assert recall_score(rows["label"], rows["pred"]) >= 0.7
         """,
-        ".github/workflows/ci.yml": workflow(PUSH_AND_PR, "pytest tests"),
-    })
+            ".github/workflows/ci.yml": workflow(PUSH_AND_PR, "pytest tests"),
+        }
+    )
     result = item(root, "model-6")
     assert result.score == 1
     assert "parametrized over slices" in result.evidence[0].detail and "pull_request" in result.evidence[0].runner
@@ -758,10 +850,14 @@ def test_model7_filled_fairness_section_is_half(repo):
 
 
 def test_model7_fairlearn_notebook_is_half(repo):
-    root = repo({"notebooks/fairness.ipynb": notebook(
-        "from fairlearn.metrics import MetricFrame, selection_rate\nfrom sklearn.metrics import recall_score",
-        "mf = MetricFrame(metrics={'recall': recall_score, 'sel': selection_rate}, y_true=y, y_pred=p, sensitive_features=df['sex'])",
-    )})
+    root = repo(
+        {
+            "notebooks/fairness.ipynb": notebook(
+                "from fairlearn.metrics import MetricFrame, selection_rate\nfrom sklearn.metrics import recall_score",
+                "mf = MetricFrame(metrics={'recall': recall_score, 'sel': selection_rate}, y_true=y, y_pred=p, sensitive_features=df['sex'])",
+            )
+        }
+    )
     result = item(root, "model-7")
     assert result.score == 0.5
     assert shows(result, "fairlearn.metrics.MetricFrame")
@@ -776,9 +872,10 @@ def test_model7_metric_per_protected_group_is_half(repo):
 
 
 def test_model7_ci_test_on_demographic_parity_is_one(repo):
-    root = repo({
-        "src/churn/train.py": TRAIN,
-        "tests/test_fairness.py": """
+    root = repo(
+        {
+            "src/churn/train.py": TRAIN,
+            "tests/test_fairness.py": """
             import pandas as pd
             from fairlearn.metrics import demographic_parity_difference
 
@@ -788,8 +885,9 @@ def test_model7_ci_test_on_demographic_parity_is_one(repo):
                 gap = demographic_parity_difference(df["label"], df["pred"], sensitive_features=df["sex"])
                 assert abs(gap) < 0.1
         """,
-        ".github/workflows/ci.yml": workflow(PUSH_AND_PR, "python -m pytest tests"),
-    })
+            ".github/workflows/ci.yml": workflow(PUSH_AND_PR, "python -m pytest tests"),
+        }
+    )
     result = item(root, "model-7")
     assert result.score == 1
     assert result.evidence[0].path == "tests/test_fairness.py" and "pull_request" in result.evidence[0].runner

@@ -9,8 +9,8 @@ import json
 import textwrap
 
 import pytest
-
 from conftest import audit, git_commit_all, write_tree
+
 from mltestscore.context import AuditContext
 from mltestscore.evidence import evaluation
 from mltestscore.evidence.evaluation import BASELINE_TOKENS, FAIRNESS_TOKENS, checked_comparisons, may_compare
@@ -59,7 +59,13 @@ def test_a_warm_cache_answers_like_a_cold_scan(tmp_path):
     answers = []
     for _ in range(2):  # the first run fills the cache, the second reads it
         ctx = AuditContext(root, cache_dir=tmp_path / "cache")
-        answers.append((ctx.python.with_parts({"baseline"}), ctx.python.with_parts({"dummy"}), ctx.python.code("notebooks/g.ipynb")))
+        answers.append(
+            (
+                ctx.python.with_parts({"baseline"}),
+                ctx.python.with_parts({"dummy"}),
+                ctx.python.code("notebooks/g.ipynb"),
+            )
+        )
         ctx.close()
     assert answers[0] == answers[1]
     assert answers[1][2].startswith(b"import numpy as np\nbaseline_rmse")  # the notebook's code, not its JSON
@@ -208,7 +214,9 @@ def test_model_section_parses_nothing_in_a_library_that_only_looks_like_ml(tmp_p
     root = library_repo(tmp_path / "repo")
     git_commit_all(root)
     parses = counting_parses(monkeypatch)
-    ignore_others = {"ignore": {test.id: "parse budget" for test in audit(root).items() if not test.id.startswith("model-")}}
+    ignore_others = {
+        "ignore": {test.id: "parse budget" for test in audit(root).items() if not test.id.startswith("model-")}
+    }
     parses.clear()
     report = audit(root, ignore_others)
     assert parses == []
@@ -220,7 +228,9 @@ def test_model_section_parses_only_the_file_with_the_comparison(tmp_path, monkey
     write_tree(root, {"tests/test_quality.py": BASELINE_TEST})
     git_commit_all(root)
     parses = counting_parses(monkeypatch)
-    ignore_others = {"ignore": {test.id: "parse budget" for test in audit(root).items() if not test.id.startswith("model-")}}
+    ignore_others = {
+        "ignore": {test.id: "parse budget" for test in audit(root).items() if not test.id.startswith("model-")}
+    }
     parses.clear()
     result = audit(root, ignore_others).item("model-5")
     assert set(parses) == {"tests/test_quality.py"}
@@ -254,7 +264,9 @@ def chain_repo(root, links: int, command: str):
     files = {"src/search.py": SEARCH_HELPER, ".github/workflows/ci.yml": CI_RUNS.format(command=command)}
     module, function = "search", "search"
     for n in range(1, links):
-        files[f"src/step_{n}.py"] = f"from {module} import {function}\n\n\ndef run_{n}():\n    return {function}(None, {{}})\n"
+        files[f"src/step_{n}.py"] = (
+            f"from {module} import {function}\n\n\ndef run_{n}():\n    return {function}(None, {{}})\n"
+        )
         module, function = f"step_{n}", f"run_{n}"
     files[f"src/step_{links}.py"] = f"from {module} import {function}\n\n{function}(None, {{}})\n"
     return write_tree(root, files)

@@ -9,15 +9,17 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from conftest import audit, git, git_commit_all, make_repo, write_tree
 
 from mltestscore.checks import monitor as M
 from mltestscore.config import ConfigError, parse_config
 from mltestscore.context import AuditContext
 from mltestscore.evidence.history import read_history
 
-from conftest import audit, git, git_commit_all, make_repo, write_tree
-
-DEPENDABOT = {"GIT_AUTHOR_NAME": "dependabot[bot]", "GIT_AUTHOR_EMAIL": "49699333+dependabot[bot]@users.noreply.github.com"}
+DEPENDABOT = {
+    "GIT_AUTHOR_NAME": "dependabot[bot]",
+    "GIT_AUTHOR_EMAIL": "49699333+dependabot[bot]@users.noreply.github.com",
+}
 ON_PUSH = "  push:\n    branches: [main]\n  pull_request:"
 ON_CRON = '  schedule:\n    - cron: "0 3 * * 1"\n  workflow_dispatch:'
 ON_DISPATCH = "  workflow_dispatch:"
@@ -40,10 +42,17 @@ def workflow(trigger: str, *commands: str, job: str = "job", uses: str | None = 
 
 
 def notebook(*cells: str) -> str:
-    return json.dumps({
-        "cells": [{"cell_type": "code", "metadata": {}, "source": c, "outputs": [], "execution_count": None} for c in cells],
-        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
-    })
+    return json.dumps(
+        {
+            "cells": [
+                {"cell_type": "code", "metadata": {}, "source": c, "outputs": [], "execution_count": None}
+                for c in cells
+            ],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
 
 
 def check(root: Path, cls, config: dict | None = None):
@@ -144,7 +153,9 @@ def test_history_reads_bot_commits_and_bounds_the_window(tmp_path):
     try:
         history = read_history(ctx)
         assert history.available and len(history.commits) == 2 and not history.complete
-        assert [(c.subject, bot) for c, bot in history.bot_commits()] == [("Bump requests from 2.31.0 to 2.32.3", "dependabot")]
+        assert [(c.subject, bot) for c, bot in history.bot_commits()] == [
+            ("Bump requests from 2.31.0 to 2.32.3", "dependabot")
+        ]
         assert history.touching("requirements.txt")[0].author.startswith("dependabot[bot] <49699333+")
         assert "the last 2 commits" in history.window()
     finally:
@@ -210,7 +221,9 @@ def test_monitor1_bot_commits_in_history_prove_notifications_without_config(repo
     assert outcome.score == 1.0
     assert "git history shows dependency-bot updates landing" in outcome.reason
     bot = next(e for e in outcome.evidence if e.path == ".git")
-    assert bot.detail.startswith("1 commit by dependabot") and "Bump pandas" in bot.detail and bot.runner == "git history"
+    assert (
+        bot.detail.startswith("1 commit by dependabot") and "Bump pandas" in bot.detail and bot.runner == "git history"
+    )
 
 
 def test_monitor1_merge_of_a_dependabot_branch_counts(repo):
@@ -219,7 +232,15 @@ def test_monitor1_merge_of_a_dependabot_branch_counts(repo):
     write_tree(root, {"requirements.txt": "requests>=2.32.3\n"})
     git_commit_all(root, "Bump requests")  # authored by a person: only the merge names the bot branch
     git(root, "checkout", "-q", "main")
-    git(root, "merge", "--no-ff", "-q", "-m", "Merge pull request #12 from acme/dependabot/pip/requests-2.32.3", "dependabot/pip/requests-2.32.3")
+    git(
+        root,
+        "merge",
+        "--no-ff",
+        "-q",
+        "-m",
+        "Merge pull request #12 from acme/dependabot/pip/requests-2.32.3",
+        "dependabot/pip/requests-2.32.3",
+    )
     outcome, _ = check(root, M.Monitor1)
     assert outcome.score == 1.0 and "1 commit by dependabot" in details(outcome)
 
@@ -234,7 +255,13 @@ def test_monitor1_a_person_writing_bump_is_not_a_bot(repo):
 
 
 def test_monitor1_scheduled_pip_audit_is_automated_and_dispatch_only_is_manual(repo):
-    scheduled = repo({**PROJECT, ".github/workflows/audit.yml": workflow(ON_CRON, "pip install pip-audit", "pip-audit -r requirements.txt")}, name="cron")
+    scheduled = repo(
+        {
+            **PROJECT,
+            ".github/workflows/audit.yml": workflow(ON_CRON, "pip install pip-audit", "pip-audit -r requirements.txt"),
+        },
+        name="cron",
+    )
     outcome, _ = check(scheduled, M.Monitor1)
     assert outcome.score == 1.0 and "`pip-audit -r requirements.txt`" in details(outcome)
     by_hand = repo({**PROJECT, ".github/workflows/audit.yml": workflow(ON_DISPATCH, "pip-audit")}, name="dispatch")
@@ -271,7 +298,8 @@ def test_non_git_folder_warns_once_and_scores_from_files(tmp_path):
     report = audit(root)
     assert report.item("monitor-1").score == 1.0  # the config file still counts
     assert [w.message for w in report.warnings].count(
-        "no git history (not a git work tree): monitor-1 and monitor-4 are scored from files only") == 1
+        "no git history (not a git work tree): monitor-1 and monitor-4 are scored from files only"
+    ) == 1
 
 
 # -- monitor-2 -----------------------------------------------------------------------------------------
@@ -330,8 +358,13 @@ def test_monitor2_type_only_request_model_is_not_a_data_invariant(repo):
 
 
 def test_monitor2_scheduled_drift_testsuite_is_automated(repo):
-    root = repo({**PROJECT, "monitoring/drift.py": DRIFT_TESTSUITE,
-                 ".github/workflows/drift.yml": workflow(ON_CRON, "python monitoring/drift.py", job="drift")})
+    root = repo(
+        {
+            **PROJECT,
+            "monitoring/drift.py": DRIFT_TESTSUITE,
+            ".github/workflows/drift.yml": workflow(ON_CRON, "python monitoring/drift.py", job="drift"),
+        }
+    )
     outcome, _ = check(root, M.Monitor2)
     assert outcome.score == 1.0
     assert "Evidently: DataDriftTestPreset (checks) on a schedule" in details(outcome)
@@ -339,12 +372,24 @@ def test_monitor2_scheduled_drift_testsuite_is_automated(repo):
 
 
 def test_monitor2_drift_check_on_push_or_report_on_cron_is_manual(repo):
-    on_push = repo({**PROJECT, "monitoring/drift.py": DRIFT_TESTSUITE,
-                    ".github/workflows/drift.yml": workflow(ON_PUSH, "python monitoring/drift.py")}, name="push")
+    on_push = repo(
+        {
+            **PROJECT,
+            "monitoring/drift.py": DRIFT_TESTSUITE,
+            ".github/workflows/drift.yml": workflow(ON_PUSH, "python monitoring/drift.py"),
+        },
+        name="push",
+    )
     outcome, _ = check(on_push, M.Monitor2)
     assert outcome.score == 0.5 and "not on a schedule" in details(outcome)
-    report_only = repo({**PROJECT, "monitoring/drift.py": DRIFT_REPORT,
-                        ".github/workflows/drift.yml": workflow(ON_CRON, "python monitoring/drift.py")}, name="report")
+    report_only = repo(
+        {
+            **PROJECT,
+            "monitoring/drift.py": DRIFT_REPORT,
+            ".github/workflows/drift.yml": workflow(ON_CRON, "python monitoring/drift.py"),
+        },
+        name="report",
+    )
     outcome, _ = check(report_only, M.Monitor2)
     assert outcome.score == 0.5 and "DataDriftPreset (collects): no threshold or test" in details(outcome)
 
@@ -358,12 +403,21 @@ def test_monitor2_drift_alert_rule_deployed_by_kustomize_is_automated(repo):
         files:
           - rules/inputs.yaml
     """
-    deployed = repo({**PROJECT, "deploy/monitoring/rules/inputs.yaml": DRIFT_RULES,
-                     "deploy/monitoring/kustomization.yaml": kustomization}, name="deployed")
+    deployed = repo(
+        {
+            **PROJECT,
+            "deploy/monitoring/rules/inputs.yaml": DRIFT_RULES,
+            "deploy/monitoring/kustomization.yaml": kustomization,
+        },
+        name="deployed",
+    )
     outcome, _ = check(deployed, M.Monitor2)
     assert outcome.score == 1.0
     rule = outcome.evidence[0]
-    assert rule.detail == "Prometheus alert rule 'ChurnInputDrift'" and rule.runner == "deploy/monitoring/kustomization.yaml lists it"
+    assert (
+        rule.detail == "Prometheus alert rule 'ChurnInputDrift'"
+        and rule.runner == "deploy/monitoring/kustomization.yaml lists it"
+    )
     alone = repo({**PROJECT, "deploy/monitoring/rules/inputs.yaml": DRIFT_RULES}, name="alone")
     outcome, _ = check(alone, M.Monitor2)
     assert outcome.score == 0.5 and "nothing in the repository deploys it" in details(outcome)
@@ -407,7 +461,10 @@ def test_monitor3_shared_feature_module_is_manual(repo):
     outcome, _ = check(root, M.Monitor3)
     assert outcome.score == 0.5
     assert outcome.evidence[0].path == "src/churn/features.py"
-    assert "serving code src/churn/serve.py imports it and training code src/churn/train.py imports it" in outcome.evidence[0].detail
+    assert (
+        "serving code src/churn/serve.py imports it and training code src/churn/train.py imports it"
+        in outcome.evidence[0].detail
+    )
 
 
 def test_monitor3_parity_test_run_by_ci_is_automated(repo):
@@ -415,15 +472,24 @@ def test_monitor3_parity_test_run_by_ci_is_automated(repo):
     ci = repo({**files, ".github/workflows/ci.yml": workflow(ON_PUSH, "pip install -e .", "pytest tests/")}, name="ci")
     outcome, _ = check(ci, M.Monitor3)
     assert outcome.score == 1.0
-    assert outcome.evidence[0].path == "tests/test_skew.py" and "pytest collects tests/test_skew.py" in outcome.evidence[0].runner
+    assert (
+        outcome.evidence[0].path == "tests/test_skew.py"
+        and "pytest collects tests/test_skew.py" in outcome.evidence[0].runner
+    )
     no_ci = repo(files, name="noci")
     outcome, _ = check(no_ci, M.Monitor3)
     assert outcome.score == 0.5 and "tests/test_skew.py" in details(outcome)
 
 
 def test_monitor3_a_serving_test_that_compares_nothing_is_not_a_parity_test(repo):
-    root = repo({**PROJECT, "src/churn/serve.py": SERVE, "tests/test_serve.py": SERVING_TEST,
-                 ".github/workflows/ci.yml": workflow(ON_PUSH, "pytest tests/")})
+    root = repo(
+        {
+            **PROJECT,
+            "src/churn/serve.py": SERVE,
+            "tests/test_serve.py": SERVING_TEST,
+            ".github/workflows/ci.yml": workflow(ON_PUSH, "pytest tests/"),
+        }
+    )
     outcome, _ = check(root, M.Monitor3)
     assert outcome.score == 0.5 and "tests/test_serve.py" not in details(outcome)
 
@@ -469,14 +535,23 @@ stages:
 
 
 def test_monitor4_scheduled_retraining_is_automated(repo):
-    root = repo({**PROJECT, ".github/workflows/retrain.yml": workflow(ON_CRON, "pip install -e .", "python src/churn/train.py", job="retrain")})
+    root = repo(
+        {
+            **PROJECT,
+            ".github/workflows/retrain.yml": workflow(
+                ON_CRON, "pip install -e .", "python src/churn/train.py", job="retrain"
+            ),
+        }
+    )
     outcome, _ = check(root, M.Monitor4)
     assert outcome.score == 1.0 and outcome.reason.startswith("retraining runs on a schedule")
     assert "runs `python src/churn/train.py`" in details(outcome)
 
 
 def test_monitor4_dispatch_only_retraining_is_manual(repo):
-    root = repo({**PROJECT, ".github/workflows/retrain.yml": workflow(ON_DISPATCH, "python src/churn/train.py", job="retrain")})
+    root = repo(
+        {**PROJECT, ".github/workflows/retrain.yml": workflow(ON_DISPATCH, "python src/churn/train.py", job="retrain")}
+    )
     outcome, _ = check(root, M.Monitor4)
     assert outcome.score == 0.5 and "a person starts it" in outcome.reason
 
@@ -524,7 +599,9 @@ def test_monitor4_registry_pin_age_ignores_other_edits_of_the_manifest(tmp_path)
             name: sklearn
           storageUri: s3://acme-ml/churn/models/{version}
     """
-    root = make_repo(tmp_path / "r", {**PROJECT, "deploy/isvc.yaml": manifest.format(replicas=1, version="v11")}, commit=False)
+    root = make_repo(
+        tmp_path / "r", {**PROJECT, "deploy/isvc.yaml": manifest.format(replicas=1, version="v11")}, commit=False
+    )
     git_commit_all(root, "serve v11", env=dated(250))
     write_tree(root, {"deploy/isvc.yaml": manifest.format(replicas=3, version="v11")})
     git_commit_all(root, "scale out", env=dated(5))
@@ -546,11 +623,18 @@ def test_monitor4_model_older_than_the_history_read_is_a_lower_bound(tmp_path):
 
 
 def test_monitor4_scheduled_retraining_with_a_stale_model_says_so(tmp_path):
-    files = {**PROJECT, "models/model.joblib": b"\x80\x04old", ".github/workflows/retrain.yml": workflow(ON_CRON, "python src/churn/train.py")}
+    files = {
+        **PROJECT,
+        "models/model.joblib": b"\x80\x04old",
+        ".github/workflows/retrain.yml": workflow(ON_CRON, "python src/churn/train.py"),
+    }
     root = make_repo(tmp_path / "r", files, commit=False)
     git_commit_all(root, "model", env=dated(365))
     outcome, _ = check(root, M.Monitor4)
-    assert outcome.score == 1.0 and "over the limit: check that the scheduled retraining ships its models" in outcome.reason
+    assert (
+        outcome.score == 1.0
+        and "over the limit: check that the scheduled retraining ships its models" in outcome.reason
+    )
 
 
 def test_monitor4_nothing_is_missing(repo):
@@ -587,7 +671,10 @@ def test_monitor5_guard_in_training_code_is_automated(repo):
     root = repo({**PROJECT, "src/churn/train_loop.py": TORCH_TRAIN})
     outcome, _ = check(root, M.Monitor5)
     assert outcome.score == 1.0
-    assert outcome.evidence[0].location() == "src/churn/train_loop.py:6" and outcome.evidence[0].runner == "every training run (training code)"
+    assert (
+        outcome.evidence[0].location() == "src/churn/train_loop.py:6"
+        and outcome.evidence[0].runner == "every training run (training code)"
+    )
 
 
 def test_monitor5_keras_terminate_on_nan_in_training_and_in_a_notebook(repo):
@@ -596,28 +683,39 @@ def test_monitor5_keras_terminate_on_nan_in_training_and_in_a_notebook(repo):
     assert outcome.score == 1.0 and "tensorflow.keras.callbacks.TerminateOnNaN" in details(outcome)
     cells = ("import numpy as np\nproject = !gcloud config get-value project", "assert np.isfinite(preds).all()")
     outcome, _ = check(repo({**PROJECT, "notebooks/explore.ipynb": notebook(*cells)}, name="nb"), M.Monitor5)
-    assert outcome.score == 0.5 and "asserts values are finite (cell 2)" in details(outcome)  # `x = !cmd` does not hide the notebook
+    assert outcome.score == 0.5 and "asserts values are finite (cell 2)" in details(
+        outcome
+    )  # `x = !cmd` does not hide the notebook
 
 
 def test_monitor5_finite_test_is_automated_only_when_ci_runs_it(repo):
     files = {**PROJECT, "tests/test_features.py": FINITE_TEST}
-    outcome, _ = check(repo({**files, ".github/workflows/ci.yml": workflow(ON_PUSH, "pytest tests/")}, name="ci"), M.Monitor5)
+    outcome, _ = check(
+        repo({**files, ".github/workflows/ci.yml": workflow(ON_PUSH, "pytest tests/")}, name="ci"), M.Monitor5
+    )
     assert outcome.score == 1.0 and "tests/test_features.py:8" in details(outcome)
     outcome, _ = check(repo(files, name="noci"), M.Monitor5)
     assert outcome.score == 0.5
 
 
 def test_monitor5_serving_check_is_manual(repo):
-    serve = SERVE.replace('    return {"churn_probability"', '    score = float(MODEL.predict_proba(features)[0, 1])\n    if np.isnan(score):\n        raise ValueError("NaN prediction")\n    return {"churn_probability"')
+    serve = SERVE.replace(
+        '    return {"churn_probability"',
+        '    score = float(MODEL.predict_proba(features)[0, 1])\n    if np.isnan(score):\n        raise ValueError("NaN prediction")\n    return {"churn_probability"',
+    )
     root = repo({**PROJECT, "src/churn/serve.py": "import numpy as np\n" + serve})
     outcome, _ = check(root, M.Monitor5)
     assert outcome.score == 0.5 and "in serving code" in details(outcome)
 
 
 def test_monitor5_nan_cleaning_and_disabled_anomaly_detection_are_not_checks(repo):
-    cleaning = "import numpy as np\n\n\ndef clean(frame):\n    frame.loc[np.isnan(frame['x']), 'x'] = 0\n    return frame\n"
+    cleaning = (
+        "import numpy as np\n\n\ndef clean(frame):\n    frame.loc[np.isnan(frame['x']), 'x'] = 0\n    return frame\n"
+    )
     disabled = "import torch\n\ntorch.autograd.set_detect_anomaly(False)\n"
-    outcome, _ = check(repo({**PROJECT, "src/churn/clean.py": cleaning, "src/churn/train_fast.py": disabled}), M.Monitor5)
+    outcome, _ = check(
+        repo({**PROJECT, "src/churn/clean.py": cleaning, "src/churn/train_fast.py": disabled}), M.Monitor5
+    )
     assert outcome.score == 0.0
 
 
@@ -642,7 +740,10 @@ def test_feature_latency_under_50ms():
     build_features([{"tenure_months": 5, "total_charges": 400.0}])
     assert time.perf_counter() - start < 0.05
 """
-METRICS_SERVE = SERVE.replace("app = FastAPI()", 'from prometheus_client import Histogram\n\napp = FastAPI()\nLATENCY = Histogram("churn_predict_latency_seconds", "Time to score one customer")')
+METRICS_SERVE = SERVE.replace(
+    "app = FastAPI()",
+    'from prometheus_client import Histogram\n\napp = FastAPI()\nLATENCY = Histogram("churn_predict_latency_seconds", "Time to score one customer")',
+)
 LATENCY_RULE = """
 apiVersion: monitoring.coreos.com/v1
 kind: PrometheusRule
@@ -660,16 +761,31 @@ spec:
 
 def test_monitor6_benchmark_gate_in_ci_is_automated_and_plain_benchmark_is_manual(repo):
     files = {**PROJECT, "tests/test_speed.py": BENCH_TEST}
-    gated = repo({**files, ".github/workflows/bench.yml": workflow(ON_PUSH, "pytest tests/ --benchmark-compare --benchmark-compare-fail=mean:10%")}, name="gated")
+    gated = repo(
+        {
+            **files,
+            ".github/workflows/bench.yml": workflow(
+                ON_PUSH, "pytest tests/ --benchmark-compare --benchmark-compare-fail=mean:10%"
+            ),
+        },
+        name="gated",
+    )
     outcome, _ = check(gated, M.Monitor6)
     assert outcome.score == 1.0 and "fails on a performance regression" in details(outcome)
     plain = repo({**files, ".github/workflows/ci.yml": workflow(ON_PUSH, "pytest tests/")}, name="plain")
     outcome, _ = check(plain, M.Monitor6)
-    assert outcome.score == 0.5 and "benchmark test_build_features_speed: CI measures, nothing fails on a regression" in details(outcome)
+    assert (
+        outcome.score == 0.5
+        and "benchmark test_build_features_speed: CI measures, nothing fails on a regression" in details(outcome)
+    )
 
 
 def test_monitor6_timing_assertion_run_by_ci_is_automated(repo):
-    files = {**PROJECT, "tests/test_latency.py": LATENCY_TEST, ".github/workflows/ci.yml": workflow(ON_PUSH, "pytest tests/")}
+    files = {
+        **PROJECT,
+        "tests/test_latency.py": LATENCY_TEST,
+        ".github/workflows/ci.yml": workflow(ON_PUSH, "pytest tests/"),
+    }
     outcome, _ = check(repo(files), M.Monitor6)
     assert outcome.score == 1.0 and "timing test asserting a bound test_feature_latency_under_50ms" in details(outcome)
 
@@ -677,20 +793,37 @@ def test_monitor6_timing_assertion_run_by_ci_is_automated(repo):
 def test_monitor6_latency_histogram_needs_a_deployed_alert(repo):
     collected = repo({**PROJECT, "src/churn/serve.py": METRICS_SERVE}, name="collected")
     outcome, _ = check(collected, M.Monitor6)
-    assert outcome.score == 0.5 and "exports Histogram churn_predict_latency_seconds (collected; no alert rule on it)" in details(outcome)
-    chart = {"charts/churn/Chart.yaml": "apiVersion: v2\nname: churn\nversion: 0.1.0\n", "charts/churn/templates/alerts.yaml": LATENCY_RULE}
+    assert (
+        outcome.score == 0.5
+        and "exports Histogram churn_predict_latency_seconds (collected; no alert rule on it)" in details(outcome)
+    )
+    chart = {
+        "charts/churn/Chart.yaml": "apiVersion: v2\nname: churn\nversion: 0.1.0\n",
+        "charts/churn/templates/alerts.yaml": LATENCY_RULE,
+    }
     alerted = repo({**PROJECT, "src/churn/serve.py": METRICS_SERVE, **chart}, name="alerted")
     outcome, _ = check(alerted, M.Monitor6)
     assert outcome.score == 1.0
-    assert outcome.evidence[0].detail == "Prometheus alert rule 'ChurnP99LatencyHigh'" and outcome.evidence[0].runner == "Helm chart charts/churn includes it"
+    assert (
+        outcome.evidence[0].detail == "Prometheus alert rule 'ChurnP99LatencyHigh'"
+        and outcome.evidence[0].runner == "Helm chart charts/churn includes it"
+    )
 
 
 def test_monitor6_locustfile_alone_is_manual_and_a_test_named_fast_is_not_a_benchmark(repo):
     locust = "from locust import HttpUser, task\n\n\nclass Scorer(HttpUser):\n    @task\n    def predict(self):\n        self.client.post('/predict', json={'tenure_months': 5})\n"
     outcome, _ = check(repo({**PROJECT, "load/locustfile.py": locust}, name="locust"), M.Monitor6)
     assert outcome.score == 0.5 and "load/locustfile.py" in details(outcome)
-    named = "from churn.features import build_features\n\n\ndef test_fast_path():\n    assert build_features([]).empty\n"
-    outcome, _ = check(repo({**PROJECT, "tests/test_fast.py": named, ".github/workflows/ci.yml": workflow(ON_PUSH, "pytest")}, name="named"), M.Monitor6)
+    named = (
+        "from churn.features import build_features\n\n\ndef test_fast_path():\n    assert build_features([]).empty\n"
+    )
+    outcome, _ = check(
+        repo(
+            {**PROJECT, "tests/test_fast.py": named, ".github/workflows/ci.yml": workflow(ON_PUSH, "pytest")},
+            name="named",
+        ),
+        M.Monitor6,
+    )
     assert outcome.score == 0.0
 
 
@@ -735,24 +868,34 @@ monitor.create_monitoring_schedule(
 
 def test_monitor7_scheduled_cbpe_is_automated_and_on_push_is_manual(repo):
     files = {**PROJECT, "monitoring/quality.py": CBPE_MONITOR}
-    cron = repo({**files, ".github/workflows/quality.yml": workflow(ON_CRON, "python monitoring/quality.py", job="quality")}, name="cron")
+    cron = repo(
+        {**files, ".github/workflows/quality.yml": workflow(ON_CRON, "python monitoring/quality.py", job="quality")},
+        name="cron",
+    )
     outcome, _ = check(cron, M.Monitor7)
     assert outcome.score == 1.0 and "NannyML: CBPE (checks) on a schedule" in details(outcome)
-    push = repo({**files, ".github/workflows/quality.yml": workflow(ON_PUSH, "python monitoring/quality.py")}, name="push")
+    push = repo(
+        {**files, ".github/workflows/quality.yml": workflow(ON_PUSH, "python monitoring/quality.py")}, name="push"
+    )
     outcome, _ = check(push, M.Monitor7)
     assert outcome.score == 0.5
 
 
 def test_monitor7_evidently_report_in_a_notebook_is_manual(repo):
-    cells = ("from evidently.report import Report\nfrom evidently.metric_preset import ClassificationPreset",
-             "report = Report(metrics=[ClassificationPreset()])\nreport.run(reference_data=ref, current_data=served)")
+    cells = (
+        "from evidently.report import Report\nfrom evidently.metric_preset import ClassificationPreset",
+        "report = Report(metrics=[ClassificationPreset()])\nreport.run(reference_data=ref, current_data=served)",
+    )
     outcome, _ = check(repo({**PROJECT, "notebooks/quality.ipynb": notebook(*cells)}), M.Monitor7)
     assert outcome.score == 0.5 and "Evidently: ClassificationPreset (collects)" in details(outcome)
 
 
 def test_monitor7_quality_alert_applied_by_ci_is_automated(repo):
     deploy = workflow(ON_PUSH, "kubectl apply -f monitoring/", job="deploy")
-    applied = repo({**PROJECT, "monitoring/quality-rules.yaml": QUALITY_RULES, ".github/workflows/deploy.yml": deploy}, name="applied")
+    applied = repo(
+        {**PROJECT, "monitoring/quality-rules.yaml": QUALITY_RULES, ".github/workflows/deploy.yml": deploy},
+        name="applied",
+    )
     outcome, _ = check(applied, M.Monitor7)
     assert outcome.score == 1.0 and "runs `kubectl apply -f monitoring/`" in outcome.evidence[0].runner
     alone = repo({**PROJECT, "monitoring/quality-rules.yaml": QUALITY_RULES}, name="alone")
@@ -765,13 +908,18 @@ def test_monitor7_sagemaker_schedule_counts_when_an_automated_job_registers_it(r
     outcome, _ = check(by_hand, M.Monitor7)
     assert outcome.score == 0.5 and "registered by hand (a script or notebook a person runs)" in details(outcome)
     deploy = workflow(ON_PUSH, "python scripts/schedule_monitor.py", job="deploy")
-    automated = repo({**PROJECT, "scripts/schedule_monitor.py": SAGEMAKER_SCHEDULE, ".github/workflows/deploy.yml": deploy}, name="ci")
+    automated = repo(
+        {**PROJECT, "scripts/schedule_monitor.py": SAGEMAKER_SCHEDULE, ".github/workflows/deploy.yml": deploy},
+        name="ci",
+    )
     outcome, _ = check(automated, M.Monitor7)
     assert outcome.score == 1.0 and "registered by an automated job" in details(outcome)
 
 
 def test_monitor7_offline_accuracy_is_not_served_quality(repo):
-    evaluate = "from sklearn.metrics import accuracy_score\n\n\ndef evaluate(y, pred):\n    return accuracy_score(y, pred)\n"
+    evaluate = (
+        "from sklearn.metrics import accuracy_score\n\n\ndef evaluate(y, pred):\n    return accuracy_score(y, pred)\n"
+    )
     outcome, _ = check(repo({**PROJECT, "src/churn/evaluate.py": evaluate}), M.Monitor7)
     assert outcome.score == 0.0 and outcome.missing
 
@@ -788,8 +936,15 @@ def test_history_limits_are_validated_config_keys():
 def test_full_audit_reports_every_monitoring_test(repo):
     report = audit(repo({**PROJECT, "src/churn/serve.py": SERVE, ".github/dependabot.yml": DEPENDABOT_YML}))
     scores = {item.id: item.score for item in report.section("monitor").items}
-    assert scores == {"monitor-1": 1.0, "monitor-2": 0.5, "monitor-3": 0.5, "monitor-4": 0.0,
-                      "monitor-5": 0.0, "monitor-6": 0.0, "monitor-7": 0.0}
+    assert scores == {
+        "monitor-1": 1.0,
+        "monitor-2": 0.5,
+        "monitor-3": 0.5,
+        "monitor-4": 0.0,
+        "monitor-5": 0.0,
+        "monitor-6": 0.0,
+        "monitor-7": 0.0,
+    }
     assert not [w for w in report.warnings if "failed" in w.message]
 
 
@@ -820,7 +975,15 @@ def test_monitor6_terraform_alarm_applied_by_ci_is_automated(repo):
     }
     """
     files = {**PROJECT, "infra/alarms.tf": alarm}
-    applied = repo({**files, ".github/workflows/infra.yml": workflow(ON_PUSH, "terraform -chdir=infra init", "terraform -chdir=infra apply -auto-approve", job="infra")}, name="applied")
+    applied = repo(
+        {
+            **files,
+            ".github/workflows/infra.yml": workflow(
+                ON_PUSH, "terraform -chdir=infra init", "terraform -chdir=infra apply -auto-approve", job="infra"
+            ),
+        },
+        name="applied",
+    )
     outcome, _ = check(applied, M.Monitor6)
     assert outcome.score == 1.0
     assert outcome.evidence[0].detail == "Terraform aws_cloudwatch_metric_alarm 'churn_p99_latency'"
@@ -858,7 +1021,9 @@ def test_monitor7_cloudformation_and_grafana_alerts_are_found(repo):
                 model:
                   expr: churn_model_auc_7d
     """
-    root = repo({**PROJECT, "cloudformation/monitoring.yaml": template, "grafana/provisioning/alerting/quality.yaml": grafana})
+    root = repo(
+        {**PROJECT, "cloudformation/monitoring.yaml": template, "grafana/provisioning/alerting/quality.yaml": grafana}
+    )
     outcome, _ = check(root, M.Monitor7)
     assert outcome.score == 0.5  # neither is deployed by anything in the repository
     text = details(outcome)
@@ -879,8 +1044,14 @@ def test_monitor2_sagemaker_schedule_declared_in_cloudformation_counts_when_ci_d
             ScheduleConfig:
               ScheduleExpression: cron(0 * ? * * *)
     """
-    deploy = workflow(ON_PUSH, "aws cloudformation deploy --stack-name churn-monitoring --template-file cloudformation/monitoring.yaml", job="deploy")
-    deployed = repo({**PROJECT, "cloudformation/monitoring.yaml": template, ".github/workflows/deploy.yml": deploy}, name="deployed")
+    deploy = workflow(
+        ON_PUSH,
+        "aws cloudformation deploy --stack-name churn-monitoring --template-file cloudformation/monitoring.yaml",
+        job="deploy",
+    )
+    deployed = repo(
+        {**PROJECT, "cloudformation/monitoring.yaml": template, ".github/workflows/deploy.yml": deploy}, name="deployed"
+    )
     outcome, _ = check(deployed, M.Monitor2)
     assert outcome.score == 1.0 and "monitoring schedule: Type: AWS::SageMaker::MonitoringSchedule" in details(outcome)
     outcome, _ = check(repo({**PROJECT, "cloudformation/monitoring.yaml": template}, name="undeployed"), M.Monitor2)
@@ -898,7 +1069,9 @@ def test_monitor3_tfdv_skew_detection_as_a_pipeline_stage_is_automated(repo):
     anomalies = tfdv.validate_statistics(training, schema, serving_statistics=serving)
     """
     stage = "stages:\n  skew:\n    cmd: python src/churn/validate_skew.py\n    deps:\n      - stats\n"
-    outcome, _ = check(repo({**PROJECT, "src/churn/validate_skew.py": validate, "dvc.yaml": stage}, name="stage"), M.Monitor3)
+    outcome, _ = check(
+        repo({**PROJECT, "src/churn/validate_skew.py": validate, "dvc.yaml": stage}, name="stage"), M.Monitor3
+    )
     assert outcome.score == 1.0 and "TFDV training/serving skew detection (skew_comparator)" in details(outcome)
     assert "dvc.yaml stage 'skew'" in outcome.evidence[0].runner
     outcome, _ = check(repo({**PROJECT, "src/churn/validate_skew.py": validate}, name="script"), M.Monitor3)

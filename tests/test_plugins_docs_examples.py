@@ -8,11 +8,11 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from conftest import make_repo, write_tree
+
 from mltestscore.audit import run_audit
 from mltestscore.checks.registry import load_checks
 from mltestscore.docs import checks_markdown
-
-from conftest import make_repo, write_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,8 +29,10 @@ def test_builtin_checks_register_through_the_public_entry_point_group():
 
 def test_a_third_party_plugin_replaces_a_check(tmp_path):
     site = tmp_path / "site"
-    write_tree(site, {
-        "acme_checks.py": """
+    write_tree(
+        site,
+        {
+            "acme_checks.py": """
             from mltestscore.checks.base import Check
             from mltestscore.results import Outcome, Status, Evidence
 
@@ -48,13 +50,19 @@ def test_a_third_party_plugin_replaces_a_check(tmp_path):
 
             CHECKS = [FeatureCost]
         """,
-        "acme_checks-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: acme-checks\nVersion: 1.0\n",
-        "acme_checks-1.0.dist-info/entry_points.txt": "[mltestscore.checks]\nacme = acme_checks:CHECKS\n",
-    })
+            "acme_checks-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: acme-checks\nVersion: 1.0\n",
+            "acme_checks-1.0.dist-info/entry_points.txt": "[mltestscore.checks]\nacme = acme_checks:CHECKS\n",
+        },
+    )
     audited = make_repo(tmp_path / "audited", {"registry.yaml": "features: {}\n"})
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")}, "PYTHONPATH": str(site)}
-    result = subprocess.run([sys.executable, "-m", "mltestscore", "audit", str(audited), "-f", "json"],
-                            capture_output=True, text=True, env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "mltestscore", "audit", str(audited), "-f", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     item = json.loads(result.stdout)["sections"]["data"]["items"][2]
     assert item["id"] == "data-3" and item["score"] == 0.5 and item["reason"] == "cost registry present"
@@ -62,7 +70,9 @@ def test_a_third_party_plugin_replaces_a_check(tmp_path):
 
 def test_docs_checks_md_is_generated_and_current():
     current = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
-    assert current == checks_markdown(load_checks()), "docs/checks.md is stale: run `mltestscore checks --format markdown > docs/checks.md`"
+    assert current == checks_markdown(load_checks()), (
+        "docs/checks.md is stale: run `mltestscore checks --format markdown > docs/checks.md`"
+    )
 
 
 def test_research_example_scores_zero():
@@ -87,36 +97,73 @@ BOOBY_TRAP = "import pathlib\npathlib.Path({marker!r}).write_text('executed {nam
 def test_audit_never_imports_or_runs_the_audited_code(tmp_path):
     marker = tmp_path / "MARKER"
     trap = lambda name: BOOBY_TRAP.format(marker=str(marker), name=name)  # noqa: E731
-    notebook = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-                           "source": [trap("notebook")]}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-    root = make_repo(tmp_path / "trap", {
-        "conftest.py": trap("conftest"),
-        "setup.py": trap("setup.py"),
-        "noxfile.py": "import nox\n" + trap("noxfile") + "\n@nox.session\ndef tests(session):\n    session.run('pytest')\n",
-        "src/pkg/__init__.py": trap("package"),
-        "src/pkg/model.py": "import torch\n" + trap("model"),
-        "tests/test_model.py": "from pkg.model import *\n" + trap("test module") + "\ndef test_x():\n    assert True\n",
-        "sitecustomize.py": trap("sitecustomize"),
-        "evil.pth": f"import pathlib; pathlib.Path({str(marker)!r}).write_text('pth')\n",
-        "notebooks/explore.ipynb": json.dumps(notebook),
-        ".github/workflows/ci.yml": "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: nox -s tests\n      - run: python setup.py test\n",
-        ".mltestscore.yaml": "exclude: []\n",
-        "params.yaml": "x: !!python/object/apply:os.system ['touch " + str(marker) + "']\n",
-    })
+    notebook = {
+        "cells": [
+            {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": [trap("notebook")]}
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    root = make_repo(
+        tmp_path / "trap",
+        {
+            "conftest.py": trap("conftest"),
+            "setup.py": trap("setup.py"),
+            "noxfile.py": "import nox\n"
+            + trap("noxfile")
+            + "\n@nox.session\ndef tests(session):\n    session.run('pytest')\n",
+            "src/pkg/__init__.py": trap("package"),
+            "src/pkg/model.py": "import torch\n" + trap("model"),
+            "tests/test_model.py": "from pkg.model import *\n"
+            + trap("test module")
+            + "\ndef test_x():\n    assert True\n",
+            "sitecustomize.py": trap("sitecustomize"),
+            "evil.pth": f"import pathlib; pathlib.Path({str(marker)!r}).write_text('pth')\n",
+            "notebooks/explore.ipynb": json.dumps(notebook),
+            ".github/workflows/ci.yml": "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: nox -s tests\n      - run: python setup.py test\n",
+            ".mltestscore.yaml": "exclude: []\n",
+            "params.yaml": "x: !!python/object/apply:os.system ['touch " + str(marker) + "']\n",
+        },
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env["MLTESTSCORE_CACHE_DIR"] = str(tmp_path / "cache")
     reports = tmp_path / "reports"
     commands = [
-        ["audit", str(root), "-f", "terminal", "-f", "json", "-f", "html", "-f", "markdown", "-f", "sarif",
-         "-f", "junit", "-f", "gitlab", "--output-dir", str(reports)],
+        [
+            "audit",
+            str(root),
+            "-f",
+            "terminal",
+            "-f",
+            "json",
+            "-f",
+            "html",
+            "-f",
+            "markdown",
+            "-f",
+            "sarif",
+            "-f",
+            "junit",
+            "-f",
+            "gitlab",
+            "--output-dir",
+            str(reports),
+        ],
         ["audit", str(root), "-f", "json", "--no-cache"],
         ["history", str(root), "--last", "5"],
         ["badge", str(root), "-o", str(tmp_path / "badge.svg")],
         ["baseline", "save", str(root), "-o", str(tmp_path / "baseline.json")],
     ]
     for command in commands:
-        result = subprocess.run([sys.executable, "-m", "mltestscore", *command],
-                                capture_output=True, text=True, env=env, cwd=root, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "mltestscore", *command],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=root,
+            timeout=120,
+        )
         assert result.returncode == 0, (command, result.stderr)
     assert len(list(reports.iterdir())) == 6
     assert not marker.exists(), marker.read_text()

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import GIT_ENV, git, git_commit_all, write_tree
 from report_fixtures import attested_repo
 
@@ -60,10 +59,25 @@ def test_manifest_declares_a_repository_level_hook():
     import re
 
     files = re.compile(hook["files"])
-    for relevant in ("dvc.yaml", "dvc.lock", "params.yaml", ".github/workflows/ci.yml", ".gitlab-ci.yml",
-                     "src/model/train.py", "notebooks/eda.ipynb", "pyproject.toml", "requirements.txt",
-                     "Dockerfile", "deploy/Dockerfile.serve", "Makefile", ".dvc/config", "data/raw.csv.dvc",
-                     ".mltestscore.yaml", "docs/model-review.md", "gx/expectations/suite.json"):
+    for relevant in (
+        "dvc.yaml",
+        "dvc.lock",
+        "params.yaml",
+        ".github/workflows/ci.yml",
+        ".gitlab-ci.yml",
+        "src/model/train.py",
+        "notebooks/eda.ipynb",
+        "pyproject.toml",
+        "requirements.txt",
+        "Dockerfile",
+        "deploy/Dockerfile.serve",
+        "Makefile",
+        ".dvc/config",
+        "data/raw.csv.dvc",
+        ".mltestscore.yaml",
+        "docs/model-review.md",
+        "gx/expectations/suite.json",
+    ):
         assert files.search(relevant), relevant
     for irrelevant in ("data/train.csv", "data/features.parquet", "models/model.pkl", "docs/figure.png"):
         assert not files.search(irrelevant), irrelevant

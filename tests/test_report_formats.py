@@ -14,12 +14,13 @@ import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
-
 from conftest import git_commit_all, make_repo, write_tree
+from report_fixtures import HOSTILE, all_test_ids, attested_repo, sample_report
+from report_fixtures import audit_repo as audit
+
 from mltestscore.cli import cli
 from mltestscore.report import RENDERERS, renderer
 from mltestscore.results import Evidence, Status
-from report_fixtures import HOSTILE, all_test_ids, attested_repo, audit_repo as audit, sample_report
 
 SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
@@ -80,14 +81,20 @@ def test_html_escapes_hostile_text_everywhere(report):
 
 def test_html_escapes_file_names_and_yaml_values_from_a_real_audit(repo):
     hostile_doc = f"docs/{HOSTILE}.md"
-    root = repo({
-        hostile_doc: "# Review\n",
-        "train.py": "print('train')\n",
-        ".mltestscore.yaml": yaml.safe_dump({"attestations": {
-            "model-1": {"path": hostile_doc, "note": "<script>alert('yaml')</script>"},
-            "model-2": {"path": "docs/<img src=x onerror=alert(2)>.md"},  # missing: becomes a warning
-        }}),
-    })
+    root = repo(
+        {
+            hostile_doc: "# Review\n",
+            "train.py": "print('train')\n",
+            ".mltestscore.yaml": yaml.safe_dump(
+                {
+                    "attestations": {
+                        "model-1": {"path": hostile_doc, "note": "<script>alert('yaml')</script>"},
+                        "model-2": {"path": "docs/<img src=x onerror=alert(2)>.md"},  # missing: becomes a warning
+                    }
+                }
+            ),
+        }
+    )
     report = audit(root)
     evidence = report.item("model-1").evidence[0]
     assert evidence.path == hostile_doc and "<script>alert('yaml')</script>" in evidence.detail
@@ -176,7 +183,9 @@ def test_sarif_paths_are_relative_to_the_git_top_when_auditing_a_subfolder(tmp_p
 def test_sarif_anchors_a_finding_without_evidence_to_a_real_file(tmp_path):
     root = make_repo(tmp_path / "bare", {"pyproject.toml": "[project]\nname = 'x'\n"})
     run = _sarif(audit(root))["runs"][0]
-    assert run["results"] and {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]} == {"pyproject.toml"}
+    assert run["results"] and {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]
+    } == {"pyproject.toml"}
 
 
 # -- JUnit -----------------------------------------------------------------------------------
@@ -253,13 +262,42 @@ def test_every_format_renders_a_real_audit(tmp_path):
 def test_one_run_writes_several_formats_to_a_folder_and_prints_the_terminal_report(tmp_path):
     root = attested_repo(tmp_path / "repo")
     out = tmp_path / "reports"
-    result = CliRunner().invoke(cli, ["audit", str(root), "-f", "terminal", "-f", "html", "-f", "sarif", "-f", "junit",
-                                      "-f", "markdown", "-f", "gitlab", "-f", "json", "--output-dir", str(out)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "audit",
+            str(root),
+            "-f",
+            "terminal",
+            "-f",
+            "html",
+            "-f",
+            "sarif",
+            "-f",
+            "junit",
+            "-f",
+            "markdown",
+            "-f",
+            "gitlab",
+            "-f",
+            "json",
+            "--output-dir",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "ML Test Score: 3.5" in result.stdout
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(["mltestscore.html", "mltestscore.sarif", "mltestscore-junit.xml", "mltestscore.md",
-                            "gl-code-quality-report.json", "mltestscore.json"])
+    assert names == sorted(
+        [
+            "mltestscore.html",
+            "mltestscore.sarif",
+            "mltestscore-junit.xml",
+            "mltestscore.md",
+            "gl-code-quality-report.json",
+            "mltestscore.json",
+        ]
+    )
     assert json.loads((out / "mltestscore.json").read_text())["score"] == 3.5
     assert "wrote sarif report to" in result.stderr
 
@@ -268,7 +306,9 @@ def test_several_formats_without_a_folder_is_a_usage_error(tmp_path):
     root = attested_repo(tmp_path / "repo")
     result = CliRunner().invoke(cli, ["audit", str(root), "-f", "json", "-f", "sarif"])
     assert result.exit_code == 2 and "--output-dir" in result.stderr
-    both = CliRunner().invoke(cli, ["audit", str(root), "-f", "json", "-o", str(tmp_path / "a.json"), "-d", str(tmp_path)])
+    both = CliRunner().invoke(
+        cli, ["audit", str(root), "-f", "json", "-o", str(tmp_path / "a.json"), "-d", str(tmp_path)]
+    )
     assert both.exit_code == 2
 
 
@@ -290,9 +330,15 @@ def test_report_anchor_ignores_evidence_outside_the_repository(report):
 
 
 def test_a_finding_without_evidence_prefers_the_main_ci_workflow(tmp_path):
-    root = make_repo(tmp_path / "wf", {
-        ".github/workflows/build_documentation.yml": "on: push\njobs: {}\n",
-        ".github/workflows/tests.yml": "on: push\njobs: {}\n",
-    })
-    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in _sarif(audit(root))["runs"][0]["results"]}
+    root = make_repo(
+        tmp_path / "wf",
+        {
+            ".github/workflows/build_documentation.yml": "on: push\njobs: {}\n",
+            ".github/workflows/tests.yml": "on: push\njobs: {}\n",
+        },
+    )
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in _sarif(audit(root))["runs"][0]["results"]
+    }
     assert ".github/workflows/tests.yml" in uris and ".github/workflows/build_documentation.yml" not in uris

@@ -8,13 +8,12 @@ import ast
 
 import pytest
 
-from conftest import make_repo
 from mltestscore.audit import run_audit
 from mltestscore.context import AuditContext
 from mltestscore.evidence.perfile import per_file
 from mltestscore.index.files import RepoFiles
 
-TRAIN = '''
+TRAIN = """
 import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
@@ -36,23 +35,23 @@ def train(frame, seed: int = 0):
     for region, group in frame.groupby("region"):
         print(region, roc_auc_score(group.label, baseline.predict(group[features.columns])))
     return model
-'''
-MODEL = '''
+"""
+MODEL = """
 import torch
 
 
 class Net(torch.nn.Module):
     def forward(self, x):
         return x.sum(dim=1)
-'''
-FEATURES = '''
+"""
+FEATURES = """
 import pandas as pd
 
 
 def build_features(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[["tenure", "charges"]].fillna(0)
-'''
-GATE = '''
+"""
+GATE = """
 import json
 import sys
 
@@ -66,8 +65,8 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-'''
-BENCHMARK_TEST = '''
+"""
+BENCHMARK_TEST = """
 import pandas as pd
 
 from shop.features import build_features
@@ -76,30 +75,30 @@ from shop.features import build_features
 def test_build_features_speed(benchmark):
     frame = pd.DataFrame({"tenure": [1, 2], "charges": [3.0, 4.0]})
     benchmark(build_features, frame)
-'''
-QUALITY_TEST = '''
+"""
+QUALITY_TEST = """
 from shop.train import train
 
 
 def test_model_beats_baseline():
     model_auc, baseline_auc = 0.9, 0.7
     assert model_auc > baseline_auc + 0.05
-'''
-REPRO_TEST = '''
+"""
+REPRO_TEST = """
 from shop.train import train
 
 
 def test_training_is_reproducible():
     assert train is not None
-'''
-E2E_TEST = '''
+"""
+E2E_TEST = """
 from shop.train import train
 
 
 def test_pipeline_end_to_end():
     assert callable(train)
-'''
-WORKFLOW = '''
+"""
+WORKFLOW = """
 name: ci
 on: [push, pull_request]
 jobs:
@@ -110,8 +109,8 @@ jobs:
       - run: pip install -r requirements.txt
       - run: pytest -q tests --benchmark-compare-fail=mean:10%
       - run: python src/shop/gate.py
-'''
-ROLLOUT = '''
+"""
+ROLLOUT = """
 apiVersion: argoproj.io/v1alpha1
 kind: Rollout
 metadata:
@@ -122,7 +121,7 @@ spec:
     canary:
       steps:
         - setWeight: 10
-'''
+"""
 SHOP = {
     "src/shop/__init__.py": "",
     "src/shop/train.py": TRAIN,
@@ -198,7 +197,7 @@ def test_an_edit_to_a_file_a_cached_answer_depends_on_is_seen(repo, tmp_path):
     audited(root, cache)
     (root / "src/shop/train.py").write_text(TRAIN.replace("if not torch.isfinite(loss):", "if loss is None:"))
     (root / "deploy/rollout.yaml").write_text(ROLLOUT.replace("kind: Rollout", "kind: Deployment"))
-    (root / "src/shop/gate.py").write_text(GATE.replace('if metrics["auc"] < 0.8:', 'if not metrics:'))
+    (root / "src/shop/gate.py").write_text(GATE.replace('if metrics["auc"] < 0.8:', "if not metrics:"))
     warm = audited(root, cache)
     assert answers(warm) == answers(run_audit(root))
     assert warm.item("monitor-5").score < 1
@@ -230,14 +229,20 @@ def test_per_file_answers_by_content_and_recomputes_what_it_may_not_keep(repo, t
 
     for _ in range(2):
         ctx = AuditContext(root, cache_dir=tmp_path / "cache")
-        assert list(per_file(ctx, "test-length:1", ["a.py", "b.py", "c.py"], compute)) == [("a.py", 4), ("b.py", 4), ("c.py", 4)]
+        assert list(per_file(ctx, "test-length:1", ["a.py", "b.py", "c.py"], compute)) == [
+            ("a.py", 4),
+            ("b.py", 4),
+            ("c.py", 4),
+        ]
         ctx.close()
     assert computed == ["a.py", "b.py", "c.py", "c.py"]  # b.py shares a.py's content id; c.py each time
 
 
 def test_an_unchanged_test_is_matched_to_a_module_added_since(repo, tmp_path):
     """A test's resolved imports are cached under the module table: a new module is seen."""
-    waiting = {"tests/test_ranker.py": "from shop.ranker import Ranker\n\n\ndef test_ranker_scores():\n    assert Ranker\n"}
+    waiting = {
+        "tests/test_ranker.py": "from shop.ranker import Ranker\n\n\ndef test_ranker_scores():\n    assert Ranker\n"
+    }
     root = repo({**SHOP, **waiting})
     cache = tmp_path / "cache"
     audited(root, cache)  # outlines the tests

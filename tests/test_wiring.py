@@ -2,8 +2,6 @@
 
 from mltestscore.context import AuditContext
 
-from conftest import make_repo
-
 MODEL = """
 import torch
 from torch import nn
@@ -50,8 +48,12 @@ def runners(root, path):
 
 
 def base_files(**extra):
-    files = {"src/churn/__init__.py": "", "src/churn/model.py": MODEL, "tests/test_model.py": TEST_MODEL,
-             "pyproject.toml": '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n'}
+    files = {
+        "src/churn/__init__.py": "",
+        "src/churn/model.py": MODEL,
+        "tests/test_model.py": TEST_MODEL,
+        "pyproject.toml": '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+    }
     files.update(extra)
     return files
 
@@ -70,32 +72,44 @@ def test_pytest_on_other_folder_does_not_reach_the_file(repo):
 
 
 def test_make_target_chain(repo):
-    root = repo(base_files(**{
-        "Makefile": ".PHONY: test lint\nlint:\n\truff check .\n\ntest: lint\n\t@python -m pytest tests -q\n",
-        ".github/workflows/ci.yml": WORKFLOW.format(command="make test"),
-    }))
+    root = repo(
+        base_files(
+            **{
+                "Makefile": ".PHONY: test lint\nlint:\n\truff check .\n\ntest: lint\n\t@python -m pytest tests -q\n",
+                ".github/workflows/ci.yml": WORKFLOW.format(command="make test"),
+            }
+        )
+    )
     found = runners(root, "tests/test_model.py")
     assert found and found[0].automatic
     assert "make test" in found[0].describe()
 
 
 def test_tox_and_nox_sessions(repo):
-    root = repo(base_files(**{
-        "tox.ini": "[tox]\nenvlist = py311\n\n[testenv]\ndeps = pytest\ncommands =\n    pytest {posargs} tests\n",
-        "noxfile.py": 'import nox\n\n\n@nox.session\ndef tests(session):\n    session.install("pytest")\n    session.run("pytest", "tests")\n',
-        ".github/workflows/tox.yml": WORKFLOW.format(command="tox -e py311"),
-        ".gitlab-ci.yml": "tests:\n  script:\n    - nox -s tests\n",
-    }))
+    root = repo(
+        base_files(
+            **{
+                "tox.ini": "[tox]\nenvlist = py311\n\n[testenv]\ndeps = pytest\ncommands =\n    pytest {posargs} tests\n",
+                "noxfile.py": 'import nox\n\n\n@nox.session\ndef tests(session):\n    session.install("pytest")\n    session.run("pytest", "tests")\n',
+                ".github/workflows/tox.yml": WORKFLOW.format(command="tox -e py311"),
+                ".gitlab-ci.yml": "tests:\n  script:\n    - nox -s tests\n",
+            }
+        )
+    )
     described = [r.describe() for r in runners(root, "tests/test_model.py")]
     assert any("tox -e py311" in d for d in described)
     assert any("nox -s tests" in d and ".gitlab-ci.yml" in d for d in described)
 
 
 def test_shell_script_and_poetry_wrapper(repo):
-    root = repo(base_files(**{
-        "scripts/ci.sh": "#!/usr/bin/env bash\nset -euo pipefail\npoetry run pytest tests/\n",
-        ".github/workflows/ci.yml": WORKFLOW.format(command="bash scripts/ci.sh"),
-    }))
+    root = repo(
+        base_files(
+            **{
+                "scripts/ci.sh": "#!/usr/bin/env bash\nset -euo pipefail\npoetry run pytest tests/\n",
+                ".github/workflows/ci.yml": WORKFLOW.format(command="bash scripts/ci.sh"),
+            }
+        )
+    )
     found = runners(root, "tests/test_model.py")
     assert found and "scripts/ci.sh" in found[0].describe()
 
@@ -108,11 +122,15 @@ def test_dispatch_only_job_is_manual(repo):
 
 
 def test_dvc_repro_in_ci_reaches_stage_scripts(repo):
-    root = repo(base_files(**{
-        "dvc.yaml": "stages:\n  train:\n    cmd: python src/churn/train.py\n    deps: [src/churn/train.py]\n    outs: [model.pt]\n",
-        "src/churn/train.py": "print('train')\n",
-        ".github/workflows/ci.yml": WORKFLOW.format(command="dvc repro"),
-    }))
+    root = repo(
+        base_files(
+            **{
+                "dvc.yaml": "stages:\n  train:\n    cmd: python src/churn/train.py\n    deps: [src/churn/train.py]\n    outs: [model.pt]\n",
+                "src/churn/train.py": "print('train')\n",
+                ".github/workflows/ci.yml": WORKFLOW.format(command="dvc repro"),
+            }
+        )
+    )
     found = runners(root, "src/churn/train.py")
     kinds = {(r.kind, r.automatic) for r in found}
     assert ("ci", True) in kinds and ("pipeline", True) in kinds
@@ -120,20 +138,30 @@ def test_dvc_repro_in_ci_reaches_stage_scripts(repo):
 
 
 def test_precommit_local_hook_runs_script(repo):
-    root = repo(base_files(**{
-        ".pre-commit-config.yaml": "repos:\n  - repo: local\n    hooks:\n      - id: validate\n        name: validate data\n        entry: python scripts/validate.py\n        language: system\n        pass_filenames: false\n",
-        "scripts/validate.py": "print('ok')\n",
-    }))
+    root = repo(
+        base_files(
+            **{
+                ".pre-commit-config.yaml": "repos:\n  - repo: local\n    hooks:\n      - id: validate\n        name: validate data\n        entry: python scripts/validate.py\n        language: system\n        pass_filenames: false\n",
+                "scripts/validate.py": "print('ok')\n",
+            }
+        )
+    )
     found = runners(root, "scripts/validate.py")
     assert found and found[0].kind == "pre-commit"
 
 
 def test_submitted_job_spec_entrypoint_is_followed(repo):
-    root = repo(base_files(**{
-        "deploy/jobs/workloads.yaml": "name: workloads\nruntime_env:\n  working_dir: .\nentrypoint: bash deploy/jobs/workloads.sh\n",
-        "deploy/jobs/workloads.sh": "#!/bin/bash\nexport PYTHONPATH=$PWD\npython -m pytest tests --verbose > results.txt\n",
-        ".github/workflows/ci.yml": WORKFLOW.format(command="anyscale jobs submit deploy/jobs/workloads.yaml --wait"),
-    }))
+    root = repo(
+        base_files(
+            **{
+                "deploy/jobs/workloads.yaml": "name: workloads\nruntime_env:\n  working_dir: .\nentrypoint: bash deploy/jobs/workloads.sh\n",
+                "deploy/jobs/workloads.sh": "#!/bin/bash\nexport PYTHONPATH=$PWD\npython -m pytest tests --verbose > results.txt\n",
+                ".github/workflows/ci.yml": WORKFLOW.format(
+                    command="anyscale jobs submit deploy/jobs/workloads.yaml --wait"
+                ),
+            }
+        )
+    )
     found = runners(root, "tests/test_model.py")
     assert found and found[0].automatic
     assert "deploy/jobs/workloads.yaml → deploy/jobs/workloads.sh" in found[0].describe()
@@ -162,10 +190,16 @@ jobs:
           cd tests/smoke
           pytest --ignore tests/unit
 """
-    root = repo(base_files(**{
-        "tests/unit/test_model.py": TEST_MODEL, "tests/smoke/test_smoke.py": TEST_MODEL, "tests/other/test_x.py": TEST_MODEL,
-        ".github/workflows/ci.yml": workflow,
-    }))
+    root = repo(
+        base_files(
+            **{
+                "tests/unit/test_model.py": TEST_MODEL,
+                "tests/smoke/test_smoke.py": TEST_MODEL,
+                "tests/other/test_x.py": TEST_MODEL,
+                ".github/workflows/ci.yml": workflow,
+            }
+        )
+    )
     assert runners(root, "tests/unit/test_model.py")[0].describe().startswith(".github/workflows/ci.yml job 'unit'")
     assert runners(root, "tests/smoke/test_smoke.py")[0].describe().startswith(".github/workflows/ci.yml job 'smoke'")
     assert runners(root, "tests/other/test_x.py") == []
@@ -193,12 +227,16 @@ train epochs="10":
 
 
 def test_just_recipe_with_dependencies_and_alias(repo):
-    root = repo(base_files(**{
-        "justfile": JUSTFILE,
-        ".github/workflows/ci.yml": WORKFLOW.format(command="just t -x"),
-        ".gitlab-ci.yml": "train:\n  script:\n    - just train 3\n",
-        "src/churn/train.py": "print('train')\n",
-    }))
+    root = repo(
+        base_files(
+            **{
+                "justfile": JUSTFILE,
+                ".github/workflows/ci.yml": WORKFLOW.format(command="just t -x"),
+                ".gitlab-ci.yml": "train:\n  script:\n    - just train 3\n",
+                "src/churn/train.py": "print('train')\n",
+            }
+        )
+    )
     found = runners(root, "tests/test_model.py")
     assert found and found[0].automatic
     assert "just t" in found[0].describe()
@@ -207,16 +245,22 @@ def test_just_recipe_with_dependencies_and_alias(repo):
 
 
 def test_just_without_a_recipe_runs_the_first_one(repo):
-    root = repo(base_files(**{
-        "justfile": "check: lint\n    uv run pytest\n\nlint:\n    ruff check .\n",
-        ".github/workflows/ci.yml": WORKFLOW.format(command="just"),
-    }))
+    root = repo(
+        base_files(
+            **{
+                "justfile": "check: lint\n    uv run pytest\n\nlint:\n    ruff check .\n",
+                ".github/workflows/ci.yml": WORKFLOW.format(command="just"),
+            }
+        )
+    )
     assert runners(root, "tests/test_model.py")
 
 
 def test_mise_toml_tasks_and_file_tasks(repo):
-    root = repo(base_files(**{
-        "mise.toml": """
+    root = repo(
+        base_files(
+            **{
+                "mise.toml": """
 [tools]
 python = "3.11"
 
@@ -229,10 +273,12 @@ description = "unit tests"
 run = ["uv sync", "uv run pytest tests -q"]
 alias = "t"
 """,
-        "mise-tasks/data/validate": "#!/usr/bin/env python\nprint('validate')\n",
-        ".github/workflows/ci.yml": WORKFLOW.format(command="mise run ci"),
-        ".github/workflows/data.yml": WORKFLOW.format(command="mise run data:validate"),
-    }))
+                "mise-tasks/data/validate": "#!/usr/bin/env python\nprint('validate')\n",
+                ".github/workflows/ci.yml": WORKFLOW.format(command="mise run ci"),
+                ".github/workflows/data.yml": WORKFLOW.format(command="mise run data:validate"),
+            }
+        )
+    )
     found = runners(root, "tests/test_model.py")
     assert found and found[0].automatic and "mise run test" in found[0].describe()
     validated = runners(root, "mise-tasks/data/validate")
@@ -249,17 +295,25 @@ lint = "ruff check ."
 unit = { cmd = "pytest tests -q", help = "unit tests" }
 check = ["lint", "unit"]
 """
-    root = repo(base_files(**{"pyproject.toml": pyproject, ".github/workflows/ci.yml": WORKFLOW.format(command="poetry run poe check")}))
+    root = repo(
+        base_files(
+            **{"pyproject.toml": pyproject, ".github/workflows/ci.yml": WORKFLOW.format(command="poetry run poe check")}
+        )
+    )
     found = runners(root, "tests/test_model.py")
     assert found and found[0].automatic and "poe unit" in found[0].describe()
 
 
 def test_unrelated_runner_words_reach_nothing(repo):
-    root = repo(base_files(**{
-        "justfile": "docs:\n    mkdocs build\n",
-        "mise.toml": '[tasks.docs]\nrun = "mkdocs build"\n',
-        ".github/workflows/ci.yml": WORKFLOW.format(command="just docs && mise run docs && poe docs"),
-    }))
+    root = repo(
+        base_files(
+            **{
+                "justfile": "docs:\n    mkdocs build\n",
+                "mise.toml": '[tasks.docs]\nrun = "mkdocs build"\n',
+                ".github/workflows/ci.yml": WORKFLOW.format(command="just docs && mise run docs && poe docs"),
+            }
+        )
+    )
     assert runners(root, "tests/test_model.py") == []
 
 

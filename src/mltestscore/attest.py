@@ -22,7 +22,10 @@ def apply_attestation(ctx: AuditContext, attestation: Attestation, outcome: Outc
         return outcome
     age = _age_days(ctx, path)
     if attestation.max_age_days is not None and age is not None and age > attestation.max_age_days:
-        ctx.warn(path, f"attestation for {attestation.test_id} expired: document last changed {age} days ago (max {attestation.max_age_days})")
+        ctx.warn(
+            path,
+            f"attestation for {attestation.test_id} expired: document last changed {age} days ago (max {attestation.max_age_days})",
+        )
         return outcome
     detail = "attested by the team" + (f": {attestation.note}" if attestation.note else "")
     if age is not None:
@@ -33,11 +36,24 @@ def apply_attestation(ctx: AuditContext, attestation: Attestation, outcome: Outc
         if pipeline and any(job.automatic for job in pipeline.jobs):
             score, runner = 1.0, f"{pipeline.path} (starts on its own)"
         else:
-            ctx.warn(attestation.runner, f"attestation for {attestation.test_id}: runner is not a CI workflow that starts on its own; counted as manual")
+            ctx.warn(
+                attestation.runner,
+                f"attestation for {attestation.test_id}: runner is not a CI workflow that starts on its own; counted as manual",
+            )
     if score <= outcome.score:
         return outcome
-    missing = "" if score >= 1 else "Automate the attested procedure in CI or a pipeline and name that workflow as the attestation's runner."
-    return Outcome(score, Status.ATTESTED, f"attested in {ctx.config.source or 'config'}", [Evidence(path, None, detail, runner), *outcome.evidence], missing)
+    missing = (
+        ""
+        if score >= 1
+        else "Automate the attested procedure in CI or a pipeline and name that workflow as the attestation's runner."
+    )
+    return Outcome(
+        score,
+        Status.ATTESTED,
+        f"attested in {ctx.config.source or 'config'}",
+        [Evidence(path, None, detail, runner), *outcome.evidence],
+        missing,
+    )
 
 
 def _age_days(ctx: AuditContext, path: str) -> int | None:

@@ -13,8 +13,9 @@ from mltestscore.results import AuditReport, Outcome, SectionResult, Status, Tes
 UNOBSERVABLE = "not observable in the repository: attest it"
 
 
-def run_audit(root: Path, config: Config | None = None, cache_dir: Path | None = None,
-              ctx: AuditContext | None = None) -> AuditReport:
+def run_audit(
+    root: Path, config: Config | None = None, cache_dir: Path | None = None, ctx: AuditContext | None = None
+) -> AuditReport:
     """Audit `root`. `cache_dir` holds per-file facts between runs (None: no persistent cache);
     `ctx` replaces the work-tree context (history audits a commit's tree)."""
     config = config or Config()
@@ -58,8 +59,19 @@ def _audit(ctx: AuditContext) -> AuditReport:
             if test.id in config.attestations and test.id not in config.ignore:
                 outcome = apply_attestation(ctx, config.attestations[test.id], outcome)
             remediation = check.remediation
-            items.append(TestResult(test.id, section.id, test.title, outcome.score, outcome.status, outcome.reason,
-                                    outcome.evidence, outcome.missing if outcome.score < 1 else "", remediation))
+            items.append(
+                TestResult(
+                    test.id,
+                    section.id,
+                    test.title,
+                    outcome.score,
+                    outcome.status,
+                    outcome.reason,
+                    outcome.evidence,
+                    outcome.missing if outcome.score < 1 else "",
+                    remediation,
+                )
+            )
         sections.append(SectionResult(section.id, section.title, items))
     score = final_score(sections)
     return AuditReport(
@@ -77,7 +89,9 @@ def _audit(ctx: AuditContext) -> AuditReport:
 def _run_one(ctx: AuditContext, check) -> Outcome:
     reason = ctx.config.ignore.get(check.id)
     if reason is not None:
-        return Outcome(0.0, Status.SKIPPED, f"skipped: {reason}", [], "Ignored in config; it earns no points while ignored.")
+        return Outcome(
+            0.0, Status.SKIPPED, f"skipped: {reason}", [], "Ignored in config; it earns no points while ignored."
+        )
     try:
         outcome = check.run(ctx)
     except Exception as error:  # a bug in one check must not sink the audit

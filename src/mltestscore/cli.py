@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 
 from mltestscore import __version__
-
 from mltestscore.report import RENDERERS
 
 FORMATS = tuple(RENDERERS)
@@ -57,31 +56,83 @@ def cli(ctx: click.Context) -> None:
 
 @cli.command()
 @click.argument("path", default=".", type=click.Path(path_type=Path))
-@click.option("-f", "--format", "formats", type=click.Choice(FORMATS), multiple=True,
-              help="Report format (repeatable). Default: terminal.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to this file instead of standard output (one format).")
-@click.option("-d", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write every format but terminal to this folder (mltestscore.html, mltestscore.sarif, ...); terminal still prints.")
-@click.option("--fail-under", type=click.FloatRange(0, 7), help="Exit 1 when the final score is below this. Overrides config.")
-@click.option("--section-minimum", "section_minimums", multiple=True, metavar="SECTION=SCORE",
-              help="Exit 1 when a section scores below SCORE (repeatable, e.g. data=2). Adds to config.")
-@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Exit 1 only when a test or the final score drops below this baseline (`mltestscore baseline save`).")
-@click.option("--junit-fail-below", type=click.FloatRange(0, 1), default=1.0, show_default=True,
-              help="JUnit: a test case fails below this many points (0.5 lets manual work pass).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path),
-              help="Config file (.mltestscore.yaml or a pyproject.toml). Default: found in PATH.")
+@click.option(
+    "-f",
+    "--format",
+    "formats",
+    type=click.Choice(FORMATS),
+    multiple=True,
+    help="Report format (repeatable). Default: terminal.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of standard output (one format).",
+)
+@click.option(
+    "-d",
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write every format but terminal to this folder (mltestscore.html, mltestscore.sarif, ...); terminal still prints.",
+)
+@click.option(
+    "--fail-under", type=click.FloatRange(0, 7), help="Exit 1 when the final score is below this. Overrides config."
+)
+@click.option(
+    "--section-minimum",
+    "section_minimums",
+    multiple=True,
+    metavar="SECTION=SCORE",
+    help="Exit 1 when a section scores below SCORE (repeatable, e.g. data=2). Adds to config.",
+)
+@click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Exit 1 only when a test or the final score drops below this baseline (`mltestscore baseline save`).",
+)
+@click.option(
+    "--junit-fail-below",
+    type=click.FloatRange(0, 1),
+    default=1.0,
+    show_default=True,
+    help="JUnit: a test case fails below this many points (0.5 lets manual work pass).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="Config file (.mltestscore.yaml or a pyproject.toml). Default: found in PATH.",
+)
 @click.option("--exit-zero", is_flag=True, help="Always exit 0 after a completed audit (report only).")
 @click.option("--color/--no-color", default=None, help="Force or disable colour in the terminal report.")
-@click.option("--no-cache", is_flag=True,
-              help="Do not read or write the fact cache or the report memo (default folder: $MLTESTSCORE_CACHE_DIR "
-                   "or ~/.cache/mltestscore; bounded by $MLTESTSCORE_CACHE_MAX_MB, default 512).")
-@click.option("--gx-verify", is_flag=True,
-              help="Also build each GX 1.x suite with Great Expectations (needs mltestscore[gx]); exit 1 if GX rejects one.")
-def audit(path: Path, formats: tuple[str, ...], output: Path | None, output_dir: Path | None, fail_under: float | None,
-          section_minimums: tuple[str, ...], baseline_path: Path | None, junit_fail_below: float,
-          config_path: Path | None, exit_zero: bool, color: bool | None, no_cache: bool, gx_verify: bool) -> None:
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Do not read or write the fact cache or the report memo (default folder: $MLTESTSCORE_CACHE_DIR "
+    "or ~/.cache/mltestscore; bounded by $MLTESTSCORE_CACHE_MAX_MB, default 512).",
+)
+@click.option(
+    "--gx-verify",
+    is_flag=True,
+    help="Also build each GX 1.x suite with Great Expectations (needs mltestscore[gx]); exit 1 if GX rejects one.",
+)
+def audit(
+    path: Path,
+    formats: tuple[str, ...],
+    output: Path | None,
+    output_dir: Path | None,
+    fail_under: float | None,
+    section_minimums: tuple[str, ...],
+    baseline_path: Path | None,
+    junit_fail_below: float,
+    config_path: Path | None,
+    exit_zero: bool,
+    color: bool | None,
+    no_cache: bool,
+    gx_verify: bool,
+) -> None:
     """Audit the repository at PATH (default: the current directory)."""
     from mltestscore.gates import GateError, choose_gates, load_baseline, parse_section_minimums
     from mltestscore.report.outputs import OutputError, plan_outputs
@@ -91,8 +142,9 @@ def audit(path: Path, formats: tuple[str, ...], output: Path | None, output_dir:
     try:
         targets = plan_outputs(formats, output, output_dir)
         baseline = load_baseline(baseline_path) if baseline_path is not None else None
-        gates = choose_gates(config.fail_under, config.section_minimums, fail_under,
-                             parse_section_minimums(section_minimums), baseline)
+        gates = choose_gates(
+            config.fail_under, config.section_minimums, fail_under, parse_section_minimums(section_minimums), baseline
+        )
     except (OutputError, GateError) as error:
         _fail(str(error))
     if gx_verify:
@@ -155,8 +207,13 @@ def _gx_verify(report, root: Path, config) -> int:
 @cli.command("validate-data")
 @click.argument("suite")
 @click.argument("datafile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--repo", default=".", show_default=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Repository in which to look up SUITE when it is a suite name rather than a file.")
+@click.option(
+    "--repo",
+    default=".",
+    show_default=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Repository in which to look up SUITE when it is a suite name rather than a file.",
+)
 def validate_data(suite: str, datafile: Path, repo: Path) -> None:
     """Run a Great Expectations suite on a data file and report each expectation (needs mltestscore[gx]).
 
@@ -197,8 +254,12 @@ def baseline() -> None:
 
 @baseline.command("save")
 @click.argument("path", default=".", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Baseline file to write. Default: PATH/.mltestscore-baseline.json.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Baseline file to write. Default: PATH/.mltestscore-baseline.json.",
+)
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file, as for audit.")
 def baseline_save(path: Path, output: Path | None, config_path: Path | None) -> None:
     """Audit PATH and save its final and per-test scores as the baseline."""
@@ -211,21 +272,50 @@ def baseline_save(path: Path, output: Path | None, config_path: Path | None) -> 
         save_baseline(report, target)
     except OSError as error:
         _fail(f"cannot write {target}: {error.strerror}")
-    click.echo(f"mltestscore: baseline saved to {target} (final score {report.score:g}); "
-               f"commit it and run `mltestscore audit --baseline {target.name}` in CI", err=True)
+    click.echo(
+        f"mltestscore: baseline saved to {target} (final score {report.score:g}); "
+        f"commit it and run `mltestscore audit --baseline {target.name}` in CI",
+        err=True,
+    )
 
 
 @cli.command()
 @click.argument("path", default=".", type=click.Path(path_type=Path))
 @click.option("-n", "--last", type=click.IntRange(min=1), help="Audit the last N commits (default 10).")
-@click.option("--since", metavar="DATE", help="Audit the commits since DATE (2025-01-31, '3 months ago'; with --last: at most N).")
-@click.option("-f", "--format", "fmt", type=click.Choice(("table", "json", "html")), default="table", show_default=True,
-              help="table for the terminal; html draws the trend chart.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Apply this config file to every commit (default: the config committed at each commit).")
+@click.option(
+    "--since", metavar="DATE", help="Audit the commits since DATE (2025-01-31, '3 months ago'; with --last: at most N)."
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "json", "html")),
+    default="table",
+    show_default=True,
+    help="table for the terminal; html draws the trend chart.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="Apply this config file to every commit (default: the config committed at each commit).",
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write the per-file fact cache.")
-def history(path: Path, last: int | None, since: str | None, fmt: str, output: Path | None, config_path: Path | None,
-            no_cache: bool) -> None:
+def history(
+    path: Path,
+    last: int | None,
+    since: str | None,
+    fmt: str,
+    output: Path | None,
+    config_path: Path | None,
+    no_cache: bool,
+) -> None:
     """Final and section scores at past commits of HEAD's first-parent line, read from git objects
     (nothing is checked out)."""
     from mltestscore.history import HistoryError, open_history
@@ -263,11 +353,24 @@ def _write_history(points: list, repository: str, shallow: bool, fmt: str, outpu
 
 @cli.command()
 @click.argument("path", default=".", type=click.Path(path_type=Path))
-@click.option("--style", type=click.Choice(("svg", "endpoint")), default="svg", show_default=True,
-              help="svg: a badge image; endpoint: JSON for a shields.io endpoint badge.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
-@click.option("--from-report", type=click.Path(dir_okay=False, path_type=Path),
-              help="Take the score from a JSON report (--format json) instead of auditing again.")
+@click.option(
+    "--style",
+    type=click.Choice(("svg", "endpoint")),
+    default="svg",
+    show_default=True,
+    help="svg: a badge image; endpoint: JSON for a shields.io endpoint badge.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@click.option(
+    "--from-report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Take the score from a JSON report (--format json) instead of auditing again.",
+)
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file, as for audit.")
 def badge(path: Path, style: str, output: Path | None, from_report: Path | None, config_path: Path | None) -> None:
     """Write a badge with the final score, coloured by band."""
@@ -297,8 +400,13 @@ def _write_text(text: str, output: Path | None, what: str) -> None:
 
 
 @cli.command("checks")
-@click.option("--format", "fmt", type=click.Choice(("table", "markdown")), default="table",
-              help="table for the terminal; markdown is docs/checks.md.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "markdown")),
+    default="table",
+    help="table for the terminal; markdown is docs/checks.md.",
+)
 def list_checks(fmt: str) -> None:
     """List the 28 rubric tests: id, section, title, and whether this version assesses it."""
     from mltestscore.checks.registry import load_checks

@@ -109,7 +109,9 @@ def parse_config(data: Any, source: str, known_ids: set[str] | None = None) -> C
         raise ConfigError(f"{where}: expected a mapping of settings, got {type(data).__name__}")
     unknown = sorted(set(data) - _KEYS)
     if unknown:
-        raise ConfigError(f"{where}: unknown setting {', '.join(map(repr, unknown))}; known: {', '.join(sorted(_KEYS))}")
+        raise ConfigError(
+            f"{where}: unknown setting {', '.join(map(repr, unknown))}; known: {', '.join(sorted(_KEYS))}"
+        )
     config = Config(source=source)
     if "fail_under" in data:
         config.fail_under = _score(data["fail_under"], f"{where}: fail_under")
@@ -118,7 +120,9 @@ def parse_config(data: Any, source: str, known_ids: set[str] | None = None) -> C
         raise ConfigError(f"{where}: section_minimums must map a section ({', '.join(SECTIONS)}) to a score")
     for section, value in minimums.items():
         if section not in SECTIONS:
-            raise ConfigError(f"{where}: section_minimums: unknown section {section!r}; sections are {', '.join(SECTIONS)}")
+            raise ConfigError(
+                f"{where}: section_minimums: unknown section {section!r}; sections are {', '.join(SECTIONS)}"
+            )
         config.section_minimums[section] = _score(value, f"{where}: section_minimums.{section}")
     exclude = data.get("exclude", [])
     if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
@@ -126,7 +130,9 @@ def parse_config(data: Any, source: str, known_ids: set[str] | None = None) -> C
     config.exclude = exclude
     ignore = data.get("ignore", {})
     if not isinstance(ignore, dict):
-        raise ConfigError(f"{where}: ignore must map a test id to the reason it does not apply, e.g. monitor-3: batch scoring only")
+        raise ConfigError(
+            f"{where}: ignore must map a test id to the reason it does not apply, e.g. monitor-3: batch scoring only"
+        )
     for test_id, reason in ignore.items():
         if not isinstance(reason, str) or not reason.strip():
             raise ConfigError(f"{where}: ignore.{test_id}: give the reason as text (it is shown in the report)")
@@ -145,7 +151,9 @@ def parse_config(data: Any, source: str, known_ids: set[str] | None = None) -> C
             raise ConfigError(f"{where}: attestations.{test_id} needs `path`: a document in the repository")
         extra = sorted(set(body) - _ATTESTATION_KEYS)
         if extra:
-            raise ConfigError(f"{where}: attestations.{test_id}: unknown key {', '.join(map(repr, extra))}; known: {', '.join(sorted(_ATTESTATION_KEYS))}")
+            raise ConfigError(
+                f"{where}: attestations.{test_id}: unknown key {', '.join(map(repr, extra))}; known: {', '.join(sorted(_ATTESTATION_KEYS))}"
+            )
         age = body.get("max_age_days")
         if age is not None and (not isinstance(age, int) or isinstance(age, bool) or age <= 0):
             raise ConfigError(f"{where}: attestations.{test_id}.max_age_days must be a positive whole number of days")
@@ -173,4 +181,6 @@ def _score(value: Any, where: str) -> float:
 
 def _known(test_id: Any, known: set[str], where: str) -> None:
     if test_id not in known:
-        raise ConfigError(f"{where}: unknown test id {test_id!r}; ids look like data-1, model-3, infra-7, monitor-2 (see `mltestscore checks`)")
+        raise ConfigError(
+            f"{where}: unknown test id {test_id!r}; ids look like data-1, model-3, infra-7, monitor-2 (see `mltestscore checks`)"
+        )

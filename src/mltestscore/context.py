@@ -39,7 +39,9 @@ class AuditContext:
         if info.problem:
             self.warn(".", info.problem)
         if info.available and info.shallow:
-            self.warn(".git", "shallow clone: history-based evidence is incomplete (fetch with depth 0 for full history)")
+            self.warn(
+                ".git", "shallow clone: history-based evidence is incomplete (fetch with depth 0 for full history)"
+            )
         return info
 
     @cached_property

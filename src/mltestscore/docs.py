@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from mltestscore.checks.base import Check
 
-SECTION_TITLES = {"data": "Features and Data", "model": "Model Development", "infra": "ML Infrastructure", "monitor": "Monitoring"}
+SECTION_TITLES = {
+    "data": "Features and Data",
+    "model": "Model Development",
+    "infra": "ML Infrastructure",
+    "monitor": "Monitoring",
+}
 
 
 def explain_text(check: Check) -> str:

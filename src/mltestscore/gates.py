@@ -49,16 +49,26 @@ class Gates:
         """Good news worth a line: what rose above the baseline (time to save a new one)."""
         if self.baseline is None:
             return []
-        gains = [f"{test_id} {score_text(old)} → {score_text(new)}"
-                 for test_id, old, new in _compare(report, self.baseline) if new > old]
+        gains = [
+            f"{test_id} {score_text(old)} → {score_text(new)}"
+            for test_id, old, new in _compare(report, self.baseline)
+            if new > old
+        ]
         if not gains and report.score <= self.baseline.score:
             return []
         head = f"above the baseline ({self.baseline.source}): final {score_text(self.baseline.score)} → {score_text(report.score)}"
-        return [head + (f"; {', '.join(gains)}" if gains else "") + "; run `mltestscore baseline save` to ratchet it up"]
+        return [
+            head + (f"; {', '.join(gains)}" if gains else "") + "; run `mltestscore baseline save` to ratchet it up"
+        ]
 
 
-def choose_gates(config_fail_under: float | None, config_minimums: dict[str, float], cli_fail_under: float | None,
-                 cli_minimums: dict[str, float], baseline: Baseline | None) -> Gates:
+def choose_gates(
+    config_fail_under: float | None,
+    config_minimums: dict[str, float],
+    cli_fail_under: float | None,
+    cli_minimums: dict[str, float],
+    baseline: Baseline | None,
+) -> Gates:
     """Command-line thresholds always gate; config thresholds gate unless a baseline is given."""
     if baseline is None:
         minimums = {**config_minimums, **cli_minimums}
@@ -73,7 +83,9 @@ def parse_section_minimums(values: tuple[str, ...] | list[str]) -> dict[str, flo
         section, sep, number = value.partition("=")
         section = section.strip()
         if not sep or section not in SECTIONS:
-            raise GateError(f"--section-minimum takes SECTION=SCORE with SECTION one of {', '.join(SECTIONS)}, got {value!r}")
+            raise GateError(
+                f"--section-minimum takes SECTION=SCORE with SECTION one of {', '.join(SECTIONS)}, got {value!r}"
+            )
         try:
             score = float(number)
         except ValueError:
@@ -115,21 +127,35 @@ def load_baseline(path: Path) -> Baseline:
     if "mltestscore_baseline" in data:
         tests = data.get("tests")
     elif data.get("schema_version") == 1 and isinstance(data.get("sections"), dict):
-        tests = {item.get("id"): item.get("score") for section in data["sections"].values()
-                 if isinstance(section, dict) for item in section.get("items", []) if isinstance(item, dict)}
+        tests = {
+            item.get("id"): item.get("score")
+            for section in data["sections"].values()
+            if isinstance(section, dict)
+            for item in section.get("items", [])
+            if isinstance(item, dict)
+        }
     else:
         raise GateError(f"baseline {path}: neither a baseline file nor an mltestscore JSON report")
-    if not isinstance(tests, dict) or not _is_score(data.get("score")) or not all(
-            isinstance(k, str) and _is_score(v) for k, v in tests.items()):
+    if (
+        not isinstance(tests, dict)
+        or not _is_score(data.get("score"))
+        or not all(isinstance(k, str) and _is_score(v) for k, v in tests.items())
+    ):
         raise GateError(f"baseline {path}: needs a numeric `score` and per-test scores")
     return Baseline(str(path), float(data["score"]), {k: float(v) for k, v in tests.items()}, data.get("commit"))
 
 
 def baseline_drops(report: AuditReport, baseline: Baseline) -> list[str]:
-    drops = [f"{test_id} dropped from {score_text(old)} to {score_text(new)} (baseline {baseline.source})"
-             for test_id, old, new in _compare(report, baseline) if new < old]
+    drops = [
+        f"{test_id} dropped from {score_text(old)} to {score_text(new)} (baseline {baseline.source})"
+        for test_id, old, new in _compare(report, baseline)
+        if new < old
+    ]
     if report.score < baseline.score:
-        drops.insert(0, f"final ML Test Score dropped from {score_text(baseline.score)} to {score_text(report.score)} (baseline {baseline.source})")
+        drops.insert(
+            0,
+            f"final ML Test Score dropped from {score_text(baseline.score)} to {score_text(report.score)} (baseline {baseline.source})",
+        )
     return drops
 
 

@@ -70,10 +70,18 @@ def upgrade_v0(data: dict) -> dict:
     items = []
     for item in data.get("expectations") or []:
         if isinstance(item, dict):
-            items.append({"type": item.get("expectation_type") or item.get("type"),
-                          "kwargs": item.get("kwargs") or {}, "meta": item.get("meta") or {}})
-    return {"name": data.get("expectation_suite_name") or data.get("name") or "suite", "expectations": items,
-            "meta": data.get("meta") or {}}
+            items.append(
+                {
+                    "type": item.get("expectation_type") or item.get("type"),
+                    "kwargs": item.get("kwargs") or {},
+                    "meta": item.get("meta") or {},
+                }
+            )
+    return {
+        "name": data.get("expectation_suite_name") or data.get("name") or "suite",
+        "expectations": items,
+        "meta": data.get("meta") or {},
+    }
 
 
 # -- verify ----------------------------------------------------------------------------------
@@ -105,7 +113,9 @@ def suite_problems(gx, path: str, data: dict) -> tuple[list[SuiteProblem], list[
             if built.expectations:
                 accepted.append(item)
             else:
-                problems.append(SuiteProblem(path, name, f"expectation {index}: unknown type '{kind}' (GX drops it silently)"))
+                problems.append(
+                    SuiteProblem(path, name, f"expectation {index}: unknown type '{kind}' (GX drops it silently)")
+                )
     return problems, accepted
 
 
@@ -125,8 +135,10 @@ def verify_suites(root: Path, config=None) -> tuple[list[SuiteProblem], list[str
         verified = 0
         for suite in suites:
             if suite.generation == "0.x":
-                notes.append(f"{suite.path}: GX 0.x suite '{suite.name}' not verified (GX 1.x skips 0.x suites; "
-                             f"`mltestscore validate-data` converts them)")
+                notes.append(
+                    f"{suite.path}: GX 0.x suite '{suite.name}' not verified (GX 1.x skips 0.x suites; "
+                    f"`mltestscore validate-data` converts them)"
+                )
                 continue
             if suite.generation != "1.x":
                 continue
@@ -137,7 +149,9 @@ def verify_suites(root: Path, config=None) -> tuple[list[SuiteProblem], list[str
                     try:
                         context.suites.add(gx.ExpectationSuite(**data))
                     except Exception as error:  # noqa: BLE001
-                        found.append(SuiteProblem(suite.path, suite.name, f"the suite store rejects it: {_first_line(error)}"))
+                        found.append(
+                            SuiteProblem(suite.path, suite.name, f"the suite store rejects it: {_first_line(error)}")
+                        )
             problems += found
             verified += 1
         return problems, notes, verified
@@ -152,7 +166,9 @@ def verify_into_report(report, root: Path, config=None) -> tuple[int, list[str]]
     problems, notes, verified = verify_suites(root, config)
     for problem in problems:
         report.warnings.append(AuditWarning(problem.path, f"GX rejects suite '{problem.suite}': {problem.message}"))
-    notes.append(f"GX verified {verified} suite{'s' if verified != 1 else ''}: {len(problems)} problem{'s' if len(problems) != 1 else ''}")
+    notes.append(
+        f"GX verified {verified} suite{'s' if verified != 1 else ''}: {len(problems)} problem{'s' if len(problems) != 1 else ''}"
+    )
     return len(problems), notes
 
 
@@ -182,7 +198,9 @@ def resolve_suite(suite: str, repo: Path) -> tuple[str, dict, list[str]]:
         ctx = AuditContext(repo.resolve())
         try:
             project = ctx.fact(read_gx_project)
-            match = next((s for s in project.suites + project.empty_suites if s.name == suite and s.generation != "code"), None)
+            match = next(
+                (s for s in project.suites + project.empty_suites if s.name == suite and s.generation != "code"), None
+            )
             if match is None:
                 known = ", ".join(sorted(s.name for s in project.suites if s.generation != "code")[:10]) or "none"
                 raise SuiteError(f"no suite file or suite named {suite!r} in {repo} (suites found: {known})")
@@ -192,7 +210,9 @@ def resolve_suite(suite: str, repo: Path) -> tuple[str, dict, list[str]]:
             ctx.close()
     if not isinstance(data, dict) or not isinstance(data.get("expectations"), list):
         raise SuiteError(f"{label}: not an expectation suite (no expectations list)")
-    if "expectation_suite_name" in data or any(isinstance(e, dict) and "expectation_type" in e for e in data["expectations"]):
+    if "expectation_suite_name" in data or any(
+        isinstance(e, dict) and "expectation_type" in e for e in data["expectations"]
+    ):
         data = upgrade_v0(data)
         notes.append("converted from the GX 0.x format (expectation_type -> type)")
     return label, data, notes
@@ -202,8 +222,12 @@ def read_data(path: Path):
     import pandas as pd
 
     readers = {
-        ".csv": pd.read_csv, ".tsv": lambda p: pd.read_csv(p, sep="\t"), ".parquet": pd.read_parquet,
-        ".json": pd.read_json, ".jsonl": lambda p: pd.read_json(p, lines=True), ".feather": pd.read_feather,
+        ".csv": pd.read_csv,
+        ".tsv": lambda p: pd.read_csv(p, sep="\t"),
+        ".parquet": pd.read_parquet,
+        ".json": pd.read_json,
+        ".jsonl": lambda p: pd.read_json(p, lines=True),
+        ".feather": pd.read_feather,
     }
     reader = readers.get(path.suffix.lower())
     if reader is None:
@@ -219,10 +243,16 @@ def validate_data(suite: dict, frame) -> tuple[bool, list[ExpectationResult], li
     gx = load_gx()
     problems, accepted = suite_problems(gx, "suite", suite)
     context = ephemeral_context(gx)
-    batch = context.data_sources.add_pandas("mltestscore").add_dataframe_asset("sample").add_batch_definition_whole_dataframe("all")
+    batch = (
+        context.data_sources.add_pandas("mltestscore")
+        .add_dataframe_asset("sample")
+        .add_batch_definition_whole_dataframe("all")
+    )
     with _quiet_gx():
         built = context.suites.add(gx.ExpectationSuite(name=str(suite.get("name") or "suite"), expectations=accepted))
-    definition = context.validation_definitions.add(gx.ValidationDefinition(name="mltestscore", data=batch, suite=built))
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name="mltestscore", data=batch, suite=built)
+    )
     result = definition.run(batch_parameters={"dataframe": frame})
     results = [_summarise(item) for item in result.results]
     return bool(result.success) and not problems, results, problems
@@ -274,5 +304,8 @@ def run_validate_data(suite: str, datafile: Path, repo: Path, echo) -> int:
         column = f" column={item.column}" if item.column else ""
         echo(f"  {'PASS' if item.success else 'FAIL'}  {item.type}{column}: {item.summary}")
     failed = sum(not r.success for r in results)
-    echo(f"expectations: {len(results) - failed} met, {failed} not met" + (f", {len(problems)} rejected by GX" if problems else ""))
+    echo(
+        f"expectations: {len(results) - failed} met, {failed} not met"
+        + (f", {len(problems)} rejected by GX" if problems else "")
+    )
     return EXIT_OK if success else EXIT_FAILED

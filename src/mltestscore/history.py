@@ -45,16 +45,30 @@ class HistoryPoint:
         return self.commit[:8]
 
     def to_dict(self) -> dict:
-        return {"commit": self.commit, "date": self.date, "subject": self.subject, "score": self.score,
-                "band": self.band, "sections": dict(self.sections), "warnings": self.warnings,
-                "note": self.note}
+        return {
+            "commit": self.commit,
+            "date": self.date,
+            "subject": self.subject,
+            "score": self.score,
+            "band": self.band,
+            "sections": dict(self.sections),
+            "warnings": self.warnings,
+            "note": self.note,
+        }
 
 
 class CommitContext(AuditContext):
     """An AuditContext whose files and git facts come from one commit's objects."""
 
-    def __init__(self, root: Path, config: Config, git_info: CommitGit, entries: dict, reader: BlobReader,
-                 cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        config: Config,
+        git_info: CommitGit,
+        entries: dict,
+        reader: BlobReader,
+        cache_dir: Path | None = None,
+    ) -> None:
         super().__init__(root, config, cache_dir)
         self._git_info = git_info
         self._entries = entries
@@ -66,8 +80,14 @@ class CommitContext(AuditContext):
 
     @cached_property
     def files(self) -> TreeFiles:
-        return TreeFiles(self.root, self._entries, self._reader, self.warn,
-                         exclude=self.config.exclude, max_bytes=self.config.max_file_size_kb * 1024)
+        return TreeFiles(
+            self.root,
+            self._entries,
+            self._reader,
+            self.warn,
+            exclude=self.config.exclude,
+            max_bytes=self.config.max_file_size_kb * 1024,
+        )
 
 
 @dataclass
@@ -89,16 +109,22 @@ class History:
         for commit in self.commits:
             entries = list_tree(self._repo, commit.hexsha, self._prefix)
             config, note = (self.config, "") if self.config is not None else commit_config(entries, reader)
-            git_info = CommitGit(True, self.root, commit.hexsha, self.shallow, list(entries), None, _repo=self._repo, prefix=self._prefix)
+            git_info = CommitGit(
+                True, self.root, commit.hexsha, self.shallow, list(entries), None, _repo=self._repo, prefix=self._prefix
+            )
             context = CommitContext(self.root, config, git_info, entries, reader, self.cache_dir)
             report = run_audit(self.root, config, ctx=context)
             yield HistoryPoint(
                 commit=commit.hexsha,
                 date=datetime.fromtimestamp(commit.committed_date, tz=timezone.utc).replace(microsecond=0).isoformat(),
-                subject=commit.summary if isinstance(commit.summary, str) else commit.summary.decode("utf-8", "replace"),
-                score=report.score, band=report.band,
+                subject=commit.summary
+                if isinstance(commit.summary, str)
+                else commit.summary.decode("utf-8", "replace"),
+                score=report.score,
+                band=report.band,
                 sections={section.id: section.score for section in report.sections},
-                warnings=len(report.warnings), note=note,
+                warnings=len(report.warnings),
+                note=note,
             )
 
     def audit_with_progress(self) -> list[HistoryPoint]:
@@ -107,8 +133,13 @@ class History:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         points: list[HistoryPoint] = []
-        columns = (TextColumn("auditing commits"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("{task.description}"), TimeRemainingColumn())
+        columns = (
+            TextColumn("auditing commits"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            TimeRemainingColumn(),
+        )
         with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task("", total=len(self.commits))
             for point in self.audit_each():
@@ -135,7 +166,9 @@ def commit_config(entries: dict, reader: BlobReader) -> tuple[Config, str]:
         if "pyproject.toml" in entries:
             from mltestscore.index.parsed import load_toml_text
 
-            table = (load_toml_text(reader.read(entries["pyproject.toml"].sha).decode("utf-8")).get("tool") or {}).get("mltestscore")
+            table = (load_toml_text(reader.read(entries["pyproject.toml"].sha).decode("utf-8")).get("tool") or {}).get(
+                "mltestscore"
+            )
             if table is not None:
                 return parse_config(table, "pyproject.toml [tool.mltestscore]"), ""
     except ConfigError as error:
@@ -145,8 +178,9 @@ def commit_config(entries: dict, reader: BlobReader) -> tuple[Config, str]:
     return Config(), ""
 
 
-def open_history(root: Path, config: Config | None, last: int | None = None, since: str | None = None,
-                 cache_dir: Path | None = None) -> History:
+def open_history(
+    root: Path, config: Config | None, last: int | None = None, since: str | None = None, cache_dir: Path | None = None
+) -> History:
     """The commits of HEAD's first-parent line to audit: the last `last` (default 10), or those
     since `since` (any date git understands), or at most `last` since `since`."""
     for name in _LEAKY_ENV:  # a hook's GIT_DIR / GIT_INDEX_FILE must not redirect our reads
@@ -188,8 +222,14 @@ def render(points: list[HistoryPoint], repository: str, shallow: bool, fmt: str)
     if fmt == "json":
         import json
 
-        return json.dumps({"repository": repository, "shallow": shallow, "commits": [p.to_dict() for p in points]},
-                          indent=2, ensure_ascii=False) + "\n"
+        return (
+            json.dumps(
+                {"repository": repository, "shallow": shallow, "commits": [p.to_dict() for p in points]},
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     if fmt == "html":
         from mltestscore import __version__
         from mltestscore.report.html import render_history
@@ -224,8 +264,14 @@ def table(points: list[HistoryPoint], section_ids: tuple[str, ...]):
         if previous is not None and point.score != previous:
             change = point.score - previous
             delta = Text(f"{change:+g}", style="green" if change > 0 else "red")
-        grid.add_row(point.short, point.date[:10], Text(score_text(point.score), style="bold"), delta,
-                     *[score_text(point.sections.get(s, 0)) for s in section_ids], Text(_cut(point.subject, SUBJECT_WIDTH)))
+        grid.add_row(
+            point.short,
+            point.date[:10],
+            Text(score_text(point.score), style="bold"),
+            delta,
+            *[score_text(point.sections.get(s, 0)) for s in section_ids],
+            Text(_cut(point.subject, SUBJECT_WIDTH)),
+        )
         previous = point.score
     return grid
 

@@ -17,8 +17,7 @@ from functools import lru_cache
 from hashlib import sha1
 from pathlib import Path
 
-from mltestscore.results import (AuditReport, AuditWarning, Evidence, SectionResult, Status,
-                                 TestResult)
+from mltestscore.results import AuditReport, AuditWarning, Evidence, SectionResult, Status, TestResult
 
 KIND = "report:1"
 
@@ -82,25 +81,70 @@ def remember(cache, key: str, report: AuditReport) -> None:
 
 def to_plain(report: AuditReport) -> tuple:
     sections = tuple(
-        (s.id, s.title, s.max, tuple(
-            (i.id, i.section, i.title, i.score, i.status.value, i.reason,
-             tuple((e.path, e.line, e.detail, e.runner) for e in i.evidence), i.missing, i.remediation)
-            for i in s.items))
+        (
+            s.id,
+            s.title,
+            s.max,
+            tuple(
+                (
+                    i.id,
+                    i.section,
+                    i.title,
+                    i.score,
+                    i.status.value,
+                    i.reason,
+                    tuple((e.path, e.line, e.detail, e.runner) for e in i.evidence),
+                    i.missing,
+                    i.remediation,
+                )
+                for i in s.items
+            ),
+        )
         for s in report.sections
     )
     warnings = tuple((w.path, w.message) for w in report.warnings)
-    return (report.tool_version, report.repository, report.commit, report.generated_at, sections,
-            report.score, report.band, warnings)
+    return (
+        report.tool_version,
+        report.repository,
+        report.commit,
+        report.generated_at,
+        sections,
+        report.score,
+        report.band,
+        warnings,
+    )
 
 
 def from_plain(plain: tuple) -> AuditReport:
     version, repository, commit, generated_at, sections, score, band, warnings = plain
     return AuditReport(
-        version, repository, commit, generated_at,
-        [SectionResult(sid, title, [
-            TestResult(tid, section, ttitle, tscore, Status(status), reason,
-                       [Evidence(*e) for e in evidence], missing, remediation)
-            for tid, section, ttitle, tscore, status, reason, evidence, missing, remediation in items], maximum)
-         for sid, title, maximum, items in sections],
-        score, band, [AuditWarning(*w) for w in warnings],
+        version,
+        repository,
+        commit,
+        generated_at,
+        [
+            SectionResult(
+                sid,
+                title,
+                [
+                    TestResult(
+                        tid,
+                        section,
+                        ttitle,
+                        tscore,
+                        Status(status),
+                        reason,
+                        [Evidence(*e) for e in evidence],
+                        missing,
+                        remediation,
+                    )
+                    for tid, section, ttitle, tscore, status, reason, evidence, missing, remediation in items
+                ],
+                maximum,
+            )
+            for sid, title, maximum, items in sections
+        ],
+        score,
+        band,
+        [AuditWarning(*w) for w in warnings],
     )

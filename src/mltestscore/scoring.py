@@ -14,7 +14,9 @@ def band(rubric: Rubric, score: float) -> str:
     return rubric.band(score)
 
 
-def below_thresholds(score: float, sections: list[SectionResult], fail_under: float | None, minimums: dict[str, float]) -> list[str]:
+def below_thresholds(
+    score: float, sections: list[SectionResult], fail_under: float | None, minimums: dict[str, float]
+) -> list[str]:
     """Human-readable reasons the audit fails its gates (empty when it passes)."""
     failures = []
     if fail_under is not None and score < fail_under:

@@ -24,8 +24,16 @@ from mltestscore.evidence.testsuite import TestSuite
 
 MAX_DEPTH = 6
 _WRAPPERS = {
-    ("poetry", "run"), ("uv", "run"), ("pipenv", "run"), ("pdm", "run"), ("hatch", "run"),
-    ("rye", "run"), ("pixi", "run"), ("conda", "run"), ("mamba", "run"), ("micromamba", "run"),
+    ("poetry", "run"),
+    ("uv", "run"),
+    ("pipenv", "run"),
+    ("pdm", "run"),
+    ("hatch", "run"),
+    ("rye", "run"),
+    ("pixi", "run"),
+    ("conda", "run"),
+    ("mamba", "run"),
+    ("micromamba", "run"),
 }
 _PREFIXES = {"time", "xvfb-run", "sudo", "exec", "env", "nohup", "timeout"}
 _PYTHON = re.compile(r"^(?:.*/)?python(?:\d(?:\.\d+)?)?$")
@@ -53,7 +61,9 @@ class Runner:
 
     def through(self, link: str) -> Runner:
         # Built directly, not with dataclasses.replace: a test suite makes thousands of these.
-        return Runner(self.kind, self.automatic, self.path, self.line, self.label, self.triggers, (*self.via, link), self.job)
+        return Runner(
+            self.kind, self.automatic, self.path, self.line, self.label, self.triggers, (*self.via, link), self.job
+        )
 
     @property
     def rank(self) -> int:
@@ -135,16 +145,40 @@ def pytest_args(words: list[str]) -> list[str] | None:
         # coverage run [--source X ...] -m pytest ARGS
         for index in range(len(words) - 1):
             if words[index] == "-m" and words[index + 1] == "pytest":
-                return words[index + 2:]
+                return words[index + 2 :]
     return None
 
 
 # pytest options whose value is a separate word (so it is not read as a path to test)
-_PYTEST_VALUE_OPTIONS = frozenset({
-    "-k", "-m", "-o", "-c", "-p", "-W", "-r", "--rootdir", "--confcutdir", "--basetemp", "--ignore",
-    "--ignore-glob", "--deselect", "--maxfail", "--timeout", "--durations", "--cov", "--cov-report",
-    "--junitxml", "--junit-xml", "--log-level", "-n", "--dist", "--import-mode", "--override-ini",
-})
+_PYTEST_VALUE_OPTIONS = frozenset(
+    {
+        "-k",
+        "-m",
+        "-o",
+        "-c",
+        "-p",
+        "-W",
+        "-r",
+        "--rootdir",
+        "--confcutdir",
+        "--basetemp",
+        "--ignore",
+        "--ignore-glob",
+        "--deselect",
+        "--maxfail",
+        "--timeout",
+        "--durations",
+        "--cov",
+        "--cov-report",
+        "--junitxml",
+        "--junit-xml",
+        "--log-level",
+        "-n",
+        "--dist",
+        "--import-mode",
+        "--override-ini",
+    }
+)
 
 
 def pytest_targets(args: list[str]) -> list[str]:
@@ -185,7 +219,15 @@ class Wiring:
         triggers = ", ".join(sorted(job.triggers)) or "no trigger"
         label = f"{pipeline.path} job '{job.name}' step '{_short(step.name)}' (on {triggers})"
         automatic = bool(job.triggers & AUTOMATIC_TRIGGERS)
-        return Runner("ci", automatic, pipeline.path, step.line or job.line, label, job.triggers, job=f"{pipeline.path}::{job.name}")
+        return Runner(
+            "ci",
+            automatic,
+            pipeline.path,
+            step.line or job.line,
+            label,
+            job.triggers,
+            job=f"{pipeline.path}::{job.name}",
+        )
 
     @cached_property
     def commands(self) -> list[WiredCommand]:
@@ -223,7 +265,9 @@ class Wiring:
         """Wired commands whose text matches `pattern` (a regex), strongest runners first."""
         regex = re.compile(pattern) if isinstance(pattern, str) else pattern
         pool = self.commands + (self.stage_commands if include_stages else [])
-        matching = {text for text in {c.command for c in pool} if regex.search(text)}  # each text once: CI repeats commands
+        matching = {
+            text for text in {c.command for c in pool} if regex.search(text)
+        }  # each text once: CI repeats commands
         hits = [c for c in pool if c.command in matching]
         return sorted(hits, key=lambda c: -c.runner.rank)
 
@@ -270,7 +314,9 @@ class Wiring:
         elif program == "tox":
             yield from self._named(self.tasks.tox, _option_values(args, ("-e",)), "tox -e", all_if_empty=True)
         elif program == "nox":
-            yield from self._named(self.tasks.nox, _option_values(args, ("-s", "--session", "--sessions")), "nox -s", all_if_empty=True)
+            yield from self._named(
+                self.tasks.nox, _option_values(args, ("-s", "--session", "--sessions")), "nox -s", all_if_empty=True
+            )
         elif program == "just":
             yield from self._just(args, cwd)
         elif program == "mise" and args and (args[0] in ("run", "r") or args[0] in self.tasks.mise):
@@ -284,7 +330,11 @@ class Wiring:
         elif program == "dvc" and (args[:1] == ["repro"] or args[:2] == ["exp", "run"]):
             for stage in self.dvc.stages:
                 if not stage.frozen:
-                    yield f"{stage.path} stage '{stage.name}'", Task("dvc", stage.path, stage.name, stage.commands, stage.line), stage.wdir
+                    yield (
+                        f"{stage.path} stage '{stage.name}'",
+                        Task("dvc", stage.path, stage.name, stage.commands, stage.line),
+                        stage.wdir,
+                    )
         else:
             script = self._script_path(program, words, cwd)
             if script and script in self.tasks.scripts:
@@ -347,7 +397,11 @@ class Wiring:
                 folder, skip = _join(cwd, args[i + 1]), True
             else:
                 rest.append(arg)
-        candidates = [justfile] if justfile else [_join(d, n) for d in _upwards(folder) for n in ("justfile", "Justfile", ".justfile")]
+        candidates = (
+            [justfile]
+            if justfile
+            else [_join(d, n) for d in _upwards(folder) for n in ("justfile", "Justfile", ".justfile")]
+        )
         table = next((self.tasks.just[c] for c in candidates if c in self.tasks.just), None)
         if table:
             yield from _with_deps(table, _task_names(rest, table) or [next(iter(table))], "just", folder)

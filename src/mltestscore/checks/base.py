@@ -51,14 +51,22 @@ def placeholders(section: str) -> tuple[type[Check], ...]:
     rubric = load_rubric()
     tests = next(s for s in rubric.sections if s.id == section).tests
     return tuple(
-        type(t.id.replace("-", "_").title(), (NotAssessed,), {
-            "id": t.id, "section": section, "title": t.title,
-            "rationale": "See the ML Test Score paper (Breck et al. 2017).",
-        })
+        type(
+            t.id.replace("-", "_").title(),
+            (NotAssessed,),
+            {
+                "id": t.id,
+                "section": section,
+                "title": t.title,
+                "rationale": "See the ML Test Score paper (Breck et al. 2017).",
+            },
+        )
         for t in tests
     )
 
 
 def ev(path: str, line: int | None, detail: str, runner=None) -> Evidence:
     """Evidence from a path/line, with the runner's description when a runner is given."""
-    return Evidence(path, line, detail, runner.describe() if runner is not None and hasattr(runner, "describe") else runner)
+    return Evidence(
+        path, line, detail, runner.describe() if runner is not None and hasattr(runner, "describe") else runner
+    )

@@ -65,8 +65,10 @@ def reads_real_data(ctx: AuditContext, path: str) -> str | None:
             name = name.lstrip("./")
             folder = source.rsplit("/", 1)[0] + "/" if "/" in source else ""
             for candidate in (name, folder + name):
-                if candidate in ctx.files or f"{candidate}.dvc" in ctx.files or any(
-                    candidate == o or candidate.startswith(o.rstrip("/") + "/") for o in tracked
+                if (
+                    candidate in ctx.files
+                    or f"{candidate}.dvc" in ctx.files
+                    or any(candidate == o or candidate.startswith(o.rstrip("/") + "/") for o in tracked)
                 ):
                     return candidate
             if "/" not in name and len(by_name.get(name, [])) == 1:  # os.path.join(DATA_DIR, "sample.csv")
@@ -114,7 +116,9 @@ def _schema_evidence(ctx: AuditContext, schema: Schema) -> Evidence:
 
 def _best_site(ctx: AuditContext, schema: Schema) -> tuple[str, Evidence | None]:
     order = {"real": 0, "fixtures": 1, "hand": 2}
-    judged = sorted((site_status(ctx, s) for s in schema.sites), key=lambda item: (order[item[0]], item[1].runner is None))
+    judged = sorted(
+        (site_status(ctx, s) for s in schema.sites), key=lambda item: (order[item[0]], item[1].runner is None)
+    )
     return judged[0] if judged else ("none", None)
 
 
@@ -157,30 +161,46 @@ class Data1(Check):
         listed = [_schema_evidence(ctx, s) for s, _, _ in judged][:4]
         if real:
             evidence = list(dict.fromkeys([e for _, e in real[:3]] + [_schema_evidence(ctx, s) for s, _ in real[:3]]))
-            return automated(f"{pluralise(len(real), 'schema')} checked automatically on real data "
-                             f"({', '.join(sorted({s.tool for s, _ in real}))})", evidence)
+            return automated(
+                f"{pluralise(len(real), 'schema')} checked automatically on real data "
+                f"({', '.join(sorted({s.tool for s, _ in real}))})",
+                evidence,
+            )
         structural = [e for s, status, e in judged if status == "real" and not s.value_level]
         fixtures = [e for s, status, e in judged if status == "fixtures"]
         hand = [e for s, status, e in judged if status == "hand"]
         found = f"{pluralise(len(schemas), 'schema')} written down ({', '.join(sorted({s.tool for s in schemas}))})"
         if structural:
-            return manual(f"{found}; only structural expectations (row/column counts, columns exist) run automatically",
-                          structural[:2] + listed, "Add expectations on feature values (types, ranges, sets, nulls) to the suite that runs.")
+            return manual(
+                f"{found}; only structural expectations (row/column counts, columns exist) run automatically",
+                structural[:2] + listed,
+                "Add expectations on feature values (types, ranges, sets, nulls) to the suite that runs.",
+            )
         if fixtures:
-            return manual(f"{found}; CI checks them only in tests, on data the tests make", fixtures[:2] + listed,
-                          "Validate the real training data (or a committed real sample) against the schema in CI or a pipeline stage.")
+            return manual(
+                f"{found}; CI checks them only in tests, on data the tests make",
+                fixtures[:2] + listed,
+                "Validate the real training data (or a committed real sample) against the schema in CI or a pipeline stage.",
+            )
         reason = f"{found}; nothing checks data against them on its own"
         if not any(s.sites for s in schemas):
             reason = f"{found}; nothing checks data against them (no checkpoint run, validate call or validation step)"
-        return manual(reason, hand[:2] + listed,
-                      "Run the validation on every pipeline run: a DVC stage or CI job that runs the checkpoint / validate call.")
+        return manual(
+            reason,
+            hand[:2] + listed,
+            "Run the validation on every pipeline run: a DVC stage or CI job that runs the checkpoint / validate call.",
+        )
 
     @staticmethod
     def _why_none(ctx: AuditContext) -> str:
         project = ctx.fact(read_gx_project)
         if project.roots:
             roots = ", ".join(f"{r or '.'}/" for r in project.roots)
-            empty = f" ({pluralise(len(project.empty_suites), 'suite')} without expectations)" if project.empty_suites else ""
+            empty = (
+                f" ({pluralise(len(project.empty_suites), 'suite')} without expectations)"
+                if project.empty_suites
+                else ""
+            )
             return f"Great Expectations project at {roots} holds no expectation suite{empty}"
         declared = _declared_only(ctx)
         if declared:
@@ -190,8 +210,14 @@ class Data1(Check):
     @staticmethod
     def _scaffold_evidence(ctx: AuditContext) -> list[Evidence]:
         project = ctx.fact(read_gx_project)
-        found = [Evidence(f"{root}/great_expectations.yml" if root else "great_expectations.yml", None,
-                          f"GX {generation} project config without suites") for root, generation in project.roots.items()]
+        found = [
+            Evidence(
+                f"{root}/great_expectations.yml" if root else "great_expectations.yml",
+                None,
+                f"GX {generation} project config without suites",
+            )
+            for root, generation in project.roots.items()
+        ]
         found += [Evidence(s.path, s.line, f"suite '{s.name}' has no expectations") for s in project.empty_suites[:3]]
         found += [Evidence(path, None, f"declares {package}") for path, package in _declared_only(ctx)[:2]]
         return found
@@ -210,17 +236,30 @@ def _declared_only(ctx: AuditContext) -> list[tuple[str, str]]:
 
 # -- data-2 ---------------------------------------------------------------------------------------
 IMPORTANCE_CALLS = names(
-    "sklearn.inspection.permutation_importance", "shap.summary_plot", "shap.plots.beeswarm", "shap.plots.bar",
-    "eli5.sklearn.PermutationImportance", "xgboost.plot_importance", "lightgbm.plot_importance",
-    "get_feature_importance", "deepchecks.tabular.checks.FeatureLabelCorrelation",
-    "deepchecks.tabular.checks.UnusedFeatures", "deepchecks.tabular.checks.FeatureImportance",
+    "sklearn.inspection.permutation_importance",
+    "shap.summary_plot",
+    "shap.plots.beeswarm",
+    "shap.plots.bar",
+    "eli5.sklearn.PermutationImportance",
+    "xgboost.plot_importance",
+    "lightgbm.plot_importance",
+    "get_feature_importance",
+    "deepchecks.tabular.checks.FeatureLabelCorrelation",
+    "deepchecks.tabular.checks.UnusedFeatures",
+    "deepchecks.tabular.checks.FeatureImportance",
 )
 SELECTION_CALLS = names(
-    "sklearn.feature_selection.SelectKBest", "sklearn.feature_selection.SelectPercentile",
-    "sklearn.feature_selection.RFE", "sklearn.feature_selection.RFECV", "sklearn.feature_selection.SelectFromModel",
-    "sklearn.feature_selection.SequentialFeatureSelector", "sklearn.feature_selection.GenericUnivariateSelect",
-    "sklearn.feature_selection.mutual_info_classif", "sklearn.feature_selection.mutual_info_regression",
-    "boruta.BorutaPy", "mlxtend.feature_selection.SequentialFeatureSelector",
+    "sklearn.feature_selection.SelectKBest",
+    "sklearn.feature_selection.SelectPercentile",
+    "sklearn.feature_selection.RFE",
+    "sklearn.feature_selection.RFECV",
+    "sklearn.feature_selection.SelectFromModel",
+    "sklearn.feature_selection.SequentialFeatureSelector",
+    "sklearn.feature_selection.GenericUnivariateSelect",
+    "sklearn.feature_selection.mutual_info_classif",
+    "sklearn.feature_selection.mutual_info_regression",
+    "boruta.BorutaPy",
+    "mlxtend.feature_selection.SequentialFeatureSelector",
 )
 IMPORTANCE_ATTRIBUTE = names("feature_importances_")
 
@@ -247,22 +286,50 @@ class Data2(Check):
     )
 
     def run(self, ctx: AuditContext) -> Outcome:
-        stages = [s for s in ctx.dvc.stages if any(re.search(r"importance|shap|ablation", o, re.I) for o in s.metrics + s.plots + s.outs)]
+        stages = [
+            s
+            for s in ctx.dvc.stages
+            if any(re.search(r"importance|shap|ablation", o, re.I) for o in s.metrics + s.plots + s.outs)
+        ]
         if stages:
-            return automated("a pipeline stage records feature importance on every run",
-                             [Evidence(s.path, s.line, f"stage '{s.name}' writes {next(o for o in s.metrics + s.plots + s.outs if re.search(r'importance|shap|ablation', o, re.I))}") for s in stages[:3]])
+            return automated(
+                "a pipeline stage records feature importance on every run",
+                [
+                    Evidence(
+                        s.path,
+                        s.line,
+                        f"stage '{s.name}' writes {next(o for o in s.metrics + s.plots + s.outs if re.search(r'importance|shap|ablation', o, re.I))}",
+                    )
+                    for s in stages[:3]
+                ],
+            )
         sources = [p for p in ctx.python.sources if not re.search(r"(^|/)(docs?|examples?)/", p)]
-        artifacts = call_artifacts(ctx, IMPORTANCE_CALLS, sources, describe=lambda c: f"importance analysis: {c.name.rsplit('.', 1)[-1]}")
-        artifacts += call_artifacts(ctx, SELECTION_CALLS, sources, describe=lambda c: f"feature selection: {c.name.rsplit('.', 1)[-1]}")
+        artifacts = call_artifacts(
+            ctx, IMPORTANCE_CALLS, sources, describe=lambda c: f"importance analysis: {c.name.rsplit('.', 1)[-1]}"
+        )
+        artifacts += call_artifacts(
+            ctx, SELECTION_CALLS, sources, describe=lambda c: f"feature selection: {c.name.rsplit('.', 1)[-1]}"
+        )
         for path in ctx.python.candidates(IMPORTANCE_ATTRIBUTE, sources):
             tree = ctx.parsed.python(path)  # the AST, so commented-out code does not count
-            node = next((n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "feature_importances_"), None) if tree else None
+            node = (
+                next(
+                    (n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "feature_importances_"),
+                    None,
+                )
+                if tree
+                else None
+            )
             if node is not None:
                 line, where = notebook_line(ctx, path, node.lineno)
                 artifacts.append(Artifact(path, line, f"reads the model's feature_importances_{where}"))
-        artifacts += [Artifact(p, line, f"leave-one-out loop over '{v}': drops a feature and refits") for p, line, v in ablation_loops(ctx)]
+        artifacts += [
+            Artifact(p, line, f"leave-one-out loop over '{v}': drops a feature and refits")
+            for p, line, v in ablation_loops(ctx)
+        ]
         return score_artifacts(
-            ctx, artifacts,
+            ctx,
+            artifacts,
             found=f"{len(artifacts)} feature importance or selection {'analysis' if len(artifacts) == 1 else 'analyses'}",
             none="no feature importance, ablation or feature selection found",
             to_automate="Run the analysis as a pipeline stage or CI job that records importance per feature on every training run.",
@@ -273,9 +340,17 @@ class Data2(Check):
 
 # -- data-3 ---------------------------------------------------------------------------------------
 COST_CALLS = names(
-    "time.perf_counter", "time.process_time", "timeit.timeit", "timeit.repeat", "tracemalloc.start",
-    "tracemalloc.get_traced_memory", "memory_profiler.memory_usage", "cProfile.run", "cProfile.Profile",
-    "pyinstrument.Profiler", "line_profiler.LineProfiler",
+    "time.perf_counter",
+    "time.process_time",
+    "timeit.timeit",
+    "timeit.repeat",
+    "tracemalloc.start",
+    "tracemalloc.get_traced_memory",
+    "memory_profiler.memory_usage",
+    "cProfile.run",
+    "cProfile.Profile",
+    "pyinstrument.Profiler",
+    "line_profiler.LineProfiler",
 )
 BENCHMARK_FIXTURE = names("benchmark")
 _WORD = re.compile(rb"\w+")
@@ -310,36 +385,62 @@ class Data3(Check):
         measuring = ctx.python.candidates([*BENCHMARK_FIXTURE, *COST_CALLS], ctx.python.sources)
         stems = {module_name(p).rsplit(".", 1)[-1].encode() for p in features}
         key = "names-a-stem:1:" + sha1(b" ".join(sorted(stems))).hexdigest()
-        mentions = code_passing(ctx, measuring, lambda code: stems.intersection(_WORD.findall(code)), key)  # as \b(stems)\b
+        mentions = code_passing(
+            ctx, measuring, lambda code: stems.intersection(_WORD.findall(code)), key
+        )  # as \b(stems)\b
         users = [p for p in mentions if p in features or set(ctx.python.project_imports(p)) & set(features)]
-        artifacts = [Artifact(p, line, f"benchmark test {name} of feature code") for p, line, name in _benchmark_tests(ctx, users)]
-        artifacts += call_artifacts(ctx, COST_CALLS, [p for p in users if not is_test_file(ctx, p)],
-                                    describe=lambda c: f"measures feature cost with {c.name}")
+        artifacts = [
+            Artifact(p, line, f"benchmark test {name} of feature code")
+            for p, line, name in _benchmark_tests(ctx, users)
+        ]
+        artifacts += call_artifacts(
+            ctx,
+            COST_CALLS,
+            [p for p in users if not is_test_file(ctx, p)],
+            describe=lambda c: f"measures feature cost with {c.name}",
+        )
         if not artifacts:
-            return missing(f"{pluralise(len(features), 'feature module')}, none benchmarked or profiled", self.remediation)
+            return missing(
+                f"{pluralise(len(features), 'feature module')}, none benchmarked or profiled", self.remediation
+            )
         threshold = ctx.wiring.ci_starts(r"--benchmark-compare-fail|--benchmark-max-time")
-        gated = [a for a in artifacts if a.detail.startswith("benchmark test")] if threshold or _benchmark_action(ctx) else []
+        gated = (
+            [a for a in artifacts if a.detail.startswith("benchmark test")]
+            if threshold or _benchmark_action(ctx)
+            else []
+        )
         if gated:
             auto = score_artifacts(ctx, gated, found="feature benchmarks", none="", to_automate="", to_start="")
             if auto.score == 1:
                 auto.reason = "CI benchmarks feature code and fails on a regression threshold"
                 return auto
         evidence = [Evidence(a.path, a.line, a.detail) for a in artifacts[:4]]
-        return manual(f"feature cost is measured ({pluralise(len(artifacts), 'benchmark or profile')})", evidence,
-                      "Run the feature benchmarks in CI with a failing threshold (pytest --benchmark-compare-fail, or github-action-benchmark with fail-on-alert).")
+        return manual(
+            f"feature cost is measured ({pluralise(len(artifacts), 'benchmark or profile')})",
+            evidence,
+            "Run the feature benchmarks in CI with a failing threshold (pytest --benchmark-compare-fail, or github-action-benchmark with fail-on-alert).",
+        )
 
 
 def _benchmark_tests(ctx: AuditContext, paths: list[str]) -> list[tuple[str, int, str]]:
     candidates = grep_code(ctx, re.compile(rb"\bbenchmark\b"), [p for p in paths if is_test_file(ctx, p)])
-    return [(path, line, name) for path, tests in per_file(ctx, "benchmark-tests:1", candidates, partial(_benchmark_tests_in, ctx))
-            for line, name in tests]
+    return [
+        (path, line, name)
+        for path, tests in per_file(ctx, "benchmark-tests:1", candidates, partial(_benchmark_tests_in, ctx))
+        for line, name in tests
+    ]
 
 
 def _benchmark_tests_in(ctx: AuditContext, path: str) -> tuple[tuple[tuple[int, str], ...], bool]:
     """(line, name) of the test functions taking pytest-benchmark's fixture."""
     tree = ctx.parsed.python(path)
-    found = tuple((node.lineno, node.name) for node in (ast.walk(tree) if tree is not None else [])
-                  if isinstance(node, ast.FunctionDef) and node.name.startswith("test") and any(a.arg == "benchmark" for a in node.args.args))
+    found = tuple(
+        (node.lineno, node.name)
+        for node in (ast.walk(tree) if tree is not None else [])
+        if isinstance(node, ast.FunctionDef)
+        and node.name.startswith("test")
+        and any(a.arg == "benchmark" for a in node.args.args)
+    )
     return found, tree is not None
 
 
@@ -353,7 +454,9 @@ def _benchmark_action(ctx: AuditContext) -> bool:
 
 # -- data-4 ---------------------------------------------------------------------------------------
 FEAST_VIEWS = names("feast.FeatureView", "feast.BatchFeatureView", "feast.StreamFeatureView", "feast.Entity")
-FEAST_DEFINITIONS = names("feast.FeatureView", "feast.BatchFeatureView", "feast.StreamFeatureView", "feast.on_demand_feature_view")
+FEAST_DEFINITIONS = names(
+    "feast.FeatureView", "feast.BatchFeatureView", "feast.StreamFeatureView", "feast.on_demand_feature_view"
+)
 VIEW_METADATA = names("owner", "tags", "description")  # keywords a registry entry counts by
 
 
@@ -379,9 +482,14 @@ class Data4(Check):
     )
 
     def run(self, ctx: AuditContext) -> Outcome:
-        artifacts = [Artifact(r.path, r.line, f"{r.name} ({r.size} listed) applied at {r.used_at[0]}:{r.used_at[1]}")
-                     for r in rule_lists(ctx)]
-        artifacts += [Artifact(p, line, f"test asserts a column is absent: {source}") for p, line, source in absent_column_asserts(ctx)]
+        artifacts = [
+            Artifact(r.path, r.line, f"{r.name} ({r.size} listed) applied at {r.used_at[0]}:{r.used_at[1]}")
+            for r in rule_lists(ctx)
+        ]
+        artifacts += [
+            Artifact(p, line, f"test asserts a column is absent: {source}")
+            for p, line, source in absent_column_asserts(ctx)
+        ]
         enforced: list[Evidence] = []
         for schema in ctx.fact(read_schemas):
             if schema.strict:
@@ -392,10 +500,14 @@ class Data4(Check):
         registry = self._registry(ctx)
         enforced += registry[1]
         if enforced:
-            return automated("feature rules are enforced automatically", enforced[:3] + [Evidence(a.path, a.line, a.detail) for a in artifacts[:2]])
+            return automated(
+                "feature rules are enforced automatically",
+                enforced[:3] + [Evidence(a.path, a.line, a.detail) for a in artifacts[:2]],
+            )
         artifacts += registry[0]
         return score_artifacts(
-            ctx, artifacts,
+            ctx,
+            artifacts,
             found=f"{pluralise(len(artifacts), 'feature rule')} in code, tests or registry",
             none="no feature allow/deny list, column assertion, strict schema or feature registry metadata found",
             to_automate="Run the rule checks in CI (the tests or the strict schema validation) so a banned feature fails the build.",
@@ -408,34 +520,71 @@ class Data4(Check):
         artifacts = []
         for path, call in ctx.python.find_calls(FEAST_VIEWS, ctx.python.candidates(VIEW_METADATA)):
             if any(call.kwarg(k) is not None for k in VIEW_METADATA):
-                artifacts.append(Artifact(path, call.line, f"Feast {call.name.rsplit('.', 1)[-1]} with owner/tags metadata"))
+                artifacts.append(
+                    Artifact(path, call.line, f"Feast {call.name.rsplit('.', 1)[-1]} with owner/tags metadata")
+                )
         for hit in search_configs(ctx, r"^\s*(dataContractSpecification|kind:\s*DataContract)\b"):
             artifacts.append(Artifact(hit.path, hit.line, f"data contract: {hit.text}"))
         for hit in search_configs(ctx, r"^\s*enforced:\s*true\b", (".yml", ".yaml")):
             artifacts.append(Artifact(hit.path, hit.line, "dbt model contract enforced"))
         wired = []
         if artifacts:
-            for command in ctx.wiring.ci_starts(r"\bfeast\s+apply\b|\bdatacontract\s+test\b|\bdbt\s+(build|run|test)\b"):
-                wired.append(Evidence(command.runner.path, command.runner.line, f"`{command.command}` enforces the registry/contract", command.runner.describe()))
+            for command in ctx.wiring.ci_starts(
+                r"\bfeast\s+apply\b|\bdatacontract\s+test\b|\bdbt\s+(build|run|test)\b"
+            ):
+                wired.append(
+                    Evidence(
+                        command.runner.path,
+                        command.runner.line,
+                        f"`{command.command}` enforces the registry/contract",
+                        command.runner.describe(),
+                    )
+                )
         return artifacts, wired
 
 
 # -- data-5 ---------------------------------------------------------------------------------------
-SECRET_SCANNERS = ("gitleaks", "detect-secrets", "detect-secrets-hook", "trufflehog", "git-secrets", "ggshield", "talisman")
+SECRET_SCANNERS = (
+    "gitleaks",
+    "detect-secrets",
+    "detect-secrets-hook",
+    "trufflehog",
+    "git-secrets",
+    "ggshield",
+    "talisman",
+)
 SECRET_ACTIONS = ("gitleaks/gitleaks-action", "trufflesecurity/trufflehog", "gitguardian/ggshield-action")
 PII_CALLS = names(
-    "presidio_analyzer.AnalyzerEngine", "presidio_anonymizer.AnonymizerEngine", "scrubadub.clean", "scrubadub.Scrubber",
-    "opacus.PrivacyEngine", "tensorflow_privacy.DPKerasSGDOptimizer", "tensorflow_privacy.DPKerasAdamOptimizer",
-    "tensorflow_privacy.DPKerasAdagradOptimizer", "pandas.util.hash_pandas_object",
+    "presidio_analyzer.AnalyzerEngine",
+    "presidio_anonymizer.AnonymizerEngine",
+    "scrubadub.clean",
+    "scrubadub.Scrubber",
+    "opacus.PrivacyEngine",
+    "tensorflow_privacy.DPKerasSGDOptimizer",
+    "tensorflow_privacy.DPKerasAdamOptimizer",
+    "tensorflow_privacy.DPKerasAdagradOptimizer",
+    "pandas.util.hash_pandas_object",
 )
-_PII_FUNCTION = re.compile(r"^_?(anonymi[sz]e|pseudonymi[sz]e|mask_(pii|personal|email|phone|ids?)|redact|scrub_pii|"
-                           r"hash_(ids?|identifiers?|users?|emails?|pii|customer\w*)|de_?identify|drop_pii|remove_pii)\w*$")
-_PII_DEFINITION = re.compile(rb"def\s+_?(anonymi|pseudonymi|mask_|redact|scrub_pii|hash_|de_?identif|drop_pii|remove_pii|delete_|forget|erase|purge|gdpr)")
+_PII_FUNCTION = re.compile(
+    r"^_?(anonymi[sz]e|pseudonymi[sz]e|mask_(pii|personal|email|phone|ids?)|redact|scrub_pii|"
+    r"hash_(ids?|identifiers?|users?|emails?|pii|customer\w*)|de_?identify|drop_pii|remove_pii)\w*$"
+)
+_PII_DEFINITION = re.compile(
+    rb"def\s+_?(anonymi|pseudonymi|mask_|redact|scrub_pii|hash_|de_?identif|drop_pii|remove_pii|delete_|forget|erase|purge|gdpr)"
+)
 _PII_DEFINITION_FILES = prefilter("project", _PII_DEFINITION)
-_DELETION_FUNCTION = re.compile(r"^_?(delete|forget|erase|purge|remove)_(user|customer|subject|person)\w*$|gdpr|right_to_be_forgotten")
+_DELETION_FUNCTION = re.compile(
+    r"^_?(delete|forget|erase|purge|remove)_(user|customer|subject|person)\w*$|gdpr|right_to_be_forgotten"
+)
 PRIVACY_CONFIG = (
-    (r"server_side_encryption_configuration|aws_s3_bucket_server_side_encryption|ServerSideEncryptionConfiguration", "storage encryption"),
-    (r"aws_s3_bucket_public_access_block|block_public_acls\s*[:=]\s*true|PublicAccessBlockConfiguration", "public access blocked"),
+    (
+        r"server_side_encryption_configuration|aws_s3_bucket_server_side_encryption|ServerSideEncryptionConfiguration",
+        "storage encryption",
+    ),
+    (
+        r"aws_s3_bucket_public_access_block|block_public_acls\s*[:=]\s*true|PublicAccessBlockConfiguration",
+        "public access blocked",
+    ),
     (r"uniform_bucket_level_access\s*[:=]\s*true|public_access_prevention", "bucket access restricted"),
     (r"\bkms_key_(id|name|arn)\b|KmsKeyId|kms_master_key_id", "KMS encryption key"),
     (r"lifecycle_rule|expiration_days|LifecycleConfiguration|retention_(period|days)", "data retention rule"),
@@ -472,14 +621,30 @@ class Data5(Check):
             evidence = Evidence(artifact.path, artifact.line, artifact.detail, runner.describe() if runner else None)
             (wired if runner and runner.automatic else unwired).append(evidence)
         unwired += self._kept_out_of_git(ctx)
-        infra = [Evidence(h.path, h.line, f"{what}: {h.text}") for pattern, what in PRIVACY_CONFIG for h in search_configs(ctx, pattern)[:1]]
-        applied = ctx.wiring.ci_starts(r"\bterraform\s+apply\b|\bpulumi\s+up\b|\bcdk\s+deploy\b|\bcloudformation\s+deploy\b")
+        infra = [
+            Evidence(h.path, h.line, f"{what}: {h.text}")
+            for pattern, what in PRIVACY_CONFIG
+            for h in search_configs(ctx, pattern)[:1]
+        ]
+        applied = ctx.wiring.ci_starts(
+            r"\bterraform\s+apply\b|\bpulumi\s+up\b|\bcdk\s+deploy\b|\bcloudformation\s+deploy\b"
+        )
         if infra and applied:
-            wired += infra[:2] + [Evidence(applied[0].runner.path, applied[0].runner.line, f"`{applied[0].command}` applies it", applied[0].runner.describe())]
+            wired += infra[:2] + [
+                Evidence(
+                    applied[0].runner.path,
+                    applied[0].runner.line,
+                    f"`{applied[0].command}` applies it",
+                    applied[0].runner.describe(),
+                )
+            ]
         else:
             unwired += infra
         leaks = committed_personal_data(ctx)
-        findings = [Evidence(p, 1, f"committed data file with personal-data columns: {', '.join(cols[:4])}") for p, cols in leaks[:3]]
+        findings = [
+            Evidence(p, 1, f"committed data file with personal-data columns: {', '.join(cols[:4])}")
+            for p, cols in leaks[:3]
+        ]
         fix = "Remove committed files with personal data from git (history too), keep them in a DVC remote with access control, and add a PII scan to CI."
         if wired and not findings:
             return automated(f"{pluralise(len(wired), 'privacy control')} run automatically", wired[:4] + unwired[:2])
@@ -487,30 +652,69 @@ class Data5(Check):
             reason = "privacy controls exist but none runs on its own"
             if findings:
                 reason = f"privacy controls exist, but {pluralise(len(leaks), 'committed data file')} hold personal-data columns"
-            return manual(reason, findings + (wired + unwired)[:5], fix if findings else
-                          "Automate a control: secret scanning in pre-commit/CI, or PII masking as a pipeline step.")
+            return manual(
+                reason,
+                findings + (wired + unwired)[:5],
+                fix
+                if findings
+                else "Automate a control: secret scanning in pre-commit/CI, or PII masking as a pipeline step.",
+            )
         if findings:
-            return missing(f"no privacy controls, and {pluralise(len(leaks), 'committed data file')} hold personal-data columns", fix, findings)
-        return missing("no privacy controls found (PII masking, secret scanning, data kept out of git, encryption)", self.remediation)
+            return missing(
+                f"no privacy controls, and {pluralise(len(leaks), 'committed data file')} hold personal-data columns",
+                fix,
+                findings,
+            )
+        return missing(
+            "no privacy controls found (PII masking, secret scanning, data kept out of git, encryption)",
+            self.remediation,
+        )
 
     @staticmethod
     def _secret_scanning(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
-        wired = [Evidence(h.path, h.line, f"pre-commit hook '{h.name}' scans every commit for secrets", f"{h.path} hook '{h.name}'")
-                 for h in ctx.tasks.precommit if h.name in SECRET_SCANNERS]
+        wired = [
+            Evidence(
+                h.path,
+                h.line,
+                f"pre-commit hook '{h.name}' scans every commit for secrets",
+                f"{h.path} hook '{h.name}'",
+            )
+            for h in ctx.tasks.precommit
+            if h.name in SECRET_SCANNERS
+        ]
         pattern = r"\b(gitleaks|trufflehog|detect-secrets(-hook)?|ggshield|git-secrets)\b"
-        wired += [Evidence(c.runner.path, c.runner.line, f"runs `{c.command}`", c.runner.describe())
-                  for c in ctx.wiring.ci_starts(pattern) if c.runner.kind == "ci"][:2]
+        wired += [
+            Evidence(c.runner.path, c.runner.line, f"runs `{c.command}`", c.runner.describe())
+            for c in ctx.wiring.ci_starts(pattern)
+            if c.runner.kind == "ci"
+        ][:2]
         for pipeline in ctx.ci:
             for job in pipeline.jobs:
                 for step in job.steps:
                     if (step.uses or "").split("@")[0].lower() in SECRET_ACTIONS and job.automatic:
-                        wired.append(Evidence(pipeline.path, step.line, f"uses {step.uses}", ctx.wiring.ci_runner(pipeline, job, step).describe()))
-        configs = [] if wired else [Evidence(p, None, "secret-scanning config that nothing runs") for p in ctx.files.named(".gitleaks.toml", ".secrets.baseline", "trufflehog.yaml")]
+                        wired.append(
+                            Evidence(
+                                pipeline.path,
+                                step.line,
+                                f"uses {step.uses}",
+                                ctx.wiring.ci_runner(pipeline, job, step).describe(),
+                            )
+                        )
+        configs = (
+            []
+            if wired
+            else [
+                Evidence(p, None, "secret-scanning config that nothing runs")
+                for p in ctx.files.named(".gitleaks.toml", ".secrets.baseline", "trufflehog.yaml")
+            ]
+        )
         return wired, configs
 
     @staticmethod
     def _pii_code(ctx: AuditContext) -> list[Artifact]:
-        artifacts = call_artifacts(ctx, PII_CALLS, project_sources(ctx), describe=lambda c: f"privacy control: {c.name}")
+        artifacts = call_artifacts(
+            ctx, PII_CALLS, project_sources(ctx), describe=lambda c: f"privacy control: {c.name}"
+        )
         for path in grep_code(ctx, _PII_DEFINITION, passing(ctx, _PII_DEFINITION_FILES)):
             for name, line in ctx.python.outline(path).functions:
                 leaf = name.rsplit(".", 1)[-1]
@@ -526,7 +730,10 @@ class Data5(Check):
         for path in ctx.files.named(".gitignore"):
             text = ctx.files.text(path) or ""
             for number, line in enumerate(text.splitlines(), start=1):
-                if re.match(r"^/?(data|datasets?|raw)(/|$)|^\*\.(csv|parquet|tsv|jsonl|feather|h5|hdf5|pkl|avro)\s*$|^/?data/\w+", line.strip()):
+                if re.match(
+                    r"^/?(data|datasets?|raw)(/|$)|^\*\.(csv|parquet|tsv|jsonl|feather|h5|hdf5|pkl|avro)\s*$|^/?data/\w+",
+                    line.strip(),
+                ):
                     found.append(Evidence(path, number, f"keeps data out of git: {line.strip()}"))
                     break
         if ctx.dvc.has_remote:
@@ -550,7 +757,9 @@ class Data6(Check):
         "automation: `feast apply` in CI/CD, or `dvc repro` in CI over a stage that takes the feature list as a parameter",
     )
     manual = "features are declared in config or a feature store, so adding one is an entry"
-    automated = "merging the entry deploys it: `feast apply` in CI/CD, or CI re-runs the pipeline that reads the feature list"
+    automated = (
+        "merging the entry deploys it: `feast apply` in CI/CD, or CI re-runs the pipeline that reads the feature list"
+    )
     remediation = (
         "Declare features in one place the pipeline reads (a feature list in params.yaml or Hydra config, or Feast "
         "feature views) and let CI apply or re-run it on merge; otherwise attest your feature lead time in config."
@@ -562,10 +771,14 @@ class Data6(Check):
         stores = ctx.files.named("feature_store.yaml", "feature_store.yml")
         views = call_artifacts(ctx, FEAST_DEFINITIONS) if stores else []
         if views:
-            evidence += [Evidence(stores[0], None, f"Feast feature repository: {pluralise(len(views), 'feature view')}")]
+            evidence += [
+                Evidence(stores[0], None, f"Feast feature repository: {pluralise(len(views), 'feature view')}")
+            ]
             evidence += [Evidence(a.path, a.line, a.detail) for a in views[:2]]
         lists = feature_lists(ctx)
-        evidence += [Evidence(f.path, f.line, f"feature list '{f.key}' ({f.size} entries) in config") for f in lists[:3]]
+        evidence += [
+            Evidence(f.path, f.line, f"feature list '{f.key}' ({f.size} entries) in config") for f in lists[:3]
+        ]
         for path, decorator in self._registries(ctx):
             evidence.append(Evidence(path[0], path[1], f"feature registry: @{decorator}"))
         if not evidence:
@@ -573,21 +786,37 @@ class Data6(Check):
         deploys = ctx.wiring.ci_starts(r"\bfeast\s+(apply|materiali[sz]e)") if stores else []
         repro = ctx.wiring.ci_starts(r"\bdvc\s+(repro|exp\s+run)\b")
         param_lists = [f for f in lists if self._stage_param(ctx, f)]
-        wired = [Evidence(c.runner.path, c.runner.line, f"`{c.command}` deploys feature definitions", c.runner.describe()) for c in deploys[:2]]
+        wired = [
+            Evidence(c.runner.path, c.runner.line, f"`{c.command}` deploys feature definitions", c.runner.describe())
+            for c in deploys[:2]
+        ]
         if repro and param_lists:
-            wired.append(Evidence(repro[0].runner.path, repro[0].runner.line,
-                                  f"`{repro[0].command}` re-runs the pipeline with feature list '{param_lists[0].key}'", repro[0].runner.describe()))
+            wired.append(
+                Evidence(
+                    repro[0].runner.path,
+                    repro[0].runner.line,
+                    f"`{repro[0].command}` re-runs the pipeline with feature list '{param_lists[0].key}'",
+                    repro[0].runner.describe(),
+                )
+            )
         if wired:
             return automated("a new feature is one declared entry that CI deploys or re-runs", wired + evidence[:3])
-        return manual("features are declared in one place; adding one is an entry", evidence[:5],
-                      "Let CI deploy the declarations on merge (`feast apply`, or `dvc repro` over a stage with the feature list as a parameter).")
+        return manual(
+            "features are declared in one place; adding one is an entry",
+            evidence[:5],
+            "Let CI deploy the declarations on merge (`feast apply`, or `dvc repro` over a stage with the feature list as a parameter).",
+        )
 
     @staticmethod
     def _stage_param(ctx: AuditContext, feature_list) -> bool:
         for stage in ctx.dvc.stages:
             for param in stage.params:
                 key = param.split(":", 1)[-1]
-                if feature_list.key == key or feature_list.key.startswith(key + ".") or key.startswith(feature_list.key):
+                if (
+                    feature_list.key == key
+                    or feature_list.key.startswith(key + ".")
+                    or key.startswith(feature_list.key)
+                ):
                     return True
         return False
 
@@ -611,7 +840,9 @@ _REGISTRY_DECORATOR = re.compile(rb"@\w*(feature|register)")
 _IN_IMPORT = rb"[ \t](?:[^\n(\\]|\\\n)*(?:\([^)]*)?(?i:feature)"
 _NAMES_A_FEATURE = re.compile(rb"(?m)^[ \t]*@[\w.]*(?i:feature)|^[ \t]*(?:from|import)" + _IN_IMPORT)
 # The same on raw bytes, fast: three searches that each start with a literal.
-_NAMES_A_FEATURE_QUICK = [re.compile(p) for p in (rb"@[\w.]*(?i:feature)", rb"from" + _IN_IMPORT, rb"import" + _IN_IMPORT)]
+_NAMES_A_FEATURE_QUICK = [
+    re.compile(p) for p in (rb"@[\w.]*(?i:feature)", rb"from" + _IN_IMPORT, rb"import" + _IN_IMPORT)
+]
 
 
 def _may_register_features(data: bytes) -> bool:
@@ -649,7 +880,8 @@ class Data7(Check):
         artifacts = tests_importing(ctx, targets)
         untested = sorted(set(targets) - {p for a in artifacts for p in ctx.python.project_imports(a.path)})
         outcome = score_artifacts(
-            ctx, artifacts,
+            ctx,
+            artifacts,
             found=f"{pluralise(len(artifacts), 'test file')} {'exercises' if len(artifacts) == 1 else 'exercise'} feature code",
             none=f"{pluralise(len(targets), 'feature module')} but no test imports them",
             to_automate="Run these tests in a CI job triggered on push or pull request (e.g. `pytest` in .github/workflows).",
@@ -657,7 +889,11 @@ class Data7(Check):
             accept_pipeline=False,
         )
         if untested and outcome.score > 0:
-            outcome.evidence.append(Evidence(untested[0], None, f"not imported by any test ({len(untested)} of {len(targets)} feature modules)"))
+            outcome.evidence.append(
+                Evidence(
+                    untested[0], None, f"not imported by any test ({len(untested)} of {len(targets)} feature modules)"
+                )
+            )
         if not artifacts:
             outcome.evidence = [Evidence(p, None, why) for p, why in list(targets.items())[:3]]
         return outcome

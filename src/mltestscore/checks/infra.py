@@ -26,17 +26,31 @@ from mltestscore.evidence.python import ModuleFacts, names
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 
 SEED_CALLS = names(
-    "random.seed", "numpy.random.seed", "torch.manual_seed", "torch.cuda.manual_seed",
-    "torch.cuda.manual_seed_all", "tensorflow.random.set_seed", "tensorflow.set_random_seed",
-    "tensorflow.keras.utils.set_random_seed", "keras.utils.set_random_seed", "seed_everything",
-    "transformers.set_seed", "jax.random.PRNGKey", "jax.random.key", "mlflow.set_seed",
+    "random.seed",
+    "numpy.random.seed",
+    "torch.manual_seed",
+    "torch.cuda.manual_seed",
+    "torch.cuda.manual_seed_all",
+    "tensorflow.random.set_seed",
+    "tensorflow.set_random_seed",
+    "tensorflow.keras.utils.set_random_seed",
+    "keras.utils.set_random_seed",
+    "seed_everything",
+    "transformers.set_seed",
+    "jax.random.PRNGKey",
+    "jax.random.key",
+    "mlflow.set_seed",
 )
 DETERMINISM_CALLS = names(
-    "torch.use_deterministic_algorithms", "tensorflow.config.experimental.enable_op_determinism",
+    "torch.use_deterministic_algorithms",
+    "tensorflow.config.experimental.enable_op_determinism",
 )
 DETERMINISM_ASSIGNS = names(
-    "torch.backends.cudnn.deterministic", "torch.backends.cudnn.benchmark",
-    "os.environ.PYTHONHASHSEED", "os.environ.TF_DETERMINISTIC_OPS", "os.environ.CUBLAS_WORKSPACE_CONFIG",
+    "torch.backends.cudnn.deterministic",
+    "torch.backends.cudnn.benchmark",
+    "os.environ.PYTHONHASHSEED",
+    "os.environ.TF_DETERMINISTIC_OPS",
+    "os.environ.CUBLAS_WORKSPACE_CONFIG",
 )
 LOCK_FILES = ("uv.lock", "poetry.lock", "Pipfile.lock", "pdm.lock", "conda-lock.yml", "conda-lock.yaml", "pixi.lock")
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._\-\[\],]*)\s*(.*)$")
@@ -93,7 +107,13 @@ class Infra1(Check):
         if not seeds:
             for path, call in ctx.python.find_calls(_RANDOM_STATE_ESTIMATORS, sources, limit=10):
                 if isinstance(call.kwarg("random_state"), int):
-                    seeds.append(Artifact(path, call.line, f"{call.name.rsplit('.', 1)[-1]}(random_state={call.kwarg('random_state')})"))
+                    seeds.append(
+                        Artifact(
+                            path,
+                            call.line,
+                            f"{call.name.rsplit('.', 1)[-1]}(random_state={call.kwarg('random_state')})",
+                        )
+                    )
         if seeds:
             ingredients["seeds"] = [Evidence(a.path, a.line, a.detail) for a in seeds[:3]]
         pins = [Evidence(p, None, "lock file pins the environment") for p in ctx.files.named(*LOCK_FILES)]
@@ -132,9 +152,18 @@ class Infra1(Check):
     def _reproduction(ctx: AuditContext) -> list[Evidence]:
         found = []
         repro_jobs = {c.runner.job for c in ctx.wiring.ci_starts(r"\bdvc\s+(repro|exp\s+run)\b")}
-        for command in ctx.wiring.ci_starts(r"git\s+diff\s+(--exit-code|--quiet)[^|]*dvc\.lock|\bdvc\s+status\b|dvc\s+diff\b|git\s+diff\s+--exit-code\s*$"):
+        for command in ctx.wiring.ci_starts(
+            r"git\s+diff\s+(--exit-code|--quiet)[^|]*dvc\.lock|\bdvc\s+status\b|dvc\s+diff\b|git\s+diff\s+--exit-code\s*$"
+        ):
             if command.runner.job in repro_jobs:
-                found.append(Evidence(command.runner.path, command.runner.line, f"`{command.command}` after `dvc repro` fails on a changed result", command.runner.describe()))
+                found.append(
+                    Evidence(
+                        command.runner.path,
+                        command.runner.line,
+                        f"`{command.command}` after `dvc repro` fails on a changed result",
+                        command.runner.describe(),
+                    )
+                )
         for path, tests in per_outline(ctx, "test-functions-named-repro:1", ctx.tests.files, _repro_named_tests):
             if _REPRO_NAME.search(path.rsplit("/", 1)[-1]):  # a reproducibility test file: all its tests
                 tests = ctx.python.outline(path).test_functions()
@@ -150,20 +179,42 @@ _REPRO_NAME = re.compile(r"reproduc|determinis|same_seed|seeded", re.I)
 
 def _repro_named_tests(outline: ModuleFacts) -> tuple[tuple[str, int], ...]:
     return tuple((name, line) for name, line in outline.test_functions() if _REPRO_NAME.search(name))
+
+
 _RANDOM_STATE_ESTIMATORS = names(
-    "train_test_split", "RandomForestClassifier", "RandomForestRegressor", "GradientBoostingClassifier",
-    "GradientBoostingRegressor", "XGBClassifier", "XGBRegressor", "LGBMClassifier", "LGBMRegressor",
-    "LogisticRegression", "KFold", "StratifiedKFold", "ExtraTreesClassifier", "DecisionTreeClassifier",
-    "CatBoostClassifier", "MLPClassifier", "KMeans",
+    "train_test_split",
+    "RandomForestClassifier",
+    "RandomForestRegressor",
+    "GradientBoostingClassifier",
+    "GradientBoostingRegressor",
+    "XGBClassifier",
+    "XGBRegressor",
+    "LGBMClassifier",
+    "LGBMRegressor",
+    "LogisticRegression",
+    "KFold",
+    "StratifiedKFold",
+    "ExtraTreesClassifier",
+    "DecisionTreeClassifier",
+    "CatBoostClassifier",
+    "MLPClassifier",
+    "KMeans",
 )
 
 # -- infra-2 ------------------------------------------------------------------------------------
-_MODEL_PATH = re.compile(r"(^|/|_)(models?|modell?ing|train(ing|er)?|networks?|nets?|arch\w*|estimators?|layers?|modules?)(/|\.py$|_)", re.I)
+_MODEL_PATH = re.compile(
+    r"(^|/|_)(models?|modell?ing|train(ing|er)?|networks?|nets?|arch\w*|estimators?|layers?|modules?)(/|\.py$|_)", re.I
+)
 
 
 MODEL_BASES = names(
-    "torch.nn.Module", "lightning.LightningModule", "pytorch_lightning.LightningModule",
-    "tensorflow.keras.Model", "keras.Model", "flax.linen.Module", "sklearn.base.BaseEstimator",
+    "torch.nn.Module",
+    "lightning.LightningModule",
+    "pytorch_lightning.LightningModule",
+    "tensorflow.keras.Model",
+    "keras.Model",
+    "flax.linen.Module",
+    "sklearn.base.BaseEstimator",
     "transformers.PreTrainedModel",
 )
 
@@ -185,7 +236,9 @@ def model_modules(ctx: AuditContext) -> dict[str, str]:
 def _model_modules(ctx: AuditContext) -> dict[str, str]:
     sources = [p for p in project_sources(ctx) if p.endswith(".py")]
     found = {path: "model/training module" for path in sources if _MODEL_PATH.search(path)}
-    for path, name in per_outline(ctx, "model-class:1", ctx.python.candidates(MODEL_BASES, sources), _first_model_class):
+    for path, name in per_outline(
+        ctx, "model-class:1", ctx.python.candidates(MODEL_BASES, sources), _first_model_class
+    ):
         if name:
             found[path] = f"defines model class {name}"
     return found
@@ -210,7 +263,9 @@ def tests_importing(ctx: AuditContext, targets: dict[str, str]) -> list[Artifact
         imported = ctx.python.project_imports(path)
         hits = [t for t in imported if t in targets]
         if hits:
-            artifacts.append(Artifact(path, imported[hits[0]], f"{pluralise(len(tests), 'test')} exercising {', '.join(hits[:3])}"))
+            artifacts.append(
+                Artifact(path, imported[hits[0]], f"{pluralise(len(tests), 'test')} exercising {', '.join(hits[:3])}")
+            )
     return artifacts
 
 
@@ -256,7 +311,8 @@ class Infra2(Check):
             return missing("no model or training code found to test", self.remediation)
         artifacts = tests_importing(ctx, targets)
         return score_artifacts(
-            ctx, artifacts,
+            ctx,
+            artifacts,
             found=f"{pluralise(len(artifacts), 'test file')} exercise model code",
             none=f"{pluralise(len(targets), 'model module')} but no test imports them",
             to_automate="Run these tests in a CI job triggered on push or pull request (e.g. `pytest` in .github/workflows).",
@@ -300,11 +356,17 @@ class Infra3(Check):
         if ctx.dvc.stages is not None and not ctx.dvc.stages:
             runs = [c for c in runs if not re.search(r"\bdvc\b", c.command)]
         auto = [c for c in runs if c.runner.automatic]
-        evidence = [Evidence(c.runner.path, c.runner.line, f"runs `{c.command}`", c.runner.describe()) for c in auto[:3]]
+        evidence = [
+            Evidence(c.runner.path, c.runner.line, f"runs `{c.command}`", c.runner.describe()) for c in auto[:3]
+        ]
         scheduled = [p for p in ctx.code_pipelines if p.scheduled]
-        evidence += [Evidence(p.path, p.line, f"{p.orchestrator} pipeline {p.name} with a schedule") for p in scheduled[:3]]
+        evidence += [
+            Evidence(p.path, p.line, f"{p.orchestrator} pipeline {p.name} with a schedule") for p in scheduled[:3]
+        ]
         for path, runner in self._training_runs(ctx):
-            evidence.append(Evidence(path, None, "training entry point run by CI (a smoke run of the pipeline)", runner.describe()))
+            evidence.append(
+                Evidence(path, None, "training entry point run by CI (a smoke run of the pipeline)", runner.describe())
+            )
         e2e = self._e2e_tests(ctx)
         for artifact in e2e:
             item, runner = runner_evidence(ctx, artifact)
@@ -312,10 +374,20 @@ class Infra3(Check):
                 evidence.append(item)
         if evidence:
             return automated("the full pipeline runs automatically", evidence)
-        manual_evidence = [Evidence(c.runner.path, c.runner.line, f"runs `{c.command}`", c.runner.describe()) for c in runs[:2]]
+        manual_evidence = [
+            Evidence(c.runner.path, c.runner.line, f"runs `{c.command}`", c.runner.describe()) for c in runs[:2]
+        ]
         if len(ctx.dvc.stages) >= 2:
-            manual_evidence.append(Evidence(ctx.dvc.pipelines[0], None, f"DVC pipeline of {len(ctx.dvc.stages)} stages (`dvc repro` runs it end to end)"))
-        manual_evidence += [Evidence(p.path, p.line, f"{p.orchestrator} pipeline {p.name}") for p in ctx.code_pipelines[:3]]
+            manual_evidence.append(
+                Evidence(
+                    ctx.dvc.pipelines[0],
+                    None,
+                    f"DVC pipeline of {len(ctx.dvc.stages)} stages (`dvc repro` runs it end to end)",
+                )
+            )
+        manual_evidence += [
+            Evidence(p.path, p.line, f"{p.orchestrator} pipeline {p.name}") for p in ctx.code_pipelines[:3]
+        ]
         manual_evidence += [Evidence(a.path, a.line, a.detail) for a in e2e[:3]]
         if manual_evidence:
             return manual(
@@ -365,11 +437,18 @@ def _imports_project_code(ctx: AuditContext, path: str) -> bool:
 _METRIC_WORDS = rb"auc|roc_auc|accuracy|acc|f1|f1_score|precision|recall|rmse|mse|mae|r2|metric|metrics|map|ndcg|bleu|rouge|perplexity|score"
 METRIC_NAMES = names(*_METRIC_WORDS.decode().split("|"))
 _GATE_LINE = re.compile(rb"(?im)^[ \t]*(?:assert|if|elif)\b[^\n]*\b(?:" + _METRIC_WORDS + rb")\w*\b[^\n]*[<>]")
-_METRIC = re.compile(r"auc|accuracy|acc\b|f1|precision|recall|rmse|mse|mae|r2|loss|score|metric|map\b|ndcg|bleu|rouge|perplexity", re.I)
+_METRIC = re.compile(
+    r"auc|accuracy|acc\b|f1|precision|recall|rmse|mse|mae|r2|loss|score|metric|map\b|ndcg|bleu|rouge|perplexity", re.I
+)
 GATE_CALLS = names(
-    "tensorflow_model_analysis.MetricThreshold", "tensorflow_model_analysis.GenericValueThreshold",
-    "tensorflow_model_analysis.GenericChangeThreshold", "sagemaker.workflow.condition_step.ConditionStep",
-    "kfp.dsl.Condition", "kfp.dsl.If", "mlflow.models.MetricThreshold", "mlflow.validate_evaluation_results",
+    "tensorflow_model_analysis.MetricThreshold",
+    "tensorflow_model_analysis.GenericValueThreshold",
+    "tensorflow_model_analysis.GenericChangeThreshold",
+    "sagemaker.workflow.condition_step.ConditionStep",
+    "kfp.dsl.Condition",
+    "kfp.dsl.If",
+    "mlflow.models.MetricThreshold",
+    "mlflow.validate_evaluation_results",
 )
 
 
@@ -400,7 +479,9 @@ def _metric_gate_line_of(ctx: AuditContext, path: str) -> tuple[tuple[int, ...],
 
 def _compares_metric(node: ast.AST) -> bool:
     for inner in ast.walk(node):
-        if isinstance(inner, ast.Compare) and any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in inner.ops):
+        if isinstance(inner, ast.Compare) and any(
+            isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in inner.ops
+        ):
             if _METRIC.search(ast.unparse(inner)):
                 return True
     return False
@@ -435,9 +516,18 @@ class Infra4(Check):
         candidates = grep_code(ctx, _GATE_LINE, ctx.python.candidates(METRIC_NAMES, sources))
         for path, found in per_file(ctx, "metric-gate-line:1", candidates, partial(_metric_gate_line_of, ctx)):
             for line in found:  # none or one
-                kind = "test asserts a metric threshold" if is_test_file(ctx, path) else "fails when a metric misses its threshold"
+                kind = (
+                    "test asserts a metric threshold"
+                    if is_test_file(ctx, path)
+                    else "fails when a metric misses its threshold"
+                )
                 gates.append(Artifact(path, line, kind))
-        gates += call_artifacts(ctx, GATE_CALLS, limit=3, describe=lambda c: f"{c.name.rsplit('.', 1)[-1]}: a metric threshold in the pipeline")
+        gates += call_artifacts(
+            ctx,
+            GATE_CALLS,
+            limit=3,
+            describe=lambda c: f"{c.name.rsplit('.', 1)[-1]}: a metric threshold in the pipeline",
+        )
         wired: list[Evidence] = []
         unwired: list[Evidence] = []
         for gate in gates:
@@ -446,10 +536,20 @@ class Infra4(Check):
             (wired if (runner and runner.automatic) or in_pipeline else unwired).append(evidence)
         if wired:
             return automated(f"{pluralise(len(wired), 'metric gate')} run automatically", wired + unwired[:2])
-        compare = ctx.wiring.find(r"\bdvc\s+metrics\s+diff\b|\bdvc\s+exp\s+diff\b|\bcml\s+(comment|send-comment)\b|\bcml-send-comment\b")
-        evidence = unwired + [Evidence(c.runner.path, c.runner.line, f"`{c.command}` compares metrics without failing", c.runner.describe()) for c in compare[:2]]
+        compare = ctx.wiring.find(
+            r"\bdvc\s+metrics\s+diff\b|\bdvc\s+exp\s+diff\b|\bcml\s+(comment|send-comment)\b|\bcml-send-comment\b"
+        )
+        evidence = unwired + [
+            Evidence(
+                c.runner.path, c.runner.line, f"`{c.command}` compares metrics without failing", c.runner.describe()
+            )
+            for c in compare[:2]
+        ]
         metric_stages = [s for s in ctx.dvc.stages if s.metrics]
-        evidence += [Evidence(s.path, s.line, f"stage '{s.name}' records metrics {', '.join(s.metrics[:2])}") for s in metric_stages[:2]]
+        evidence += [
+            Evidence(s.path, s.line, f"stage '{s.name}' records metrics {', '.join(s.metrics[:2])}")
+            for s in metric_stages[:2]
+        ]
         if evidence:
             return manual(
                 "model quality is measured, but no automated gate blocks a worse model",
@@ -461,13 +561,28 @@ class Infra4(Check):
 
 # -- infra-5 ------------------------------------------------------------------------------------
 DEBUG_CALLS = names(
-    "shap.Explainer", "shap.TreeExplainer", "shap.KernelExplainer", "shap.DeepExplainer", "shap.LinearExplainer",
-    "shap.GradientExplainer", "lime.lime_tabular.LimeTabularExplainer", "explain_instance",
-    "captum.attr.IntegratedGradients", "captum.attr.Saliency", "captum.attr.LayerConductance",
-    "captum.attr.DeepLift", "captum.attr.GradientShap", "alibi.explainers.AnchorTabular",
-    "register_forward_hook", "register_full_backward_hook", "tensorflow.config.run_functions_eagerly",
-    "tensorflow.debugging.experimental.enable_dump_debug_info", "torch.autograd.set_detect_anomaly",
-    "interpret.glassbox.ExplainableBoostingClassifier", "eli5.explain_prediction", "dtreeviz",
+    "shap.Explainer",
+    "shap.TreeExplainer",
+    "shap.KernelExplainer",
+    "shap.DeepExplainer",
+    "shap.LinearExplainer",
+    "shap.GradientExplainer",
+    "lime.lime_tabular.LimeTabularExplainer",
+    "explain_instance",
+    "captum.attr.IntegratedGradients",
+    "captum.attr.Saliency",
+    "captum.attr.LayerConductance",
+    "captum.attr.DeepLift",
+    "captum.attr.GradientShap",
+    "alibi.explainers.AnchorTabular",
+    "register_forward_hook",
+    "register_full_backward_hook",
+    "tensorflow.config.run_functions_eagerly",
+    "tensorflow.debugging.experimental.enable_dump_debug_info",
+    "torch.autograd.set_detect_anomaly",
+    "interpret.glassbox.ExplainableBoostingClassifier",
+    "eli5.explain_prediction",
+    "dtreeviz",
 )
 
 
@@ -495,21 +610,32 @@ class Infra5(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         deployed = search_configs(ctx, r"^\s*explainer\s*:")
         if deployed:
-            return automated("a deployed explainer serves per-example explanations",
-                             [Evidence(h.path, h.line, f"serving manifest: {h.text}") for h in deployed[:3]])
+            return automated(
+                "a deployed explainer serves per-example explanations",
+                [Evidence(h.path, h.line, f"serving manifest: {h.text}") for h in deployed[:3]],
+            )
         tests = call_artifacts(ctx, DEBUG_CALLS, ctx.tests.files, describe=lambda c: f"test calls {c.name}", limit=5)
         code = call_artifacts(ctx, DEBUG_CALLS, limit=10)
         debug_modules = {a.path: a.detail for a in code}
-        tests += [a for a in tests_importing(ctx, debug_modules) if _DEBUG_TEST.search(a.path) or any(_DEBUG_TEST.search(n) for n, _ in ctx.python.outline(a.path).functions)]
+        tests += [
+            a
+            for a in tests_importing(ctx, debug_modules)
+            if _DEBUG_TEST.search(a.path) or any(_DEBUG_TEST.search(n) for n, _ in ctx.python.outline(a.path).functions)
+        ]
         for test in tests:
             evidence, runner = runner_evidence(ctx, test)
             if runner and runner.automatic and runner.kind == "ci":
-                return automated("CI tests the single-example explanation/debug path", [evidence] + [Evidence(a.path, a.line, a.detail) for a in code[:2]])
+                return automated(
+                    "CI tests the single-example explanation/debug path",
+                    [evidence] + [Evidence(a.path, a.line, a.detail) for a in code[:2]],
+                )
         artifacts = code + tests
         if artifacts:
-            return manual("a single-example explanation or debug path exists; nothing tests it automatically",
-                          [Evidence(a.path, a.line, a.detail) for a in artifacts[:4]],
-                          "Add a test of the explanation/debug path (one example in, intermediate values asserted) and run it in CI.")
+            return manual(
+                "a single-example explanation or debug path exists; nothing tests it automatically",
+                [Evidence(a.path, a.line, a.detail) for a in artifacts[:4]],
+                "Add a test of the explanation/debug path (one example in, intermediate values asserted) and run it in CI.",
+            )
         return missing("no way to inspect a single example's computation found", self.remediation)
 
 
@@ -567,8 +693,11 @@ class Infra6(Check):
             return automated("new models meet a slice of traffic (or the serving binary) first", evidence[:5])
         staged = self._staged_deploy(ctx)
         if staged:
-            return manual("deployment is staged (staging before production) but has no traffic split", staged,
-                          "Add a canary or shadow phase with a traffic split, and promote only when it is healthy.")
+            return manual(
+                "deployment is staged (staging before production) but has no traffic split",
+                staged,
+                "Add a canary or shadow phase with a traffic split, and promote only when it is healthy.",
+            )
         return missing("no canary, shadow or staged rollout found", self.remediation)
 
     @staticmethod
@@ -576,7 +705,9 @@ class Infra6(Check):
         found = []
         for pipeline in ctx.ci:
             text = ctx.files.text(pipeline.path) or ""
-            match = re.search(r"^\s*(environment|name)\s*:\s*['\"]?(staging|stage|canary|pre-?prod\w*)\b", text, re.M | re.I)
+            match = re.search(
+                r"^\s*(environment|name)\s*:\s*['\"]?(staging|stage|canary|pre-?prod\w*)\b", text, re.M | re.I
+            )
             if match and re.search(r"prod", text, re.I):
                 line = text.count("\n", 0, match.start()) + 1
                 found.append(Evidence(pipeline.path, line, f"deploys to {match.group(2)} before production"))
@@ -585,10 +716,19 @@ class Infra6(Check):
 
 # -- infra-7 ------------------------------------------------------------------------------------
 REGISTRY_CALLS = names(
-    "mlflow.register_model", "mlflow.tracking.MlflowClient.create_model_version", "create_model_version",
-    "transition_model_version_stage", "set_registered_model_alias", "sagemaker.workflow.step_collections.RegisterModel",
-    "sagemaker.model.ModelPackage", "create_model_package_group", "google.cloud.aiplatform.Model.upload",
-    "wandb.log_artifact", "log_artifact", "bentoml.models.create", "registered_model_name",
+    "mlflow.register_model",
+    "mlflow.tracking.MlflowClient.create_model_version",
+    "create_model_version",
+    "transition_model_version_stage",
+    "set_registered_model_alias",
+    "sagemaker.workflow.step_collections.RegisterModel",
+    "sagemaker.model.ModelPackage",
+    "create_model_package_group",
+    "google.cloud.aiplatform.Model.upload",
+    "wandb.log_artifact",
+    "log_artifact",
+    "bentoml.models.create",
+    "registered_model_name",
 )
 ROLLBACK_KEYS = (
     (r"AutoRollbackConfiguration", "SageMaker automatic rollback on alarms"),
@@ -629,13 +769,31 @@ class Infra7(Check):
                 evidence.append(Evidence(hit.path, hit.line, f"{what}: {hit.text}"))
         if evidence:
             return automated("a rollback mechanism is configured", evidence[:5])
-        versioned = [Evidence(a.path, a.line, f"{a.detail} (versioned model registry)") for a in call_artifacts(ctx, REGISTRY_CALLS, limit=3)]
-        versioned += [Evidence(h.path, h.line, f"model served from a versioned path: {h.text}") for h in search_configs(ctx, r"(storageUri|model_uri|modelUri|model_data)\s*[:=].*(/v\d+|@|version|models:/)")[:2]]
-        scripted = [Evidence(p, None, "rollback script") for p in files_named(ctx, r"[^/]*rollback[^/]*\.(sh|py|ya?ml)")]
-        scripted += [Evidence(t.path, t.line, "Makefile target rollback") for targets in ctx.tasks.make.values() for t in targets.values() if "rollback" in t.name]
+        versioned = [
+            Evidence(a.path, a.line, f"{a.detail} (versioned model registry)")
+            for a in call_artifacts(ctx, REGISTRY_CALLS, limit=3)
+        ]
+        versioned += [
+            Evidence(h.path, h.line, f"model served from a versioned path: {h.text}")
+            for h in search_configs(
+                ctx, r"(storageUri|model_uri|modelUri|model_data)\s*[:=].*(/v\d+|@|version|models:/)"
+            )[:2]
+        ]
+        scripted = [
+            Evidence(p, None, "rollback script") for p in files_named(ctx, r"[^/]*rollback[^/]*\.(sh|py|ya?ml)")
+        ]
+        scripted += [
+            Evidence(t.path, t.line, "Makefile target rollback")
+            for targets in ctx.tasks.make.values()
+            for t in targets.values()
+            if "rollback" in t.name
+        ]
         if versioned or scripted:
-            return manual("previous models are kept and addressable; rolling back is a manual procedure", (scripted + versioned)[:5],
-                          "Make rollback a mechanism rather than a procedure: progressive delivery with abort (Argo Rollouts, Flagger), auto-rollback on alarms, or serving several versions.")
+            return manual(
+                "previous models are kept and addressable; rolling back is a manual procedure",
+                (scripted + versioned)[:5],
+                "Make rollback a mechanism rather than a procedure: progressive delivery with abort (Argo Rollouts, Flagger), auto-rollback on alarms, or serving several versions.",
+            )
         return missing("no model versioning or rollback mechanism found", self.remediation)
 
 

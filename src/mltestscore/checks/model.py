@@ -14,7 +14,14 @@ from collections.abc import Callable, Iterable
 from functools import cached_property
 
 from mltestscore.checks.base import Check
-from mltestscore.checks.common import Artifact, call_artifacts, notebook_line, pluralise, project_sources, score_artifacts
+from mltestscore.checks.common import (
+    Artifact,
+    call_artifacts,
+    notebook_line,
+    pluralise,
+    project_sources,
+    score_artifacts,
+)
 from mltestscore.checks.infra import model_modules
 from mltestscore.checks.reach import reach_evidence
 from mltestscore.context import AuditContext
@@ -24,8 +31,8 @@ from mltestscore.evidence.evaluation import (
     BASELINE_TOKENS,
     CORRELATIONS,
     FAIRNESS_TOKENS,
-    Comparison,
     SLICE_ITERATORS,
+    Comparison,
     SlicedMetric,
     comparisons_with,
     is_metric_name,
@@ -60,9 +67,15 @@ Analysis = Callable[[ast.Module, ModuleFacts], Iterable[tuple[int, str]]]
 # -- shared finders ---------------------------------------------------------------------------
 # A full parse costs ~10 ms a file, so an analysis parses only the files whose code can hold what it
 # looks for: `admitted` asks the word index first (free), then reads the few files left.
-def admitted(ctx: AuditContext, paths: Iterable[str], *, words: Iterable[Iterable[str]] = (),
-             parts: Iterable[frozenset[str]] = (), code: Callable[[bytes], object] | None = None,
-             key: str | None = None) -> list[str]:
+def admitted(
+    ctx: AuditContext,
+    paths: Iterable[str],
+    *,
+    words: Iterable[Iterable[str]] = (),
+    parts: Iterable[frozenset[str]] = (),
+    code: Callable[[bytes], object] | None = None,
+    key: str | None = None,
+) -> list[str]:
     """The files among `paths` whose code holds an identifier of each group in `words` (whole
     words, names declared with names(...)), an identifier or string word made with a part of each
     group in `parts` (`baseline` in baseline_auc), and, when given, satisfies `code(bytes)`.
@@ -80,6 +93,7 @@ def admitted(ctx: AuditContext, paths: Iterable[str], *, words: Iterable[Iterabl
 def analysed(ctx: AuditContext, paths: Iterable[str], analysis: Analysis, key: str) -> list[Artifact]:
     """Artifacts from an AST analysis of `paths` (files admitted beforehand); each file's findings
     are cached under `key`, which names the analysis and its version."""
+
     def analyse(path: str) -> tuple[tuple[tuple[int, str], ...], bool]:
         tree, facts = ctx.parsed.python(path), ctx.python.facts(path)
         if tree is None or facts is None:
@@ -108,8 +122,11 @@ class Shapes:
             self._comparisons[path] = ordered_comparisons(tree) if tree is not None else []
         return self._comparisons[path]
 
-    def checked(self, paths: Iterable[str], wanted: frozenset[str], describe: str, one_sided: bool = True) -> list[Artifact]:
+    def checked(
+        self, paths: Iterable[str], wanted: frozenset[str], describe: str, one_sided: bool = True
+    ) -> list[Artifact]:
         """Asserts and gates comparing with a `wanted` word, in the files that may hold one."""
+
         def compared(path: str) -> tuple[tuple[tuple[int, str], ...], bool]:
             if self.ctx.parsed.python(path) is None:
                 return (), False
@@ -117,7 +134,9 @@ class Shapes:
 
         words = ",".join(sorted(wanted))
         artifacts = []
-        candidates = admitted(self.ctx, paths, parts=(wanted,), code=lambda code: may_compare(code, wanted), key=f"may-compare:1:{words}")
+        candidates = admitted(
+            self.ctx, paths, parts=(wanted,), code=lambda code: may_compare(code, wanted), key=f"may-compare:1:{words}"
+        )
         for path, found in per_file(self.ctx, f"compared:1:{one_sided}:{words}", candidates, compared):
             for line, text in found:
                 shown, where = notebook_line(self.ctx, path, line)
@@ -127,6 +146,7 @@ class Shapes:
     @cached_property
     def metrics_per_slice(self) -> list[tuple[str, SlicedMetric]]:
         """(path, metric per slice) in project code."""
+
         def sliced_in(path: str) -> tuple[tuple[tuple[int, str, str], ...], bool]:
             tree, facts = self.ctx.parsed.python(path), self.ctx.python.facts(path)
             if tree is None or facts is None:
@@ -134,12 +154,16 @@ class Shapes:
             return tuple((m.line, m.key, m.how) for m in sliced_metrics(tree, metric_lines(facts))), True
 
         candidates = admitted(self.ctx, project_sources(self.ctx), words=(SLICE_ITERATORS,), code=_METRIC_WORDS.search)
-        return [(path, SlicedMetric(*metric)) for path, metrics in per_file(self.ctx, "sliced-metrics:1", candidates, sliced_in)
-                for metric in metrics]
+        return [
+            (path, SlicedMetric(*metric))
+            for path, metrics in per_file(self.ctx, "sliced-metrics:1", candidates, sliced_in)
+            for metric in metrics
+        ]
 
 
-def module_calls(ctx: AuditContext, modules: tuple[str, ...], paths: Iterable[str], describe: str,
-                 leaves: tuple[str, ...] = ()) -> list[Artifact]:
+def module_calls(
+    ctx: AuditContext, modules: tuple[str, ...], paths: Iterable[str], describe: str, leaves: tuple[str, ...] = ()
+) -> list[Artifact]:
     """Calls into any of `modules` (resolved names under them), or, with `leaves`, method calls of
     those names in files importing the modules (darts `model.backtest(...)`)."""
     artifacts = []
@@ -159,10 +183,14 @@ def module_calls(ctx: AuditContext, modules: tuple[str, ...], paths: Iterable[st
     return artifacts
 
 
-_METRIC_WORDS = re.compile(rb"(?i)score|auc|accuracy|f1|fbeta|precision|recall|rmse|mae|mse|mape|r2|log_?loss|ndcg|brier|metric|_error\b|confusion_matrix|classification_report")
+_METRIC_WORDS = re.compile(
+    rb"(?i)score|auc|accuracy|f1|fbeta|precision|recall|rmse|mae|mse|mape|r2|log_?loss|ndcg|brier|metric|_error\b|confusion_matrix|classification_report"
+)
 
 
-def sliced(ctx: AuditContext, keep: Callable[[SlicedMetric], bool], describe: Callable[[SlicedMetric], str]) -> list[Artifact]:
+def sliced(
+    ctx: AuditContext, keep: Callable[[SlicedMetric], bool], describe: Callable[[SlicedMetric], str]
+) -> list[Artifact]:
     """Metrics computed per group in project code, filtered by `keep` (time, protected, any slice)."""
     artifacts = []
     for path, metric in ctx.fact(Shapes).metrics_per_slice:
@@ -192,11 +220,20 @@ def unique(artifacts: Iterable[Artifact], per_file: int = 2) -> list[Artifact]:
     return list(seen.values())
 
 
-def scored(ctx: AuditContext, artifacts: list[Artifact], *, noun: str, none: str, to_automate: str, to_start: str) -> Outcome:
+def scored(
+    ctx: AuditContext, artifacts: list[Artifact], *, noun: str, none: str, to_automate: str, to_start: str
+) -> Outcome:
     """The section's rule (score_artifacts through imports and code pipelines), evidence trimmed."""
     artifacts = unique(artifacts)
-    outcome = score_artifacts(ctx, artifacts, found=f"{pluralise(len(artifacts), noun)} found", none=none,
-                              to_automate=to_automate, to_start=to_start, find_runner=reach_evidence)
+    outcome = score_artifacts(
+        ctx,
+        artifacts,
+        found=f"{pluralise(len(artifacts), noun)} found",
+        none=none,
+        to_automate=to_automate,
+        to_start=to_start,
+        find_runner=reach_evidence,
+    )
     outcome.evidence = outcome.evidence[:MAX_EVIDENCE]
     return outcome
 
@@ -237,27 +274,50 @@ class Model1(Check):
         evidence += [Evidence(card.path, None, card.detail) for card in cards[:2]]
         evidence += [Evidence(p, None, "pull-request template") for p in templates[:1]]
         if reviewed:
-            evidence.append(Evidence(".git", None, f"{reviewed} of the last {looked} commits to model code/configs arrived "
-                                     f"through reviewed pull requests (e.g. {sha})"))
-        kinds = [text for count, text in (
-            (len(configs), pluralise(len(configs), "model config file")), (len(cards), pluralise(len(cards), "model card")),
-            (len(templates), "a PR template"), (owners, "a CODEOWNERS rule"), (reviewed, f"{reviewed}/{looked} commits via reviewed PRs"),
-        ) if count]
+            evidence.append(
+                Evidence(
+                    ".git",
+                    None,
+                    f"{reviewed} of the last {looked} commits to model code/configs arrived "
+                    f"through reviewed pull requests (e.g. {sha})",
+                )
+            )
+        kinds = [
+            text
+            for count, text in (
+                (len(configs), pluralise(len(configs), "model config file")),
+                (len(cards), pluralise(len(cards), "model card")),
+                (len(templates), "a PR template"),
+                (owners, "a CODEOWNERS rule"),
+                (reviewed, f"{reviewed}/{looked} commits via reviewed PRs"),
+            )
+            if count
+        ]
         pr_ci = self._pull_request_ci(ctx)
         protection = [Evidence(s.path, s.line, s.detail) for s in required_reviews(ctx)]
         if model_paths and ((owners and pr_ci) or protection):
-            enforced = protection + ([Evidence(pr_ci.path, pr_ci.line, "CI runs on every pull request", pr_ci.describe())] if owners and pr_ci else [])
-            return automated("review of model code and configs is enforced", (evidence[:1] + enforced + evidence[1:])[:MAX_EVIDENCE])
+            enforced = protection + (
+                [Evidence(pr_ci.path, pr_ci.line, "CI runs on every pull request", pr_ci.describe())]
+                if owners and pr_ci
+                else []
+            )
+            return automated(
+                "review of model code and configs is enforced", (evidence[:1] + enforced + evidence[1:])[:MAX_EVIDENCE]
+            )
         if evidence:
             return manual(
                 f"model specs are versioned ({', '.join(kinds)}), but review is not enforced",
                 evidence[:MAX_EVIDENCE],
                 "Run CI on pull_request so every change to model code and configs goes through a checked pull request."
-                if owners else "Enforce review: add a CODEOWNERS rule covering model code and configs and run CI on "
+                if owners
+                else "Enforce review: add a CODEOWNERS rule covering model code and configs and run CI on "
                 "pull_request (with branch protection requiring code-owner review).",
             )
-        why = "model code is checked in, but no model config, model card, PR template, owners rule or reviewed merge was found" \
-            if model_paths else "no model config files or model modules found in the repository"
+        why = (
+            "model code is checked in, but no model config, model card, PR template, owners rule or reviewed merge was found"
+            if model_paths
+            else "no model config files or model modules found in the repository"
+        )
         return missing(why, self.remediation)
 
     @staticmethod
@@ -267,8 +327,11 @@ class Model1(Check):
         if not covered:
             return None
         path, rule = covered[0]
-        return Evidence(rule.path, rule.line, f"`{rule.pattern}` {' '.join(rule.owners[:2])} owns "
-                        f"{pluralise(len(covered), 'model file')} (e.g. {path})")
+        return Evidence(
+            rule.path,
+            rule.line,
+            f"`{rule.pattern}` {' '.join(rule.owners[:2])} owns {pluralise(len(covered), 'model file')} (e.g. {path})",
+        )
 
     @staticmethod
     def _pull_request_ci(ctx: AuditContext) -> Runner | None:
@@ -282,11 +345,14 @@ class Model1(Check):
 # -- model-2 ------------------------------------------------------------------------------------
 AB_ANALYSIS_MODULES = names("spotify_confidence", "tea_tasting", "ambrosia")
 AB_TESTS = names(
-    "statsmodels.stats.proportion.proportions_ztest", "statsmodels.stats.proportion.test_proportions_2indep",
+    "statsmodels.stats.proportion.proportions_ztest",
+    "statsmodels.stats.proportion.test_proportions_2indep",
     "statsmodels.stats.proportion.proportions_chisquare",
 )
 EXPERIMENT_SDKS = names("growthbook", "statsig", "eppo_client", "ldclient", "optimizely", "UnleashClient")
-_ACTUAL_KWARGS = names("actual_label", "actual_label_column_name", "actual_score_column_name", "actual_numeric_sequence_column_name")
+_ACTUAL_KWARGS = names(
+    "actual_label", "actual_label_column_name", "actual_score_column_name", "actual_numeric_sequence_column_name"
+)
 _OUTCOME_WORDS = _ACTUAL_KWARGS + names("send_feedback")
 
 
@@ -316,18 +382,33 @@ class Model2(Check):
 
     def run(self, ctx: AuditContext) -> Outcome:
         sources = project_sources(ctx)
-        correlating = admitted(ctx, sources + test_files(ctx), words=(CORRELATIONS,),
-                               code=lambda code: reads_offline_and_online(code.decode("utf-8", "replace")),
-                               key="offline-and-online:1")
-        artifacts = analysed(ctx, correlating, lambda tree, _: ((line, f"correlates offline and online metrics: {text}")
-                                                               for line, text in offline_online_correlations(tree)), "offline-online:1")
+        correlating = admitted(
+            ctx,
+            sources + test_files(ctx),
+            words=(CORRELATIONS,),
+            code=lambda code: reads_offline_and_online(code.decode("utf-8", "replace")),
+            key="offline-and-online:1",
+        )
+        artifacts = analysed(
+            ctx,
+            correlating,
+            lambda tree, _: (
+                (line, f"correlates offline and online metrics: {text}")
+                for line, text in offline_online_correlations(tree)
+            ),
+            "offline-online:1",
+        )
         artifacts += module_calls(ctx, AB_ANALYSIS_MODULES, sources, "A/B-test analysis")
-        artifacts += call_artifacts(ctx, AB_TESTS, sources, describe=lambda c: f"A/B-test analysis: {c.name.rsplit('.', 1)[-1]}")
+        artifacts += call_artifacts(
+            ctx, AB_TESTS, sources, describe=lambda c: f"A/B-test analysis: {c.name.rsplit('.', 1)[-1]}"
+        )
         artifacts += module_calls(ctx, EXPERIMENT_SDKS, sources, "online experiment SDK assigns variants")
         artifacts += self._outcome_logging(ctx, sources)
         return scored(
-            ctx, artifacts,
-            noun="offline/online comparison artifact", none="no analysis relating offline metrics to online outcomes found",
+            ctx,
+            artifacts,
+            noun="offline/online comparison artifact",
+            none="no analysis relating offline metrics to online outcomes found",
             to_automate="Schedule the offline/online comparison (a CI cron job or a pipeline step) so it is recomputed for every model.",
             to_start=self.remediation,
         )
@@ -339,36 +420,87 @@ class Model2(Check):
             facts = ctx.python.facts(path)
             for call in facts.calls if facts else []:
                 if any(k in _ACTUAL_KWARGS for k, _ in call.kwargs):
-                    artifacts.append(Artifact(path, notebook_line(ctx, path, call.line)[0], f"logs online actuals next to predictions ({call.name})"))
+                    artifacts.append(
+                        Artifact(
+                            path,
+                            notebook_line(ctx, path, call.line)[0],
+                            f"logs online actuals next to predictions ({call.name})",
+                        )
+                    )
             for name, line in facts.functions if facts else []:
                 if name.endswith(".send_feedback"):
-                    artifacts.append(Artifact(path, notebook_line(ctx, path, line)[0], f"{name} receives online feedback for served predictions"))
+                    artifacts.append(
+                        Artifact(
+                            path,
+                            notebook_line(ctx, path, line)[0],
+                            f"{name} receives online feedback for served predictions",
+                        )
+                    )
         return artifacts
 
 
 # -- model-3 ------------------------------------------------------------------------------------
 TUNING_CALLS = names(
-    "optuna.create_study", "optuna.study.create_study", "optuna.load_study", "optuna.integration.OptunaSearchCV",
-    "optuna_integration.OptunaSearchCV", "optuna.integration.lightgbm.LightGBMTuner", "optuna.integration.lightgbm.LightGBMTunerCV",
-    "ray.tune.Tuner", "ray.tune.run", "ray.tune.grid_search", "ray.tune.tune.run",
-    "keras_tuner.RandomSearch", "keras_tuner.Hyperband", "keras_tuner.BayesianOptimization", "keras_tuner.GridSearch",
-    "kerastuner.RandomSearch", "kerastuner.Hyperband", "kerastuner.BayesianOptimization",
-    "keras_tuner.tuners.RandomSearch", "keras_tuner.tuners.Hyperband", "keras_tuner.tuners.BayesianOptimization",
-    "wandb.sweep", "wandb.agent",
-    "model_selection.GridSearchCV", "model_selection.RandomizedSearchCV", "model_selection.HalvingGridSearchCV",
-    "model_selection.HalvingRandomSearchCV", "model_selection.ParameterGrid", "model_selection.ParameterSampler",
-    "sklearn.grid_search.GridSearchCV", "skopt.BayesSearchCV", "skopt.gp_minimize", "skopt.forest_minimize",
-    "hyperopt.fmin", "bayes_opt.BayesianOptimization", "ax.service.ax_client.AxClient", "ax.optimize",
-    "flaml.AutoML", "flaml.tune.run", "autosklearn.classification.AutoSklearnClassifier",
-    "autosklearn.regression.AutoSklearnRegressor", "tpot.TPOTClassifier", "tpot.TPOTRegressor", "h2o.automl.H2OAutoML",
-    "sagemaker.tuner.HyperparameterTuner", "sagemaker.workflow.steps.TuningStep",
-    "google.cloud.aiplatform.HyperparameterTuningJob", "tfx.components.Tuner", "tfx.v1.components.Tuner",
-    "nni.get_next_parameter", "nni.experiment.Experiment", "syne_tune.Tuner", "tune_sklearn.TuneSearchCV",
+    "optuna.create_study",
+    "optuna.study.create_study",
+    "optuna.load_study",
+    "optuna.integration.OptunaSearchCV",
+    "optuna_integration.OptunaSearchCV",
+    "optuna.integration.lightgbm.LightGBMTuner",
+    "optuna.integration.lightgbm.LightGBMTunerCV",
+    "ray.tune.Tuner",
+    "ray.tune.run",
+    "ray.tune.grid_search",
+    "ray.tune.tune.run",
+    "keras_tuner.RandomSearch",
+    "keras_tuner.Hyperband",
+    "keras_tuner.BayesianOptimization",
+    "keras_tuner.GridSearch",
+    "kerastuner.RandomSearch",
+    "kerastuner.Hyperband",
+    "kerastuner.BayesianOptimization",
+    "keras_tuner.tuners.RandomSearch",
+    "keras_tuner.tuners.Hyperband",
+    "keras_tuner.tuners.BayesianOptimization",
+    "wandb.sweep",
+    "wandb.agent",
+    "model_selection.GridSearchCV",
+    "model_selection.RandomizedSearchCV",
+    "model_selection.HalvingGridSearchCV",
+    "model_selection.HalvingRandomSearchCV",
+    "model_selection.ParameterGrid",
+    "model_selection.ParameterSampler",
+    "sklearn.grid_search.GridSearchCV",
+    "skopt.BayesSearchCV",
+    "skopt.gp_minimize",
+    "skopt.forest_minimize",
+    "hyperopt.fmin",
+    "bayes_opt.BayesianOptimization",
+    "ax.service.ax_client.AxClient",
+    "ax.optimize",
+    "flaml.AutoML",
+    "flaml.tune.run",
+    "autosklearn.classification.AutoSklearnClassifier",
+    "autosklearn.regression.AutoSklearnRegressor",
+    "tpot.TPOTClassifier",
+    "tpot.TPOTRegressor",
+    "h2o.automl.H2OAutoML",
+    "sagemaker.tuner.HyperparameterTuner",
+    "sagemaker.workflow.steps.TuningStep",
+    "google.cloud.aiplatform.HyperparameterTuningJob",
+    "tfx.components.Tuner",
+    "tfx.v1.components.Tuner",
+    "nni.get_next_parameter",
+    "nni.experiment.Experiment",
+    "syne_tune.Tuner",
+    "tune_sklearn.TuneSearchCV",
 )
 TUNING_COMMANDS = (
     r"\bpython[\d.]*\s+(?!-m\s)\S+\.py\b.*\s(-m|--multirun)(\s|$)|\bhydra/sweeper=",
     r"\bdvc\s+exp\s+run\b.*(--queue|\s(-S|--set-param)\s+\S*(,|range\())|\bdvc\s+queue\s+start\b",
-    r"\bwandb\s+(sweep|agent)\b", r"\boptuna\s+(create-study|tune)\b", r"\bnnictl\s+create\b",
+    r"\bwandb\s+(sweep|agent)\b",
+    r"\boptuna\s+(create-study|tune)\b",
+    r"\bnnictl\s+create\b",
 )
 _TRACKED_RUN = names("mlflow.start_run", "wandb.init")
 _GRIDS = names("product", "ParameterGrid")
@@ -393,14 +525,22 @@ def _sweep_config(data) -> str | None:
         return "wandb sweep config"
     hydra = data.get("hydra")
     defaults = data.get("defaults") if isinstance(data.get("defaults"), list) else []
-    if any("hydra/sweeper" in str(d) for d in defaults) or (isinstance(hydra, dict) and ("sweeper" in hydra or hydra.get("mode") == "MULTIRUN")):
+    if any("hydra/sweeper" in str(d) for d in defaults) or (
+        isinstance(hydra, dict) and ("sweeper" in hydra or hydra.get("mode") == "MULTIRUN")
+    ):
         return "Hydra sweeper (multirun search)"
     if data.get("kind") == "Experiment" and str(data.get("apiVersion", "")).startswith("kubeflow.org/"):
         return "Katib experiment"
     searcher = data.get("searcher")
-    if isinstance(searcher, dict) and searcher.get("name") not in (None, "single") and isinstance(data.get("hyperparameters"), dict):
+    if (
+        isinstance(searcher, dict)
+        and searcher.get("name") not in (None, "single")
+        and isinstance(data.get("hyperparameters"), dict)
+    ):
         return "Determined searcher"
-    if ("searchSpace" in data or "searchSpaceFile" in data or "search_space" in data) and ("tuner" in data or "trialCommand" in data):
+    if ("searchSpace" in data or "searchSpaceFile" in data or "search_space" in data) and (
+        "tuner" in data or "trialCommand" in data
+    ):
         return "NNI experiment config"
     return None
 
@@ -445,15 +585,24 @@ class Model3(Check):
             return automated("a hyperparameter search runs automatically", (wired + outcome.evidence)[:MAX_EVIDENCE])
         evidence = outcome.evidence + [e for e, _ in configs + commands]
         if evidence:
-            return manual(f"{pluralise(len(evidence), 'hyperparameter search artifact')} found; a person starts them", evidence[:MAX_EVIDENCE],
-                          "Run the search automatically: as a pipeline stage that feeds training (e.g. a DVC stage) or a scheduled CI job.")
-        return missing("no hyperparameter search found (libraries listed only as dependencies do not count)", self.remediation)
+            return manual(
+                f"{pluralise(len(evidence), 'hyperparameter search artifact')} found; a person starts them",
+                evidence[:MAX_EVIDENCE],
+                "Run the search automatically: as a pipeline stage that feeds training (e.g. a DVC stage) or a scheduled CI job.",
+            )
+        return missing(
+            "no hyperparameter search found (libraries listed only as dependencies do not count)", self.remediation
+        )
 
     @staticmethod
     def _configs(ctx: AuditContext) -> list[tuple[Evidence, Runner | None]]:
         found = []
         prefilter = re.compile(rb"\b(method|sweeper|MULTIRUN|Experiment|searcher|searchSpace|search_space)\b")
-        configs = [p for p in ctx.files.with_suffix(".yaml", ".yml", ".json") if len(ctx.files.read_bytes(p) or b"") <= MAX_CONFIG_BYTES]
+        configs = [
+            p
+            for p in ctx.files.with_suffix(".yaml", ".yml", ".json")
+            if len(ctx.files.read_bytes(p) or b"") <= MAX_CONFIG_BYTES
+        ]
         for path in ctx.files.grep(prefilter, configs):
             kind = _sweep_config(ctx.parsed.json(path) if path.endswith(".json") else ctx.parsed.yaml(path))
             if kind:
@@ -466,8 +615,10 @@ class Model3(Check):
     @staticmethod
     def _commands(ctx: AuditContext) -> list[tuple[Evidence, Runner | None]]:
         pattern = re.compile("|".join(TUNING_COMMANDS))
-        found = [(Evidence(c.runner.path, c.runner.line, f"runs `{c.command}`", c.runner.describe()), c.runner)
-                 for c in ctx.wiring.find(pattern, include_stages=True)]
+        found = [
+            (Evidence(c.runner.path, c.runner.line, f"runs `{c.command}`", c.runner.describe()), c.runner)
+            for c in ctx.wiring.find(pattern, include_stages=True)
+        ]
         reached = {e.detail for e, _ in found}  # commands CI or a stage reaches through a task
         tasks = [t for targets in ctx.tasks.make.values() for t in targets.values()] + list(ctx.tasks.scripts.values())
         for task in tasks:
@@ -479,12 +630,20 @@ class Model3(Check):
 
 # -- model-4 ------------------------------------------------------------------------------------
 STALENESS_CALLS = names(
-    "model_selection.TimeSeriesSplit", "sktime.forecasting.model_evaluation.evaluate", "sktime.split.ExpandingWindowSplitter",
-    "sktime.split.SlidingWindowSplitter", "sktime.forecasting.model_selection.ExpandingWindowSplitter",
-    "sktime.forecasting.model_selection.SlidingWindowSplitter", "prophet.diagnostics.cross_validation",
-    "fbprophet.diagnostics.cross_validation", "gluonts.evaluation.backtest.backtest_metrics",
+    "model_selection.TimeSeriesSplit",
+    "sktime.forecasting.model_evaluation.evaluate",
+    "sktime.split.ExpandingWindowSplitter",
+    "sktime.split.SlidingWindowSplitter",
+    "sktime.forecasting.model_selection.ExpandingWindowSplitter",
+    "sktime.forecasting.model_selection.SlidingWindowSplitter",
+    "prophet.diagnostics.cross_validation",
+    "fbprophet.diagnostics.cross_validation",
+    "gluonts.evaluation.backtest.backtest_metrics",
 )
-BACKTEST_METHODS = (names("darts"), names("historical_forecasts", "backtest")), (names("statsforecast", "neuralforecast", "mlforecast"), names("cross_validation"))
+BACKTEST_METHODS = (
+    (names("darts"), names("historical_forecasts", "backtest")),
+    (names("statsforecast", "neuralforecast", "mlforecast"), names("cross_validation")),
+)
 
 
 class Model4(Check):
@@ -515,8 +674,10 @@ class Model4(Check):
             artifacts += module_calls(ctx, modules, sources, "backtest over past windows", leaves=methods)
         artifacts += sliced(ctx, lambda s: s.time_like, lambda s: f"metrics per time period (by {s.key})")
         return scored(
-            ctx, artifacts,
-            noun="time-window evaluation", none="no backtest or evaluation over time windows found",
+            ctx,
+            artifacts,
+            noun="time-window evaluation",
+            none="no backtest or evaluation over time windows found",
             to_automate="Run the time-window evaluation on a schedule or as a pipeline step, so the decay curve stays current.",
             to_start=self.remediation,
         )
@@ -524,17 +685,41 @@ class Model4(Check):
 
 # -- model-5 ------------------------------------------------------------------------------------
 BASELINE_CALLS = names(
-    "sklearn.dummy.DummyClassifier", "sklearn.dummy.DummyRegressor", "sktime.forecasting.naive.NaiveForecaster",
-    "darts.models.NaiveSeasonal", "darts.models.NaiveMean", "darts.models.NaiveDrift", "darts.models.NaiveMovingAverage",
-    "statsforecast.models.Naive", "statsforecast.models.SeasonalNaive", "statsforecast.models.HistoricAverage",
-    "gluonts.model.seasonal_naive.SeasonalNaivePredictor", "deepchecks.tabular.checks.SimpleModelComparison",
-    "deepchecks.tabular.checks.model_evaluation.SimpleModelComparison", "deepchecks.nlp.checks.SimpleModelComparison",
+    "sklearn.dummy.DummyClassifier",
+    "sklearn.dummy.DummyRegressor",
+    "sktime.forecasting.naive.NaiveForecaster",
+    "darts.models.NaiveSeasonal",
+    "darts.models.NaiveMean",
+    "darts.models.NaiveDrift",
+    "darts.models.NaiveMovingAverage",
+    "statsforecast.models.Naive",
+    "statsforecast.models.SeasonalNaive",
+    "statsforecast.models.HistoricAverage",
+    "gluonts.model.seasonal_naive.SeasonalNaivePredictor",
+    "deepchecks.tabular.checks.SimpleModelComparison",
+    "deepchecks.tabular.checks.model_evaluation.SimpleModelComparison",
+    "deepchecks.nlp.checks.SimpleModelComparison",
     "deepchecks.vision.checks.SimpleModelComparison",
 )
-LINEAR_MODELS = frozenset(names(
-    "LogisticRegression", "LinearRegression", "Ridge", "Lasso", "ElasticNet", "SGDClassifier", "SGDRegressor",
-    "RidgeClassifier", "LinearSVC", "LinearSVR", "GaussianNB", "MultinomialNB", "BernoulliNB", "OLS", "Logit",
-))
+LINEAR_MODELS = frozenset(
+    names(
+        "LogisticRegression",
+        "LinearRegression",
+        "Ridge",
+        "Lasso",
+        "ElasticNet",
+        "SGDClassifier",
+        "SGDRegressor",
+        "RidgeClassifier",
+        "LinearSVC",
+        "LinearSVR",
+        "GaussianNB",
+        "MultinomialNB",
+        "BernoulliNB",
+        "OLS",
+        "Logit",
+    )
+)
 COMPLEX_MODELS = re.compile(
     r"(RandomForest|GradientBoosting|HistGradientBoosting|ExtraTrees|AdaBoost)(Classifier|Regressor)$|"
     r"^(XGB|LGBM|CatBoost)(Classifier|Regressor|Ranker)$|^MLP(Classifier|Regressor)$|^(SVC|SVR)$"
@@ -589,15 +774,29 @@ class Model5(Check):
 
     def run(self, ctx: AuditContext) -> Outcome:
         sources = project_sources(ctx)
-        artifacts = call_artifacts(ctx, BASELINE_CALLS, sources, describe=lambda c: f"baseline model {c.name.rsplit('.', 1)[-1]}")
-        artifacts += analysed(ctx, self._named_baseline_files(ctx, sources), lambda tree, _: (
-            (line, f"baseline model: {text}") for line, text in named_baselines(tree, _builds_model)), "named-baselines:1")
-        artifacts += analysed(ctx, admitted(ctx, sources, words=(LINEAR_MODELS,), code=_COMPLEX_WORDS.search), _linear_vs_complex,
-                              "linear-vs-complex:1")
-        artifacts += ctx.fact(Shapes).checked(sources + test_files(ctx), BASELINE_TOKENS, "checks the model against the baseline")
+        artifacts = call_artifacts(
+            ctx, BASELINE_CALLS, sources, describe=lambda c: f"baseline model {c.name.rsplit('.', 1)[-1]}"
+        )
+        artifacts += analysed(
+            ctx,
+            self._named_baseline_files(ctx, sources),
+            lambda tree, _: ((line, f"baseline model: {text}") for line, text in named_baselines(tree, _builds_model)),
+            "named-baselines:1",
+        )
+        artifacts += analysed(
+            ctx,
+            admitted(ctx, sources, words=(LINEAR_MODELS,), code=_COMPLEX_WORDS.search),
+            _linear_vs_complex,
+            "linear-vs-complex:1",
+        )
+        artifacts += ctx.fact(Shapes).checked(
+            sources + test_files(ctx), BASELINE_TOKENS, "checks the model against the baseline"
+        )
         return scored(
-            ctx, artifacts,
-            noun="baseline comparison", none="no simple baseline compared with the model",
+            ctx,
+            artifacts,
+            noun="baseline comparison",
+            none="no simple baseline compared with the model",
             to_automate="Run the baseline comparison automatically: in the pipeline's evaluation step or a CI test asserting the model beats the baseline.",
             to_start=self.remediation,
         )
@@ -614,18 +813,27 @@ class Model5(Check):
 # -- model-6 ------------------------------------------------------------------------------------
 # TFMA slicing specs slice only with feature keys: a bare SlicingSpec() is the overall slice.
 TFMA_SLICES = names(
-    "tensorflow_model_analysis.SlicingSpec", "tensorflow_model_analysis.slicer.SingleSliceSpec",
+    "tensorflow_model_analysis.SlicingSpec",
+    "tensorflow_model_analysis.slicer.SingleSliceSpec",
     "tensorflow_model_analysis.proto.config_pb2.SlicingSpec",
 )
 _SLICE_KWARGS = ("feature_keys", "feature_values", "slice_keys_sql", "columns", "features")
 SLICE_CALLS = names(
     "fairlearn.metrics.MetricFrame",
-    "deepchecks.tabular.checks.SegmentPerformance", "deepchecks.tabular.checks.WeakSegmentsPerformance",
-    "deepchecks.tabular.checks.model_evaluation.SegmentPerformance", "deepchecks.nlp.checks.MetadataSegmentsPerformance",
-    "deepchecks.nlp.checks.PropertySegmentsPerformance", "giskard.scan", "snorkel.slicing.slicing_function",
-    "snorkel.slicing.PandasSFApplier", "snorkel.slicing.slice_dataframe", "evidently.metrics.ClassificationQualityByFeatureTable",
+    "deepchecks.tabular.checks.SegmentPerformance",
+    "deepchecks.tabular.checks.WeakSegmentsPerformance",
+    "deepchecks.tabular.checks.model_evaluation.SegmentPerformance",
+    "deepchecks.nlp.checks.MetadataSegmentsPerformance",
+    "deepchecks.nlp.checks.PropertySegmentsPerformance",
+    "giskard.scan",
+    "snorkel.slicing.slicing_function",
+    "snorkel.slicing.PandasSFApplier",
+    "snorkel.slicing.slice_dataframe",
+    "evidently.metrics.ClassificationQualityByFeatureTable",
 )
-SLICE_WORDS = frozenset({"slice", "slices", "segment", "segments", "group", "groups", "cohort", "subgroup", "region", "country"})
+SLICE_WORDS = frozenset(
+    {"slice", "slices", "segment", "segments", "group", "groups", "cohort", "subgroup", "region", "country"}
+)
 _PARAMETRIZE = names("parametrize")
 _ASSERT = re.compile(rb"\bassert\b")
 _PARAMETRIZE_NAMES = re.compile(rb"\bparametrize\s*\(\s*(?:\(\s*)*[rRuU]?[\"']([^\n]*)")  # the argument names' line
@@ -638,21 +846,35 @@ def _may_call_metric(code: bytes) -> bool:
 
 
 def _parametrized_over_slices(code: bytes) -> bool:
-    return any(tokens(match.group(1).decode("utf-8", "replace")) & SLICE_WORDS for match in _PARAMETRIZE_NAMES.finditer(code))
+    return any(
+        tokens(match.group(1).decode("utf-8", "replace")) & SLICE_WORDS for match in _PARAMETRIZE_NAMES.finditer(code)
+    )
 
 
 def _slice_tests(tree: ast.Module, facts: ModuleFacts) -> list[tuple[int, str]]:
     """Tests that assert a threshold per slice: sliced metrics plus an ordered assert, or a
     parametrize over slices with an ordered assert."""
-    asserts = [n for n in ast.walk(tree) if isinstance(n, ast.Assert) and any(
-        isinstance(c, ast.Compare) and any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in c.ops) for c in ast.walk(n.test))]
+    asserts = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Assert)
+        and any(
+            isinstance(c, ast.Compare) and any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in c.ops)
+            for c in ast.walk(n.test)
+        )
+    ]
     if not asserts:
         return []
     per_slice = [s for s in sliced_metrics(tree, metric_lines(facts)) if not s.per_class]
     if per_slice:
         return [(per_slice[0].line, f"test asserts thresholds per slice (by {per_slice[0].key})")]
     for call in facts.calls:
-        if call.name.endswith("mark.parametrize") and call.args and isinstance(call.args[0], str) and tokens(call.args[0]) & SLICE_WORDS:
+        if (
+            call.name.endswith("mark.parametrize")
+            and call.args
+            and isinstance(call.args[0], str)
+            and tokens(call.args[0]) & SLICE_WORDS
+        ):
             return [(call.line, f"test parametrized over slices ({call.args[0]}) asserts a threshold")]
     return []
 
@@ -681,14 +903,28 @@ class Model6(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         sources = project_sources(ctx)
         artifacts = call_artifacts(ctx, SLICE_CALLS, sources, describe=lambda c: f"sliced evaluation: {c.name}")
-        artifacts += [Artifact(path, notebook_line(ctx, path, call.line)[0], f"sliced evaluation: {call.name.rsplit('.', 1)[-1]} by feature")
-                      for path, call in ctx.python.find_calls(TFMA_SLICES, sources) if call.args or any(k in _SLICE_KWARGS for k, _ in call.kwargs)]
-        artifacts += [Artifact(h.path, h.line, f"evaluation config slices by feature: {h.text}") for h in search_configs(ctx, r"\bfeature_keys\b")[:2]]
-        artifacts += sliced(ctx, lambda s: not s.time_like and not s.per_class, lambda s: f"metric computed per {s.key}")
+        artifacts += [
+            Artifact(
+                path,
+                notebook_line(ctx, path, call.line)[0],
+                f"sliced evaluation: {call.name.rsplit('.', 1)[-1]} by feature",
+            )
+            for path, call in ctx.python.find_calls(TFMA_SLICES, sources)
+            if call.args or any(k in _SLICE_KWARGS for k, _ in call.kwargs)
+        ]
+        artifacts += [
+            Artifact(h.path, h.line, f"evaluation config slices by feature: {h.text}")
+            for h in search_configs(ctx, r"\bfeature_keys\b")[:2]
+        ]
+        artifacts += sliced(
+            ctx, lambda s: not s.time_like and not s.per_class, lambda s: f"metric computed per {s.key}"
+        )
         artifacts += analysed(ctx, self._slice_test_files(ctx), _slice_tests, "slice-tests:1")
         return scored(
-            ctx, artifacts,
-            noun="sliced evaluation", none="no per-slice evaluation found",
+            ctx,
+            artifacts,
+            noun="sliced evaluation",
+            none="no per-slice evaluation found",
             to_automate="Run the sliced evaluation in the pipeline or CI, with a threshold per important slice.",
             to_start=self.remediation,
         )
@@ -698,18 +934,32 @@ class Model6(Check):
         """Test files that can assert per-slice thresholds: an assert, and a slicing call with a
         metric name or a parametrize whose argument names hold a slice word."""
         asserting = admitted(ctx, test_files(ctx), words=(SLICE_ITERATORS + _PARAMETRIZE,), code=_ASSERT.search)
-        slicing = set(admitted(ctx, asserting, words=(SLICE_ITERATORS,), code=_may_call_metric, key="may-call-metric:1"))
-        slicing |= set(admitted(ctx, asserting, words=(_PARAMETRIZE,), code=_parametrized_over_slices,
-                                key="parametrized-over-slices:1"))
+        slicing = set(
+            admitted(ctx, asserting, words=(SLICE_ITERATORS,), code=_may_call_metric, key="may-call-metric:1")
+        )
+        slicing |= set(
+            admitted(
+                ctx, asserting, words=(_PARAMETRIZE,), code=_parametrized_over_slices, key="parametrized-over-slices:1"
+            )
+        )
         return [path for path in asserting if path in slicing]
 
 
 # -- model-7 ------------------------------------------------------------------------------------
 FAIRNESS_MODULES = names(
-    "fairlearn", "aif360", "witwidget", "fairness_indicators", "tensorflow_model_analysis.addons.fairness", "aequitas",
-    "raiwidgets", "sagemaker.clarify", "sagemaker.workflow.clarify_check_step",
+    "fairlearn",
+    "aif360",
+    "witwidget",
+    "fairness_indicators",
+    "tensorflow_model_analysis.addons.fairness",
+    "aequitas",
+    "raiwidgets",
+    "sagemaker.clarify",
+    "sagemaker.workflow.clarify_check_step",
 )
-FAIRNESS_CALLS = names("tensorflow_model_analysis.metrics.FairnessIndicators", "sagemaker.model_monitor.ModelBiasMonitor")
+FAIRNESS_CALLS = names(
+    "tensorflow_model_analysis.metrics.FairnessIndicators", "sagemaker.model_monitor.ModelBiasMonitor"
+)
 BIAS_LOAD = names("evaluate.load")
 BIAS_MEASUREMENTS = frozenset({"regard", "toxicity", "honest"})
 
@@ -742,17 +992,27 @@ class Model7(Check):
         everywhere = sources + test_files(ctx)
         artifacts = module_calls(ctx, FAIRNESS_MODULES, everywhere, "fairness analysis")
         artifacts += call_artifacts(ctx, FAIRNESS_CALLS, everywhere, describe=lambda c: f"fairness analysis: {c.name}")
-        artifacts += [Artifact(path, notebook_line(ctx, path, call.line)[0], f"bias measurement evaluate.load({call.args[0]!r})")
-                      for path, call in ctx.python.find_calls(BIAS_LOAD, everywhere)
-                      if call.args and call.args[0] in BIAS_MEASUREMENTS]
-        artifacts += [Artifact(h.path, h.line, f"evaluation config: {h.text}") for h in search_configs(ctx, r"FairnessIndicators")[:2]]
+        artifacts += [
+            Artifact(path, notebook_line(ctx, path, call.line)[0], f"bias measurement evaluate.load({call.args[0]!r})")
+            for path, call in ctx.python.find_calls(BIAS_LOAD, everywhere)
+            if call.args and call.args[0] in BIAS_MEASUREMENTS
+        ]
+        artifacts += [
+            Artifact(h.path, h.line, f"evaluation config: {h.text}")
+            for h in search_configs(ctx, r"FairnessIndicators")[:2]
+        ]
         artifacts += sliced(ctx, lambda s: s.protected, lambda s: f"metric computed per protected group ({s.key})")
         artifacts += ctx.fact(Shapes).checked(everywhere, FAIRNESS_TOKENS, "asserts a fairness bound", one_sided=False)
-        artifacts += [Artifact(card.path, card.fairness_line, f"{card.detail}: section '{card.fairness_heading}'")
-                      for card in ctx.fact(model_cards) if card.fairness_line]
+        artifacts += [
+            Artifact(card.path, card.fairness_line, f"{card.detail}: section '{card.fairness_heading}'")
+            for card in ctx.fact(model_cards)
+            if card.fairness_line
+        ]
         return scored(
-            ctx, artifacts,
-            noun="inclusion/fairness artifact", none="no fairness or inclusion analysis found",
+            ctx,
+            artifacts,
+            noun="inclusion/fairness artifact",
+            none="no fairness or inclusion analysis found",
             to_automate="Run the fairness evaluation in CI or the pipeline and fail it when disparities exceed a bound.",
             to_start=self.remediation,
         )

@@ -40,10 +40,16 @@ from mltestscore.wiring import Wiring
 
 # Tools whose monitor runs on its own once a call registers it: tool -> how the registering call ends.
 _VERTEX_CREATE = ("ModelDeploymentMonitoringJob.create", "create_model_deployment_monitoring_job")
-_REGISTERING_TOOLS = {"SageMaker Model Monitor": ("create_monitoring_schedule",), "Vertex model monitoring": _VERTEX_CREATE, "Vertex skew detection": _VERTEX_CREATE}
+_REGISTERING_TOOLS = {
+    "SageMaker Model Monitor": ("create_monitoring_schedule",),
+    "Vertex model monitoring": _VERTEX_CREATE,
+    "Vertex skew detection": _VERTEX_CREATE,
+}
 
 
-def monitor_evidence(ctx: AuditContext, topic: str, iac: tuple[str, str] | None = None) -> tuple[list[Evidence], list[Evidence]]:
+def monitor_evidence(
+    ctx: AuditContext, topic: str, iac: tuple[str, str] | None = None
+) -> tuple[list[Evidence], list[Evidence]]:
     """(evidence worth 1, evidence worth 0.5) from monitoring tools and alert rules on `topic`
     (data | quality | skew | latency | nan | staleness), and from the infrastructure-declared
     monitors `iac` = (regex, what) finds."""
@@ -64,7 +70,9 @@ def monitor_evidence(ctx: AuditContext, topic: str, iac: tuple[str, str] | None 
         pattern, what = iac
         for hit in search_configs(ctx, pattern, (".yaml", ".yml", ".json", ".tf", ".template")):
             how = deployment(ctx, hit.path)
-            (strong if how else weak).append(Evidence(hit.path, hit.line, f"{what}: {hit.text}" + ("" if how else " (nothing deploys it)"), how))
+            (strong if how else weak).append(
+                Evidence(hit.path, hit.line, f"{what}: {hit.text}" + ("" if how else " (nothing deploys it)"), how)
+            )
     return strong, weak
 
 
@@ -77,7 +85,9 @@ def _judge_tool(ctx: AuditContext, use: ToolUse) -> tuple[bool, Evidence]:
         registers = any(c.name.endswith(markers) for c in (facts.calls if facts else []))
         if registers and run:
             return True, Evidence(use.path, use.line, f"{use.detail()}: registered by an automated job", runner)
-        note = "registered by hand (a script or notebook a person runs)" if registers else "no monitoring schedule created"
+        note = (
+            "registered by hand (a script or notebook a person runs)" if registers else "no monitoring schedule created"
+        )
         return False, Evidence(use.path, use.line, f"{use.detail()}: {note}", runner)
     if not use.checks:
         return False, Evidence(use.path, use.line, f"{use.detail()}: no threshold or test, so nothing alerts", runner)
@@ -160,10 +170,14 @@ class Monitor1(Check):
             if bots and not commits and history.available:
                 reason += f", yet no bot commit landed in {history.window()}: check that its pull requests are acted on"
             if not data_auto:
-                reason += "; this covers software packages only, not the upstream data sources and services the paper means"
+                reason += (
+                    "; this covers software packages only, not the upstream data sources and services the paper means"
+                )
             return automated(reason, strong + data_manual + pins[:1])
         evidence = audits_manual + data_manual + pins
-        no_history = "" if history.available else f"; git history not read ({history.reason}), so bot activity is unknown"
+        no_history = (
+            "" if history.available else f"; git history not read ({history.reason}), so bot activity is unknown"
+        )
         if evidence:
             return manual(
                 "dependency changes are visible (pins, hand-run audits) but nothing announces them" + no_history,
@@ -191,14 +205,23 @@ class Monitor1(Check):
         if "package.json" in ctx.files:
             data = ctx.parsed.json("package.json")
             if isinstance(data, dict) and isinstance(data.get("renovate"), dict):
-                found.append(Evidence("package.json", line_of(ctx.files.text("package.json"), '"renovate"'), "Renovate configuration", "Renovate app"))
+                found.append(
+                    Evidence(
+                        "package.json",
+                        line_of(ctx.files.text("package.json"), '"renovate"'),
+                        "Renovate configuration",
+                        "Renovate app",
+                    )
+                )
         return found
 
     @staticmethod
     def _audits(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
         auto, by_hand = [], []
         for command in ctx.wiring.find(AUDIT_COMMAND):
-            item = Evidence(command.runner.path, command.runner.line, f"runs `{command.command}`", command.runner.describe())
+            item = Evidence(
+                command.runner.path, command.runner.line, f"runs `{command.command}`", command.runner.describe()
+            )
             (auto if command.runner.automatic else by_hand).append(item)
         for pipeline in ctx.ci:
             for job in pipeline.jobs:
@@ -218,17 +241,40 @@ class Monitor1(Check):
         runs = [c for c in ctx.wiring.find(r"\bdbt\s+source\s+(freshness|snapshot-freshness)\b") if c.runner.automatic]
         for hit in freshness[:2]:
             if runs:
-                auto.append(Evidence(hit.path, hit.line, f"dbt source freshness: {hit.text}", runs[0].runner.describe()))
+                auto.append(
+                    Evidence(hit.path, hit.line, f"dbt source freshness: {hit.text}", runs[0].runner.describe())
+                )
             else:
-                by_hand.append(Evidence(hit.path, hit.line, f"dbt source freshness threshold, no CI job runs `dbt source freshness`: {hit.text}"))
+                by_hand.append(
+                    Evidence(
+                        hit.path,
+                        hit.line,
+                        f"dbt source freshness threshold, no CI job runs `dbt source freshness`: {hit.text}",
+                    )
+                )
         imports = [p for p in ctx.dvc.tracked if re.search(r"^\s*(rev_lock|repo)\s*:", ctx.files.text(p) or "", re.M)]
         updates = [c for c in ctx.wiring.find(r"\bdvc\s+update\b") if c.runner.automatic]
         for path in imports[:2]:
             if updates:
-                auto.append(Evidence(path, None, "imported data pinned to an upstream revision, updated automatically", updates[0].runner.describe()))
+                auto.append(
+                    Evidence(
+                        path,
+                        None,
+                        "imported data pinned to an upstream revision, updated automatically",
+                        updates[0].runner.describe(),
+                    )
+                )
             else:
-                by_hand.append(Evidence(path, None, "imported data pinned to an upstream revision (dvc import): an upstream change shows on `dvc update`"))
-        for hit in search_configs(ctx, r"class_name:\s*(Slack|MicrosoftTeams|Email|PagerDuty|Opsgenie|SNS)\w*Action")[:2]:
+                by_hand.append(
+                    Evidence(
+                        path,
+                        None,
+                        "imported data pinned to an upstream revision (dvc import): an upstream change shows on `dvc update`",
+                    )
+                )
+        for hit in search_configs(ctx, r"class_name:\s*(Slack|MicrosoftTeams|Email|PagerDuty|Opsgenie|SNS)\w*Action")[
+            :2
+        ]:
             by_hand.append(Evidence(hit.path, hit.line, f"data validation notifies: {hit.text}"))
         return auto, by_hand
 
@@ -240,24 +286,53 @@ class Monitor1(Check):
         for commit, bot in history.bot_commits():
             by_bot.setdefault(bot, []).append(commit)
         return [
-            Evidence(".git", None, f"{pluralise(len(commits), 'commit')} by {bot} in {history.window()}, latest {commits[0].short()}", "git history")
+            Evidence(
+                ".git",
+                None,
+                f"{pluralise(len(commits), 'commit')} by {bot} in {history.window()}, latest {commits[0].short()}",
+                "git history",
+            )
             for bot, commits in by_bot.items()
         ]
 
     @staticmethod
     def _pins(ctx: AuditContext) -> list[Evidence]:
-        pins = [Evidence(p, None, "lock file pins dependencies: changes show in review") for p in ctx.files.named(*LOCK_FILES)]
+        pins = [
+            Evidence(p, None, "lock file pins dependencies: changes show in review")
+            for p in ctx.files.named(*LOCK_FILES)
+        ]
         for path in files_named(ctx, r"requirements[^/]*\.txt"):
             pinned, total = requirements_pinned(ctx.files.text(path) or "")
             if total and pinned >= 0.8 * total:  # infra-1's rule for a pinned environment
-                pins.append(Evidence(path, None, f"{pinned} of {total} requirements pinned to an exact version: changes show in review"))
+                pins.append(
+                    Evidence(
+                        path,
+                        None,
+                        f"{pinned} of {total} requirements pinned to an exact version: changes show in review",
+                    )
+                )
         return pins[:3]
 
 
 # -- monitor-2 ------------------------------------------------------------------------------------
 _ROUTE_DECORATOR = re.compile(r"(^|\.)(post|put|patch|get|api|route|websocket|predict|method)$")
-_CONSTRAINT_KWARGS = {"ge", "gt", "le", "lt", "min_length", "max_length", "pattern", "regex", "multiple_of", "min_items", "max_items", "allow_inf_nan"}
-_CONSTRAINED_TYPES = re.compile(r"\b(Literal|conint|confloat|constr|conlist|conset|PositiveInt|PositiveFloat|NonNegativeInt|NonNegativeFloat|NegativeInt|NegativeFloat|FiniteFloat|StrictInt|StrictFloat|Enum)\b|\bField\(")
+_CONSTRAINT_KWARGS = {
+    "ge",
+    "gt",
+    "le",
+    "lt",
+    "min_length",
+    "max_length",
+    "pattern",
+    "regex",
+    "multiple_of",
+    "min_items",
+    "max_items",
+    "allow_inf_nan",
+}
+_CONSTRAINED_TYPES = re.compile(
+    r"\b(Literal|conint|confloat|constr|conlist|conset|PositiveInt|PositiveFloat|NonNegativeInt|NonNegativeFloat|NegativeInt|NegativeFloat|FiniteFloat|StrictInt|StrictFloat|Enum)\b|\bField\("
+)
 _VALIDATORS = re.compile(r"(^|\.)(validator|field_validator|model_validator|root_validator)$")
 _PYDANTIC_MODEL = re.compile(rb"BaseModel\b")  # imported modules without it define no request model
 DATA_MONITOR_IAC = r"AWS::SageMaker::(MonitoringSchedule|DataQualityJobDefinition)|aws_sagemaker_(monitoring_schedule|data_quality_job_definition)"
@@ -278,7 +353,11 @@ def pydantic_models(tree: ast.AST) -> dict[str, tuple[int, str]]:
             if isinstance(item, ast.AnnAssign) and not constraint:
                 text = ast.unparse(item.annotation) + (f" = {ast.unparse(item.value)}" if item.value else "")
                 call = item.value if isinstance(item.value, ast.Call) else None
-                if call is not None and ast.unparse(call.func).endswith("Field") and {k.arg for k in call.keywords} & _CONSTRAINT_KWARGS:
+                if (
+                    call is not None
+                    and ast.unparse(call.func).endswith("Field")
+                    and {k.arg for k in call.keywords} & _CONSTRAINT_KWARGS
+                ):
                     constraint = f"{ast.unparse(item.target)}: {text}"
                 elif _CONSTRAINED_TYPES.search(ast.unparse(item.annotation)):
                     constraint = f"{ast.unparse(item.target)}: {text}"
@@ -322,19 +401,27 @@ def serving_validation(ctx: AuditContext) -> tuple[list[Evidence], list[str]]:
         models: dict[str, tuple[str, int, str]] = {n: (path, line, c) for n, (line, c) in pydantic_models(tree).items()}
         for imported in grep_code(ctx, _PYDANTIC_MODEL, list(ctx.python.project_imports(path))):
             other = ctx.parsed.python(imported)
-            for name, (line, constraint) in (pydantic_models(other).items() if other else []):
+            for name, (line, constraint) in pydantic_models(other).items() if other else []:
                 models.setdefault(name, (imported, line, constraint))
         for name, handler_line in _models_used_by_handlers(tree).items():
             if name not in models:
                 continue
             where, line, constraint = models[name]
             if constraint:
-                found.append(Evidence(where, line, f"request model {name} enforces {constraint}; the serving handler ({path}:{handler_line}) validates every input"))
+                found.append(
+                    Evidence(
+                        where,
+                        line,
+                        f"request model {name} enforces {constraint}; the serving handler ({path}:{handler_line}) validates every input",
+                    )
+                )
             else:
                 typed_only.append(f"{name} ({where}:{line})")
         closure = [p for p in import_closure(ctx, [path], depth=1) if p.endswith(".py")]
         for source, module, line in ctx.python.find_imports(SERVING_VALIDATORS, closure):
-            found.append(Evidence(source, line, f"serving code imports {module} to validate inputs (reached from {path})"))
+            found.append(
+                Evidence(source, line, f"serving code imports {module} to validate inputs (reached from {path})")
+            )
     return found, typed_only
 
 
@@ -365,7 +452,10 @@ class Monitor2(Check):
         strong, weak = monitor_evidence(ctx, "data", (DATA_MONITOR_IAC, "monitoring schedule"))
         validation, typed_only = serving_validation(ctx)
         if strong:
-            return automated(f"{pluralise(len(strong), 'data monitor')} with thresholds or alerts run on their own", _first(strong + validation[:1] + weak[:1]))
+            return automated(
+                f"{pluralise(len(strong), 'data monitor')} with thresholds or alerts run on their own",
+                _first(strong + validation[:1] + weak[:1]),
+            )
         evidence = validation + weak
         if evidence:
             parts = []
@@ -373,25 +463,50 @@ class Monitor2(Check):
                 parts.append("serving inputs are validated at the entry point")
             if weak:
                 parts.append("data monitors exist but none both checks thresholds and runs on its own")
-            return manual("; ".join(parts) + "; nothing alerts a person", _first(evidence),
-                          "Schedule a data check with thresholds over recent serving inputs and new training data (cron CI job or monitoring schedule), or deploy an alert rule on input-validation failures.")
-        note = f"; request models {', '.join(typed_only[:2])} check types only (add ranges or categories)" if typed_only else ""
+            return manual(
+                "; ".join(parts) + "; nothing alerts a person",
+                _first(evidence),
+                "Schedule a data check with thresholds over recent serving inputs and new training data (cron CI job or monitoring schedule), or deploy an alert rule on input-validation failures.",
+            )
+        note = (
+            f"; request models {', '.join(typed_only[:2])} check types only (add ranges or categories)"
+            if typed_only
+            else ""
+        )
         return missing("no validation of serving inputs and no data monitor found" + note, self.remediation)
 
 
 # -- monitor-3 ------------------------------------------------------------------------------------
 _FEATURE_MODULE = re.compile(r"feat|preprocess|transform|process|clean|encod|token|vectori|pipeline|prep", re.I)
-_PARITY_NAME = re.compile(r"skew|parity|consisten|train\w*serv|serv\w*train|online\w*offline|offline\w*online|same_feature|features?_match", re.I)
+_PARITY_NAME = re.compile(
+    r"skew|parity|consisten|train\w*serv|serv\w*train|online\w*offline|offline\w*online|same_feature|features?_match",
+    re.I,
+)
 COMPARE_CALLS = (
-    "assert_frame_equal", "assert_series_equal", "assert_allclose", "assert_array_equal", "assert_array_almost_equal",
-    "assert_almost_equal", "assert_close", "assert_equal", "pytest.approx",
+    "assert_frame_equal",
+    "assert_series_equal",
+    "assert_allclose",
+    "assert_array_equal",
+    "assert_array_almost_equal",
+    "assert_almost_equal",
+    "assert_close",
+    "assert_equal",
+    "pytest.approx",
 )
 COMPARE_LEAVES = names(*(call.rsplit(".", 1)[-1] for call in COMPARE_CALLS))  # any module's approx counts
 _PARITY_DEFINITION = re.compile(rb"(?:def|class)[ \t]+\w*(?i:" + _PARITY_NAME.pattern.encode() + rb")")
-PACKAGED_PIPELINE = names("sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline", "sklearn.compose.ColumnTransformer")
+PACKAGED_PIPELINE = names(
+    "sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline", "sklearn.compose.ColumnTransformer"
+)
 MODEL_LOADS = names(
-    "joblib.load", "pickle.load", "cloudpickle.load", "skops.io.load", "mlflow.pyfunc.load_model",
-    "mlflow.sklearn.load_model", "bentoml.sklearn.load_model", "bentoml.models.get",
+    "joblib.load",
+    "pickle.load",
+    "cloudpickle.load",
+    "skops.io.load",
+    "mlflow.pyfunc.load_model",
+    "mlflow.sklearn.load_model",
+    "bentoml.sklearn.load_model",
+    "bentoml.models.get",
 )
 TFT_EXPORT = names("transform_features_layer")
 FEAST_OFFLINE, FEAST_ONLINE = names("get_historical_features"), names("get_online_features")
@@ -412,7 +527,11 @@ def shared_feature_modules(ctx: AuditContext) -> list[Evidence]:
             continue
         server = next(s for s in serving if path in import_closure(ctx, [s]))
         trainer = path if path in training else next(t for t in training if path in import_closure(ctx, [t]))
-        training_use = f"the training pipeline runs it ({training[path]})" if trainer == path else f"training code {trainer} imports it"
+        training_use = (
+            f"the training pipeline runs it ({training[path]})"
+            if trainer == path
+            else f"training code {trainer} imports it"
+        )
         shared.append(Evidence(path, None, f"feature code shared: serving code {server} imports it and {training_use}"))
     return shared
 
@@ -451,7 +570,9 @@ class Monitor3(Check):
         "a test comparing the two paths (imports both sides, assert_frame_equal/assert_allclose, or named for skew/parity) that CI runs: 1",
         "skew detection: TFDV validate_statistics(serving_statistics=…)/skew_comparator, Vertex SkewDetectionConfig, run automatically: 1",
     )
-    manual = "training and serving share one feature implementation, or a comparison exists that nothing runs automatically"
+    manual = (
+        "training and serving share one feature implementation, or a comparison exists that nothing runs automatically"
+    )
     automated = "a CI test or an automatic job checks that both paths compute the same values"
     remediation = (
         "Import one feature module from both the training pipeline and the server, then add a test that runs "
@@ -477,8 +598,14 @@ class Monitor3(Check):
                 "Add a test that feeds the same rows through the training and the serving feature path and asserts equal values, and run it in CI.",
             )
         if not ctx.fact(serving_files):
-            return missing("no serving code found, so no serving path to compare with training (batch scoring only? say so with `ignore: {monitor-3: reason}`)", self.remediation)
-        return missing("the serving code shares no feature module with the training code, and nothing compares the two paths", self.remediation)
+            return missing(
+                "no serving code found, so no serving path to compare with training (batch scoring only? say so with `ignore: {monitor-3: reason}`)",
+                self.remediation,
+            )
+        return missing(
+            "the serving code shares no feature module with the training code, and nothing compares the two paths",
+            self.remediation,
+        )
 
     @staticmethod
     def _parity_tests(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
@@ -497,11 +624,18 @@ class Monitor3(Check):
             if facts is None or not facts.test_functions():
                 continue
             compares = any(c.name.rsplit(".", 1)[-1] in COMPARE_LEAVES for c in facts.calls)
-            named = [name for name, _ in facts.test_functions() if _PARITY_NAME.search(name)] or ([path] if _PARITY_NAME.search(path) else [])
+            named = [name for name, _ in facts.test_functions() if _PARITY_NAME.search(name)] or (
+                [path] if _PARITY_NAME.search(path) else []
+            )
             if not (compares or named):
                 continue
-            line = next((line for name, line in facts.test_functions() if _PARITY_NAME.search(name)), facts.test_functions()[0][1])
-            evidence, runner = runner_evidence(ctx, Artifact(path, line, f"test compares training ({trained[0]}) and serving ({served[0]}) paths"))
+            line = next(
+                (line for name, line in facts.test_functions() if _PARITY_NAME.search(name)),
+                facts.test_functions()[0][1],
+            )
+            evidence, runner = runner_evidence(
+                ctx, Artifact(path, line, f"test compares training ({trained[0]}) and serving ({served[0]}) paths")
+            )
             (auto if runner and runner.automatic and runner.kind == "ci" else by_hand).append(evidence)
         return auto, by_hand
 
@@ -515,7 +649,12 @@ class Monitor3(Check):
             match = re.search(r"skew_comparator|serving_statistics", text)
             line = None if notebook or match is None else text.count("\n", 0, match.start()) + 1
             run = None if notebook else automatic_run(ctx, path, line)
-            item = Evidence(path, line, f"TFDV training/serving skew detection ({match.group(0) if match else 'skew'})", run.describe if run else None)
+            item = Evidence(
+                path,
+                line,
+                f"TFDV training/serving skew detection ({match.group(0) if match else 'skew'})",
+                run.describe if run else None,
+            )
             (strong if run else weak).append(item)
         return strong, weak
 
@@ -526,14 +665,28 @@ class Monitor3(Check):
         tft = ctx.python.find_calls(TFT_EXPORT, project_sources(ctx), limit=1)
         if tft:
             path, call = tft[0]
-            return [Evidence(path, call.line, "TF Transform graph exported with the model (transform_features_layer): serving applies the training transformations")]
+            return [
+                Evidence(
+                    path,
+                    call.line,
+                    "TF Transform graph exported with the model (transform_features_layer): serving applies the training transformations",
+                )
+            ]
         if not training or not serving:
             return []
         builds = ctx.python.find_calls(PACKAGED_PIPELINE, training, limit=1)  # the first of each is shown
-        loads = ctx.python.find_calls(MODEL_LOADS, list(import_closure(ctx, serving, depth=1)), limit=1) if builds else []
+        loads = (
+            ctx.python.find_calls(MODEL_LOADS, list(import_closure(ctx, serving, depth=1)), limit=1) if builds else []
+        )
         if builds and loads:
             (build_path, build), (load_path, load) = builds[0], loads[0]
-            return [Evidence(build_path, build.line, f"preprocessing packaged in the model ({build.name.rsplit('.', 1)[-1]}); the server loads that artifact ({load_path}:{load.line}, {load.name})")]
+            return [
+                Evidence(
+                    build_path,
+                    build.line,
+                    f"preprocessing packaged in the model ({build.name.rsplit('.', 1)[-1]}); the server loads that artifact ({load_path}:{load.line}, {load.name})",
+                )
+            ]
         return []
 
     @staticmethod
@@ -542,7 +695,13 @@ class Monitor3(Check):
         offline = ctx.python.find_calls(FEAST_OFFLINE, sources, limit=1)
         online = ctx.python.find_calls(FEAST_ONLINE, sources, limit=1) if offline else []
         if offline and online:
-            return [Evidence(online[0][0], online[0][1].line, f"Feast serves online features from the definitions training reads ({offline[0][0]}:{offline[0][1].line})")]
+            return [
+                Evidence(
+                    online[0][0],
+                    online[0][1].line,
+                    f"Feast serves online features from the definitions training reads ({offline[0][0]}:{offline[0][1].line})",
+                )
+            ]
         return []
 
 
@@ -553,7 +712,9 @@ TRAIN_COMMAND = (
     r"^(python\S*|accelerate\s+launch|torchrun|deepspeed)\s.*\b(re)?train\b"
 )
 # A training run cut short is a smoke test of the training code, not a retraining.
-SMOKE_RUN = re.compile(r"--epochs?[= ]1\b|fast_dev_run|--max[-_]steps[= ]\d{1,2}\b|--dry[-_]run|--smoke|--debug\b|--limit[-_]\w+[= ]\d{1,3}\b")
+SMOKE_RUN = re.compile(
+    r"--epochs?[= ]1\b|fast_dev_run|--max[-_]steps[= ]\d{1,2}\b|--dry[-_]run|--smoke|--debug\b|--limit[-_]\w+[= ]\d{1,3}\b"
+)
 TEST_TRIGGERS = frozenset({"push", "pull_request"})
 
 
@@ -582,21 +743,32 @@ class Monitor4(Check):
         limit = ctx.config.model_max_age_days
         ages = artifact_ages(ctx)
         age_note, state = self._age_note(ctx, ages, limit)
-        age_evidence = [Evidence(a.artifact.path, a.artifact.line, f"{a.artifact.what}: {a.change.describe()}", "git history") for a in ages[:2]]
+        age_evidence = [
+            Evidence(a.artifact.path, a.artifact.line, f"{a.artifact.what}: {a.change.describe()}", "git history")
+            for a in ages[:2]
+        ]
         scheduled, by_hand = self._retraining(ctx)
         rules_strong, rules_weak = monitor_evidence(ctx, "staleness")
         strong = scheduled + rules_strong
         if strong:
-            warning = " — over the limit: check that the scheduled retraining ships its models" if state == "stale" else ""
+            warning = (
+                " — over the limit: check that the scheduled retraining ships its models" if state == "stale" else ""
+            )
             what = "retraining runs on a schedule" if scheduled else "an alert rule watches the model's age"
             return automated(f"{what}{age_note}{warning}", _first(strong + age_evidence))
         weak = by_hand + rules_weak
         if weak:
-            return manual(f"retraining exists but a person starts it{age_note}", _first(weak + age_evidence),
-                          "Run the retraining on a schedule (cron CI job, scheduled pipeline) or alert on the model's age.")
+            return manual(
+                f"retraining exists but a person starts it{age_note}",
+                _first(weak + age_evidence),
+                "Run the retraining on a schedule (cron CI job, scheduled pipeline) or alert on the model's age.",
+            )
         if state == "fresh":
-            return manual(f"the model is refreshed by hand{age_note}", age_evidence,
-                          "Make the refresh a schedule (cron CI job or scheduled pipeline that retrains) or alert on model age.")
+            return manual(
+                f"the model is refreshed by hand{age_note}",
+                age_evidence,
+                "Make the refresh a schedule (cron CI job or scheduled pipeline that retrains) or alert on model age.",
+            )
         return missing(f"no scheduled retraining or model-age alert{age_note}", self.remediation, age_evidence)
 
     @staticmethod
@@ -609,13 +781,21 @@ class Monitor4(Check):
             return "; no versioned model artifact in git to date", "none"
         fresh = [a for a in ages if a.change.exact and a.change.age_days <= limit]
         if fresh:
-            return f"; model last changed {fresh[0].change.age_days} days ago (within the {limit}-day limit, {fresh[0].artifact.path})", "fresh"
+            return (
+                f"; model last changed {fresh[0].change.age_days} days ago (within the {limit}-day limit, {fresh[0].artifact.path})",
+                "fresh",
+            )
         newest = ages[0]
         bound = "" if newest.change.exact else "more than "
         if all(a.change.age_days > limit for a in ages):
-            return f"; model last changed {bound}{newest.change.age_days} days ago (over the {limit}-day limit, {newest.artifact.path})", "stale"
-        return (f"; model last changed more than {newest.change.age_days} days ago ({newest.artifact.path}, older than the "
-                f"history read): model age against the {limit}-day limit unknown"), "unknown"
+            return (
+                f"; model last changed {bound}{newest.change.age_days} days ago (over the {limit}-day limit, {newest.artifact.path})",
+                "stale",
+            )
+        return (
+            f"; model last changed more than {newest.change.age_days} days ago ({newest.artifact.path}, older than the "
+            f"history read): model age against the {limit}-day limit unknown"
+        ), "unknown"
 
     @staticmethod
     def _retraining(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
@@ -632,19 +812,40 @@ class Monitor4(Check):
             if "schedule" in runner.triggers:
                 scheduled.append(Evidence(runner.path, runner.line, f"runs `{command.command}`", runner.describe()))
             else:
-                by_hand.append(Evidence(runner.path, runner.line, f"retrains with `{command.command}` when a person starts the job", runner.describe()))
+                by_hand.append(
+                    Evidence(
+                        runner.path,
+                        runner.line,
+                        f"retrains with `{command.command}` when a person starts the job",
+                        runner.describe(),
+                    )
+                )
         training = ctx.fact(training_files)
         for pipeline in ctx.code_pipelines:
-            trains = pipeline.path in training and "pipeline" not in training[pipeline.path] or any(
-                p in training for p in import_closure(ctx, [pipeline.path], depth=2) if p != pipeline.path)
+            trains = (
+                pipeline.path in training
+                and "pipeline" not in training[pipeline.path]
+                or any(p in training for p in import_closure(ctx, [pipeline.path], depth=2) if p != pipeline.path)
+            )
             if not trains:
                 continue
-            item = Evidence(pipeline.path, pipeline.line, f"{pipeline.orchestrator} pipeline {pipeline.name} trains a model" + (" on a schedule" if pipeline.scheduled else ", without a schedule"))
+            item = Evidence(
+                pipeline.path,
+                pipeline.line,
+                f"{pipeline.orchestrator} pipeline {pipeline.name} trains a model"
+                + (" on a schedule" if pipeline.scheduled else ", without a schedule"),
+            )
             (scheduled if pipeline.scheduled else by_hand).append(item)
         for hit in search_configs(ctx, r"^\s*kind:\s*(CronJob|CronWorkflow)\b", (".yaml", ".yml")):
             if re.search(r"train", ctx.files.text(hit.path) or "", re.I):
                 how = deployment(ctx, hit.path)
-                item = Evidence(hit.path, hit.line, f"{hit.text.split(':', 1)[1].strip()} runs training on a schedule" + ("" if how else " (nothing in the repository deploys it)"), how)
+                item = Evidence(
+                    hit.path,
+                    hit.line,
+                    f"{hit.text.split(':', 1)[1].strip()} runs training on a schedule"
+                    + ("" if how else " (nothing in the repository deploys it)"),
+                    how,
+                )
                 (scheduled if how else by_hand).append(item)
         for path in files_named(ctx, r"retrain[^/]*\.(py|sh|ipynb)"):
             if not any(e.path == path for e in scheduled):
@@ -653,11 +854,29 @@ class Monitor4(Check):
 
 
 # -- monitor-5 ------------------------------------------------------------------------------------
-FINITE_NAMES = frozenset(names("isfinite", "isnan", "isinf", "isneginf", "isposinf", "assert_all_finite", "all_finite", "check_numerics", "assert_finite"))
+FINITE_NAMES = frozenset(
+    names(
+        "isfinite",
+        "isnan",
+        "isinf",
+        "isneginf",
+        "isposinf",
+        "assert_all_finite",
+        "all_finite",
+        "check_numerics",
+        "assert_finite",
+    )
+)
 GUARD_CALLS = names(
-    "tensorflow.debugging.check_numerics", "tensorflow.debugging.enable_check_numerics", "tensorflow.debugging.assert_all_finite",
-    "tensorflow.keras.callbacks.TerminateOnNaN", "keras.callbacks.TerminateOnNaN", "torch.autograd.detect_anomaly",
-    "torch.autograd.set_detect_anomaly", "sklearn.utils.assert_all_finite", "sklearn.utils.validation.assert_all_finite",
+    "tensorflow.debugging.check_numerics",
+    "tensorflow.debugging.enable_check_numerics",
+    "tensorflow.debugging.assert_all_finite",
+    "tensorflow.keras.callbacks.TerminateOnNaN",
+    "keras.callbacks.TerminateOnNaN",
+    "torch.autograd.detect_anomaly",
+    "torch.autograd.set_detect_anomaly",
+    "sklearn.utils.assert_all_finite",
+    "sklearn.utils.validation.assert_all_finite",
 )
 # Calls that guard only with an option on: call -> words that option puts in the file's code.
 OPTION_GUARDS = {
@@ -747,7 +966,9 @@ class Monitor5(Check):
         "finite checks in notebooks, scripts or serving code, or tests nothing runs: 0.5",
     )
     manual = "finite-value checks exist in notebooks, scripts, serving code or tests that CI does not run"
-    automated = "every training run checks for NaN/Inf, CI tests assert finite outputs, or an alert fires on NaN predictions"
+    automated = (
+        "every training run checks for NaN/Inf, CI tests assert finite outputs, or an alert fires on NaN predictions"
+    )
     remediation = (
         "Stop training on the first NaN/Inf (TerminateOnNaN, detect_anomaly, or `if not torch.isfinite(loss): raise`), "
         "add a CI test asserting the model's outputs and loss are finite, and alert on NaN predictions in serving."
@@ -765,26 +986,43 @@ class Monitor5(Check):
                 evidence, runner = runner_evidence(ctx, artifact)
                 (strong if runner and runner.automatic and runner.kind == "ci" else weak).append(evidence)
             elif artifact.path in training_side and not artifact.path.endswith(".ipynb"):
-                strong.append(Evidence(artifact.path, artifact.line, artifact.detail, "every training run (training code)"))
+                strong.append(
+                    Evidence(artifact.path, artifact.line, artifact.detail, "every training run (training code)")
+                )
             elif artifact.path in serving_side:
-                weak.append(Evidence(artifact.path, artifact.line, f"{artifact.detail} in serving code (fails the request; nothing alerts)"))
+                weak.append(
+                    Evidence(
+                        artifact.path,
+                        artifact.line,
+                        f"{artifact.detail} in serving code (fails the request; nothing alerts)",
+                    )
+                )
             else:
                 weak.append(Evidence(artifact.path, artifact.line, artifact.detail))
         rules_strong, rules_weak = monitor_evidence(ctx, "nan")
         strong += rules_strong
-        weak += rules_weak + [Evidence(m.path, m.line, f"exports {m.kind} {m.name}") for m in ctx.fact(exported_metrics) if "nan" in m.topics]
+        weak += rules_weak + [
+            Evidence(m.path, m.line, f"exports {m.kind} {m.name}")
+            for m in ctx.fact(exported_metrics)
+            if "nan" in m.topics
+        ]
         if strong:
             return automated("NaN/Inf values are caught automatically", _first(strong + weak[:1]))
         if weak:
-            return manual("NaN/Inf checks exist but nothing runs them on every training run or in CI", _first(weak),
-                          "Move the check into the training loop (or a CI test of the model's outputs), or alert on NaN predictions.")
+            return manual(
+                "NaN/Inf checks exist but nothing runs them on every training run or in CI",
+                _first(weak),
+                "Move the check into the training loop (or a CI test of the model's outputs), or alert on NaN predictions.",
+            )
         return missing("no NaN/Inf checks found in training, serving or tests", self.remediation)
 
     @staticmethod
     def _checks_in(ctx: AuditContext, paths: list[str]) -> Iterator[Artifact]:
         """Guard calls, then finite checks file by file (parsed as the caller consumes them)."""
         yield from _guard_calls(ctx, paths)
-        for path, found in per_file(ctx, FINITE_KIND, ctx.python.candidates(FINITE_NAMES, paths), partial(_finite_checks_of, ctx)):
+        for path, found in per_file(
+            ctx, FINITE_KIND, ctx.python.candidates(FINITE_NAMES, paths), partial(_finite_checks_of, ctx)
+        ):
             for line, what in found:
                 shown, where = notebook_line(ctx, path, line)
                 yield Artifact(path, shown, what + where)
@@ -804,11 +1042,33 @@ BENCH_COMMAND = (
     r"\bbencher\s+run\b|\bhyperfine\b|[\w/.-]*bench\w*\.py\b"
 )
 BENCH_GATE = r"--benchmark-compare-fail|\basv\s+continuous\b|--check-(fail-ratio|avg-response-time|rps)|\bbencher\s+run\b.*--(err|threshold)"
-BENCH_ACTION = re.compile(r"benchmark-action/github-action-benchmark|CodSpeedHQ/action|bencherdev/bencher|grafana/(run-)?k6-action", re.I)
+BENCH_ACTION = re.compile(
+    r"benchmark-action/github-action-benchmark|CodSpeedHQ/action|bencherdev/bencher|grafana/(run-)?k6-action", re.I
+)
 _PERF_TEST = re.compile(r"latency|throughput|speed|perf|timing|inference_time|memory|benchmark|fast|slow", re.I)
-TIMERS = names("time.perf_counter", "time.time", "time.monotonic", "timeit.timeit", "timeit.repeat", "tracemalloc.get_traced_memory", "psutil.Process", "resource.getrusage")
-PROFILERS = names("memory_profiler", "scalene", "pyinstrument", "line_profiler", "cProfile", "torch.profiler", "tracemalloc", "pytest_benchmark")
-BENCH_MARKS = names("benchmark", "limit_memory", "limit_leaks")  # pytest-benchmark's fixture and mark, pytest-memray's marks
+TIMERS = names(
+    "time.perf_counter",
+    "time.time",
+    "time.monotonic",
+    "timeit.timeit",
+    "timeit.repeat",
+    "tracemalloc.get_traced_memory",
+    "psutil.Process",
+    "resource.getrusage",
+)
+PROFILERS = names(
+    "memory_profiler",
+    "scalene",
+    "pyinstrument",
+    "line_profiler",
+    "cProfile",
+    "torch.profiler",
+    "tracemalloc",
+    "pytest_benchmark",
+)
+BENCH_MARKS = names(
+    "benchmark", "limit_memory", "limit_leaks"
+)  # pytest-benchmark's fixture and mark, pytest-memray's marks
 # A performance test file also spells one of these, as monitor-6 always required (time.monotonic
 # alone is mostly a timeout, e.g. in Lightning's fast_dev_run tests, not a benchmark).
 _PERFORMANCE_BYTES = re.compile(rb"benchmark|limit_memory|perf_counter|time\.time|timeit|tracemalloc|psutil")
@@ -848,8 +1108,11 @@ class Monitor6(Check):
         if strong:
             return automated("performance regressions fail CI or raise alerts", _first(strong + weak[:1]))
         if weak:
-            return manual("performance is measured, but nothing fails or alerts on a regression", _first(weak),
-                          "Give the measurement a threshold that fails CI (--benchmark-compare-fail, fail-on-alert) or deploy alert rules on the exported latency/memory metrics.")
+            return manual(
+                "performance is measured, but nothing fails or alerts on a regression",
+                _first(weak),
+                "Give the measurement a threshold that fails CI (--benchmark-compare-fail, fail-on-alert) or deploy alert rules on the exported latency/memory metrics.",
+            )
         return missing("no benchmarks, load tests or performance metrics found", self.remediation)
 
     @staticmethod
@@ -857,7 +1120,14 @@ class Monitor6(Check):
         gates = []
         for command in ctx.wiring.find(BENCH_GATE):
             if command.runner.automatic and command.runner.kind == "ci":
-                gates.append(Evidence(command.runner.path, command.runner.line, f"`{command.command}` fails on a performance regression", command.runner.describe()))
+                gates.append(
+                    Evidence(
+                        command.runner.path,
+                        command.runner.line,
+                        f"`{command.command}` fails on a performance regression",
+                        command.runner.describe(),
+                    )
+                )
         for pipeline in ctx.ci:
             text = ctx.files.text(pipeline.path) or ""
             alerting = re.search(r"(fail|comment)-on-alert:\s*true", text) is not None
@@ -868,12 +1138,26 @@ class Monitor6(Check):
                     runner = Wiring.ci_runner(pipeline, job, step)
                     gated = alerting or not step.uses.lower().startswith("benchmark-action/")
                     if runner.automatic and gated:
-                        gates.append(Evidence(pipeline.path, step.line, f"uses {step.uses}: flags benchmark regressions", runner.describe()))
+                        gates.append(
+                            Evidence(
+                                pipeline.path,
+                                step.line,
+                                f"uses {step.uses}: flags benchmark regressions",
+                                runner.describe(),
+                            )
+                        )
         k6 = [p for p in ctx.fact(k6_scripts) if "thresholds" in (ctx.files.text(p) or "")]
         for command in ctx.wiring.find(r"\bk6\s+run\b"):
             hit = next((p for p in k6 if p.rsplit("/", 1)[-1] in command.command), None)
             if hit and command.runner.automatic:
-                gates.append(Evidence(hit, None, f"k6 load test with thresholds, run by `{command.command}`", command.runner.describe()))
+                gates.append(
+                    Evidence(
+                        hit,
+                        None,
+                        f"k6 load test with thresholds, run by `{command.command}`",
+                        command.runner.describe(),
+                    )
+                )
         return gates
 
     @staticmethod
@@ -885,31 +1169,63 @@ class Monitor6(Check):
                 continue
             benches = _benchmark_fixture_tests(ctx, path)
             benches.update({f: line for f, d, line in facts.decorators if d.endswith("mark.benchmark")})
-            limits = {f: line for f, d, line in facts.decorators if d.endswith(("mark.limit_memory", "mark.limit_leaks"))}
+            limits = {
+                f: line for f, d, line in facts.decorators if d.endswith(("mark.limit_memory", "mark.limit_leaks"))
+            }
             timed = any(c.name in TIMERS for c in facts.calls) and facts.asserts
             bounds = {n: line for n, line in facts.test_functions() if timed and _PERF_TEST.search(n)}
             for name, line in {**benches, **limits, **bounds}.items():
                 threshold = name in limits or name in bounds or gated
-                what = "memory limit test" if name in limits else "timing test asserting a bound" if name in bounds else "benchmark"
+                what = (
+                    "memory limit test"
+                    if name in limits
+                    else "timing test asserting a bound"
+                    if name in bounds
+                    else "benchmark"
+                )
                 evidence, runner = runner_evidence(ctx, Artifact(path, line, f"{what} {name}"))
                 if runner and runner.automatic and runner.kind == "ci" and threshold:
                     auto.append(evidence)
                 elif runner and runner.automatic:
-                    weak.append(Evidence(evidence.path, evidence.line, f"{evidence.detail}: CI measures, nothing fails on a regression", evidence.runner))
+                    weak.append(
+                        Evidence(
+                            evidence.path,
+                            evidence.line,
+                            f"{evidence.detail}: CI measures, nothing fails on a regression",
+                            evidence.runner,
+                        )
+                    )
                 else:
                     weak.append(evidence)
         return auto, weak
 
     @staticmethod
     def _measurements(ctx: AuditContext) -> list[Evidence]:
-        found = [Evidence(m.path, m.line, f"exports {m.kind} {m.name} (collected; no alert rule on it)") for m in ctx.fact(exported_metrics) if "latency" in m.topics]
+        found = [
+            Evidence(m.path, m.line, f"exports {m.kind} {m.name} (collected; no alert rule on it)")
+            for m in ctx.fact(exported_metrics)
+            if "latency" in m.topics
+        ]
         load_tests = files_named(ctx, r"locustfile[^/]*\.py|asv\.conf\.json")
         load_tests += ctx.fact(k6_scripts)
         found += [Evidence(p, None, "load test / benchmark suite a person runs") for p in load_tests[:2]]
-        runs = [c for c in ctx.wiring.find(BENCH_COMMAND) if c.runner.kind == "ci" and not re.search(BENCH_GATE, c.command)]
-        found += [Evidence(c.runner.path, c.runner.line, f"runs `{c.command}` with no failing speed or memory threshold", c.runner.describe()) for c in runs[:2]]
+        runs = [
+            c for c in ctx.wiring.find(BENCH_COMMAND) if c.runner.kind == "ci" and not re.search(BENCH_GATE, c.command)
+        ]
+        found += [
+            Evidence(
+                c.runner.path,
+                c.runner.line,
+                f"runs `{c.command}` with no failing speed or memory threshold",
+                c.runner.describe(),
+            )
+            for c in runs[:2]
+        ]
         profiling = ctx.python.candidates(PROFILERS, project_sources(ctx))
-        found += [Evidence(p, line, f"profiles with {module}") for p, module, line in ctx.python.find_imports(PROFILERS, profiling)[:2]]
+        found += [
+            Evidence(p, line, f"profiles with {module}")
+            for p, module, line in ctx.python.find_imports(PROFILERS, profiling)[:2]
+        ]
         return found
 
 
@@ -923,8 +1239,14 @@ def _benchmark_fixture_tests(ctx: AuditContext, path: str) -> dict[str, int]:
 
 def _benchmark_fixture_pairs(ctx: AuditContext, path: str) -> tuple[tuple[tuple[str, int], ...], bool]:
     tree = ctx.parsed.python(path)
-    functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))] if tree else []
-    return tuple((f.name, f.lineno) for f in functions if f.name.startswith("test") and any(a.arg == "benchmark" for a in f.args.args)), tree is not None
+    functions = (
+        [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))] if tree else []
+    )
+    return tuple(
+        (f.name, f.lineno)
+        for f in functions
+        if f.name.startswith("test") and any(a.arg == "benchmark" for a in f.args.args)
+    ), tree is not None
 
 
 def k6_scripts(ctx: AuditContext) -> list[str]:
@@ -949,7 +1271,10 @@ def _speaks_of_performance(outline) -> bool:
 
 # -- monitor-7 ------------------------------------------------------------------------------------
 QUALITY_MONITOR_IAC = r"AWS::SageMaker::ModelQualityJobDefinition|aws_sagemaker_model_quality_job_definition|MonitoringType:\s*ModelQuality"
-QUALITY_METRIC = re.compile(r"accuracy|auc|precision|recall|f1|rmse|mae|mape|calibrat|brier|bias|drift|confidence|probabilit|prediction_(value|score|distribution|mean)|predicted_(value|class|label)", re.I)
+QUALITY_METRIC = re.compile(
+    r"accuracy|auc|precision|recall|f1|rmse|mae|mape|calibrat|brier|bias|drift|confidence|probabilit|prediction_(value|score|distribution|mean)|predicted_(value|class|label)",
+    re.I,
+)
 _SERVED_EVAL = re.compile(r"monitor|feedback|online|production|served|live|label_join|ground_truth", re.I)
 METRIC_CALL = re.compile(r"^sklearn\.metrics\.\w+|^torchmetrics\.|^evaluate\.load$")
 
@@ -980,14 +1305,20 @@ class Monitor7(Check):
         strong, weak = monitor_evidence(ctx, "quality", (QUALITY_MONITOR_IAC, "model quality monitor"))
         scheduled_strong, scheduled_weak = self._scheduled_evaluations(ctx)
         strong += scheduled_strong
-        metrics = [Evidence(m.path, m.line, f"exports {m.kind} {m.name} (collected; no alert rule on it)") for m in ctx.fact(exported_metrics)
-                   if QUALITY_METRIC.search(m.name) and "latency" not in m.topics]
+        metrics = [
+            Evidence(m.path, m.line, f"exports {m.kind} {m.name} (collected; no alert rule on it)")
+            for m in ctx.fact(exported_metrics)
+            if QUALITY_METRIC.search(m.name) and "latency" not in m.topics
+        ]
         if strong:
             return automated("prediction quality on served data is checked on its own", _first(strong + weak[:1]))
         evidence = weak + scheduled_weak + metrics
         if evidence:
-            return manual("prediction quality is measured or collected, but no automated check alerts on a drop", _first(evidence),
-                          "Run the quality check on a schedule with thresholds (or deploy alert rules on the quality metrics) so a drop reaches a person.")
+            return manual(
+                "prediction quality is measured or collected, but no automated check alerts on a drop",
+                _first(evidence),
+                "Run the quality check on a schedule with thresholds (or deploy alert rules on the quality metrics) so a drop reaches a person.",
+            )
         return missing("no monitoring of prediction quality on served data found", self.remediation)
 
     @staticmethod
@@ -998,14 +1329,23 @@ class Monitor7(Check):
                 continue
             run = automatic_run(ctx, path, follow_imports=False)
             facts = ctx.python.facts(path)
-            if run is None or not run.scheduled or facts is None or not any(METRIC_CALL.search(c.name) for c in facts.calls):
+            if (
+                run is None
+                or not run.scheduled
+                or facts is None
+                or not any(METRIC_CALL.search(c.name) for c in facts.calls)
+            ):
                 continue
             tree = ctx.parsed.python(path)
             gate = metric_gate_line(tree) if tree is not None else None
             if gate is not None:
-                strong.append(Evidence(path, gate, "scheduled evaluation on served data fails below a threshold", run.describe))
+                strong.append(
+                    Evidence(path, gate, "scheduled evaluation on served data fails below a threshold", run.describe)
+                )
             else:
-                weak.append(Evidence(path, None, "scheduled evaluation on served data, without a threshold", run.describe))
+                weak.append(
+                    Evidence(path, None, "scheduled evaluation on served data, without a threshold", run.describe)
+                )
         return strong, weak
 
 

@@ -53,7 +53,9 @@ def _symbol_at(spans: Iterable[tuple[int, int, str]], line: int) -> str | None:
 
 def _is_main_guard(test: ast.expr) -> bool:
     return (
-        isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__"
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
         and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators)
     )
 
@@ -166,7 +168,13 @@ class Reach:
             return runners[0]
         pipeline = self._pipelines.get(path)
         if pipeline is not None:
-            return Runner("pipeline", True, pipeline.path, pipeline.line, f"{pipeline.path} {pipeline.orchestrator} pipeline '{pipeline.name}'")
+            return Runner(
+                "pipeline",
+                True,
+                pipeline.path,
+                pipeline.line,
+                f"{pipeline.path} {pipeline.orchestrator} pipeline '{pipeline.name}'",
+            )
         return None
 
     def _through_importers(self, path: str, symbol: str | None, hops: int) -> Runner | None:
@@ -235,8 +243,11 @@ class Reach:
         search itself starts with (an importer names the module's stem in its code), so no parse:
         the search can only end there. None when the set grows past MAX_REACHABLE files."""
         tests = self.ctx.tests.test_code
-        frontier = {p for p in self.ctx.python.sources if p.endswith(".py") and p not in tests
-                    and (runner := self._direct(p)) is not None and runner.automatic}
+        frontier = {
+            p
+            for p in self.ctx.python.sources
+            if p.endswith(".py") and p not in tests and (runner := self._direct(p)) is not None and runner.automatic
+        }
         reachable: set[str] = set()
         for _ in range(MAX_HOPS):
             frontier = {used for path in frontier for used in self._named_modules(path)} - reachable

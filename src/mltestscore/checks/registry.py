@@ -27,7 +27,9 @@ def load_checks(warn=None) -> dict[str, Check]:
     chosen: dict[str, tuple[Check, bool]] = {}
     points = sorted(entry_points(group=GROUP), key=lambda ep: not ep.value.startswith(BUILTIN_PREFIX))
     if not any(ep.value.startswith(BUILTIN_PREFIX) for ep in points):
-        raise RegistryError("the built-in checks are not registered: install mltestscore (pip install .) rather than running it from a source folder")
+        raise RegistryError(
+            "the built-in checks are not registered: install mltestscore (pip install .) rather than running it from a source folder"
+        )
     for point in points:
         builtin = point.value.startswith(BUILTIN_PREFIX)
         try:

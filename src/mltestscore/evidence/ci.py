@@ -67,7 +67,7 @@ def line_of(text: str | None, needle: str, start: int = 1) -> int | None:
     first = needle.strip().splitlines()[0].strip() if needle.strip() else ""
     if not first:
         return None
-    for number, line in enumerate(text.splitlines()[start - 1:], start=start):
+    for number, line in enumerate(text.splitlines()[start - 1 :], start=start):
         if first in line:
             return number
     return None
@@ -120,9 +120,14 @@ def _unquoted_pieces(line: str) -> list[str]:
 
 # -- GitHub Actions ---------------------------------------------------------------------------
 _GHA_TRIGGERS = {
-    "push": PUSH, "pull_request": PULL_REQUEST, "pull_request_target": PULL_REQUEST,
-    "merge_group": PULL_REQUEST, "schedule": SCHEDULE, "workflow_dispatch": MANUAL,
-    "repository_dispatch": EVENT, "workflow_call": "called",
+    "push": PUSH,
+    "pull_request": PULL_REQUEST,
+    "pull_request_target": PULL_REQUEST,
+    "merge_group": PULL_REQUEST,
+    "schedule": SCHEDULE,
+    "workflow_dispatch": MANUAL,
+    "repository_dispatch": EVENT,
+    "workflow_call": "called",
 }
 
 
@@ -147,7 +152,7 @@ def parse_github_workflow(path: str, data: Any, text: str | None) -> CIPipeline 
     jobs = []
     raw_jobs = data.get("jobs")
     workflow_cwd = _working_directory(data) or ""
-    for job_name, job in (raw_jobs.items() if isinstance(raw_jobs, dict) else []):
+    for job_name, job in raw_jobs.items() if isinstance(raw_jobs, dict) else []:
         if not isinstance(job, dict):
             continue
         job_cwd = _working_directory(job) or workflow_cwd
@@ -160,7 +165,10 @@ def parse_github_workflow(path: str, data: Any, text: str | None) -> CIPipeline 
                 continue
             run = step.get("run")
             uses = step.get("uses") if isinstance(step.get("uses"), str) else None
-            name = str(step.get("name") or (uses or (run.strip().splitlines()[0] if isinstance(run, str) and run.strip() else f"step {index}")))
+            name = str(
+                step.get("name")
+                or (uses or (run.strip().splitlines()[0] if isinstance(run, str) and run.strip() else f"step {index}"))
+            )
             anchor = run if isinstance(run, str) and run.strip() else (uses or name)
             step_cwd = step.get("working-directory")
             cwd = step_cwd.strip("./") if isinstance(step_cwd, str) and "${{" not in step_cwd else job_cwd
@@ -188,10 +196,21 @@ def resolve_reusable_workflows(pipelines: list[CIPipeline]) -> None:
 
 
 # -- GitLab CI --------------------------------------------------------------------------------
-_GITLAB_RESERVED = frozenset({
-    "stages", "variables", "default", "include", "workflow", "image", "services",
-    "before_script", "after_script", "cache", "pages:deploy",
-})
+_GITLAB_RESERVED = frozenset(
+    {
+        "stages",
+        "variables",
+        "default",
+        "include",
+        "workflow",
+        "image",
+        "services",
+        "before_script",
+        "after_script",
+        "cache",
+        "pages:deploy",
+    }
+)
 
 
 def _gitlab_job_triggers(job: dict) -> set[str]:
@@ -254,7 +273,11 @@ def parse_gitlab_ci(path: str, data: Any, text: str | None) -> CIPipeline | None
             commands = split_commands(value)
             if commands:
                 steps.append(CIStep(key, commands, line_of(text, commands[0], job_line or 1)))
-        needs = tuple(str(n if isinstance(n, str) else n.get("job", "")) for n in _list(merged.get("needs")) if isinstance(n, (str, dict)))
+        needs = tuple(
+            str(n if isinstance(n, str) else n.get("job", ""))
+            for n in _list(merged.get("needs"))
+            if isinstance(n, (str, dict))
+        )
         jobs.append(CIJob(name, frozenset(_gitlab_job_triggers(merged)), steps, job_line, needs))
     return CIPipeline(path, "gitlab-ci", jobs)
 
@@ -269,9 +292,25 @@ def _azure_steps(node: Any, text: str | None) -> list[CIStep]:
                 name = str(node.get("displayName") or (commands[0] if commands else key))
                 steps.append(CIStep(name, commands, line_of(text, commands[0]) if commands else None))
         if isinstance(node.get("task"), str):
-            steps.append(CIStep(str(node.get("displayName") or node["task"]), [], line_of(text, node["task"]), node["task"]))
+            steps.append(
+                CIStep(str(node.get("displayName") or node["task"]), [], line_of(text, node["task"]), node["task"])
+            )
         for key, value in node.items():
-            if key in ("steps", "jobs", "stages", "job", "stage", "strategy", "deploy", "on", "success", "failure", "runOnce", "canary", "rolling"):
+            if key in (
+                "steps",
+                "jobs",
+                "stages",
+                "job",
+                "stage",
+                "strategy",
+                "deploy",
+                "on",
+                "success",
+                "failure",
+                "runOnce",
+                "canary",
+                "rolling",
+            ):
                 steps.extend(_azure_steps(value, text))
     elif isinstance(node, list):
         for item in node:
@@ -303,7 +342,9 @@ def parse_circleci(path: str, data: Any, text: str | None) -> CIPipeline | None:
     for workflow in _dict(data.get("workflows")).values():
         if isinstance(workflow, dict) and workflow.get("triggers"):
             for job in _list(workflow.get("jobs")):
-                scheduled.add(job if isinstance(job, str) else str(next(iter(job), "")) if isinstance(job, dict) else "")
+                scheduled.add(
+                    job if isinstance(job, str) else str(next(iter(job), "")) if isinstance(job, dict) else ""
+                )
     jobs = []
     for name, job in data["jobs"].items():
         if not isinstance(job, dict):
@@ -327,7 +368,13 @@ def parse_bitbucket(path: str, data: Any, text: str | None) -> CIPipeline | None
         return None
     jobs = []
     for kind, body in data["pipelines"].items():
-        trigger = {"default": PUSH, "branches": PUSH, "tags": PUSH, "pull-requests": PULL_REQUEST, "custom": MANUAL}.get(kind, PUSH)
+        trigger = {
+            "default": PUSH,
+            "branches": PUSH,
+            "tags": PUSH,
+            "pull-requests": PULL_REQUEST,
+            "custom": MANUAL,
+        }.get(kind, PUSH)
         groups = body.values() if isinstance(body, dict) else [body]
         for group in groups:
             for item in _list(group):
@@ -337,7 +384,13 @@ def parse_bitbucket(path: str, data: Any, text: str | None) -> CIPipeline | None
                 commands = split_commands(step.get("script"))
                 name = str(step.get("name") or f"{kind} step")
                 trig = MANUAL if step.get("trigger") == "manual" else trigger
-                jobs.append(CIJob(name, frozenset({trig}), [CIStep(name, commands, line_of(text, commands[0]) if commands else None)]))
+                jobs.append(
+                    CIJob(
+                        name,
+                        frozenset({trig}),
+                        [CIStep(name, commands, line_of(text, commands[0]) if commands else None)],
+                    )
+                )
     return CIPipeline(path, "bitbucket-pipelines", jobs)
 
 

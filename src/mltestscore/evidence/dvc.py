@@ -142,7 +142,7 @@ def _out_of_sync(parsed: Parsed, stages: list[DvcStage], locks: dict[str, dict])
             drifted.append(stage.name)
             continue
         params_entry = entry.get("params")
-        for file, values in (params_entry.items() if isinstance(params_entry, dict) else []):
+        for file, values in params_entry.items() if isinstance(params_entry, dict) else []:
             params = parsed.yaml(_join(stage.wdir, str(file))) if str(file).endswith((".yaml", ".yml")) else None
             if not isinstance(values, dict) or params is None:
                 continue

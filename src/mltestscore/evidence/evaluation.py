@@ -25,28 +25,113 @@ SLICE_ITERATORS = names("groupby", "unique", "value_counts")
 _AGGREGATES = ("apply", "agg", "aggregate", "transform", "pipe")
 
 BASELINE_TOKENS = parts("baseline", "baselines", "dummy", "naive", "trivial", "majority", "heuristic")
-TIME_TOKENS = frozenset({
-    "date", "dates", "day", "days", "week", "weeks", "weekly", "month", "months", "monthly", "year", "years",
-    "quarter", "period", "time", "timestamp", "hour", "cutoff", "window", "vintage", "datetime",
-})
-PROTECTED_TOKENS = frozenset({
-    "sex", "gender", "race", "racial", "ethnicity", "ethnic", "age", "religion", "disability", "nationality",
-    "marital", "sensitive", "protected", "demographic", "demographics", "skin", "dialect", "accent",
-})
+TIME_TOKENS = frozenset(
+    {
+        "date",
+        "dates",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "weekly",
+        "month",
+        "months",
+        "monthly",
+        "year",
+        "years",
+        "quarter",
+        "period",
+        "time",
+        "timestamp",
+        "hour",
+        "cutoff",
+        "window",
+        "vintage",
+        "datetime",
+    }
+)
+PROTECTED_TOKENS = frozenset(
+    {
+        "sex",
+        "gender",
+        "race",
+        "racial",
+        "ethnicity",
+        "ethnic",
+        "age",
+        "religion",
+        "disability",
+        "nationality",
+        "marital",
+        "sensitive",
+        "protected",
+        "demographic",
+        "demographics",
+        "skin",
+        "dialect",
+        "accent",
+    }
+)
 # Keys that are the label or prediction: a loop over them computes per-class metrics, not slices.
-LABEL_TOKENS = frozenset({
-    "y", "label", "labels", "target", "targets", "class", "classes", "true", "test", "pred", "preds",
-    "prediction", "predictions", "gt", "cls",
-})
+LABEL_TOKENS = frozenset(
+    {
+        "y",
+        "label",
+        "labels",
+        "target",
+        "targets",
+        "class",
+        "classes",
+        "true",
+        "test",
+        "pred",
+        "preds",
+        "prediction",
+        "predictions",
+        "gt",
+        "cls",
+    }
+)
 FAIRNESS_TOKENS = parts("parity", "disparate", "equalized", "equalised", "fairness", "disparity", "unfairness")
-OFFLINE_TOKENS = frozenset({
-    "auc", "roc", "accuracy", "logloss", "ndcg", "rmse", "mae", "mse", "offline", "precision", "recall", "f1",
-    "mrr", "loss", "perplexity", "bleu",
-})
-ONLINE_TOKENS = frozenset({
-    "ctr", "click", "clicks", "conversion", "conversions", "revenue", "retention", "engagement", "online",
-    "uplift", "dau", "gmv", "bookings", "purchases", "abtest",
-})
+OFFLINE_TOKENS = frozenset(
+    {
+        "auc",
+        "roc",
+        "accuracy",
+        "logloss",
+        "ndcg",
+        "rmse",
+        "mae",
+        "mse",
+        "offline",
+        "precision",
+        "recall",
+        "f1",
+        "mrr",
+        "loss",
+        "perplexity",
+        "bleu",
+    }
+)
+ONLINE_TOKENS = frozenset(
+    {
+        "ctr",
+        "click",
+        "clicks",
+        "conversion",
+        "conversions",
+        "revenue",
+        "retention",
+        "engagement",
+        "online",
+        "uplift",
+        "dau",
+        "gmv",
+        "bookings",
+        "purchases",
+        "abtest",
+    }
+)
 CORRELATIONS = names("pearsonr", "spearmanr", "kendalltau", "pointbiserialr", "corrcoef", "corr", "corrwith")
 
 # Lower-case words of identifiers and string constants: baselineAuc, baseline_auc -> baseline, auc.
@@ -188,9 +273,14 @@ def ordered_comparisons(tree: ast.AST) -> list[list[Comparison]]:
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Assert) or (isinstance(node, ast.If) and _fails(node.body)):
-            compares = [Comparison(node.lineno, ast.unparse(compare)[:100],
-                                   tuple(frozenset(tokens(ast.unparse(side))) for side in (compare.left, *compare.comparators)))
-                        for compare in _ordered_compares(node.test)]
+            compares = [
+                Comparison(
+                    node.lineno,
+                    ast.unparse(compare)[:100],
+                    tuple(frozenset(tokens(ast.unparse(side))) for side in (compare.left, *compare.comparators)),
+                )
+                for compare in _ordered_compares(node.test)
+            ]
             if compares:
                 found.append(compares)
     return found
@@ -203,7 +293,9 @@ def checked_comparisons(tree: ast.AST, wanted: frozenset[str], one_sided: bool =
     return comparisons_with(ordered_comparisons(tree), wanted, one_sided)
 
 
-def comparisons_with(statements: list[list[Comparison]], wanted: frozenset[str], one_sided: bool = True) -> list[tuple[int, str]]:
+def comparisons_with(
+    statements: list[list[Comparison]], wanted: frozenset[str], one_sided: bool = True
+) -> list[tuple[int, str]]:
     """checked_comparisons over the ordered_comparisons of a tree (one walk serves several word sets)."""
     found = []
     for compares in statements:
@@ -229,8 +321,9 @@ def may_compare(code: bytes, wanted: frozenset[str]) -> bool:
     """Whether `code` (docstrings and comments blanked) may hold what checked_comparisons finds:
     an assert statement or an `if` test holding an ordering operator and a `wanted` word. Read from
     bytes, it answers yes to more than the parse would, so that only such files get parsed."""
-    return any((b"<" in text or b">" in text) and tokens(text.decode("utf-8", "replace")) & wanted
-               for text in _tests(code))
+    return any(
+        (b"<" in text or b">" in text) and tokens(text.decode("utf-8", "replace")) & wanted for text in _tests(code)
+    )
 
 
 def _tests(code: bytes):
@@ -240,9 +333,9 @@ def _tests(code: bytes):
             yield _STATEMENT_LINES.match(code, code.rfind(b"\n", 0, match.start()) + 1).group(0)
     for match in _IF_WORD.finditer(code):
         line = code.rfind(b"\n", 0, match.start()) + 1
-        if code[line:match.start()].strip() in (b"", b"el"):
+        if code[line : match.start()].strip() in (b"", b"el"):
             end = _TEST_END.search(code, match.start())
-            yield code[line:end.end() if end else len(code)]
+            yield code[line : end.end() if end else len(code)]
 
 
 # -- named baselines ----------------------------------------------------------------------------
@@ -257,10 +350,16 @@ def named_baselines(tree: ast.AST, is_model: Callable[[ast.Call], bool]) -> list
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
             pairs = [(ast.unparse(node.target), node.value)]
         elif isinstance(node, ast.Dict):
-            pairs = [(k.value, v) for k, v in zip(node.keys, node.values) if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+            pairs = [
+                (k.value, v)
+                for k, v in zip(node.keys, node.values)
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)
+            ]
         for name, value in pairs:
             if tokens(name) & BASELINE_TOKENS and any(isinstance(c, ast.Call) and is_model(c) for c in ast.walk(value)):
-                found.append((getattr(value, "lineno", getattr(node, "lineno", 0)), f"{name} = {ast.unparse(value)[:60]}"))
+                found.append(
+                    (getattr(value, "lineno", getattr(node, "lineno", 0)), f"{name} = {ast.unparse(value)[:60]}")
+                )
     return found
 
 

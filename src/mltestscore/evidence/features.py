@@ -15,13 +15,16 @@ from mltestscore.evidence.python import names
 
 _FEATURE_PATH = re.compile(
     r"(^|/|_)(features?|featuriz\w*|feature_\w+|feature_engineering|preprocess\w*|pre_processing|"
-    r"transform\w*|transformers?|encod\w*|clean\w*|prepare|prep|tokeni[sz]\w*|fe)(/|\.py$|_)", re.I,
+    r"transform\w*|transformers?|encod\w*|clean\w*|prepare|prep|tokeni[sz]\w*|fe)(/|\.py$|_)",
+    re.I,
 )
 _TRANSFORMER_BASES = ("sklearn.base.TransformerMixin", "TransformerMixin")
 # Top-level functions that build features, in modules whose names do not say so (data.py, utils.py).
-_FEATURE_FUNCTION = re.compile(r"^(preprocess|pre_process|clean|tokeni[sz]e|featuri[sz]e|build_features|make_features|"
-                               r"engineer_features|feature_engineering|extract_features|add_features|compute_features|"
-                               r"create_features|encode_features|transform_features)\w*$")
+_FEATURE_FUNCTION = re.compile(
+    r"^(preprocess|pre_process|clean|tokeni[sz]e|featuri[sz]e|build_features|make_features|"
+    r"engineer_features|feature_engineering|extract_features|add_features|compute_features|"
+    r"create_features|encode_features|transform_features)\w*$"
+)
 _FEATURE_FUNCTION_NAMES = rb"(preprocess|pre_process|clean|tokeni|featuri|\w*_features|feature_engineering)"
 _FEATURE_FUNCTION_BYTES = re.compile(rb"(?m)^def\s+" + _FEATURE_FUNCTION_NAMES)
 _FEATURE_FUNCTION_FILES = prefilter("project", re.compile(rb"def\s+" + _FEATURE_FUNCTION_NAMES))  # any def: fast
@@ -61,7 +64,9 @@ _FEATURE_KEYS = (
     r"boolean|binary)_(features|cols|columns)|(input|model|selected|used)_features|use_features"
 )
 _FEATURE_KEY = re.compile(rf"^({_FEATURE_KEYS})$", re.I)
-_NOT_FEATURE_CONFIG = re.compile(r"(^|/)(\.github|\.gitlab|k8s|kubernetes|deploy\w*|helm|charts?|docs?)/|\.gitlab-ci\.yml$|pre-commit")
+_NOT_FEATURE_CONFIG = re.compile(
+    r"(^|/)(\.github|\.gitlab|k8s|kubernetes|deploy\w*|helm|charts?|docs?)/|\.gitlab-ci\.yml$|pre-commit"
+)
 _FEATURE_KEY_LINE = re.compile(rb"(?im)^\s*[\w]*features?[\w]*\s*:|^\s*feature_\w+\s*:")
 # Every accepted key ends in one of these words; found as literals, then checked whole.
 _FEATURE_KEY_END = re.compile(rb"(feature(?:s|_(?:list|columns|cols|names|set|specs?))?|_(?:cols|columns))[\"']?\s*:")
@@ -163,7 +168,11 @@ def rule_lists(ctx: AuditContext) -> list[RuleList]:
         for node in tree.body if tree is not None else []:
             target, value = _assignment(node)
             if target and _RULE_LIST.match(target) and _string_collection(value) >= 1:
-                found.append(RuleList(path, node.lineno, target, _string_collection(value), _first_use(ctx, path, target, node.lineno)))
+                found.append(
+                    RuleList(
+                        path, node.lineno, target, _string_collection(value), _first_use(ctx, path, target, node.lineno)
+                    )
+                )
     return [r for r in found if r.used_at is not None]
 
 
@@ -176,9 +185,18 @@ def _assignment(node: ast.AST) -> tuple[str | None, ast.AST | None]:
 
 
 def _string_collection(value: ast.AST | None) -> int:
-    if isinstance(value, ast.Call) and value.args and isinstance(value.func, ast.Name) and value.func.id in ("set", "frozenset", "tuple", "list"):
+    if (
+        isinstance(value, ast.Call)
+        and value.args
+        and isinstance(value.func, ast.Name)
+        and value.func.id in ("set", "frozenset", "tuple", "list")
+    ):
         value = value.args[0]
-    if isinstance(value, (ast.List, ast.Tuple, ast.Set)) and value.elts and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts):
+    if (
+        isinstance(value, (ast.List, ast.Tuple, ast.Set))
+        and value.elts
+        and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts)
+    ):
         return len(value.elts)
     return 0
 
@@ -192,7 +210,12 @@ def _first_use(ctx: AuditContext, path: str, name: str, defined_on: int) -> tupl
             continue
         tree = ctx.parsed.python(candidate)
         for node in ast.walk(tree) if tree is not None else []:
-            if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load) and (candidate != path or node.lineno != defined_on):
+            if (
+                isinstance(node, ast.Name)
+                and node.id == name
+                and isinstance(node.ctx, ast.Load)
+                and (candidate != path or node.lineno != defined_on)
+            ):
                 return candidate, node.lineno
     return None
 
@@ -200,10 +223,16 @@ def _first_use(ctx: AuditContext, path: str, name: str, defined_on: int) -> tupl
 _COLUMN_HOLDER = re.compile(r"columns|features|feature_names|schema|dtypes|keys\(\)")
 # A column a rule would ban (identifiers, personal or protected attributes, the label), or a test
 # named for such a rule: `assert "text" not in df.columns` after a rename is not a meta-level rule.
-_RULE_COLUMN = re.compile(r"(^|_)(id|ids|uuid|email|phone|name|address|ssn|age|gender|sex|race|ethnicity|religion|"
-                          r"birth|dob|zip|postcode|ip|target|label|income|nationality)($|_)", re.I)
-_RULE_TEST = re.compile(r"banned|forbidden|sensitive|pii|protected|leak|privacy|allowed|approved|deny|denied|"
-                        r"blacklist|whitelist|excluded|no_target|no_label|identifier", re.I)
+_RULE_COLUMN = re.compile(
+    r"(^|_)(id|ids|uuid|email|phone|name|address|ssn|age|gender|sex|race|ethnicity|religion|"
+    r"birth|dob|zip|postcode|ip|target|label|income|nationality)($|_)",
+    re.I,
+)
+_RULE_TEST = re.compile(
+    r"banned|forbidden|sensitive|pii|protected|leak|privacy|allowed|approved|deny|denied|"
+    r"blacklist|whitelist|excluded|no_target|no_label|identifier",
+    re.I,
+)
 
 
 _NOT_IN_COLUMNS = re.compile(rb"not\s+in\b[^\n]*(columns|features|feature_names|schema|dtypes|keys\(\))")
@@ -224,20 +253,31 @@ def absent_column_asserts(ctx: AuditContext) -> list[tuple[str, int, str]]:
     for path in grep_code(ctx, _ABSENT_PREFILTER, passing(ctx, _ABSENT_ASSERT_FILES)):
         tree = ctx.parsed.python(path)
         for function in ast.walk(tree) if tree is not None else []:
-            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or not function.name.startswith("test"):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or not function.name.startswith(
+                "test"
+            ):
                 continue
             for node in ast.walk(function):
-                if isinstance(node, ast.Assert) and _asserts_absent_column(node.test, _RULE_TEST.search(function.name) is not None):
+                if isinstance(node, ast.Assert) and _asserts_absent_column(
+                    node.test, _RULE_TEST.search(function.name) is not None
+                ):
                     found.append((path, node.lineno, ast.unparse(node.test)[:80]))
     return found
 
 
 def _asserts_absent_column(test: ast.AST, rule_test: bool) -> bool:
     source = ast.unparse(test)
-    if isinstance(test, ast.Compare) and any(isinstance(op, ast.NotIn) for op in test.ops) \
-            and any(_COLUMN_HOLDER.search(ast.unparse(c)) for c in test.comparators):
+    if (
+        isinstance(test, ast.Compare)
+        and any(isinstance(op, ast.NotIn) for op in test.ops)
+        and any(_COLUMN_HOLDER.search(ast.unparse(c)) for c in test.comparators)
+    ):
         subject = test.left.value if isinstance(test.left, ast.Constant) else None
-        return rule_test or (isinstance(subject, str) and _RULE_COLUMN.search(subject) is not None) or not isinstance(test.left, ast.Constant)
+        return (
+            rule_test
+            or (isinstance(subject, str) and _RULE_COLUMN.search(subject) is not None)
+            or not isinstance(test.left, ast.Constant)
+        )
     return "isdisjoint" in source and _COLUMN_HOLDER.search(source) is not None
 
 
@@ -258,9 +298,16 @@ def ablation_loops(ctx: AuditContext) -> list[tuple[str, int, str]]:
                 body = ast.Module(body=node.body, type_ignores=[])
                 calls = [n for n in ast.walk(body) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
                 fits = any(c.func.attr in ("fit", "fit_transform", "cross_val_score") for c in calls)
-                drops = any(c.func.attr == "drop" and variable in {n.id for n in ast.walk(c) if isinstance(n, ast.Name)} for c in calls)
-                excludes = any(isinstance(n, ast.Compare) and any(isinstance(o, ast.NotEq) for o in n.ops)
-                               and variable in {x.id for x in ast.walk(n) if isinstance(x, ast.Name)} for n in ast.walk(body))
+                drops = any(
+                    c.func.attr == "drop" and variable in {n.id for n in ast.walk(c) if isinstance(n, ast.Name)}
+                    for c in calls
+                )
+                excludes = any(
+                    isinstance(n, ast.Compare)
+                    and any(isinstance(o, ast.NotEq) for o in n.ops)
+                    and variable in {x.id for x in ast.walk(n) if isinstance(x, ast.Name)}
+                    for n in ast.walk(body)
+                )
                 if fits and (drops or excludes) and re.search(r"feat|col", variable + ast.unparse(node.iter), re.I):
                     found.append((path, node.lineno, variable))
     return found
@@ -271,7 +318,8 @@ _PII_COLUMNS = re.compile(
     r"^(e_?mail(_address)?|phone(_number)?|mobile(_number)?|telephone|ssn|social_security(_number)?|"
     r"first_?name|last_?name|full_?name|surname|given_name|(street_|home_|postal_|e_?mail_)?address|"
     r"date_of_birth|dob|birth_?date|ip_?address|credit_card(_number)?|card_number|iban|passport(_number)?|"
-    r"national_id|tax_id|driver_?licen[cs]e)$", re.I,
+    r"national_id|tax_id|driver_?licen[cs]e)$",
+    re.I,
 )
 DATA_SUFFIXES = (".csv", ".tsv", ".jsonl")
 
@@ -279,8 +327,11 @@ DATA_SUFFIXES = (".csv", ".tsv", ".jsonl")
 def committed_personal_data(ctx: AuditContext) -> list[tuple[str, list[str]]]:
     """Committed data files (not test fixtures) whose header names personal-data columns."""
     found = []
-    paths = [p for p in ctx.files.with_suffix(*DATA_SUFFIXES)
-             if not is_test_file(ctx, p) and not re.search(r"(^|/)(tests?|fixtures?)/", p)]
+    paths = [
+        p
+        for p in ctx.files.with_suffix(*DATA_SUFFIXES)
+        if not is_test_file(ctx, p) and not re.search(r"(^|/)(tests?|fixtures?)/", p)
+    ]
     ids = {path: ctx.files.content_id(path) for path in paths}
     known = ctx.cache.get_many("personal-columns", [i for i in ids.values() if i])
     for path in paths:

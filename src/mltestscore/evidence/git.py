@@ -68,7 +68,15 @@ class GitInfo:
         if not paths:
             return []
         try:
-            out = self.run("log", f"-{limit}", "--first-parent", "--format=%h%x1f%B%x1e", self.commit or "HEAD", "--", *map(self.top_path, paths))
+            out = self.run(
+                "log",
+                f"-{limit}",
+                "--first-parent",
+                "--format=%h%x1f%B%x1e",
+                self.commit or "HEAD",
+                "--",
+                *map(self.top_path, paths),
+            )
         except Exception:
             return []
         records = (r.strip("\n") for r in out.split("\x1e"))
@@ -102,7 +110,9 @@ def open_git(root: Path) -> GitInfo:
         except _GitFailed:
             commit = None  # a repository with no commits yet
         tracked, blob_ids = _tracked_with_blobs(_git(top, "ls-files", "-z", "-s", "--", "."))
-        untracked = [p for p in _git(top, "ls-files", "-z", "--others", "--exclude-standard", "--", ".").split("\0") if p]
+        untracked = [
+            p for p in _git(top, "ls-files", "-z", "--others", "--exclude-standard", "--", ".").split("\0") if p
+        ]
         for changed in _git(top, "diff-files", "-z", "--name-only").split("\0"):
             blob_ids.pop(changed, None)  # modified or deleted in the work tree: the blob is stale
     except FileNotFoundError:
@@ -110,7 +120,9 @@ def open_git(root: Path) -> GitInfo:
     except _GitFailed as error:
         if error.not_a_repository:
             return GitInfo(False)
-        detail = "dubious ownership (safe.directory)" if "safe.directory" in error.stderr else error.stderr.strip()[:160]
+        detail = (
+            "dubious ownership (safe.directory)" if "safe.directory" in error.stderr else error.stderr.strip()[:160]
+        )
         return GitInfo(False, problem=f"git refused to read the repository: {detail}; files listed without git")
     except OSError as error:
         return GitInfo(False, problem=f"git failed ({type(error).__name__}: {error}); files listed without git")

@@ -32,8 +32,13 @@ _STRUCTURAL = re.compile(
 )
 _CLI_RUN = re.compile(r"\b(great_expectations|great-expectations|gx)\b[^|;&]*\bcheckpoint\s+run\s+([\w.\-]+)")
 GX_ACTION = "great-expectations/great_expectations_action"
-_SUITE_DEFINERS = ("ExpectationSuite", "add_expectation_suite", "add_or_update_expectation_suite",
-                   "create_expectation_suite", "get_expectation_suite")
+_SUITE_DEFINERS = (
+    "ExpectationSuite",
+    "add_expectation_suite",
+    "add_or_update_expectation_suite",
+    "create_expectation_suite",
+    "get_expectation_suite",
+)
 _RUN_RECEIVER = re.compile(r"checkpoint|validation|\bvd\b|definition", re.I)
 _VALIDATE_RECEIVER = re.compile(r"validator|batch|ge_?df|dataset|gdf|^df$", re.I)
 
@@ -180,7 +185,7 @@ def suite_name_from_path(path: str) -> str | None:
     if "expectations" not in parts[:-1]:
         return None
     index = len(parts) - 1 - parts[::-1].index("expectations", 1)
-    return ".".join(parts[index + 1:]) or None
+    return ".".join(parts[index + 1 :]) or None
 
 
 def _read_suite(ctx: AuditContext, path: str, roots: dict[str, str]) -> Suite | None:
@@ -190,14 +195,21 @@ def _read_suite(ctx: AuditContext, path: str, roots: dict[str, str]) -> Suite | 
     items = [e for e in data["expectations"] if isinstance(e, dict)]
     if items and not any(isinstance(e.get("expectation_type") or e.get("type"), str) for e in items):
         return None  # some other JSON with an "expectations" list
-    if not items and "expectation_suite_name" not in data and not (suite_name_from_path(path) and _under_root(path, roots)):
+    if (
+        not items
+        and "expectation_suite_name" not in data
+        and not (suite_name_from_path(path) and _under_root(path, roots))
+    ):
         return None
     generation = "0.x" if "expectation_suite_name" in data or any("expectation_type" in e for e in items) else "1.x"
     derived = suite_name_from_path(path)
     name = data.get("expectation_suite_name") or data.get("name") or derived or posixpath.basename(path)[:-5]
     if derived and _under_root(path, roots) and str(name) != derived:
-        ctx.warn(path, f"suite name '{name}' does not match its path (GX stores '{name}' as "
-                       f"expectations/{str(name).replace('.', '/')}.json)")
+        ctx.warn(
+            path,
+            f"suite name '{name}' does not match its path (GX stores '{name}' as "
+            f"expectations/{str(name).replace('.', '/')}.json)",
+        )
     text = ctx.files.text(path) or ""
     expectations = []
     position = 0
@@ -231,8 +243,11 @@ def _read_validation_definitions(ctx: AuditContext, project: GxProject) -> None:
             suite = data.get("suite") if isinstance(data.get("suite"), dict) else {}
             source = data.get("data") if isinstance(data.get("data"), dict) else {}
             asset = source.get("asset") if isinstance(source.get("asset"), dict) else {}
-            project.validations.append(ValidationDefinition(
-                str(data.get("name") or posixpath.basename(path)[:-5]), path, suite.get("name"), asset.get("name")))
+            project.validations.append(
+                ValidationDefinition(
+                    str(data.get("name") or posixpath.basename(path)[:-5]), path, suite.get("name"), asset.get("name")
+                )
+            )
 
 
 def _read_checkpoints(ctx: AuditContext, project: GxProject) -> None:
@@ -260,7 +275,9 @@ def _read_checkpoints(ctx: AuditContext, project: GxProject) -> None:
                 if suite:
                     suites.append(suite)
             name = str(data.get("name") or posixpath.basename(path).rsplit(".", 1)[0])
-            project.checkpoints.append(Checkpoint(name, path, 1, "1.x" if path.endswith(".json") else generation, suites))
+            project.checkpoints.append(
+                Checkpoint(name, path, 1, "1.x" if path.endswith(".json") else generation, suites)
+            )
 
 
 def _read_commands(ctx: AuditContext, project: GxProject) -> None:
@@ -294,7 +311,9 @@ def _read_code(ctx: AuditContext, project: GxProject) -> None:
         scan.visit(tree)
         if scan.expectations:
             name = scan.suite_names[0] if scan.suite_names else path
-            project.suites.append(Suite(name, path, scan.expectations[0].line, "code", scan.expectations, scan.executes))
+            project.suites.append(
+                Suite(name, path, scan.expectations[0].line, "code", scan.expectations, scan.executes)
+            )
         project.runs.extend(GxRun(path, line, detail, names) for line, detail, names in scan.runs)
 
 
@@ -380,7 +399,9 @@ class _CodeScan(ast.NodeVisitor):
 
     def _suite(self, node: ast.Call, leaf: str) -> None:
         if leaf in _SUITE_DEFINERS:
-            name = self.text(_kwarg(node, "name", "expectation_suite_name")) or (self.text(node.args[0]) if node.args else None)
+            name = self.text(_kwarg(node, "name", "expectation_suite_name")) or (
+                self.text(node.args[0]) if node.args else None
+            )
             if name:
                 self.suite_names.append(name)
 
@@ -390,7 +411,11 @@ class _CodeScan(ast.NodeVisitor):
             name = self.text(_kwarg(node, "checkpoint_name")) or (self.text(node.args[0]) if node.args else None)
             self.runs.append((node.lineno, f"calls {leaf}" + (f"('{name}')" if name else ""), (name,) if name else ()))
         elif leaf == "GreatExpectationsOperator":
-            names = tuple(n for n in (self.text(_kwarg(node, "checkpoint_name")), self.text(_kwarg(node, "expectation_suite_name"))) if n)
+            names = tuple(
+                n
+                for n in (self.text(_kwarg(node, "checkpoint_name")), self.text(_kwarg(node, "expectation_suite_name")))
+                if n
+            )
             self.runs.append((node.lineno, "Airflow GreatExpectationsOperator", names))
         elif leaf == "run" and receiver is not None and self.imports_gx and _RUN_RECEIVER.search(_source(receiver)):
             names = ()
@@ -398,7 +423,12 @@ class _CodeScan(ast.NodeVisitor):
                 name = self.text(receiver.args[0]) or self.text(_kwarg(receiver, "name"))
                 names = (name,) if name else ()
             self.runs.append((node.lineno, f"runs {_source(receiver)[:60]}", names))
-        elif leaf == "validate" and receiver is not None and self.imports_gx and _VALIDATE_RECEIVER.search(_source(receiver)):
+        elif (
+            leaf == "validate"
+            and receiver is not None
+            and self.imports_gx
+            and _VALIDATE_RECEIVER.search(_source(receiver))
+        ):
             name = self.text(_kwarg(node, "expectation_suite_name", "expectation_suite"))
             self.runs.append((node.lineno, f"calls {_source(receiver)[:40]}.validate()", (name,) if name else ()))
         elif leaf == "get_validator" and self.imports_gx:

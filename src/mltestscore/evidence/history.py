@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from hashlib import sha1
 from datetime import datetime, timedelta, timezone
+from hashlib import sha1
 from pathlib import Path
 
 # Author identities of dependency-update bots (name or e-mail), and the branch names they push.
@@ -119,7 +119,7 @@ class History:
             sha, _, body = record.strip("\n").partition("\n")
             for line in body.splitlines() if sha in by_sha else []:
                 if line.strip() and line.startswith(self._prefix):
-                    table.setdefault(line[len(self._prefix):], []).append(by_sha[sha])
+                    table.setdefault(line[len(self._prefix) :], []).append(by_sha[sha])
         return table
 
     def bot_commits(self) -> list[tuple[CommitRecord, str]]:
@@ -229,14 +229,28 @@ def read_history(ctx) -> History:
         return History(False, "git log failed", **limits)
     commits = _parse_log(output)
     complete = bool(commits) and not commits[-1].parents
-    return History(True, "", commits, complete=complete, cutoff=cutoff, start=git.commit, now=now,
-                   _git=git, _cache=ctx.cache, _prefix=prefix, _selection=selection, **limits)
+    return History(
+        True,
+        "",
+        commits,
+        complete=complete,
+        cutoff=cutoff,
+        start=git.commit,
+        now=now,
+        _git=git,
+        _cache=ctx.cache,
+        _prefix=prefix,
+        _selection=selection,
+        **limits,
+    )
 
 
 def commit_date(git, cache, sha: str) -> datetime | None:
     """The committer date of `sha` (cached: a commit's date never changes), None when unknown."""
     try:
-        return datetime.fromtimestamp(int(_git_output(git, cache, ["git", "log", "-1", "--format=%ct", sha]).strip()), tz=timezone.utc)
+        return datetime.fromtimestamp(
+            int(_git_output(git, cache, ["git", "log", "-1", "--format=%ct", sha]).strip()), tz=timezone.utc
+        )
     except Exception:
         return None
 

@@ -48,7 +48,7 @@ def _naming_any(packages: set[str]):
     by_first: dict[str, list[str]] = {}
     for head in sorted(heads):
         first, _, _ = head.partition(".")
-        by_first.setdefault(first, []).append(re.escape(head[len(first):]))
+        by_first.setdefault(first, []).append(re.escape(head[len(first) :]))
     searches = []
     for first, rests in by_first.items():
         name = re.escape(first)

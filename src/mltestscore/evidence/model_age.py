@@ -17,8 +17,19 @@ from mltestscore.evidence.history import LastChange, read_history
 from mltestscore.index.parsed import load_yaml_text
 
 MODEL_SUFFIXES = (
-    ".pt", ".pth", ".onnx", ".h5", ".hdf5", ".keras", ".safetensors", ".ckpt", ".tflite", ".joblib",
-    ".mlmodel", ".cbm", ".ubj",
+    ".pt",
+    ".pth",
+    ".onnx",
+    ".h5",
+    ".hdf5",
+    ".keras",
+    ".safetensors",
+    ".ckpt",
+    ".tflite",
+    ".joblib",
+    ".mlmodel",
+    ".cbm",
+    ".ubj",
 )
 AMBIGUOUS_SUFFIXES = (".pkl", ".pickle", ".bin", ".model", ".sav")  # data too: need a model-ish name
 _MODEL_NAME = re.compile(r"model|clf|classifier|regressor|estimator|checkpoint|weights|saved_model", re.I)
@@ -63,7 +74,14 @@ def model_artifacts(ctx) -> list[ModelArtifact]:
             for out in (entry.get("outs") or []) if isinstance(entry, dict) else []:
                 out_path = out.get("path") if isinstance(out, dict) else None
                 if isinstance(out_path, str) and (is_model_path(out_path) or _modelish_out(str(stage), out_path)):
-                    found.append(ModelArtifact(lock_path, None, f"DVC output {out_path} of stage '{stage}'", _lock_hash(str(stage), out_path)))
+                    found.append(
+                        ModelArtifact(
+                            lock_path,
+                            None,
+                            f"DVC output {out_path} of stage '{stage}'",
+                            _lock_hash(str(stage), out_path),
+                        )
+                    )
     for pointer in ctx.dvc.tracked:
         data = ctx.parsed.yaml(pointer)
         outs = data.get("outs") if isinstance(data, dict) else None
@@ -73,7 +91,11 @@ def model_artifacts(ctx) -> list[ModelArtifact]:
     for hit in search_configs(ctx, _PIN.pattern):
         match = _PIN.search(hit.text)
         if match and _VERSIONED.search(match.group(2)) and not hit.path.startswith(".github/"):
-            found.append(ModelArtifact(hit.path, hit.line, f"registry pin {match.group(1)}: {match.group(2)}", _pin_values(match.group(1))))
+            found.append(
+                ModelArtifact(
+                    hit.path, hit.line, f"registry pin {match.group(1)}: {match.group(2)}", _pin_values(match.group(1))
+                )
+            )
     found = found[:MAX_VALUE_ARTIFACTS]
     files = [p for p in ctx.files if is_model_path(p) and not _NOT_SHIPPED.search(p)]
     return found + [ModelArtifact(p, None, "model file in git") for p in files[:MAX_FILE_ARTIFACTS]]

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from hashlib import sha1
 from dataclasses import dataclass
+from hashlib import sha1
 from typing import TYPE_CHECKING, Any
 
 from mltestscore.evidence.python import names
@@ -15,14 +15,46 @@ from mltestscore.evidence.python import names
 if TYPE_CHECKING:
     from mltestscore.context import AuditContext
 
-HYPERPARAMETER_KEYS = frozenset({
-    "lr", "learning_rate", "epochs", "max_epochs", "num_epochs", "n_epochs", "num_train_epochs", "batch_size",
-    "train_batch_size", "per_device_train_batch_size", "n_estimators", "max_depth", "num_layers", "n_layers",
-    "hidden_size", "hidden_dim", "dropout", "weight_decay", "optimizer", "num_leaves", "min_child_weight",
-    "subsample", "colsample_bytree", "momentum", "warmup_steps", "gradient_accumulation_steps",
-    "embedding_dim", "d_model", "num_heads", "n_heads", "max_iter", "reg_lambda", "reg_alpha",
-})
-_KEY_PREFILTER = re.compile(rb"\b(" + b"|".join(k.encode() for k in sorted(HYPERPARAMETER_KEYS)) + rb"|_target_|defaults)\b")
+HYPERPARAMETER_KEYS = frozenset(
+    {
+        "lr",
+        "learning_rate",
+        "epochs",
+        "max_epochs",
+        "num_epochs",
+        "n_epochs",
+        "num_train_epochs",
+        "batch_size",
+        "train_batch_size",
+        "per_device_train_batch_size",
+        "n_estimators",
+        "max_depth",
+        "num_layers",
+        "n_layers",
+        "hidden_size",
+        "hidden_dim",
+        "dropout",
+        "weight_decay",
+        "optimizer",
+        "num_leaves",
+        "min_child_weight",
+        "subsample",
+        "colsample_bytree",
+        "momentum",
+        "warmup_steps",
+        "gradient_accumulation_steps",
+        "embedding_dim",
+        "d_model",
+        "num_heads",
+        "n_heads",
+        "max_iter",
+        "reg_lambda",
+        "reg_alpha",
+    }
+)
+_KEY_PREFILTER = re.compile(
+    rb"\b(" + b"|".join(k.encode() for k in sorted(HYPERPARAMETER_KEYS)) + rb"|_target_|defaults)\b"
+)
 _CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 # Config files that describe builds, CI, packaging or deployment, not a model.
 _NOT_MODEL_CONFIG = re.compile(
@@ -72,8 +104,10 @@ def _is_hydra_config(data: Any) -> bool:
     """A Hydra config: a `defaults` list, or a `_target_` to instantiate."""
     if not isinstance(data, dict):
         return False
-    return isinstance(data.get("defaults"), list) or "_target_" in data or any(
-        isinstance(v, dict) and "_target_" in v for v in data.values()
+    return (
+        isinstance(data.get("defaults"), list)
+        or "_target_" in data
+        or any(isinstance(v, dict) and "_target_" in v for v in data.values())
     )
 
 
@@ -96,8 +130,11 @@ def model_configs(ctx: AuditContext) -> list[SpecFile]:
     for path in ctx.files.with_suffix(".gin"):
         found[path] = SpecFile(path, None, "gin config")
     candidates = [
-        p for p in ctx.files.with_suffix(*_CONFIG_SUFFIXES)
-        if p not in found and not _NOT_MODEL_CONFIG.search(p) and len(ctx.files.read_bytes(p) or b"") <= MAX_CONFIG_BYTES
+        p
+        for p in ctx.files.with_suffix(*_CONFIG_SUFFIXES)
+        if p not in found
+        and not _NOT_MODEL_CONFIG.search(p)
+        and len(ctx.files.read_bytes(p) or b"") <= MAX_CONFIG_BYTES
     ]
     for path in ctx.files.grep(_KEY_PREFILTER, candidates):
         data = _parse_config(ctx, path)
@@ -106,10 +143,16 @@ def model_configs(ctx: AuditContext) -> list[SpecFile]:
             what = "Hydra config" + (f" with {', '.join(sorted(keys)[:3])}" if keys else "")
             found[path] = SpecFile(path, _key_line(ctx, path, keys) if keys else 1, what, len(keys))
         elif len(keys) >= 2:
-            found[path] = SpecFile(path, _key_line(ctx, path, keys), f"training config ({', '.join(sorted(keys)[:4])})", len(keys))
+            found[path] = SpecFile(
+                path, _key_line(ctx, path, keys), f"training config ({', '.join(sorted(keys)[:4])})", len(keys)
+            )
     for path, call in ctx.python.find_calls(HYDRA_MAIN):
         folder = call.kwarg("config_path")
-        where = f" reading {posixpath.normpath(posixpath.join(posixpath.dirname(path), folder))}/" if isinstance(folder, str) else ""
+        where = (
+            f" reading {posixpath.normpath(posixpath.join(posixpath.dirname(path), folder))}/"
+            if isinstance(folder, str)
+            else ""
+        )
         found.setdefault(path, SpecFile(path, call.line, f"@hydra.main{where}: configs composed from files"))
     return sorted(found.values(), key=lambda s: (-s.rank, not _MODEL_ISH.search(s.path), s.path))
 
@@ -120,7 +163,9 @@ CARD_TOOLKIT = names("model_card_toolkit.ModelCardToolkit", "model_card_toolkit.
 _HF_CARD_KEYS = ("model-index", "pipeline_tag", "library_name", "base_model")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FAIRNESS_HEADING = re.compile(r"fairness|bias|ethic|inclusi|demographic|equity|disparit", re.I)
-_PLACEHOLDER = re.compile(r"^\s*(<!--.*-->|\[?more information needed\]?|todo\b.*|tbd\b.*|n/?a|-+|\*+|\{\{.*\}\})\s*$", re.I)
+_PLACEHOLDER = re.compile(
+    r"^\s*(<!--.*-->|\[?more information needed\]?|todo\b.*|tbd\b.*|n/?a|-+|\*+|\{\{.*\}\})\s*$", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -154,7 +199,7 @@ def fairness_section(text: str) -> tuple[int, str] | None:
             continue
         level = len(match.group(1))
         body = []
-        for following in lines[index + 1:]:
+        for following in lines[index + 1 :]:
             inner = _HEADING.match(following)
             if inner and len(inner.group(1)) <= level:
                 break
@@ -181,7 +226,9 @@ def model_cards(ctx: AuditContext) -> list[ModelCard]:
         text = ctx.files.text(path) or ""
         section = fairness_section(text) if path.endswith(".md") else None
         fair_json = path.endswith(".json") and _card_json_fairness(ctx.parsed.json(path))
-        line, heading = section if section else ((1, "considerations.ethical_considerations") if fair_json else (None, ""))
+        line, heading = (
+            section if section else ((1, "considerations.ethical_considerations") if fair_json else (None, ""))
+        )
         cards.append(ModelCard(path, "model card", line, heading))
     for path in ctx.files.named("README.md"):
         text = ctx.files.text(path) or ""
@@ -281,11 +328,15 @@ def required_reviews(ctx: AuditContext) -> list[SpecFile]:
         reviews = protection.get("required_pull_request_reviews") if isinstance(protection, dict) else None
         if isinstance(reviews, dict) and (reviews.get("required_approving_review_count") or 1) >= 1:
             line = _key_line(ctx, ".github/settings.yml", {"required_pull_request_reviews"})
-            found.append(SpecFile(".github/settings.yml", line, f"branch '{branch.get('name')}' requires pull-request reviews"))
+            found.append(
+                SpecFile(".github/settings.yml", line, f"branch '{branch.get('name')}' requires pull-request reviews")
+            )
     return found
 
 
-_MERGED_PR = re.compile(r"^Merge pull request #\d+|\(#\d+\)\s*$|^See merge request |^Merged PR \d+|^Reviewed-by:|^Approved-by:", re.M)
+_MERGED_PR = re.compile(
+    r"^Merge pull request #\d+|\(#\d+\)\s*$|^See merge request |^Merged PR \d+|^Reviewed-by:|^Approved-by:", re.M
+)
 
 
 def reviewed_commits(ctx: AuditContext, paths: list[str], limit: int = 200) -> tuple[int, int, str | None]:

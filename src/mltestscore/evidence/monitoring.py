@@ -17,25 +17,54 @@ from mltestscore.evidence.python import name_matches, names
 
 # -- serving and training code -------------------------------------------------------------------
 SERVING_CALLS = names(
-    "fastapi.FastAPI", "fastapi.APIRouter", "flask.Flask", "flask.Blueprint", "bentoml.Service",
-    "starlette.applications.Starlette", "litserve.LitServer", "kserve.ModelServer", "sanic.Sanic",
-    "aiohttp.web.Application", "falcon.App", "falcon.API", "tornado.web.Application", "grpc.server",
-    "ray.serve.run", "mlserver.MLServer",
+    "fastapi.FastAPI",
+    "fastapi.APIRouter",
+    "flask.Flask",
+    "flask.Blueprint",
+    "bentoml.Service",
+    "starlette.applications.Starlette",
+    "litserve.LitServer",
+    "kserve.ModelServer",
+    "sanic.Sanic",
+    "aiohttp.web.Application",
+    "falcon.App",
+    "falcon.API",
+    "tornado.web.Application",
+    "grpc.server",
+    "ray.serve.run",
+    "mlserver.MLServer",
 )
 SERVING_DECORATORS = names(
-    "bentoml.service", "bentoml.api", "ray.serve.deployment", "modal.asgi_app", "modal.web_endpoint",
-    "modal.fastapi_endpoint", "functions_framework.http",
+    "bentoml.service",
+    "bentoml.api",
+    "ray.serve.deployment",
+    "modal.asgi_app",
+    "modal.web_endpoint",
+    "modal.fastapi_endpoint",
+    "functions_framework.http",
 )
 SERVING_BASES = names(
-    "kserve.Model", "mlserver.MLModel", "ts.torch_handler.base_handler.BaseHandler", "litserve.LitAPI",
-    "mlflow.pyfunc.PythonModel", "seldon_core.user_model.SeldonComponent",
+    "kserve.Model",
+    "mlserver.MLModel",
+    "ts.torch_handler.base_handler.BaseHandler",
+    "litserve.LitAPI",
+    "mlflow.pyfunc.PythonModel",
+    "seldon_core.user_model.SeldonComponent",
 )
 _SAGEMAKER_HANDLERS = {"predict_fn", "input_fn", "transform_fn", "output_fn"}
 _SERVING_DEFINITIONS = names("model_fn", "TritonPythonModel")  # defined, not called: SageMaker, Triton
 _TRAIN_PATH = re.compile(r"(^|/|_)(re)?train(ing|er|ers)?([_/.]|$)", re.I)
 MODEL_SAVES = names(
-    "joblib.dump", "torch.save", "pickle.dump", "save_model", "save_pretrained", "log_model",
-    "skops.io.dump", "cloudpickle.dump", "save_weights", "save_checkpoint",
+    "joblib.dump",
+    "torch.save",
+    "pickle.dump",
+    "save_model",
+    "save_pretrained",
+    "log_model",
+    "skops.io.dump",
+    "cloudpickle.dump",
+    "save_weights",
+    "save_checkpoint",
 )
 FIT_CALLS = names("fit", "train", "fit_transform")  # a file calling one and saving a model trains
 IMPORT_DEPTH = 3
@@ -54,9 +83,27 @@ def serving_files(ctx) -> dict[str, str]:
         facts = ctx.python.facts(path)
         if facts is None:
             continue
-        why = next((f"creates a {c.name} app" for c in facts.calls if any(name_matches(c.name, n) for n in SERVING_CALLS)), None)
-        why = why or next((f"@{d} handler {f}" for f, d, _ in facts.decorators if any(name_matches(d, n) for n in SERVING_DECORATORS)), None)
-        why = why or next((f"{name} serves a {base}" for name, bases, _ in facts.classes for base in bases if any(name_matches(base, n) for n in SERVING_BASES)), None)
+        why = next(
+            (f"creates a {c.name} app" for c in facts.calls if any(name_matches(c.name, n) for n in SERVING_CALLS)),
+            None,
+        )
+        why = why or next(
+            (
+                f"@{d} handler {f}"
+                for f, d, _ in facts.decorators
+                if any(name_matches(d, n) for n in SERVING_DECORATORS)
+            ),
+            None,
+        )
+        why = why or next(
+            (
+                f"{name} serves a {base}"
+                for name, bases, _ in facts.classes
+                for base in bases
+                if any(name_matches(base, n) for n in SERVING_BASES)
+            ),
+            None,
+        )
         functions = {name for name, _ in facts.functions}
         if why is None and "model_fn" in functions and functions & _SAGEMAKER_HANDLERS:
             why = "SageMaker inference handlers (model_fn, predict_fn)"
@@ -137,7 +184,11 @@ def automatic_run(ctx, path: str, line: int | None = None, follow_imports: bool 
         pipeline = next((p for p in ctx.code_pipelines if p.path == path), None)
         if pipeline is not None:
             when = "scheduled " if pipeline.scheduled else ""
-            return Run(f"{when}{pipeline.orchestrator} pipeline {pipeline.name} ({pipeline.path}:{pipeline.line})", pipeline.scheduled, "pipeline")
+            return Run(
+                f"{when}{pipeline.orchestrator} pipeline {pipeline.name} ({pipeline.path}:{pipeline.line})",
+                pipeline.scheduled,
+                "pipeline",
+            )
     if runner is None and follow_imports and path.endswith(".py"):
         runner = ctx.fact(reach_of).runner(path, line)
     if runner is None or not runner.automatic:
@@ -152,7 +203,12 @@ def automatic_run(ctx, path: str, line: int | None = None, follow_imports: bool 
 _E = r"evidently(\.legacy)?"
 _V = r"google\.cloud\.aiplatform(_v1|_v1beta1)?"
 MONITOR_TOOLS = (
-    (rf"{_E}\.test_preset\.(BinaryClassification(TopK)?|MulticlassClassification|Regression)TestPreset", "Evidently", ("quality",), True),
+    (
+        rf"{_E}\.test_preset\.(BinaryClassification(TopK)?|MulticlassClassification|Regression)TestPreset",
+        "Evidently",
+        ("quality",),
+        True,
+    ),
     (rf"{_E}\.test_preset\.\w+", "Evidently", ("data",), True),
     (rf"{_E}\.tests\.\w+", "Evidently", ("auto",), True),
     (rf"{_E}\.metric_preset\.(Classification|Regression|TargetDrift)Preset", "Evidently", ("quality",), False),
@@ -162,32 +218,79 @@ MONITOR_TOOLS = (
     (rf"{_E}\.metrics\.\w+", "Evidently", ("auto",), False),
     (r"evidently\.(dashboard\.tabs|tabs|profile_sections|model_profile\.sections)\.\w+", "Evidently", ("auto",), False),
     (r"whylogs\.core\.constraints(\.\w+)*\.\w+", "whylogs constraints", ("data",), True),
-    (r"whylogs(\.experimental)?(\.api)?(\.logger)?\.log_(classification|regression)_metrics", "whylogs", ("quality",), False),
+    (
+        r"whylogs(\.experimental)?(\.api)?(\.logger)?\.log_(classification|regression)_metrics",
+        "whylogs",
+        ("quality",),
+        False,
+    ),
     (r"whylogs(\.api)?(\.logger)?\.log(_pandas)?", "whylogs", ("data",), False),
     (r"whylogs\.api\.writer\.whylabs\.WhyLabsWriter", "WhyLabs", ("data", "quality"), False),
-    (r"tensorflow_data_validation\.validate_(statistics|examples_in_tfrecord|examples_in_csv|instance)", "TFDV", ("data",), True),
+    (
+        r"tensorflow_data_validation\.validate_(statistics|examples_in_tfrecord|examples_in_csv|instance)",
+        "TFDV",
+        ("data",),
+        True,
+    ),
     (r"tensorflow_data_validation\.generate_statistics_from_\w+", "TFDV", ("data",), False),
     (r"tfx(\.v1)?\.components\.ExampleValidator", "TFX ExampleValidator", ("data",), True),
     (r"nannyml(\.\w+)*\.(CBPE|DLE|PerformanceCalculator)", "NannyML", ("quality",), True),
     (r"nannyml(\.\w+)*\.\w*(Drift|Missing|Unseen|DomainClassifier)\w*", "NannyML", ("data",), True),
-    (r"deepchecks\.(tabular|nlp|vision)\.suites\.(data_integrity|train_test_validation)", "deepchecks", ("data",), True),
-    (r"deepchecks\.(tabular|nlp|vision)\.checks\.\w*(Drift|Integrity|Missing|Outlier|Conflict|Duplicate|Mismatch|Mixed)\w*", "deepchecks", ("data",), True),
+    (
+        r"deepchecks\.(tabular|nlp|vision)\.suites\.(data_integrity|train_test_validation)",
+        "deepchecks",
+        ("data",),
+        True,
+    ),
+    (
+        r"deepchecks\.(tabular|nlp|vision)\.checks\.\w*(Drift|Integrity|Missing|Outlier|Conflict|Duplicate|Mismatch|Mixed)\w*",
+        "deepchecks",
+        ("data",),
+        True,
+    ),
     (r"alibi_detect\.(cd|od)(\.\w+)*\.\w+", "Alibi Detect", ("data",), True),
     (r"frouros\.detectors(\.\w+)+", "Frouros", ("data",), True),
     (r"sagemaker\.model_monitor\.ModelQualityMonitor", "SageMaker Model Monitor", ("quality",), True),
     (r"sagemaker\.model_monitor\.DefaultModelMonitor", "SageMaker Model Monitor", ("data",), True),
     (r"sagemaker\.model_monitor\.DataCaptureConfig", "SageMaker data capture", ("data",), False),
-    (r"sagemaker\.workflow\.quality_check_step\.ModelQualityCheckConfig", "SageMaker QualityCheckStep", ("quality",), True),
+    (
+        r"sagemaker\.workflow\.quality_check_step\.ModelQualityCheckConfig",
+        "SageMaker QualityCheckStep",
+        ("quality",),
+        True,
+    ),
     (r"sagemaker\.workflow\.quality_check_step\.DataQualityCheckConfig", "SageMaker QualityCheckStep", ("data",), True),
-    (rf"{_V}\.(model_monitoring\.SkewDetectionConfig|ModelMonitoringObjectiveConfig\.TrainingPredictionSkewDetectionConfig)", "Vertex skew detection", ("skew", "data"), True),
-    (rf"{_V}\.(ModelDeploymentMonitoringJob(\.create)?|model_monitoring\.\w+|ModelMonitoringObjectiveConfig(\.\w+)*)", "Vertex model monitoring", ("data", "quality"), True),
+    (
+        rf"{_V}\.(model_monitoring\.SkewDetectionConfig|ModelMonitoringObjectiveConfig\.TrainingPredictionSkewDetectionConfig)",
+        "Vertex skew detection",
+        ("skew", "data"),
+        True,
+    ),
+    (
+        rf"{_V}\.(ModelDeploymentMonitoringJob(\.create)?|model_monitoring\.\w+|ModelMonitoringObjectiveConfig(\.\w+)*)",
+        "Vertex model monitoring",
+        ("data", "quality"),
+        True,
+    ),
     (r"vertexai(\.resources)?\.preview\.ml_monitoring(\.\w+)*", "Vertex model monitoring", ("data", "quality"), True),
     (r"arize\.(api|pandas\.logger)\.Client", "Arize", ("quality",), False),
 )
 # Every resolved tool call starts with one of these modules, so its file's code names one of them.
 _TOOL_MODULES = names(
-    "evidently", "whylogs", "tensorflow_data_validation", "tfx", "nannyml", "deepchecks", "alibi_detect", "frouros",
-    "sagemaker", "aiplatform", "aiplatform_v1", "aiplatform_v1beta1", "vertexai", "arize",
+    "evidently",
+    "whylogs",
+    "tensorflow_data_validation",
+    "tfx",
+    "nannyml",
+    "deepchecks",
+    "alibi_detect",
+    "frouros",
+    "sagemaker",
+    "aiplatform",
+    "aiplatform_v1",
+    "aiplatform_v1beta1",
+    "vertexai",
+    "arize",
 )
 _TOOL_PATTERNS = [(re.compile(p), tool, topics, checks) for p, tool, topics, checks in MONITOR_TOOLS]
 QUALITY_WORDS = re.compile(
@@ -243,14 +346,25 @@ def _classify(call, include_tests: bool):
 # -- alert rules -------------------------------------------------------------------------------------
 TOPIC_WORDS = {
     "nan": re.compile(r"(^|[^a-z])nan([^a-z]|$)|is_?nan|non_?finite|not_?finite|infinite", re.I),
-    "staleness": re.compile(r"model_?age|stale|last_?(train|retrain|update|refresh)|trained_?(at|time|timestamp)|model\w*timestamp|freshness|time\(\)\s*-", re.I),
-    "latency": re.compile(r"latency|duration|response_?time|histogram_quantile|throughput|requests?_total|_rps\b|\bqps|memory|\brss\b|heap|oom|cpu|_bytes|p9[59]|saturation|slow", re.I),
-    "data": re.compile(r"drift|schema|validation|invalid|missing|null|out_?of_?range|outlier|anomal|data_?quality|feature|input|skew|psi\b", re.I),
+    "staleness": re.compile(
+        r"model_?age|stale|last_?(train|retrain|update|refresh)|trained_?(at|time|timestamp)|model\w*timestamp|freshness|time\(\)\s*-",
+        re.I,
+    ),
+    "latency": re.compile(
+        r"latency|duration|response_?time|histogram_quantile|throughput|requests?_total|_rps\b|\bqps|memory|\brss\b|heap|oom|cpu|_bytes|p9[59]|saturation|slow",
+        re.I,
+    ),
+    "data": re.compile(
+        r"drift|schema|validation|invalid|missing|null|out_?of_?range|outlier|anomal|data_?quality|feature|input|skew|psi\b",
+        re.I,
+    ),
     "quality": QUALITY_WORDS,
 }
 
 
-_QUALITY_METRIC_WORDS = re.compile(r"accuracy|auc|precision|recall|f1|rmse|\bmae|mape|log_?loss|calibrat|brier|bias|label|ground_truth", re.I)
+_QUALITY_METRIC_WORDS = re.compile(
+    r"accuracy|auc|precision|recall|f1|rmse|\bmae|mape|log_?loss|calibrat|brier|bias|label|ground_truth", re.I
+)
 
 
 def topics_of(text: str) -> set[str]:
@@ -274,9 +388,15 @@ class AlertRule:
 
 
 _IAC_ALERTS = (
-    "aws_cloudwatch_metric_alarm", "google_monitoring_alert_policy", "azurerm_monitor_metric_alert",
-    "azurerm_monitor_scheduled_query_rules_alert", "azurerm_monitor_scheduled_query_rules_alert_v2",
-    "datadog_monitor", "newrelic_alert_condition", "newrelic_nrql_alert_condition", "grafana_rule_group",
+    "aws_cloudwatch_metric_alarm",
+    "google_monitoring_alert_policy",
+    "azurerm_monitor_metric_alert",
+    "azurerm_monitor_scheduled_query_rules_alert",
+    "azurerm_monitor_scheduled_query_rules_alert_v2",
+    "datadog_monitor",
+    "newrelic_alert_condition",
+    "newrelic_nrql_alert_condition",
+    "grafana_rule_group",
 )
 _HCL_ALERT = re.compile(r'^resource\s+"(' + "|".join(_IAC_ALERTS) + r')"\s+"([^"]+)"')
 _PROM_ALERT = re.compile(r"^(\s*)-\s+alert:\s*['\"]?([^'\"#]+)")
@@ -305,12 +425,16 @@ def alert_rules(ctx) -> list[AlertRule]:
                 title = re.search(r"^\s*title:\s*['\"]?([^'\"#\n]+)", block, re.M)
                 name = title.group(1) if title else match.group(2)
                 rules.append(AlertRule(path, number, name.strip(), "Grafana alert rule", block))
-    for path in ctx.files.grep(re.compile(rb"resource\s+\"(" + "|".join(_IAC_ALERTS).encode() + rb")\""), ctx.files.with_suffix(".tf")):
+    for path in ctx.files.grep(
+        re.compile(rb"resource\s+\"(" + "|".join(_IAC_ALERTS).encode() + rb")\""), ctx.files.with_suffix(".tf")
+    ):
         text = ctx.files.text(path) or ""
         for number, line in enumerate(text.splitlines(), start=1):
             match = _HCL_ALERT.match(line)
             if match:
-                rules.append(AlertRule(path, number, match.group(2), f"Terraform {match.group(1)}", _hcl_block(text, number)))
+                rules.append(
+                    AlertRule(path, number, match.group(2), f"Terraform {match.group(1)}", _hcl_block(text, number))
+                )
     for hit in search_configs(ctx, _CFN_ALARM, (".yaml", ".yml", ".json", ".template")):
         block = _block(ctx.files.text(hit.path) or "", hit.line, up=True)
         key = re.search(r"[\w-]+", block.splitlines()[0]) if block else None
@@ -318,7 +442,15 @@ def alert_rules(ctx) -> list[AlertRule]:
         rules.append(AlertRule(hit.path, hit.line, name, "CloudFormation AWS::CloudWatch::Alarm", block))
     for path, call in ctx.python.find_calls(_ALARM_CALLS, project_sources(ctx)):
         text = " ".join(f"{k}={v}" for k, v in call.kwargs if isinstance(v, str))
-        rules.append(AlertRule(path, call.line, str(call.kwarg("AlarmName") or "CloudWatch alarm"), "CloudWatch alarm (boto3 put_metric_alarm)", text))
+        rules.append(
+            AlertRule(
+                path,
+                call.line,
+                str(call.kwarg("AlarmName") or "CloudWatch alarm"),
+                "CloudWatch alarm (boto3 put_metric_alarm)",
+                text,
+            )
+        )
     return rules
 
 
@@ -337,7 +469,7 @@ def _block(text: str, line: int, up: bool = False) -> str:
         start = max(0, start - 1)
     indent = len(lines[start]) - len(lines[start].lstrip(" "))
     body = [lines[start]]
-    for following in lines[start + 1:]:
+    for following in lines[start + 1 :]:
         if following.strip() and len(following) - len(following.lstrip(" ")) <= indent:
             break
         body.append(following)
@@ -347,7 +479,7 @@ def _block(text: str, line: int, up: bool = False) -> str:
 def _hcl_block(text: str, line: int) -> str:
     lines = text.splitlines()
     body = []
-    for following in lines[line - 1:]:
+    for following in lines[line - 1 :]:
         body.append(following)
         if following.startswith("}"):
             break
@@ -359,8 +491,14 @@ METRIC_CALLS = (
     (r"prometheus_client(\.metrics)?\.(Counter|Gauge|Histogram|Summary)", None),
     (r"bentoml\.metrics\.(Counter|Gauge|Histogram|Summary)", None),
     (r"aioprometheus(\.collectors)?\.(Counter|Gauge|Histogram|Summary)", None),
-    (r"prometheus_fastapi_instrumentator\.Instrumentator", "HTTP latency/throughput (prometheus-fastapi-instrumentator)"),
-    (r"starlette_exporter\.PrometheusMiddleware|starlette_prometheus\.PrometheusMiddleware", "HTTP latency/throughput (Prometheus middleware)"),
+    (
+        r"prometheus_fastapi_instrumentator\.Instrumentator",
+        "HTTP latency/throughput (prometheus-fastapi-instrumentator)",
+    ),
+    (
+        r"starlette_exporter\.PrometheusMiddleware|starlette_prometheus\.PrometheusMiddleware",
+        "HTTP latency/throughput (Prometheus middleware)",
+    ),
     (r"prometheus_flask_exporter\.\w*PrometheusMetrics", "HTTP latency/throughput (prometheus-flask-exporter)"),
     (r"([\w.]+\.)?create_histogram", None),
     (r"datadog\.statsd\.(histogram|distribution|timing|timed|gauge|increment)", None),
@@ -368,8 +506,16 @@ METRIC_CALLS = (
 )
 _METRIC_PATTERNS = [(re.compile(p), fixed) for p, fixed in METRIC_CALLS]
 _METRIC_WORDS = names(
-    "prometheus_client", "bentoml", "aioprometheus", "prometheus_fastapi_instrumentator", "starlette_exporter",
-    "starlette_prometheus", "prometheus_flask_exporter", "create_histogram", "datadog", "put_metric_data",
+    "prometheus_client",
+    "bentoml",
+    "aioprometheus",
+    "prometheus_fastapi_instrumentator",
+    "starlette_exporter",
+    "starlette_prometheus",
+    "prometheus_flask_exporter",
+    "create_histogram",
+    "datadog",
+    "put_metric_data",
 )
 
 
@@ -408,7 +554,9 @@ def exported_metrics(ctx) -> list[ExportedMetric]:
 DEPLOY_COMMAND = re.compile(
     r"\b(kubectl|helm|kustomize|oc|skaffold|argocd|mimirtool|cortextool|gcloud|az|aws|terraform|terragrunt|pulumi|cdk|sam|serverless|sls|ansible-playbook)\b"
 )
-_APPLY_ALL = re.compile(r"\b(terraform|terragrunt)\b.*\bapply\b|\bpulumi\s+up\b|\bcdk\s+deploy\b|\bsam\s+deploy\b|\baws\s+cloudformation\s+deploy\b|\b(serverless|sls)\s+deploy\b")
+_APPLY_ALL = re.compile(
+    r"\b(terraform|terragrunt)\b.*\bapply\b|\bpulumi\s+up\b|\bcdk\s+deploy\b|\bsam\s+deploy\b|\baws\s+cloudformation\s+deploy\b|\b(serverless|sls)\s+deploy\b"
+)
 
 
 def deployment(ctx, path: str) -> str | None:

@@ -35,7 +35,9 @@ def per_file(ctx: AuditContext, kind: str, paths: Iterable[str], compute: Comput
         yield path, value
 
 
-def per_outline(ctx: AuditContext, kind: str, paths: Iterable[str], derive: Callable[[ModuleFacts], object]) -> Iterator[tuple[str, object]]:
+def per_outline(
+    ctx: AuditContext, kind: str, paths: Iterable[str], derive: Callable[[ModuleFacts], object]
+) -> Iterator[tuple[str, object]]:
     """(path, derive(outline)) for each of `paths` in order. The small derived value is cached, not
     the outline: a warm audit loads a few bytes a file instead of every outline, and the files the
     cache lacks are outlined in batches (iter_outlines), not all held at once."""
@@ -53,6 +55,7 @@ def per_outline(ctx: AuditContext, kind: str, paths: Iterable[str], derive: Call
 
 def code_passing(ctx: AuditContext, paths: Iterable[str], test: Callable[[bytes], object], key: str) -> list[str]:
     """The `paths` whose code (docstrings and comments blanked) passes `test`; `key` names the test."""
+
     def passes(path: str) -> tuple[bool, bool]:
         code = ctx.python.code(path)
         return bool(test(code)), bool(code)  # empty: unreadable, or over the size limit
@@ -63,6 +66,7 @@ def code_passing(ctx: AuditContext, paths: Iterable[str], test: Callable[[bytes]
 
 def grep_bytes(ctx: AuditContext, pattern: re.Pattern[bytes], paths: Iterable[str]) -> list[str]:
     """ctx.files.grep (raw bytes) with each file's answer cached."""
+
     def passes(path: str) -> tuple[bool, bool]:
         data = ctx.files.read_bytes(path)
         return data is not None and pattern.search(data) is not None, data is not None

@@ -64,7 +64,9 @@ def find_code_pipelines(python: PythonIndex) -> list[CodePipeline]:
         for call in facts.calls:
             for name, orchestrator in DEFINITIONS.items():
                 if call.name == name:
-                    found.append(CodePipeline(orchestrator, path, call.line, call.name, scheduled or _airflow_schedule(call)))
+                    found.append(
+                        CodePipeline(orchestrator, path, call.line, call.name, scheduled or _airflow_schedule(call))
+                    )
         for function, decorator, line in facts.decorators:
             for name, orchestrator in DEFINITIONS.items():
                 if decorator == name:

@@ -90,7 +90,7 @@ def _scan_hits(ctx: AuditContext, prefilters: list[Prefilter]) -> Callable[[str]
     """What the word scan found for these prefilters (it ran every declared test on the bytes it
     read): a path's passing indices into `prefilters`, or None when the scan did not read it."""
     ctx.python.words  # the scan first, so that a file is read once for both
-    ran = BYTE_TESTS[:ctx.python.byte_tests_scanned]
+    ran = BYTE_TESTS[: ctx.python.byte_tests_scanned]
     if not all(any(p.test is test for test in ran) for p in prefilters):
         return lambda path: None  # one was declared after the scan: read for it
     position = {id(p.test): index for index, p in enumerate(prefilters)}

@@ -96,17 +96,27 @@ class ModuleFacts:
     def to_plain(self) -> tuple:
         """Plain tuples for the fact cache (marshal), and back with `from_plain`."""
         return (
-            self.imports, tuple((c.name, c.line, c.kwargs, c.args) for c in self.calls),
-            tuple((a.target, a.line, a.value) for a in self.assigns), tuple(self.classes),
-            tuple(self.functions), tuple(self.decorators), self.asserts,
+            self.imports,
+            tuple((c.name, c.line, c.kwargs, c.args) for c in self.calls),
+            tuple((a.target, a.line, a.value) for a in self.assigns),
+            tuple(self.classes),
+            tuple(self.functions),
+            tuple(self.decorators),
+            self.asserts,
         )
 
     @classmethod
     def from_plain(cls, path: str, plain: tuple) -> ModuleFacts:
         imports, calls, assigns, classes, functions, decorators, asserts = plain
         return cls(
-            path, dict(imports), [Call(*c) for c in calls], [Assign(*a) for a in assigns],
-            [tuple(c) for c in classes], [tuple(f) for f in functions], [tuple(d) for d in decorators], asserts,
+            path,
+            dict(imports),
+            [Call(*c) for c in calls],
+            [Assign(*a) for a in assigns],
+            [tuple(c) for c in classes],
+            [tuple(f) for f in functions],
+            [tuple(d) for d in decorators],
+            asserts,
         )
 
     def test_functions(self) -> list[tuple[str, int]]:
@@ -239,7 +249,7 @@ def module_name(path: str, strip_root: bool = True) -> str:
     stem = path[: -len(".py")] if path.endswith(".py") else path.rsplit(".", 1)[0]
     for root in _SOURCE_ROOTS if strip_root else ():
         if stem.startswith(root):
-            stem = stem[len(root):]
+            stem = stem[len(root) :]
             break
     if stem.endswith("/__init__"):
         stem = stem[: -len("/__init__")]
@@ -255,9 +265,7 @@ def name_matches(name: str, wanted: str) -> bool:
 # -- the scan and the outline: patterns over bytes -----------------------------------------------
 # Triple-quoted strings up to their first closing quotes (as `""".*?"""` would, unrolled so that
 # runs of other bytes are skipped in one step), and comments.
-_STRINGS_AND_COMMENTS = re.compile(
-    rb'"""[^"]*(?:"(?!"")[^"]*)*"""|\'\'\'[^\']*(?:\'(?!\'\')[^\']*)*\'\'\'|#[^\n]*'
-)
+_STRINGS_AND_COMMENTS = re.compile(rb'"""[^"]*(?:"(?!"")[^"]*)*"""|\'\'\'[^\']*(?:\'(?!\'\')[^\']*)*\'\'\'|#[^\n]*')
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 # Every byte that cannot be part of an identifier becomes a space: `split()` then yields the runs.
 _NOT_IDENTIFIER = bytes(c if chr(c).isascii() and (chr(c).isalnum() or c == ord("_")) else ord(" ") for c in range(256))
@@ -478,8 +486,15 @@ class PythonIndex:
             return _Share(self, [], None)
         # Every other file or so, not a block: neighbouring files are alike in size.
         theirs = [p for i, p in enumerate(files) if int((i + 1) * _SHARE_FRACTION) > int(i * _SHARE_FRACTION)]
-        collect = fork.in_child(_scan_files, str(self.files.root), self.files._real_root, theirs,
-                                self.files.max_bytes, encoded, frozenset(self._parts.parts))
+        collect = fork.in_child(
+            _scan_files,
+            str(self.files.root),
+            self.files._real_root,
+            theirs,
+            self.files.max_bytes,
+            encoded,
+            frozenset(self._parts.parts),
+        )
         share = _Share(self, theirs, collect)
         taken = set(theirs)
         try:
@@ -589,7 +604,10 @@ class PythonIndex:
         for path in self.files.grep(leaves, pool):
             data = self.files.read_bytes(path) or b""
             found = {m.decode() for m in leaves.findall(data)}
-            if any(heads.get(leaf) is None or re.search(rb"\b" + re.escape(heads[leaf].encode()) + rb"\b", data) for leaf in found):
+            if any(
+                heads.get(leaf) is None or re.search(rb"\b" + re.escape(heads[leaf].encode()) + rb"\b", data)
+                for leaf in found
+            ):
                 hits.append(path)
         return hits
 
@@ -602,7 +620,9 @@ class PythonIndex:
             content_id = self.files.content_id(path)
             if content_id is None:
                 return None
-            known = self._analysis_ids[path] = f"{content_id}@{module_name(path)}" if path.endswith(".py") else content_id
+            known = self._analysis_ids[path] = (
+                f"{content_id}@{module_name(path)}" if path.endswith(".py") else content_id
+            )
         return known
 
     def outline(self, path: str) -> ModuleFacts:
@@ -657,7 +677,7 @@ class PythonIndex:
     def iter_outlines(self, paths: list[str], batch: int = 2000):
         """(path, outline) for many files without holding them all: a pass over every test file."""
         for start in range(0, len(paths), batch):
-            chunk = paths[start:start + batch]
+            chunk = paths[start : start + batch]
             held = set(self._outlines)
             self.prefetch_outlines(chunk)
             for path in chunk:
@@ -694,7 +714,9 @@ class PythonIndex:
         return facts
 
     # -- queries -------------------------------------------------------------------------
-    def find_calls(self, names: Iterable[str], paths: Iterable[str] | None = None, limit: int | None = None) -> list[tuple[str, Call]]:
+    def find_calls(
+        self, names: Iterable[str], paths: Iterable[str] | None = None, limit: int | None = None
+    ) -> list[tuple[str, Call]]:
         names = list(names)
         hits: list[tuple[str, Call]] = []
         for path in self.candidates(names, paths):
@@ -706,7 +728,9 @@ class PythonIndex:
                 break
         return hits
 
-    def find_assigns(self, names: Iterable[str], paths: Iterable[str] | None = None, limit: int | None = None) -> list[tuple[str, Assign]]:
+    def find_assigns(
+        self, names: Iterable[str], paths: Iterable[str] | None = None, limit: int | None = None
+    ) -> list[tuple[str, Assign]]:
         names = list(names)
         hits: list[tuple[str, Assign]] = []
         for path in self.candidates(names, paths):
@@ -769,7 +793,7 @@ class _PartFinder:
         lowered = joined.lower()  # ASCII only: offsets stay those of `joined`
         for match in self._letters.finditer(lowered):
             start, end = lowered.rfind(b"\n", 0, match.start()) + 1, lowered.find(b"\n", match.end())
-            identifier = joined[start:end if end >= 0 else len(joined)]
+            identifier = joined[start : end if end >= 0 else len(joined)]
             if identifier not in self._held:
                 held = identifier_parts(identifier.decode("utf-8", "replace")) & self.parts
                 self._held[identifier] = frozenset(held)
@@ -796,7 +820,9 @@ def _words_in(code: bytes, encoded: dict[bytes, str], finder: _PartFinder) -> fr
     return frozenset(words | {finder.keys[part] for part in finder.held_by(identifiers)})
 
 
-def _scan_bytes(data: bytes, encoded: dict[bytes, str], finder: _PartFinder) -> tuple[frozenset[str], str | None, bool, bytes | None]:
+def _scan_bytes(
+    data: bytes, encoded: dict[bytes, str], finder: _PartFinder
+) -> tuple[frozenset[str], str | None, bool, bytes | None]:
     """(words, problem, cacheable, code) of a .py file's bytes; no code for binary content."""
     if b"\x00" in data[:8192]:
         return frozenset(), "binary content where Python was expected; skipped", True, None
@@ -809,7 +835,9 @@ def _scan_bytes(data: bytes, encoded: dict[bytes, str], finder: _PartFinder) -> 
     return _words_in(code, encoded, finder), problem, True, code
 
 
-def _scan_files(root: str, real_root: str, paths: list[str], max_bytes: int, encoded: dict[bytes, str], parts: frozenset[str]) -> list:
+def _scan_files(
+    root: str, real_root: str, paths: list[str], max_bytes: int, encoded: dict[bytes, str], parts: frozenset[str]
+) -> list:
     """The forked child's part of the scan, from the files' bytes alone: for each path (words,
     problem, cacheable, read problem, opened, missing, marshalled outline or None), what
     `_scan_one` and `outline` find here."""

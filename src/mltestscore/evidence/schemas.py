@@ -59,7 +59,9 @@ def _gx_schemas(ctx: AuditContext, project: GxProject) -> list[Schema]:
         if suite.executes:
             sites.append(CheckSite(suite.path, suite.line, "evaluates the expectations on a batch as it defines them"))
         strict = any(e.type.startswith("expect_table_columns_to_match") for e in suite.expectations)
-        schemas.append(Schema("great_expectations", suite.path, suite.line, suite.describe(), suite.value_level, strict, sites))
+        schemas.append(
+            Schema("great_expectations", suite.path, suite.line, suite.describe(), suite.value_level, strict, sites)
+        )
     return schemas
 
 
@@ -86,7 +88,13 @@ def _pandera(ctx: AuditContext) -> list[Schema]:
         assigned: dict[int, list[str]] | None = None
         for call in facts.calls:
             if call.name.startswith("pandera") and call.name.rsplit(".", 1)[-1] in _PANDERA_SCHEMAS:
-                schema = Schema("pandera", path, call.line, f"pandera {call.name.rsplit('.', 1)[-1]}", strict=call.kwarg("strict") is True)
+                schema = Schema(
+                    "pandera",
+                    path,
+                    call.line,
+                    f"pandera {call.name.rsplit('.', 1)[-1]}",
+                    strict=call.kwarg("strict") is True,
+                )
                 schemas.append(schema)
                 assigned = _assigned_names(ctx.parsed.python(path)) if assigned is None else assigned
                 for target in assigned.get(call.line, []):
@@ -95,7 +103,10 @@ def _pandera(ctx: AuditContext) -> list[Schema]:
         tree = ctx.parsed.python(path)
         classes = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)} if tree is not None else {}
         for name, bases, line in facts.classes:
-            if any((b.startswith("pandera") and b.rsplit(".", 1)[-1] in _PANDERA_MODELS) or b in local_models for b in bases):
+            if any(
+                (b.startswith("pandera") and b.rsplit(".", 1)[-1] in _PANDERA_MODELS) or b in local_models
+                for b in bases
+            ):
                 local_models.add(name)
                 node = classes.get(name)
                 methods.update(_validating_methods(node))
@@ -103,12 +114,16 @@ def _pandera(ctx: AuditContext) -> list[Schema]:
                 if not fields:
                     continue  # a base class holding shared Config and helpers
                 strict = bool(re.search(r"strict\s*=\s*True", text))
-                schema = Schema("pandera", path, line, f"pandera DataFrameModel {name} ({fields} fields)", strict=strict)
+                schema = Schema(
+                    "pandera", path, line, f"pandera DataFrameModel {name} ({fields} fields)", strict=strict
+                )
                 schemas.append(schema)
                 names[name] = schema
         for function, decorator, line in facts.decorators:
             if decorator.startswith("pandera") and decorator.rsplit(".", 1)[-1] in _PANDERA_DECORATORS:
-                decorated.append(CheckSite(path, line, f"@{decorator.rsplit('.', 1)[-1]} validates {function}'s dataframes"))
+                decorated.append(
+                    CheckSite(path, line, f"@{decorator.rsplit('.', 1)[-1]} validates {function}'s dataframes")
+                )
     if not schemas:
         return []
     for path, call in ctx.python.find_calls([f"{n}.{m}" for n in names for m in methods]):
@@ -128,8 +143,13 @@ def _validating_methods(node: ast.ClassDef | None) -> set[str]:
     for item in node.body if node is not None else []:
         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for call in ast.walk(item):
-                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "validate"
-                        and isinstance(call.func.value, ast.Name) and call.func.value.id in ("cls", "self")):
+                if (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Attribute)
+                    and call.func.attr == "validate"
+                    and isinstance(call.func.value, ast.Name)
+                    and call.func.value.id in ("cls", "self")
+                ):
                     found.add(item.name)
     return found
 
@@ -145,12 +165,17 @@ def _assigned_names(tree: ast.Module | None) -> dict[int, list[str]]:
 
 # -- TFDV / TFX -----------------------------------------------------------------------------
 TFDV_SCHEMA_CALLS = names(
-    "tensorflow_data_validation.infer_schema", "tensorflow_data_validation.write_schema_text",
-    "tensorflow_data_validation.load_schema_text", "SchemaGen", "ImportSchemaGen",
+    "tensorflow_data_validation.infer_schema",
+    "tensorflow_data_validation.write_schema_text",
+    "tensorflow_data_validation.load_schema_text",
+    "SchemaGen",
+    "ImportSchemaGen",
 )
 TFDV_CHECK_CALLS = names(
-    "tensorflow_data_validation.validate_statistics", "tensorflow_data_validation.validate_examples_in_tfrecord",
-    "tensorflow_data_validation.validate_examples_in_csv", "tensorflow_data_validation.validate_instance",
+    "tensorflow_data_validation.validate_statistics",
+    "tensorflow_data_validation.validate_examples_in_tfrecord",
+    "tensorflow_data_validation.validate_examples_in_csv",
+    "tensorflow_data_validation.validate_instance",
     "ExampleValidator",
 )
 
@@ -160,14 +185,26 @@ def _tfdv(ctx: AuditContext) -> list[Schema]:
     for path in ctx.files.grep(re.compile(rb"(?m)^\s*feature\s*\{"), ctx.files.with_suffix(".pbtxt")):
         text = ctx.files.text(path) or ""
         features = len(re.findall(r"(?m)^\s*feature\s*\{", text))
-        constraints = len(re.findall(r"(?m)^\s*(int_domain|float_domain|string_domain|domain|presence|value_count|shape|distribution_constraints)\b", text))
-        schemas.append(Schema("tfdv", path, 1, f"TFDV schema: {features} features, {constraints} domain/presence constraints"))
+        constraints = len(
+            re.findall(
+                r"(?m)^\s*(int_domain|float_domain|string_domain|domain|presence|value_count|shape|distribution_constraints)\b",
+                text,
+            )
+        )
+        schemas.append(
+            Schema("tfdv", path, 1, f"TFDV schema: {features} features, {constraints} domain/presence constraints")
+        )
     sources = project_sources(ctx)
     for path, call in ctx.python.find_calls(TFDV_SCHEMA_CALLS, sources):
         if _is_tf_call(call.name):
-            schemas.append(Schema("tfdv", path, call.line, f"{call.name.rsplit('.', 1)[-1]}: schema inferred or loaded"))
-    checks = [CheckSite(path, call.line, f"{call.name.rsplit('.', 1)[-1]} checks data against the schema")
-              for path, call in ctx.python.find_calls(TFDV_CHECK_CALLS, sources) if _is_tf_call(call.name)]
+            schemas.append(
+                Schema("tfdv", path, call.line, f"{call.name.rsplit('.', 1)[-1]}: schema inferred or loaded")
+            )
+    checks = [
+        CheckSite(path, call.line, f"{call.name.rsplit('.', 1)[-1]} checks data against the schema")
+        for path, call in ctx.python.find_calls(TFDV_CHECK_CALLS, sources)
+        if _is_tf_call(call.name)
+    ]
     for schema in schemas:
         schema.sites.extend(checks)  # one schema per pipeline in practice: any check uses it
     return schemas
@@ -180,9 +217,23 @@ def _is_tf_call(name: str) -> bool:
 # -- pydantic row models ----------------------------------------------------------------------
 _PYDANTIC_BASES = ("pydantic.BaseModel", "pydantic.v1.BaseModel", "pydantic.main.BaseModel")
 _CONFIG_NAME = re.compile(r"(Config|Settings|Params|Parameters|Options|Args|Arguments|Hyperparam\w*)$")
-_FIELD_BOUNDS = {"ge", "gt", "le", "lt", "min_length", "max_length", "pattern", "regex", "multiple_of",
-                 "min_items", "max_items", "allow_inf_nan"}
-_CONSTRAINED_TYPES = re.compile(r"\b(Literal|con(int|float|str|list|set|decimal|date)|Positive\w+|Negative\w+|NonNegative\w+|NonPositive\w+|EmailStr|Enum)\b")
+_FIELD_BOUNDS = {
+    "ge",
+    "gt",
+    "le",
+    "lt",
+    "min_length",
+    "max_length",
+    "pattern",
+    "regex",
+    "multiple_of",
+    "min_items",
+    "max_items",
+    "allow_inf_nan",
+}
+_CONSTRAINED_TYPES = re.compile(
+    r"\b(Literal|con(int|float|str|list|set|decimal|date)|Positive\w+|Negative\w+|NonNegative\w+|NonPositive\w+|EmailStr|Enum)\b"
+)
 _VALIDATORS = ("validator", "field_validator", "root_validator", "model_validator")
 _PARSE_METHODS = ("model_validate", "model_validate_json", "parse_obj", "parse_raw", "validate")
 _ROUTE_DECORATORS = re.compile(r"\.(post|put|patch|get|api_route|websocket)$")
@@ -210,9 +261,13 @@ def _pydantic(ctx: AuditContext) -> list[Schema]:
             if isinstance(node, ast.ClassDef) and node.name in local and not _CONFIG_NAME.search(node.name):
                 fields, constrained = _constrained_fields(node)
                 if fields >= 2 and constrained:
-                    models[node.name] = Schema("pydantic", path, node.lineno,
-                                               f"pydantic model {node.name}: {constrained} of {fields} fields constrained",
-                                               constraints=constrained)
+                    models[node.name] = Schema(
+                        "pydantic",
+                        path,
+                        node.lineno,
+                        f"pydantic model {node.name}: {constrained} of {fields} fields constrained",
+                        constraints=constrained,
+                    )
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 _endpoint_sites(node, path, models)
@@ -245,7 +300,10 @@ def _constrained_fields(node: ast.ClassDef) -> tuple[int, int]:
 
 
 def _endpoint_sites(node, path: str, models: dict[str, Schema]) -> None:
-    route = next((d for d in node.decorator_list if isinstance(d, ast.Call) and _ROUTE_DECORATORS.search(ast.unparse(d.func))), None)
+    route = next(
+        (d for d in node.decorator_list if isinstance(d, ast.Call) and _ROUTE_DECORATORS.search(ast.unparse(d.func))),
+        None,
+    )
     if route is None:
         return
     target = ast.unparse(route.args[0]) if route.args else node.name
@@ -253,13 +311,21 @@ def _endpoint_sites(node, path: str, models: dict[str, Schema]) -> None:
         annotation = ast.unparse(arg.annotation) if arg.annotation else ""
         for name in re.findall(r"\w+", annotation):
             if name in models:
-                models[name].sites.append(CheckSite(path, node.lineno, f"endpoint {target} validates every request with {name}", serving=True))
+                models[name].sites.append(
+                    CheckSite(path, node.lineno, f"endpoint {target} validates every request with {name}", serving=True)
+                )
 
 
 # -- JSON Schema ------------------------------------------------------------------------------
-_JSONSCHEMA_CHECKS = names("jsonschema.validate", "jsonschema.Draft7Validator", "jsonschema.Draft202012Validator",
-                      "jsonschema.Draft4Validator", "jsonschema.validators.validator_for", "fastjsonschema.compile",
-                      "fastjsonschema.validate")
+_JSONSCHEMA_CHECKS = names(
+    "jsonschema.validate",
+    "jsonschema.Draft7Validator",
+    "jsonschema.Draft202012Validator",
+    "jsonschema.Draft4Validator",
+    "jsonschema.validators.validator_for",
+    "fastjsonschema.compile",
+    "fastjsonschema.validate",
+)
 _NOT_DATA = re.compile(r"(^|/)(\.github|\.vscode|docs?|node_modules|\.devcontainer)/")
 
 
@@ -273,8 +339,26 @@ def _json_schemas(ctx: AuditContext) -> list[Schema]:
             properties = data["items"].get("properties")
         if not isinstance(properties, dict) or not properties:
             continue
-        bounded = sum(1 for spec in properties.values() if isinstance(spec, dict) and set(spec) & {"minimum", "maximum", "enum", "pattern", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "format"})
-        schema = Schema("jsonschema", path, 1, f"JSON Schema for records: {len(properties)} properties, {bounded} bounded")
+        bounded = sum(
+            1
+            for spec in properties.values()
+            if isinstance(spec, dict)
+            and set(spec)
+            & {
+                "minimum",
+                "maximum",
+                "enum",
+                "pattern",
+                "exclusiveMinimum",
+                "exclusiveMaximum",
+                "minLength",
+                "maxLength",
+                "format",
+            }
+        )
+        schema = Schema(
+            "jsonschema", path, 1, f"JSON Schema for records: {len(properties)} properties, {bounded} bounded"
+        )
         base = posixpath.basename(path)
         for call_path, call in ctx.python.find_calls(_JSONSCHEMA_CHECKS, project_sources(ctx)):
             if base in (ctx.files.text(call_path) or ""):
@@ -284,9 +368,19 @@ def _json_schemas(ctx: AuditContext) -> list[Schema]:
 
 
 # -- deepchecks -------------------------------------------------------------------------------
-_DEEPCHECKS_INTEGRITY = names("data_integrity", "MixedNulls", "MixedDataTypes", "StringMismatch", "DataDuplicates",
-                         "SpecialCharacters", "StringLengthOutOfBounds", "IsSingleValue", "PercentOfNulls",
-                         "ConflictingLabels", "OutlierSampleDetection")
+_DEEPCHECKS_INTEGRITY = names(
+    "data_integrity",
+    "MixedNulls",
+    "MixedDataTypes",
+    "StringMismatch",
+    "DataDuplicates",
+    "SpecialCharacters",
+    "StringLengthOutOfBounds",
+    "IsSingleValue",
+    "PercentOfNulls",
+    "ConflictingLabels",
+    "OutlierSampleDetection",
+)
 
 
 def _deepchecks(ctx: AuditContext) -> list[Schema]:
@@ -312,10 +406,16 @@ def _dbt(ctx: AuditContext) -> list[Schema]:
     projects = [posixpath.dirname(p) for p in ctx.files.named("dbt_project.yml")]
     if not projects:
         return []
-    runs = [CheckSite(c.runner.path, c.runner.line, f"runs `{c.command}`", c.runner)
-            for c in ctx.wiring.find(_DBT_RUN, include_stages=True)]
-    candidates = [p for p in ctx.files.with_suffix(".yml", ".yaml") if posixpath.basename(p) not in _DBT_NOT_SCHEMAS
-                  and any(not root or p.startswith(root + "/") for root in projects)]
+    runs = [
+        CheckSite(c.runner.path, c.runner.line, f"runs `{c.command}`", c.runner)
+        for c in ctx.wiring.find(_DBT_RUN, include_stages=True)
+    ]
+    candidates = [
+        p
+        for p in ctx.files.with_suffix(".yml", ".yaml")
+        if posixpath.basename(p) not in _DBT_NOT_SCHEMAS
+        and any(not root or p.startswith(root + "/") for root in projects)
+    ]
     schemas = []
     for path in grep_bytes(ctx, _DBT_TESTED, candidates):  # answers cached per file
         per_column = [names_ for names_ in map(_dbt_test_names, _dbt_columns(ctx.parsed.yaml(path))) if names_]
@@ -325,7 +425,9 @@ def _dbt(ctx: AuditContext) -> list[Schema]:
         columns = len(per_column)
         detail = f"dbt column tests: {len(tests)} on {columns} column{'s' if columns != 1 else ''} ({', '.join(sorted(set(tests))[:4])})"
         value_level = any(name.rsplit(".", 1)[-1] not in _SHAPE_ONLY_TESTS for name in tests)
-        schemas.append(Schema("dbt", path, line_of(ctx.files.text(path), "columns:"), detail, value_level, sites=list(runs)))
+        schemas.append(
+            Schema("dbt", path, line_of(ctx.files.text(path), "columns:"), detail, value_level, sites=list(runs))
+        )
     return schemas
 
 
@@ -358,8 +460,10 @@ def _dbt_test_names(column: dict) -> list[str]:
 _SODA_FILE = re.compile(rb"^checks for [^\n:]+:", re.M)
 _SODA_RUN = re.compile(r"\bsoda\s+scan\b")
 SODA_LOADS = names("add_sodacl_yaml_file", "add_sodacl_yaml_files", "add_sodacl_yaml_str")
-_SODA_VALUE_CHECK = re.compile(r"\b(missing_(count|percent)|invalid_(count|percent)|duplicate_(count|percent)|"
-                               r"min|max|avg|sum|stddev|variance|percentile|values? in|valid (values|min|max|format|regex))\b")
+_SODA_VALUE_CHECK = re.compile(
+    r"\b(missing_(count|percent)|invalid_(count|percent)|duplicate_(count|percent)|"
+    r"min|max|avg|sum|stddev|variance|percentile|values? in|valid (values|min|max|format|regex))\b"
+)
 
 
 def _soda(ctx: AuditContext) -> list[Schema]:
@@ -367,22 +471,32 @@ def _soda(ctx: AuditContext) -> list[Schema]:
     paths = grep_bytes(ctx, _SODA_FILE, ctx.files.with_suffix(".yml", ".yaml"))  # answers cached per file
     if not paths:
         return []
-    sites = [CheckSite(c.runner.path, c.runner.line, f"runs `{c.command}`", c.runner)
-             for c in ctx.wiring.find(_SODA_RUN, include_stages=True)]
-    sites += [CheckSite(path, call.line, f"a Soda Scan loads checks ({call.name.rsplit('.', 1)[-1]})")
-              for path, call in ctx.python.find_calls(SODA_LOADS, project_sources(ctx))]
+    sites = [
+        CheckSite(c.runner.path, c.runner.line, f"runs `{c.command}`", c.runner)
+        for c in ctx.wiring.find(_SODA_RUN, include_stages=True)
+    ]
+    sites += [
+        CheckSite(path, call.line, f"a Soda Scan loads checks ({call.name.rsplit('.', 1)[-1]})")
+        for path, call in ctx.python.find_calls(SODA_LOADS, project_sources(ctx))
+    ]
     schemas = []
     for path in paths:
         data = ctx.parsed.yaml(path)
-        checks = [c for key, value in (data.items() if isinstance(data, dict) else ())
-                  if isinstance(key, str) and key.startswith("checks for") and isinstance(value, list) for c in value]
+        checks = [
+            c
+            for key, value in (data.items() if isinstance(data, dict) else ())
+            if isinstance(key, str) and key.startswith("checks for") and isinstance(value, list)
+            for c in value
+        ]
         if not checks:
             continue
         texts = [c if isinstance(c, str) else str(next(iter(c))) for c in checks if isinstance(c, (str, dict)) and c]
         value_level = any(_SODA_VALUE_CHECK.search(t) for t in texts)
         datasets = sum(1 for key in data if isinstance(key, str) and key.startswith("checks for"))
         detail = f"Soda checks: {len(texts)} on {datasets} dataset{'s' if datasets != 1 else ''}"
-        schemas.append(Schema("soda", path, line_of(ctx.files.text(path), "checks for"), detail, value_level, sites=list(sites)))
+        schemas.append(
+            Schema("soda", path, line_of(ctx.files.text(path), "checks for"), detail, value_level, sites=list(sites))
+        )
     return schemas
 
 

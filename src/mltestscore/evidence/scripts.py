@@ -50,7 +50,9 @@ def parse_makefile(path: str, text: str) -> dict[str, Task]:
                     task.commands.extend(split_commands(command))
             continue
         line = raw.split("#", 1)[0].rstrip()
-        if not line or line.startswith((" ", "define", "endef", "ifeq", "ifneq", "ifdef", "endif", "else", "include", "export")):
+        if not line or line.startswith(
+            (" ", "define", "endef", "ifeq", "ifneq", "ifdef", "endif", "else", "include", "export")
+        ):
             if line.strip():
                 current = []
             continue
@@ -113,7 +115,11 @@ def parse_noxfile(path: str, parsed: Parsed) -> dict[str, Task]:
             continue
         commands = []
         for inner in ast.walk(node):
-            if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr in ("run", "run_always"):
+            if (
+                isinstance(inner, ast.Call)
+                and isinstance(inner.func, ast.Attribute)
+                and inner.func.attr in ("run", "run_always")
+            ):
                 text = _call_strings(inner)
                 if text:
                     commands.append(text)
@@ -149,8 +155,13 @@ def parse_justfile(path: str, text: str) -> dict[str, Task]:
             continue
         head, colon, rest = line.partition(":")
         words = head.split()
-        if colon and words and not rest.startswith("=") and _JUST_NAME.fullmatch(words[0]) \
-                and not line.startswith(("set ", "export ", "import ", "mod ", "[")):
+        if (
+            colon
+            and words
+            and not rest.startswith("=")
+            and _JUST_NAME.fullmatch(words[0])
+            and not line.startswith(("set ", "export ", "import ", "mod ", "["))
+        ):
             name = words[0].lstrip("@")
             deps = [d for d in rest.split() if re.fullmatch(r"[\w-]+", d)]
             current = recipes.setdefault(name, Task("just", path, name, [], number, deps))
@@ -160,8 +171,14 @@ def parse_justfile(path: str, text: str) -> dict[str, Task]:
     return recipes
 
 
-MISE_CONFIGS = ("mise.toml", ".mise.toml", "mise/config.toml", ".mise/config.toml", ".config/mise.toml",
-                ".config/mise/config.toml")
+MISE_CONFIGS = (
+    "mise.toml",
+    ".mise.toml",
+    "mise/config.toml",
+    ".mise/config.toml",
+    ".config/mise.toml",
+    ".config/mise/config.toml",
+)
 MISE_TASK_DIRS = ("mise-tasks/", ".mise-tasks/", ".mise/tasks/", ".config/mise/tasks/", "mise/tasks/")
 
 
@@ -225,7 +242,13 @@ def parse_poe(path: str, parsed: Parsed) -> dict[str, Task]:
         sequence = spec.get("sequence") if isinstance(spec.get("sequence"), list) else []
         deps = [step for step in sequence if isinstance(step, str)]
         deps += [step["ref"] for step in sequence if isinstance(step, dict) and isinstance(step.get("ref"), str)]
-        commands += [step[k] for step in sequence if isinstance(step, dict) for k in ("cmd", "shell") if isinstance(step.get(k), str)]
+        commands += [
+            step[k]
+            for step in sequence
+            if isinstance(step, dict)
+            for k in ("cmd", "shell")
+            if isinstance(step.get(k), str)
+        ]
         found[str(name)] = Task("poe", path, str(name), commands, line, deps)
     return found
 
@@ -267,12 +290,22 @@ def parse_lefthook(path: str, parsed: Parsed) -> list[Task]:
             continue
         named = hook.get("commands") if isinstance(hook.get("commands"), dict) else {}
         jobs = hook.get("jobs") if isinstance(hook.get("jobs"), list) else []
-        entries = [(str(k), v) for k, v in named.items()] + [(str(j.get("name") or f"job {n + 1}"), j) for n, j in enumerate(jobs) if isinstance(j, dict)]
+        entries = [(str(k), v) for k, v in named.items()] + [
+            (str(j.get("name") or f"job {n + 1}"), j) for n, j in enumerate(jobs) if isinstance(j, dict)
+        ]
         for name, spec in entries:
             run = spec.get("run") if isinstance(spec, dict) else None
             if isinstance(run, str):
                 command = run.replace("{staged_files}", "").replace("{push_files}", "").replace("{all_files}", "")
-                hooks.append(Task("pre-commit", path, f"{hook_name}: {name}", split_commands(command), line_of(text, f"run: {run}")))
+                hooks.append(
+                    Task(
+                        "pre-commit",
+                        path,
+                        f"{hook_name}: {name}",
+                        split_commands(command),
+                        line_of(text, f"run: {run}"),
+                    )
+                )
     return hooks
 
 

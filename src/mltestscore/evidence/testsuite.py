@@ -81,7 +81,8 @@ class TestSuite:
     def test_code(self) -> frozenset[str]:
         """Test files plus the code that only serves tests (conftest.py, files under tests/)."""
         extra = (
-            p for p in self.parsed.files.with_suffix(".py")
+            p
+            for p in self.parsed.files.with_suffix(".py")
             if "/tests/" in f"/{p}" or "/test/" in f"/{p}" or p.rsplit("/", 1)[-1] == "conftest.py"
         )
         return frozenset(self.files).union(extra)
@@ -106,7 +107,7 @@ class TestSuite:
             if at < len(ordered) and ordered[at] == target:
                 found.add(target)
             # "0" follows "/": the paths under the folder lie between target/ and target0
-            found.update(ordered[bisect_left(ordered, target + "/"):bisect_left(ordered, target + "0")])
+            found.update(ordered[bisect_left(ordered, target + "/") : bisect_left(ordered, target + "0")])
         if len(found) * 8 > len(self.files):
             return [p for p in self.files if p in found]
         return sorted(found, key=self._position.__getitem__)

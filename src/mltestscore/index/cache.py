@@ -54,8 +54,10 @@ class FactCache:
             self._db = sqlite3.connect(self._path, timeout=5, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=OFF")
-            self._db.execute("CREATE TABLE IF NOT EXISTS facts (id TEXT, kind TEXT, value BLOB, day INTEGER, "
-                             "PRIMARY KEY (id, kind)) WITHOUT ROWID")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS facts (id TEXT, kind TEXT, value BLOB, day INTEGER, "
+                "PRIMARY KEY (id, kind)) WITHOUT ROWID"
+            )
             if fresh:
                 _remove_older_schemas(folder)
         except (OSError, sqlite3.Error) as error:
@@ -77,9 +79,11 @@ class FactCache:
         found: dict[str, object] = {}
         try:
             for start in range(0, len(wanted), _MAX_PARAMETERS):
-                chunk = wanted[start:start + _MAX_PARAMETERS]
+                chunk = wanted[start : start + _MAX_PARAMETERS]
                 marks = ",".join("?" * len(chunk))
-                rows = self._db.execute(f"SELECT id, value FROM facts WHERE kind = ? AND id IN ({marks})", [self._kind(kind), *chunk])
+                rows = self._db.execute(
+                    f"SELECT id, value FROM facts WHERE kind = ? AND id IN ({marks})", [self._kind(kind), *chunk]
+                )
                 for content_id, value in rows:
                     found[content_id] = marshal.loads(value)
         except (sqlite3.Error, ValueError, EOFError, TypeError):

@@ -41,7 +41,7 @@ def list_tree(repo, commit: str, prefix: str = "") -> dict[str, TreeEntry]:
         if len(fields) != 4 or fields[1] != "blob" or not path.startswith(start):
             continue
         mode, _, sha, size = fields
-        entries[path[len(start):]] = TreeEntry(mode, sha, int(size) if size.isdigit() else 0)
+        entries[path[len(start) :]] = TreeEntry(mode, sha, int(size) if size.isdigit() else 0)
     return entries
 
 
@@ -72,8 +72,15 @@ class BlobReader:
 class TreeFiles(RepoFiles):
     """RepoFiles whose contents come from a commit's blobs."""
 
-    def __init__(self, root: Path, entries: dict[str, TreeEntry], reader: BlobReader, warn: Warn,
-                 exclude: Iterable[str] = (), max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(
+        self,
+        root: Path,
+        entries: dict[str, TreeEntry],
+        reader: BlobReader,
+        warn: Warn,
+        exclude: Iterable[str] = (),
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
         exclude = list(exclude)
         paths = sorted(p for p in entries if not _is_excluded(p, exclude))
         super().__init__(root, paths, warn, max_bytes)

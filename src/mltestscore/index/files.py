@@ -4,19 +4,41 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import stat
 import re
+import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 
 # Folders a walk outside git never enters: environments, caches, build output, data stores.
-SKIP_DIRS = frozenset({
-    ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "node_modules", "__pycache__",
-    ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints",
-    ".hypothesis", "build", "dist", "site-packages", ".eggs", ".cache", ".idea", ".vscode",
-})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        ".env",
+        "env",
+        "node_modules",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".ipynb_checkpoints",
+        ".hypothesis",
+        "build",
+        "dist",
+        "site-packages",
+        ".eggs",
+        ".cache",
+        ".idea",
+        ".vscode",
+    }
+)
 SKIP_DIR_PATHS = frozenset({".dvc/cache", ".dvc/tmp", "mlruns", "wandb"})
 
 Warn = Callable[[str, str], None]
@@ -193,7 +215,9 @@ class RepoFiles:
             self._bytes[path] = None
 
 
-def read_guarded(root: str, real_root: str, path: str, max_bytes: int, head: int | None = None) -> tuple[bytes | None, str | None, bool]:
+def read_guarded(
+    root: str, real_root: str, path: str, max_bytes: int, head: int | None = None
+) -> tuple[bytes | None, str | None, bool]:
     """(bytes, problem, opened) of a file inside the repository at root (real_root: resolved): the
     whole file up to the size cap, or its first `head` bytes (no cap then). Links out of the
     repository and unreadable files give no bytes and a problem to warn about."""

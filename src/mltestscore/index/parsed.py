@@ -207,7 +207,9 @@ class Parsed:
             starts.append(len(lines) + 1)
             numbers.append(number)
             # Line magics and shell escapes become blank lines so line numbers stay true.
-            lines.extend("" if _MAGIC.match(line) else _ASSIGNED_MAGIC.sub(r"\1None", line) for line in source.splitlines())
+            lines.extend(
+                "" if _MAGIC.match(line) else _ASSIGNED_MAGIC.sub(r"\1None", line) for line in source.splitlines()
+            )
         return NotebookSource("\n".join(lines) + "\n", tuple(starts), tuple(numbers))
 
     def python(self, path: str) -> ast.Module | None:

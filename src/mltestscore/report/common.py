@@ -25,12 +25,27 @@ SECTION_ANCHORS = {
 }
 # A workflow named like the project's main CI is a better anchor than, say, the docs build.
 _MAIN_WORKFLOW = re.compile(r"^(ci|tests?|checks?|main|pipeline|train\w*|ml\w*)[-_.]", re.I)
-GENERAL_ANCHORS = (".gitlab-ci.yml", "dvc.yaml", "pyproject.toml", "setup.cfg", "setup.py",
-                   "requirements.txt", "README.md", "README.rst", "README")
+GENERAL_ANCHORS = (
+    ".gitlab-ci.yml",
+    "dvc.yaml",
+    "pyproject.toml",
+    "setup.cfg",
+    "setup.py",
+    "requirements.txt",
+    "README.md",
+    "README.rst",
+    "README",
+)
 
 # Band colours by final score: (shields.io colour name, hex). Upper bounds are inclusive.
-BAND_COLORS = ((0, "red", "#e05d44"), (1, "orange", "#fe7d37"), (2, "yellow", "#dfb317"),
-               (3, "yellowgreen", "#a4a61d"), (5, "green", "#97ca00"), (7, "brightgreen", "#44cc11"))
+BAND_COLORS = (
+    (0, "red", "#e05d44"),
+    (1, "orange", "#fe7d37"),
+    (2, "yellow", "#dfb317"),
+    (3, "yellowgreen", "#a4a61d"),
+    (5, "green", "#97ca00"),
+    (7, "brightgreen", "#44cc11"),
+)
 
 
 def score_text(score: float) -> str:
@@ -81,8 +96,14 @@ class Anchors:
         self.root = Path(report.repository)
         self.prefix = _prefix_in_git(self.root)
         self._evidence_paths = [e.path for item in report.items() for e in item.evidence if self._is_file(e.path)]
-        workflows = [str(p.relative_to(self.root)).replace(os.sep, "/")
-                     for p in (self.root / ".github" / "workflows").glob("*.y*ml")] if self.root.is_dir() else []
+        workflows = (
+            [
+                str(p.relative_to(self.root)).replace(os.sep, "/")
+                for p in (self.root / ".github" / "workflows").glob("*.y*ml")
+            ]
+            if self.root.is_dir()
+            else []
+        )
         self._workflows = sorted(workflows, key=lambda path: (not _MAIN_WORKFLOW.search(path.rsplit("/", 1)[-1]), path))
 
     def location(self, item: TestResult) -> tuple[str, int]:

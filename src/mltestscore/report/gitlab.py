@@ -25,15 +25,17 @@ def to_list(report: AuditReport) -> list[dict]:
             salt += 1
             key = fingerprint("mltestscore", item.id, anchors.prefix, str(salt))
         seen.add(key)
-        issues.append({
-            "type": "issue",
-            "check_name": item.id,
-            "description": finding_message(item),
-            "categories": ["Bug Risk"],
-            "severity": SEVERITY.get(item.status, "major"),
-            "fingerprint": key,
-            "location": {"path": path, "lines": {"begin": line}},
-        })
+        issues.append(
+            {
+                "type": "issue",
+                "check_name": item.id,
+                "description": finding_message(item),
+                "categories": ["Bug Risk"],
+                "severity": SEVERITY.get(item.status, "major"),
+                "fingerprint": key,
+                "location": {"path": path, "lines": {"begin": line}},
+            }
+        )
     return issues
 
 

@@ -46,15 +46,23 @@ def render(report: AuditReport, fail_below: float = DEFAULT_FAIL_BELOW) -> str:
 def _testcase(suite: ET.Element, item: TestResult, fail_below: float, anchors: Anchors) -> str | None:
     """Adds the testcase; returns 'failures', 'skipped' or None (passed)."""
     path, line = anchors.location(item)
-    case = ET.SubElement(suite, "testcase", classname=f"mltestscore.{item.section}",
-                         name=_clean(f"{item.id}: {item.title}"), file=_clean(path), line=str(line), time="0")
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        classname=f"mltestscore.{item.section}",
+        name=_clean(f"{item.id}: {item.title}"),
+        file=_clean(path),
+        line=str(line),
+        time="0",
+    )
     outcome = None
     if item.status in (Status.SKIPPED, Status.NOT_ASSESSED):
         ET.SubElement(case, "skipped", message=_clean(item.reason))
         outcome = "skipped"
     elif item.score < fail_below:
-        failure = ET.SubElement(case, "failure", type=item.status.value,
-                                message=_clean(f"{score_text(item.score)}/1: {item.reason}"))
+        failure = ET.SubElement(
+            case, "failure", type=item.status.value, message=_clean(f"{score_text(item.score)}/1: {item.reason}")
+        )
         failure.text = _clean(f"How to earn it: {item.missing or item.remediation}")
         outcome = "failures"
     ET.SubElement(case, "system-out").text = _clean(_details(item))  # after <failure>/<skipped>, as the XSD orders them

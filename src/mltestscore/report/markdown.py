@@ -9,8 +9,14 @@ from mltestscore.report.common import findings, next_steps, score_text
 from mltestscore.results import AuditReport, Status
 
 MAX_CELL = 240
-STATUS_MARK = {Status.AUTOMATED: "🟢", Status.MANUAL: "🟡", Status.ATTESTED: "🔵",
-               Status.MISSING: "🔴", Status.SKIPPED: "⚪", Status.NOT_ASSESSED: "⚫"}
+STATUS_MARK = {
+    Status.AUTOMATED: "🟢",
+    Status.MANUAL: "🟡",
+    Status.ATTESTED: "🔵",
+    Status.MISSING: "🔴",
+    Status.SKIPPED: "⚪",
+    Status.NOT_ASSESSED: "⚫",
+}
 
 
 def render(report: AuditReport) -> str:
@@ -30,13 +36,17 @@ def render(report: AuditReport) -> str:
     steps = next_steps(report)
     if steps:
         out.append("**Next steps worth most:**")
-        out += [f"- **+{score_text(1 - item.score)} {item.id}** {_cell(item.missing or item.remediation)}" for item in steps]
+        out += [
+            f"- **+{score_text(1 - item.score)} {item.id}** {_cell(item.missing or item.remediation)}" for item in steps
+        ]
         out.append("")
     below = findings(report)
     out.append(f"<details><summary>All {len(report.items())} tests ({len(below)} below full credit)</summary>")
     out += ["", "| | Test | Points | Finding |", "|---|---|---:|---|"]
     for item in report.items():
-        out.append(f"| {STATUS_MARK[item.status]} | `{item.id}` {_cell(item.title)} | {score_text(item.score)} | {_cell(item.reason)} |")
+        out.append(
+            f"| {STATUS_MARK[item.status]} | `{item.id}` {_cell(item.title)} | {score_text(item.score)} | {_cell(item.reason)} |"
+        )
     out += ["", "</details>", ""]
     if report.warnings:
         out.append(f"{len(report.warnings)} warning(s); see the full report.")

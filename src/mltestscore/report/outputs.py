@@ -43,10 +43,14 @@ def plan_outputs(formats: tuple[str, ...], output: Path | None, output_dir: Path
             raise OutputError("--output takes one format; use --output-dir DIR for several")
         return [Output(formats[0], output)]
     if output_dir is not None:
-        return [Output(name, None if name == "terminal" else output_dir / FILE_NAMES.get(name, f"mltestscore.{name}"))
-                for name in formats]
+        return [
+            Output(name, None if name == "terminal" else output_dir / FILE_NAMES.get(name, f"mltestscore.{name}"))
+            for name in formats
+        ]
     if len(formats) > 1:
-        raise OutputError(f"several formats ({', '.join(formats)}) need --output-dir DIR; only one can go to standard output")
+        raise OutputError(
+            f"several formats ({', '.join(formats)}) need --output-dir DIR; only one can go to standard output"
+        )
     return [Output(formats[0], None)]
 
 

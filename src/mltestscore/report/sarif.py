@@ -17,7 +17,6 @@ from mltestscore.report.common import (
     finding_message,
     findings,
     fingerprint,
-    score_text,
 )
 from mltestscore.results import AuditReport, Status, TestResult
 
@@ -33,13 +32,15 @@ def to_dict(report: AuditReport) -> dict:
     anchors = Anchors(report)
     results = [_result(item, rule_index[item.id], anchors) for item in findings(report)]
     run = {
-        "tool": {"driver": {
-            "name": "mltestscore",
-            "version": report.tool_version,
-            "semanticVersion": report.tool_version,
-            "informationUri": PROJECT_URL,
-            "rules": [_rule(item, checks.get(item.id)) for item in items],
-        }},
+        "tool": {
+            "driver": {
+                "name": "mltestscore",
+                "version": report.tool_version,
+                "semanticVersion": report.tool_version,
+                "informationUri": PROJECT_URL,
+                "rules": [_rule(item, checks.get(item.id)) for item in items],
+            }
+        },
         "invocations": [{"executionSuccessful": True, "endTimeUtc": _utc(report.generated_at)}],
         "results": results,
         "properties": {
@@ -77,13 +78,20 @@ def _result(item: TestResult, index: int, anchors: Anchors) -> dict:
         "ruleIndex": index,
         "level": LEVELS.get(item.status, "warning"),
         "message": {"text": finding_message(item)},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"},
-            "region": {"startLine": line},
-        }}],
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": line},
+                }
+            }
+        ],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint(item.id, anchors.prefix)},
-        "properties": {"score": item.score, "status": item.status.value,
-                       "evidence": [e.location() for e in item.evidence]},
+        "properties": {
+            "score": item.score,
+            "status": item.status.value,
+            "evidence": [e.location() for e in item.evidence],
+        },
     }
 
 
@@ -97,8 +105,11 @@ def _help(item: TestResult, check) -> tuple[str, str]:
     lines = [f"**{item.id}: {item.title}**", "", check.rationale, ""]
     if check.evidence:
         lines += ["Evidence mltestscore recognises:", *[f"- {e}" for e in check.evidence], ""]
-    lines.append("Points: 0 nothing found" + (f"; 0.5 {check.manual}" if check.manual else "")
-                 + (f"; 1 {check.automated}" if check.automated else ""))
+    lines.append(
+        "Points: 0 nothing found"
+        + (f"; 0.5 {check.manual}" if check.manual else "")
+        + (f"; 1 {check.automated}" if check.automated else "")
+    )
     lines += ["", f"How to earn it: {check.remediation}"]
     return explain_text(check), "\n".join(lines)
 

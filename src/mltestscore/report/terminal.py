@@ -61,14 +61,23 @@ def build(report: AuditReport):
     header.append("   (minimum of the four section scores)\n", style="dim")
     header.append(report.band)
     if report.from_memo:
-        header.append("\nNothing changed since the last audit: this report comes from the cache (--no-cache recomputes).", style="dim")
+        header.append(
+            "\nNothing changed since the last audit: this report comes from the cache (--no-cache recomputes).",
+            style="dim",
+        )
     sections_line = Text()
     for section in report.sections:
         sections_line.append(f"{section.title} ", style="bold")
         sections_line.append(f"{_score_text(section.score)}/{section.max}   ")
     parts = [Panel(Group(header, Text(), sections_line), title="mltestscore", subtitle=escape(report.repository))]
     for section in report.sections:
-        parts.append(Panel(_section_table(section), title=f"{section.title}: {_score_text(section.score)}/{section.max}", title_align="left"))
+        parts.append(
+            Panel(
+                _section_table(section),
+                title=f"{section.title}: {_score_text(section.score)}/{section.max}",
+                title_align="left",
+            )
+        )
     steps = next_steps(report)
     if steps:
         text = Text()
