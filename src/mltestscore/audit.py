@@ -27,6 +27,8 @@ def run_audit(
         from mltestscore import memo as memos
 
         key = memos.memo_key(ctx)
+        if key is None:  # a plugin the key cannot pin down: never answer from the memo
+            return _audit(ctx)
         known = memos.recall(ctx.cache, key)
         if known is not None:
             return known
@@ -41,12 +43,10 @@ def _audit(ctx: AuditContext) -> AuditReport:
     # Imported here: an audit answered from the memo loads no check.
     from mltestscore.attest import apply_attestation
     from mltestscore.checks.registry import load_checks
-    from mltestscore.rubric import load_rubric
-    from mltestscore.scoring import final_score
 
-    rubric = load_rubric()
-    checks = load_checks(ctx.warn)
     config = ctx.config
+    rubric = config.rubric()
+    checks = load_checks(ctx.warn, rubric)
     for test_id in config.unknown_ignores:
         ctx.warn(config.source or "config", f"ignore names {test_id!r}, which matches no test; it has no effect")
     ctx.files  # index first, so git/listing warnings come before check warnings
@@ -54,26 +54,26 @@ def _audit(ctx: AuditContext) -> AuditReport:
     for section in rubric.sections:
         items = []
         for test in section.tests:
-            check = checks[test.id]
-            outcome = _run_one(ctx, check)
+            check = checks[test.check_id]
+            outcome = _run_one(ctx, check, test.id)
             if test.id in config.attestations and test.id not in config.ignore:
                 outcome = apply_attestation(ctx, config.attestations[test.id], outcome)
-            remediation = check.remediation
             items.append(
                 TestResult(
                     test.id,
                     section.id,
                     test.title,
-                    outcome.score,
+                    rubric.points.scale(outcome.score, test.weight),
                     outcome.status,
                     outcome.reason,
                     outcome.evidence,
                     outcome.missing if outcome.score < 1 else "",
-                    remediation,
+                    check.remediation,
+                    rubric.points.scale(1.0, test.weight),
                 )
             )
-        sections.append(SectionResult(section.id, section.title, items))
-    score = final_score(sections)
+        sections.append(SectionResult(section.id, section.title, items, section.max))
+    score = rubric.aggregate([s.score for s in sections])
     return AuditReport(
         tool_version=__version__,
         repository=str(ctx.root),
@@ -83,11 +83,15 @@ def _audit(ctx: AuditContext) -> AuditReport:
         score=score,
         band=rubric.band(score),
         warnings=list(ctx.warnings),
+        rubric=rubric.name,
+        rubric_id=rubric.id,
+        max_score=rubric.max_score,
+        aggregation=rubric.aggregation,
     )
 
 
-def _run_one(ctx: AuditContext, check) -> Outcome:
-    reason = ctx.config.ignore.get(check.id)
+def _run_one(ctx: AuditContext, check, test_id: str) -> Outcome:
+    reason = ctx.config.ignore.get(test_id)
     if reason is not None:
         return Outcome(
             0.0, Status.SKIPPED, f"skipped: {reason}", [], "Ignored in config; it earns no points while ignored."

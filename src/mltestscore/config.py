@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mltestscore.rubric import Rubric
 
 CONFIG_FILES = (".mltestscore.yaml", ".mltestscore.yml")
-SECTIONS = ("data", "model", "infra", "monitor")
-_KEYS = {"fail_under", "section_minimums", "exclude", "ignore", "attestations", "max_file_size_kb"}
+SECTIONS = ("data", "model", "infra", "monitor")  # the default rubric's; use Config.rubric().section_ids
+_KEYS = {"fail_under", "section_minimums", "exclude", "ignore", "attestations", "max_file_size_kb", "rubric"}
 # Limits of the git-history evidence (docs/monitor.md): how far back to read, how old a model may be.
 _HISTORY_KEYS = ("history_max_commits", "history_max_days", "model_max_age_days")
 _KEYS |= set(_HISTORY_KEYS)
@@ -45,23 +48,45 @@ class Config:
     history_max_commits: int = 1000
     history_max_days: int = 730
     model_max_age_days: int = 180
+    rubric_spec: str | None = None  # `rubric:` / --rubric: a file (absolute once resolved) or a name
+
+    def rubric(self) -> Rubric:
+        """The rubric this audit scores against (the paper's ML Test Score by default)."""
+        from mltestscore.rubric import load_rubric
+
+        return load_rubric(self.rubric_spec)
 
 
-def load_config(root: Path, explicit: Path | None = None) -> Config:
-    """The config for an audit of `root`: `explicit` if given, else the first file found."""
+def load_config(root: Path, explicit: Path | None = None, rubric: str | None = None) -> Config:
+    """The config for an audit of `root`: `explicit` if given, else the first file found.
+    `rubric` (--rubric) overrides the config's `rubric:`; the config is validated against it."""
+    config = _find_config(root, explicit, rubric)
+    if rubric is not None and config.rubric_spec is None:
+        config.rubric_spec = _rubric_spec(rubric, Path.cwd(), "--rubric")
+    if config.source is None:
+        from mltestscore.rubric import RubricError
+
+        try:
+            config.rubric()  # a bad --rubric is an error even without a config file
+        except RubricError as error:
+            raise ConfigError(str(error)) from None
+    return config
+
+
+def _find_config(root: Path, explicit: Path | None, rubric: str | None) -> Config:
     if explicit is not None:
         if not explicit.is_file():
             raise ConfigError(f"config file not found: {explicit}")
-        return _from_file(explicit)
+        return _from_file(explicit, rubric)
     for name in CONFIG_FILES:
         if (root / name).is_file():
-            return _from_file(root / name)
+            return _from_file(root / name, rubric)
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
         data = _read_toml(pyproject, quiet=True)
         table = (data.get("tool") or {}).get("mltestscore") if isinstance(data, dict) else None
         if table is not None:
-            return parse_config(table, f"{pyproject.name} [tool.mltestscore]")
+            return parse_config(table, f"{pyproject.name} [tool.mltestscore]", rubric=rubric, base=root)
     return Config()
 
 
@@ -81,11 +106,11 @@ def _read_toml(path: Path, quiet: bool = False) -> Any:
         raise ConfigError(f"{path}: cannot be read as TOML ({error})") from None
 
 
-def _from_file(path: Path) -> Config:
+def _from_file(path: Path, rubric: str | None = None) -> Config:
     if path.suffix == ".toml":
         data = _read_toml(path)
         table = data.get("tool", {}).get("mltestscore", data) if isinstance(data, dict) else data
-        return parse_config(table, str(path))
+        return parse_config(table, str(path), rubric=rubric, base=path.parent)
     from mltestscore.index.parsed import load_yaml_text
 
     if path.stat().st_size > MAX_CONFIG_BYTES:
@@ -96,14 +121,31 @@ def _from_file(path: Path) -> Config:
         raise ConfigError(f"{path}: cannot be read ({error})") from None
     except Exception as error:
         raise ConfigError(f"{path}: invalid YAML ({str(error).splitlines()[0]})") from None
-    return parse_config(data if data is not None else {}, str(path))
+    return parse_config(data if data is not None else {}, str(path), rubric=rubric, base=path.parent)
 
 
-def parse_config(data: Any, source: str, known_ids: set[str] | None = None) -> Config:
-    if known_ids is None:
-        from mltestscore.rubric import load_rubric
+def _rubric_spec(value: Any, base: Path | None, where: str) -> str:
+    """A `rubric:` value as the spec to load: a file made absolute against `base`, or a name."""
+    from mltestscore.rubric import RubricError, resolve_rubric
 
-        known_ids = {t.id for t in load_rubric().tests}
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: rubric must be a rubric file or the name of one (see docs/rubrics.md)")
+    try:
+        path = resolve_rubric(value.strip(), base)
+    except RubricError as error:
+        raise ConfigError(f"{where}: {error}") from None
+    looks_like_path = value.endswith((".yaml", ".yml")) or "/" in value or "\\" in value
+    return str(path) if looks_like_path else value.strip()
+
+
+def parse_config(
+    data: Any,
+    source: str,
+    known_ids: set[str] | None = None,
+    rubric: str | None = None,
+    base: Path | None = None,
+) -> Config:
+    """`rubric` (from --rubric) wins over the data's `rubric:`; relative rubric files resolve against `base`."""
     where = source
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a mapping of settings, got {type(data).__name__}")
@@ -113,8 +155,21 @@ def parse_config(data: Any, source: str, known_ids: set[str] | None = None) -> C
             f"{where}: unknown setting {', '.join(map(repr, unknown))}; known: {', '.join(sorted(_KEYS))}"
         )
     config = Config(source=source)
+    if rubric is not None:
+        config.rubric_spec = _rubric_spec(rubric, Path.cwd(), "--rubric")
+    elif "rubric" in data:
+        config.rubric_spec = _rubric_spec(data["rubric"], base, f"{where}: rubric")
+    from mltestscore.rubric import RubricError
+
+    try:
+        chosen = config.rubric()
+    except RubricError as error:
+        raise ConfigError(str(error)) from None
+    SECTIONS = chosen.section_ids  # noqa: N806 (shadows the default rubric's on purpose)
+    if known_ids is None:
+        known_ids = {t.id for t in chosen.tests}
     if "fail_under" in data:
-        config.fail_under = _score(data["fail_under"], f"{where}: fail_under")
+        config.fail_under = _score(data["fail_under"], f"{where}: fail_under", chosen.max_score)
     minimums = data.get("section_minimums", {})
     if not isinstance(minimums, dict):
         raise ConfigError(f"{where}: section_minimums must map a section ({', '.join(SECTIONS)}) to a score")
@@ -123,7 +178,9 @@ def parse_config(data: Any, source: str, known_ids: set[str] | None = None) -> C
             raise ConfigError(
                 f"{where}: section_minimums: unknown section {section!r}; sections are {', '.join(SECTIONS)}"
             )
-        config.section_minimums[section] = _score(value, f"{where}: section_minimums.{section}")
+        config.section_minimums[section] = _score(
+            value, f"{where}: section_minimums.{section}", chosen.section(section).max
+        )
     exclude = data.get("exclude", [])
     if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
         raise ConfigError(f"{where}: exclude must be a list of path patterns")
@@ -173,9 +230,9 @@ def parse_config(data: Any, source: str, known_ids: set[str] | None = None) -> C
     return config
 
 
-def _score(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 7:
-        raise ConfigError(f"{where} must be a number from 0 to 7, got {value!r}")
+def _score(value: Any, where: str, maximum: float = 7) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= maximum:
+        raise ConfigError(f"{where} must be a number from 0 to {maximum:g}, got {value!r}")
     return float(value)
 
 

@@ -18,6 +18,12 @@ def to_dict(report: AuditReport) -> dict:
         "generated_at": report.generated_at,
         "score": report.score,
         "band": report.band,
+        "rubric": {
+            "id": report.rubric_id,
+            "name": report.rubric,
+            "aggregation": report.aggregation,
+            "max": report.max_score,
+        },
         "sections": {
             section.id: {
                 "title": section.title,
@@ -36,6 +42,7 @@ def to_dict(report: AuditReport) -> dict:
                         ],
                         "missing": item.missing,
                         "remediation": item.remediation,
+                        "max": item.max,
                     }
                     for item in section.items
                 ],

@@ -22,7 +22,7 @@ STATUS_MARK = {
 def render(report: AuditReport) -> str:
     weakest = min(report.sections, key=lambda s: s.score)
     out = [
-        f"## ML Test Score: {score_text(report.score)} / 7",
+        f"## {report.rubric}: {score_text(report.score)} / {score_text(report.max_score)}",
         "",
         f"> {_cell(report.band)}",
         "",
@@ -32,7 +32,8 @@ def render(report: AuditReport) -> str:
     for section in report.sections:
         name = f"**{section.title}** (weakest)" if section is weakest else section.title
         out.append(f"| {name} | {score_text(section.score)} / {section.max} | `{_bar(section.score, section.max)}` |")
-    out += ["", "The final score is the weakest section's sum (Breck et al. 2017).", ""]
+    source = "Breck et al. 2017" if report.rubric_id == "ml-test-score" else f"rubric: {report.rubric}"
+    out += ["", f"The final score is {report.aggregation_text} ({source}).", ""]
     steps = next_steps(report)
     if steps:
         out.append("**Next steps worth most:**")

@@ -57,8 +57,8 @@ def _finding(item: TestResult) -> Text:
 
 def build(report: AuditReport):
     header = Text()
-    header.append(f"ML Test Score: {_score_text(report.score)}", style="bold")
-    header.append("   (minimum of the four section scores)\n", style="dim")
+    header.append(f"{report.rubric}: {_score_text(report.score)} / {_score_text(report.max_score)}", style="bold")
+    header.append(f"   ({report.final_rule})\n", style="dim")
     header.append(report.band)
     if report.from_memo:
         header.append(
