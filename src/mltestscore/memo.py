@@ -33,7 +33,9 @@ def memo_key(ctx) -> str | None:
         return None
     digest = sha1()
     today = datetime.now(timezone.utc).date().isoformat()
-    rubric = ctx.config.rubric().digest  # a rubric file edited in place changes the key
+    from mltestscore.rubric import rubric_digest
+
+    rubric = rubric_digest(ctx.config.rubric_spec)  # a rubric file edited in place changes the key
     digest.update(f"{os.path.realpath(ctx.root)}\0{today}\0{ctx.config!r}\0{_installed()}\0".encode())
     digest.update(f"rubric:{rubric}\0plugins:{plugins}\0".encode())
     git = ctx.git

@@ -13,10 +13,10 @@ than audit with a check silently missing. `mltestscore --version` lists what is 
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import sha1
-from importlib.metadata import EntryPoint
 from typing import Any
 
 GROUPS = ("mltestscore.checks", "mltestscore.evidence", "mltestscore.reports", "mltestscore.rubrics")
@@ -37,7 +37,6 @@ class Plugin:
     value: str
     distribution: str | None  # None: an entry point without a distribution (not pip-installed)
     version: str | None
-    entry_point: EntryPoint
 
     @property
     def builtin(self) -> bool:
@@ -54,18 +53,74 @@ class Plugin:
 
 @lru_cache(maxsize=1)
 def discover() -> tuple[Plugin, ...]:
-    """Every entry point of mltestscore's groups, built-ins first, each distribution's once."""
-    from importlib.metadata import entry_points
+    """Every entry point of mltestscore's groups, built-ins first.
 
+    Read from the `entry_points.txt` of each distribution on sys.path, as importlib.metadata
+    does, but without importing it (~0.1 s): every command, and an audit answered from the
+    memo, discovers plugins. The first distribution of a name on sys.path wins, like imports."""
     found: dict[tuple[str, str, str], Plugin] = {}
-    for group in GROUPS:
-        for point in entry_points(group=group):
-            dist = getattr(point, "dist", None)
-            name = dist.metadata["Name"] if dist is not None else None
-            version = dist.version if dist is not None else None
-            key = (group, point.name, point.value)
-            found.setdefault(key, Plugin(group, point.name, point.value, name, version, point))
+    seen: set[str] = set()
+    for entry in sys.path:
+        try:
+            names = sorted(n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info")))
+        except OSError:
+            continue  # a zip, a missing folder
+        for folder in names:
+            key = _normalise(folder.rsplit(".", 1)[0].split("-", 1)[0])
+            if key in seen:
+                continue
+            seen.add(key)
+            base = os.path.join(entry or ".", folder)
+            try:
+                with open(os.path.join(base, "entry_points.txt"), encoding="utf-8") as handle:
+                    text = handle.read()
+            except OSError:
+                continue
+            if "[mltestscore." not in text:
+                continue
+            name, version = _name_and_version(base, folder)
+            for group, point, value in _entry_points(text):
+                found.setdefault((group, point, value), Plugin(group, point, value, name, version))
     return tuple(sorted(found.values(), key=lambda p: (not p.builtin, GROUPS.index(p.group), p.name)))
+
+
+def _normalise(name: str) -> str:
+    return name.replace("-", "_").replace(".", "_").lower()
+
+
+def _name_and_version(base: str, folder: str) -> tuple[str, str | None]:
+    """Name and Version from the distribution's metadata headers (else from the folder name)."""
+    stem = folder.rsplit(".", 1)[0]
+    name, _, version = stem.partition("-")
+    found = {"name": name, "version": version or None}
+    for metadata in ("METADATA", "PKG-INFO"):
+        try:
+            with open(os.path.join(base, metadata), encoding="utf-8", errors="replace") as handle:
+                for line in handle:
+                    if not line.strip():
+                        break  # the headers end at the first blank line
+                    field, _, text = line.partition(":")
+                    if field.lower() in ("name", "version"):
+                        found[field.lower()] = text.strip()
+            break
+        except OSError:
+            continue
+    return str(found["name"]), found["version"]
+
+
+def _entry_points(text: str):
+    """(group, name, value) of each entry point in mltestscore's groups of an entry_points.txt."""
+    group = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            group = line[1:-1].strip()
+            continue
+        if group in GROUPS and "=" in line:
+            name, _, value = line.partition("=")
+            yield group, name.strip(), value.strip()
 
 
 def third_party() -> tuple[Plugin, ...]:
@@ -80,13 +135,24 @@ def load(plugin: Plugin) -> Any:
     key = (plugin.group, plugin.name, plugin.value)
     if key not in _LOADED:
         try:
-            _LOADED[key] = plugin.entry_point.load()
+            _LOADED[key] = _load_value(plugin.value)
         except Exception as error:
             raise PluginError(
                 f"plugin failed to load: {plugin.describe()}: {type(error).__name__}: {error}; "
                 f"fix or uninstall it (pip uninstall {plugin.distribution or '...'})"
             ) from None
     return _LOADED[key]
+
+
+def _load_value(value: str) -> Any:
+    """`module:attr.attr` as importlib.metadata.EntryPoint.load() reads it (extras ignored)."""
+    from importlib import import_module
+
+    module, _, attrs = value.partition("[")[0].strip().partition(":")
+    obj: Any = import_module(module.strip())
+    for attr in filter(None, attrs.strip().split(".")):
+        obj = getattr(obj, attr)
+    return obj
 
 
 def loaded(group: str) -> list[tuple[Plugin, Any]]:

@@ -159,9 +159,9 @@ def shipped_rubrics() -> list[str]:
 
 
 def _plugin_rubrics() -> dict[str, Any]:
-    from importlib.metadata import entry_points
+    from mltestscore.plugins import discover
 
-    return {ep.name: ep for ep in entry_points(group=RUBRIC_GROUP)}
+    return {p.name: p for p in discover() if p.group == RUBRIC_GROUP}
 
 
 def resolve_rubric(spec: str | None, base: Path | None = None) -> Path:
@@ -181,8 +181,10 @@ def resolve_rubric(spec: str | None, base: Path | None = None) -> Path:
         return shipped
     plugin = _plugin_rubrics().get(spec)
     if plugin is not None:
+        from mltestscore.plugins import load
+
         try:
-            loaded = plugin.load()
+            loaded = load(plugin)
             path = Path(loaded() if callable(loaded) else loaded)
         except Exception as error:
             raise RubricError(
@@ -192,6 +194,14 @@ def resolve_rubric(spec: str | None, base: Path | None = None) -> Path:
             raise RubricError(f"rubric {spec!r} from a plugin names a missing file: {path}")
         return path
     raise RubricError(f"unknown rubric {spec!r}: give a YAML file or one of {', '.join(shipped_rubrics())}")
+
+
+def rubric_digest(spec: str | None = None) -> str:
+    """The hash of the rubric file's text, without parsing it (the report memo's key needs only this)."""
+    try:
+        return sha1(resolve_rubric(spec).read_bytes()).hexdigest()
+    except OSError as error:
+        raise RubricError(f"cannot read rubric {spec}: {error.strerror}") from None
 
 
 def load_rubric(spec: str | None = None, base: Path | None = None) -> Rubric:
@@ -213,7 +223,7 @@ def _load(path: str, _size: int, _mtime: int) -> Rubric:  # size and time: an ed
         data = yaml.safe_load(text)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise RubricError(f"cannot read rubric {path}: {str(error).splitlines()[0]}") from None
-    return parse_rubric(data, path, sha1(text.encode("utf-8")).hexdigest())
+    return parse_rubric(data, path, sha1(text.encode("utf-8")).hexdigest())  # = rubric_digest()
 
 
 def parse_rubric(data: Any, where: str, digest: str = "") -> Rubric:
