@@ -18,7 +18,6 @@ from mltestscore.checks.common import (
     project_sources,
     score_artifacts,
 )
-from mltestscore.checks.infra import tests_importing
 from mltestscore.checks.reach import reach_evidence, reach_of
 from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
@@ -35,6 +34,7 @@ from mltestscore.evidence.perfile import code_passing, grep_code, per_file
 from mltestscore.evidence.prefilters import passing, prefilter
 from mltestscore.evidence.python import module_name, names
 from mltestscore.evidence.schemas import CheckSite, Schema, read_schemas
+from mltestscore.probes.tests_import import tests_importing
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 
 SCHEMA_PACKAGES = re.compile(

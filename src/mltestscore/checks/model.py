@@ -22,7 +22,6 @@ from mltestscore.checks.common import (
     project_sources,
     score_artifacts,
 )
-from mltestscore.checks.infra import model_modules
 from mltestscore.checks.reach import reach_evidence
 from mltestscore.context import AuditContext
 from mltestscore.evidence.ci import PULL_REQUEST
@@ -57,6 +56,7 @@ from mltestscore.evidence.modelspec import (
 )
 from mltestscore.evidence.perfile import code_passing, pattern_key, per_file
 from mltestscore.evidence.python import ModuleFacts, names, parts
+from mltestscore.probes.model_code import model_modules
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Runner
 

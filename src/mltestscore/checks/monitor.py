@@ -15,7 +15,6 @@ from functools import partial
 
 from mltestscore.checks.base import Check
 from mltestscore.checks.common import Artifact, files_named, notebook_line, pluralise, project_sources, runner_evidence
-from mltestscore.checks.infra import LOCK_FILES, metric_gate_line, requirements_pinned
 from mltestscore.context import AuditContext
 from mltestscore.evidence.ci import line_of
 from mltestscore.evidence.configs import search_configs
@@ -25,7 +24,6 @@ from mltestscore.evidence.monitoring import (
     AlertRule,
     ToolUse,
     alert_rules,
-    automatic_run,
     deployment,
     exported_metrics,
     import_closure,
@@ -35,6 +33,9 @@ from mltestscore.evidence.monitoring import (
 )
 from mltestscore.evidence.perfile import grep_bytes, grep_code, per_file
 from mltestscore.evidence.python import names
+from mltestscore.probes.dependencies import LOCK_FILES, requirements_pinned
+from mltestscore.probes.metric_gate import metric_gate_line
+from mltestscore.probes.runs import automatic_run
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Wiring
 

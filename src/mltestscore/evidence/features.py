@@ -7,11 +7,11 @@ import ast
 import re
 from dataclasses import dataclass
 
-from mltestscore.checks.common import is_test_file, project_sources
 from mltestscore.context import AuditContext
 from mltestscore.evidence.perfile import grep_code
 from mltestscore.evidence.prefilters import passing, prefilter
 from mltestscore.evidence.python import names
+from mltestscore.evidence.sources import is_test_file, project_sources
 
 _FEATURE_PATH = re.compile(
     r"(^|/|_)(features?|featuriz\w*|feature_\w+|feature_engineering|preprocess\w*|pre_processing|"
