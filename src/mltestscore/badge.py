@@ -76,7 +76,7 @@ def score_from_report(path: Path) -> Scored:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BadgeError(f"cannot read {path}: {error}") from None
     score = data.get("score") if isinstance(data, dict) else None
-    rubric = data.get("rubric") if isinstance(data, dict) and isinstance(data.get("rubric"), dict) else {}
+    rubric: dict = data["rubric"] if isinstance(data, dict) and isinstance(data.get("rubric"), dict) else {}
     maximum = rubric.get("max", 7)
     if isinstance(maximum, bool) or not isinstance(maximum, (int, float)) or maximum <= 0:
         maximum = 7

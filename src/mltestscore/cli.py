@@ -549,6 +549,7 @@ def explain(test_id: str, config_path: Path | None = None, rubric: str | None = 
     check = checks.get(test.check_id) if test is not None else all_checks().get(wanted)
     if check is None:
         _fail(f"unknown test id {test_id!r}; ids are {', '.join(t.id for t in chosen.tests)}")
+        return
     from mltestscore.docs import explain_text
 
     click.echo(explain_text(check, chosen, test))

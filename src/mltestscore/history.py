@@ -207,12 +207,12 @@ def open_history(
         history._prefix = "" if prefix == "." else prefix
         if not repo.head.is_valid():
             raise ValueError("no commits")
-        options = {"first_parent": True}
+        options: dict[str, object] = {"first_parent": True}
         if since:
             options["since"] = since
         if last or not since:
             options["max_count"] = last or DEFAULT_LAST
-        history.commits = list(reversed(list(repo.iter_commits("HEAD", **options))))
+        history.commits = list(reversed(list(repo.iter_commits("HEAD", **options))))  # type: ignore[arg-type]
     except ValueError:
         history.close()
         raise HistoryError("the repository has no commits yet") from None
@@ -264,7 +264,7 @@ def table(points: list[HistoryPoint], section_ids: tuple[str, ...]):
     title = f"{points[-1].rubric if points else 'ML Test Score'} history"
     grid = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for name, justify, width in (("commit", "left", 8), ("date", "left", 10), ("final", "right", 5), ("Δ", "right", 4)):
-        grid.add_column(name, justify=justify, no_wrap=True, min_width=width)
+        grid.add_column(name, justify=justify, no_wrap=True, min_width=width)  # type: ignore[arg-type]
     for section_id in section_ids:
         grid.add_column(section_id, justify="right", no_wrap=True, min_width=len(section_id))
     grid.add_column("subject", no_wrap=True, overflow="ellipsis", ratio=1)

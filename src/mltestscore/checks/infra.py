@@ -265,7 +265,7 @@ class Infra3(Check):
         ]
         for path, runner in self._training_runs(ctx):
             evidence.append(
-                Evidence(path, None, "training entry point run by CI (a smoke run of the pipeline)", runner.describe())
+                Evidence(path, None, "training entry point run by CI (a smoke run of the pipeline)", runner.describe())  # type: ignore[attr-defined]
             )
         e2e = self._e2e_tests(ctx)
         for artifact in e2e:
@@ -399,9 +399,9 @@ class Infra4(Check):
         wired: list[Evidence] = []
         unwired: list[Evidence] = []
         for gate in gates:
-            evidence, runner = runner_evidence(ctx, gate)
+            proof, runner = runner_evidence(ctx, gate)
             in_pipeline = gate.detail.endswith("in the pipeline")
-            (wired if (runner and runner.automatic) or in_pipeline else unwired).append(evidence)
+            (wired if (runner and runner.automatic) or in_pipeline else unwired).append(proof)
         if wired:
             return automated(f"{pluralise(len(wired), 'metric gate')} run automatically", wired + unwired[:2])
         compare = ctx.wiring.find(

@@ -86,7 +86,7 @@ def admitted(
     for group in parts:
         paths = ctx.python.with_parts(group, paths)
     if code is None:
-        return paths
+        return paths  # type: ignore[return-value]
     return code_passing(ctx, paths, code, key or pattern_key(code.__self__))  # type: ignore[attr-defined]
 
 
@@ -525,7 +525,7 @@ def _sweep_config(data) -> str | None:
         return "wandb sweep config"
     hydra = data.get("hydra")
     defaults = data.get("defaults") if isinstance(data.get("defaults"), list) else []
-    if any("hydra/sweeper" in str(d) for d in defaults) or (
+    if any("hydra/sweeper" in str(d) for d in defaults) or (  # type: ignore[union-attr]
         isinstance(hydra, dict) and ("sweeper" in hydra or hydra.get("mode") == "MULTIRUN")
     ):
         return "Hydra sweeper (multirun search)"

@@ -197,7 +197,7 @@ class Monitor1(Check):
             for update in updates if isinstance(updates, list) else []:
                 if isinstance(update, dict) and update.get("package-ecosystem"):
                     schedule = update.get("schedule") if isinstance(update.get("schedule"), dict) else {}
-                    watched.append(f"{update['package-ecosystem']} ({schedule.get('interval', 'no schedule')})")
+                    watched.append(f"{update['package-ecosystem']} ({schedule.get('interval', 'no schedule')})")  # type: ignore[union-attr]
             if watched:
                 line = line_of(ctx.files.text(path), "package-ecosystem")
                 found.append(Evidence(path, line, f"Dependabot watches {', '.join(watched[:4])}", "GitHub Dependabot"))
@@ -218,7 +218,8 @@ class Monitor1(Check):
 
     @staticmethod
     def _audits(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
-        auto, by_hand = [], []
+        auto: list = []
+        by_hand: list = []
         for command in ctx.wiring.find(AUDIT_COMMAND):
             item = Evidence(
                 command.runner.path, command.runner.line, f"runs `{command.command}`", command.runner.describe()
@@ -237,7 +238,8 @@ class Monitor1(Check):
 
     @staticmethod
     def _upstream_data(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
-        auto, by_hand = [], []
+        auto: list = []
+        by_hand: list = []
         freshness = [h for h in search_configs(ctx, r"^\s*(warn_after|error_after)\s*:", (".yml", ".yaml"))]
         runs = [c for c in ctx.wiring.find(r"\bdbt\s+source\s+(freshness|snapshot-freshness)\b") if c.runner.automatic]
         for hit in freshness[:2]:
@@ -614,7 +616,8 @@ class Monitor3(Check):
         if not serving:
             return [], []
         training_side = set(import_closure(ctx, ctx.fact(training_files)))
-        auto, by_hand = [], []
+        auto: list = []
+        by_hand: list = []
         for path in _comparing_tests(ctx):
             reached = import_closure(ctx, [path], depth=2)  # outlines only: most tests stop here
             served = [p for p in reached if p in serving]
@@ -643,7 +646,8 @@ class Monitor3(Check):
     @staticmethod
     def _tfdv_skew(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
         """TFDV skew detection (skew_comparator thresholds, serving_statistics): automatic or not."""
-        strong, weak = [], []
+        strong: list = []
+        weak: list = []
         for path in ctx.python.candidates(TFDV_SKEW, project_sources(ctx)):
             notebook = path.endswith(".ipynb")
             text = ctx.files.text(path) or ""
@@ -979,7 +983,8 @@ class Monitor5(Check):
         training_side = set(import_closure(ctx, ctx.fact(training_files)))
         serving_side = set(import_closure(ctx, ctx.fact(serving_files)))
         sources = project_sources(ctx)
-        strong, weak = [], []
+        strong: list = []
+        weak: list = []
         for artifact in self._checks_in(ctx, sources + list(ctx.tests.files)):
             if len(strong) >= SHOWN:  # the evidence shown is settled: parse no further
                 break
@@ -1324,7 +1329,8 @@ class Monitor7(Check):
 
     @staticmethod
     def _scheduled_evaluations(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
-        strong, weak = [], []
+        strong: list = []
+        weak: list = []
         for path in project_sources(ctx):
             if not path.endswith(".py") or not _SERVED_EVAL.search(path.rsplit("/", 1)[-1]):
                 continue

@@ -249,7 +249,7 @@ def _gitlab_job_triggers(job: dict) -> set[str]:
 def parse_gitlab_ci(path: str, data: Any, text: str | None) -> CIPipeline | None:
     if not isinstance(data, dict):
         return None
-    default = data.get("default") if isinstance(data.get("default"), dict) else {}
+    default: Any = data.get("default") if isinstance(data.get("default"), dict) else {}
     global_before = data.get("before_script", default.get("before_script", []))
     templates = {k: v for k, v in data.items() if isinstance(k, str) and k.startswith(".") and isinstance(v, dict)}
     jobs = []

@@ -433,7 +433,7 @@ def _dbt(ctx: AuditContext) -> list[Schema]:
 
 def _dbt_columns(data) -> list[dict]:
     """Column entries of models, seeds, snapshots and source tables."""
-    columns = []
+    columns: list = []
     for kind in ("models", "seeds", "snapshots", "sources"):
         entries = data.get(kind) if isinstance(data, dict) else None
         for entry in entries if isinstance(entries, list) else []:

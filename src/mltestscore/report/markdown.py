@@ -57,9 +57,9 @@ def render(report: AuditReport) -> str:
     return "\n".join(out) + "\n"
 
 
-def _bar(score: float, maximum: int) -> str:
+def _bar(score: float, maximum: float) -> str:
     halves = round(score * 2)
-    return "█" * (halves // 2) + ("▌" if halves % 2 else "") + "·" * (maximum - (halves + 1) // 2)
+    return "█" * (halves // 2) + ("▌" if halves % 2 else "") + "·" * (int(maximum) - (halves + 1) // 2)
 
 
 def _cell(text: str) -> str:

@@ -98,7 +98,7 @@ def build(report: AuditReport):
 
 
 def render(report: AuditReport, width: int | None = None, color: bool | None = None) -> str:
-    console = Console(record=True, width=width or 100, force_terminal=color, no_color=color is False, file=_Null())
+    console = Console(record=True, width=width or 100, force_terminal=color, no_color=color is False, file=_Null())  # type: ignore[arg-type]
     console.print(build(report))
     return console.export_text(styles=bool(color))
 
