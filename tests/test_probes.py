@@ -70,3 +70,15 @@ def test_metric_gate_in_pipeline(files, outcome):
 def test_an_unknown_probe_names_the_known_ones():
     with pytest.raises(KeyError, match="tests-import-feature-code"):
         compute_probe("no-such-probe", {})
+
+
+def test_docs_name_every_probe_and_every_shipped_rubric():
+    from pathlib import Path
+
+    from mltestscore.rubric import shipped_rubrics
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    probes = (docs / "probes.md").read_text(encoding="utf-8")
+    assert [name for name in all_probes() if f"`{name}`" not in probes] == []
+    rubrics = (docs / "rubrics.md").read_text(encoding="utf-8")
+    assert [name for name in shipped_rubrics() if f"`{name}`" not in rubrics] == []
