@@ -69,8 +69,9 @@ class AuditContext:
     @cached_property
     def ci(self):
         from mltestscore.evidence.ci import find_pipelines
+        from mltestscore.evidence.platforms.cisources import started_by_infrastructure
 
-        return find_pipelines(self.parsed)
+        return started_by_infrastructure(self, find_pipelines(self.parsed))
 
     @cached_property
     def tasks(self):
@@ -99,15 +100,18 @@ class AuditContext:
     @cached_property
     def code_pipelines(self):
         from mltestscore.evidence.pipelines import find_code_pipelines
+        from mltestscore.evidence.platforms import read_platforms, with_platform_pipelines
 
-        return find_code_pipelines(self.python)
+        return with_platform_pipelines(find_code_pipelines(self.python), self.fact(read_platforms))
 
     # -- stage 3: wiring ------------------------------------------------------------------
     @cached_property
     def wiring(self):
         from mltestscore.wiring import Wiring
 
-        return Wiring(self.ci, self.tasks, self.dvc, self.tests, self.python)
+        from mltestscore.evidence.platforms import read_platforms
+
+        return Wiring(self.ci, self.tasks, self.dvc, self.tests, self.python, self.fact(read_platforms))
 
     # -- derived facts ----------------------------------------------------------------------
     def fact(self, producer: Callable[[AuditContext], T]) -> T:

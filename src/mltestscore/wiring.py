@@ -18,6 +18,8 @@ from functools import cached_property, lru_cache
 
 from mltestscore.evidence.ci import AUTOMATIC_TRIGGERS, CIJob, CIPipeline, CIStep, split_commands
 from mltestscore.evidence.dvc import DvcProject
+from mltestscore.evidence.platforms import Platforms
+from mltestscore.evidence.platforms.wiring import platform_commands
 from mltestscore.evidence.python import PythonIndex
 from mltestscore.evidence.scripts import Task, TaskIndex
 from mltestscore.evidence.testsuite import TestSuite
@@ -203,8 +205,10 @@ class Wiring:
         dvc: DvcProject,
         tests: TestSuite,
         python: PythonIndex,
+        platforms: Platforms | None = None,
     ) -> None:
         self.pipelines = pipelines
+        self.platforms = platforms or Platforms()
         self.tasks = tasks
         self.dvc = dvc
         self.tests = tests
@@ -258,6 +262,8 @@ class Wiring:
             runner = Runner("pipeline", True, stage.path, stage.line, f"{stage.path} stage '{stage.name}'")
             for command in stage.commands:
                 self._expand(command, runner, stage.wdir, found, 0)
+        for command, runner in platform_commands(self.platforms, self.commands):
+            self._expand(command, runner, "", found, 0)  # ML platform pipeline steps (evidence/platforms)
         return found
 
     # -- queries -------------------------------------------------------------------------

@@ -1,0 +1,211 @@
+"""Real-shaped repositories that run their checks through ML platforms (SageMaker, Kubeflow/Vertex,
+Flyte, serving configs), written from each platform's documented syntax."""
+
+SAGEMAKER_PIPELINE = '''
+"""Churn model pipeline: preprocess, train, evaluate, register when the AUC is good enough."""
+import os
+
+import boto3
+import sagemaker
+from sagemaker.inputs import TrainingInput
+from sagemaker.model_metrics import MetricsSource, ModelMetrics
+from sagemaker.processing import ProcessingInput, ProcessingOutput, ScriptProcessor
+from sagemaker.sklearn.estimator import SKLearn
+from sagemaker.sklearn.processing import SKLearnProcessor
+from sagemaker.workflow.condition_step import ConditionStep
+from sagemaker.workflow.conditions import ConditionGreaterThanOrEqualTo
+from sagemaker.workflow.functions import JsonGet
+from sagemaker.workflow.parameters import ParameterString
+from sagemaker.workflow.pipeline import Pipeline
+from sagemaker.workflow.pipeline_context import PipelineSession
+from sagemaker.workflow.properties import PropertyFile
+from sagemaker.workflow.step_collections import RegisterModel
+from sagemaker.workflow.steps import ProcessingStep, TrainingStep
+
+BASE_DIR = os.path.dirname(os.path.realpath(__file__))
+
+
+def get_pipeline(region, role=None, default_bucket=None, pipeline_name="ChurnTrainPipeline",
+                 model_package_group_name="ChurnModels"):
+    session = PipelineSession()
+    input_data = ParameterString(name="InputDataUrl", default_value="s3://churn-data/raw/churn.csv")
+    model_approval_status = ParameterString(name="ModelApprovalStatus", default_value="PendingManualApproval")
+
+    processor = SKLearnProcessor(framework_version="1.2-1", instance_type="ml.m5.xlarge", instance_count=1,
+                                 role=role, sagemaker_session=session)
+    step_args = processor.run(
+        outputs=[ProcessingOutput(output_name="train", source="/opt/ml/processing/train")],
+        code=os.path.join(BASE_DIR, "preprocess.py"),
+        arguments=["--input-data", input_data],
+    )
+    step_process = ProcessingStep(name="PreprocessChurnData", step_args=step_args)
+
+    estimator = SKLearn(
+        entry_point="train.py",
+        source_dir=os.path.join(BASE_DIR, "..", "..", "src"),
+        framework_version="1.2-1",
+        instance_type="ml.m5.xlarge",
+        role=role,
+        sagemaker_session=session,
+    )
+    step_train = TrainingStep(
+        name="TrainChurnModel",
+        step_args=estimator.fit(inputs={"train": TrainingInput(s3_data="s3://x")}),
+    )
+
+    evaluator = ScriptProcessor(image_uri="sklearn", command=["python3"], instance_type="ml.m5.xlarge",
+                                instance_count=1, role=role, sagemaker_session=session)
+    evaluation_report = PropertyFile(name="EvaluationReport", output_name="evaluation", path="evaluation.json")
+    step_eval = ProcessingStep(
+        name="EvaluateChurnModel",
+        processor=evaluator,
+        code=os.path.join(BASE_DIR, "evaluate.py"),
+        property_files=[evaluation_report],
+    )
+    step_register = RegisterModel(
+        name="RegisterChurnModel",
+        estimator=estimator,
+        model_data=step_train.properties.ModelArtifacts.S3ModelArtifacts,
+        content_types=["text/csv"],
+        response_types=["text/csv"],
+        model_package_group_name=model_package_group_name,
+        approval_status=model_approval_status,
+    )
+    cond_auc = ConditionGreaterThanOrEqualTo(
+        left=JsonGet(step_name=step_eval.name, property_file=evaluation_report,
+                     json_path="classification_metrics.auc.value"),
+        right=0.8,
+    )
+    step_cond = ConditionStep(name="CheckAUCChurnEvaluation", conditions=[cond_auc],
+                              if_steps=[step_register], else_steps=[])
+    return Pipeline(
+        name=pipeline_name,
+        parameters=[input_data, model_approval_status],
+        steps=[step_process, step_train, step_eval, step_cond],
+        sagemaker_session=session,
+    )
+'''
+
+SAGEMAKER_PREPROCESS = '''
+import argparse
+
+import pandas as pd
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--input-data")
+    args = parser.parse_args()
+    df = pd.read_csv("/opt/ml/processing/input/churn.csv")
+    df = df.dropna()
+    df.to_csv("/opt/ml/processing/train/train.csv", index=False)
+'''
+
+SAGEMAKER_TRAIN = '''
+import joblib
+import pandas as pd
+from sklearn.ensemble import RandomForestClassifier
+
+if __name__ == "__main__":
+    df = pd.read_csv("/opt/ml/input/data/train/train.csv")
+    model = RandomForestClassifier(random_state=0).fit(df.drop(columns=["churn"]), df["churn"])
+    joblib.dump(model, "/opt/ml/model/model.joblib")
+'''
+
+SAGEMAKER_EVALUATE = '''
+import json
+
+import joblib
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+if __name__ == "__main__":
+    model = joblib.load("/opt/ml/processing/model/model.joblib")
+    test = pd.read_csv("/opt/ml/processing/test/test.csv")
+    auc = roc_auc_score(test["churn"], model.predict_proba(test.drop(columns=["churn"]))[:, 1])
+    with open("/opt/ml/processing/evaluation/evaluation.json", "w") as f:
+        json.dump({"classification_metrics": {"auc": {"value": auc}}}, f)
+'''
+
+# CloudFormation (YAML with short tags): a weekly EventBridge schedule starts the pipeline; the
+# endpoint rolls out with a canary and rolls back on alarms.
+SAGEMAKER_CFN = '''
+AWSTemplateFormatVersion: "2010-09-09"
+Description: Retraining schedule and endpoint for the churn model
+Parameters:
+  PipelineName:
+    Type: String
+    Default: ChurnTrainPipeline
+Resources:
+  RetrainRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: events.amazonaws.com}
+            Action: sts:AssumeRole
+  WeeklyRetrainRule:
+    Type: AWS::Events::Rule
+    Properties:
+      Description: Retrain the churn model every week
+      ScheduleExpression: rate(7 days)
+      State: ENABLED
+      Targets:
+        - Id: churn-pipeline
+          Arn: !Sub arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:pipeline/${PipelineName}
+          RoleArn: !GetAtt RetrainRole.Arn
+          SageMakerPipelineParameters:
+            PipelineParameterList:
+              - Name: InputDataUrl
+                Value: s3://churn-data/raw/churn.csv
+  ChurnEndpoint:
+    Type: AWS::SageMaker::Endpoint
+    Properties:
+      EndpointConfigName: !GetAtt ChurnEndpointConfig.EndpointConfigName
+      DeploymentConfig:
+        BlueGreenUpdatePolicy:
+          TrafficRoutingConfiguration:
+            Type: CANARY
+            CanarySize:
+              Type: CAPACITY_PERCENT
+              Value: 10
+            WaitIntervalInSeconds: 600
+          MaximumExecutionTimeoutInSeconds: 3600
+        AutoRollbackConfiguration:
+          Alarms:
+            - AlarmName: !Ref ChurnEndpointErrors
+  ChurnEndpointConfig:
+    Type: AWS::SageMaker::EndpointConfig
+    Properties:
+      ProductionVariants:
+        - ModelName: churn
+          VariantName: AllTraffic
+          InitialInstanceCount: 1
+          InstanceType: ml.m5.large
+          InitialVariantWeight: 1.0
+  ChurnEndpointErrors:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      MetricName: Invocation5XXErrors
+      Namespace: AWS/SageMaker
+      Statistic: Sum
+      Period: 60
+      EvaluationPeriods: 1
+      Threshold: 1
+      ComparisonOperator: GreaterThanOrEqualToThreshold
+'''
+
+
+def sagemaker_repo(schedule: str = SAGEMAKER_CFN) -> dict[str, str]:
+    files = {
+        "pipelines/churn/__init__.py": "",
+        "pipelines/__init__.py": "",
+        "pipelines/churn/pipeline.py": SAGEMAKER_PIPELINE,
+        "pipelines/churn/preprocess.py": SAGEMAKER_PREPROCESS,
+        "pipelines/churn/evaluate.py": SAGEMAKER_EVALUATE,
+        "src/train.py": SAGEMAKER_TRAIN,
+        "requirements.txt": "sagemaker==2.200.0\nscikit-learn==1.3.2\npandas==2.1.0\n",
+    }
+    if schedule:
+        files["infra/retrain-schedule.yaml"] = schedule
+    return files
