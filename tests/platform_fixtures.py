@@ -86,7 +86,7 @@ def get_pipeline(region, role=None, default_bucket=None, pipeline_name="ChurnTra
     )
 '''
 
-SAGEMAKER_PREPROCESS = '''
+SAGEMAKER_PREPROCESS = """
 import argparse
 
 import pandas as pd
@@ -98,9 +98,9 @@ if __name__ == "__main__":
     df = pd.read_csv("/opt/ml/processing/input/churn.csv")
     df = df.dropna()
     df.to_csv("/opt/ml/processing/train/train.csv", index=False)
-'''
+"""
 
-SAGEMAKER_TRAIN = '''
+SAGEMAKER_TRAIN = """
 import joblib
 import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
@@ -109,9 +109,9 @@ if __name__ == "__main__":
     df = pd.read_csv("/opt/ml/input/data/train/train.csv")
     model = RandomForestClassifier(random_state=0).fit(df.drop(columns=["churn"]), df["churn"])
     joblib.dump(model, "/opt/ml/model/model.joblib")
-'''
+"""
 
-SAGEMAKER_EVALUATE = '''
+SAGEMAKER_EVALUATE = """
 import json
 
 import joblib
@@ -124,11 +124,11 @@ if __name__ == "__main__":
     auc = roc_auc_score(test["churn"], model.predict_proba(test.drop(columns=["churn"]))[:, 1])
     with open("/opt/ml/processing/evaluation/evaluation.json", "w") as f:
         json.dump({"classification_metrics": {"auc": {"value": auc}}}, f)
-'''
+"""
 
 # CloudFormation (YAML with short tags): a weekly EventBridge schedule starts the pipeline; the
 # endpoint rolls out with a canary and rolls back on alarms.
-SAGEMAKER_CFN = '''
+SAGEMAKER_CFN = """
 AWSTemplateFormatVersion: "2010-09-09"
 Description: Retraining schedule and endpoint for the churn model
 Parameters:
@@ -193,7 +193,7 @@ Resources:
       EvaluationPeriods: 1
       Threshold: 1
       ComparisonOperator: GreaterThanOrEqualToThreshold
-'''
+"""
 
 
 def sagemaker_repo(schedule: str = SAGEMAKER_CFN) -> dict[str, str]:

@@ -107,9 +107,8 @@ class AuditContext:
     # -- stage 3: wiring ------------------------------------------------------------------
     @cached_property
     def wiring(self):
-        from mltestscore.wiring import Wiring
-
         from mltestscore.evidence.platforms import read_platforms
+        from mltestscore.wiring import Wiring
 
         return Wiring(self.ci, self.tasks, self.dvc, self.tests, self.python, self.fact(read_platforms))
 

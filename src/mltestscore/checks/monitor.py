@@ -823,7 +823,9 @@ class Monitor4(Check):
         training = ctx.fact(training_files)
         # a step of a platform pipeline that a schedule starts (training code first)
         for path in sorted(training, key=lambda p: "train" not in p.rsplit("/", 1)[-1]):
-            runner = next((r for r in ctx.wiring.runners_for(path) if r.kind == "pipeline" and "schedule" in r.triggers), None)
+            runner = next(
+                (r for r in ctx.wiring.runners_for(path) if r.kind == "pipeline" and "schedule" in r.triggers), None
+            )
             if runner is not None:
                 scheduled.append(Evidence(path, None, "runs in a scheduled training pipeline", runner.describe()))
                 break

@@ -20,6 +20,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from mltestscore.evidence.ci import SCHEDULE
+from mltestscore.evidence.python import names
+
+# The names the readers ask the word index for, declared before the scan so that finding candidate
+# files never reads code (a warm audit reads no file whose answers are cached).
+names(
+    "sagemaker.workflow.pipeline.Pipeline",
+    "sagemaker.workflow.function_step.step",
+    "sagemaker.workflow.step_collections.RegisterModel",
+    "sagemaker.model.Model",
+    "kfp.dsl.pipeline",
+    "kfp.dsl.component",
+    "flytekit.workflow",
+    "aws_cdk",
+)
 
 
 @dataclass(frozen=True)
@@ -161,5 +175,7 @@ def with_platform_pipelines(code_pipelines: list, platforms: Platforms) -> list:
     for pipeline in platforms.pipelines:
         if pipeline.path not in known:
             known.add(pipeline.path)
-            merged.append(CodePipeline(pipeline.platform, pipeline.path, pipeline.line or 1, pipeline.name, pipeline.scheduled))
+            merged.append(
+                CodePipeline(pipeline.platform, pipeline.path, pipeline.line or 1, pipeline.name, pipeline.scheduled)
+            )
     return merged

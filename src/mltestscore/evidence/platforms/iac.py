@@ -219,7 +219,10 @@ def _schedule_text(node: ast.AST) -> str:
             amount = ", ".join(ast.unparse(a) for a in node.args[0].args)
             return f"rate({amount} {unit})"
         if method == "cron":
-            fields = " ".join(f"{k.arg}={ast.unparse(k.value)}" for k in node.keywords)
+            fields = " ".join(
+                f"{k.arg}={k.value.value if isinstance(k.value, ast.Constant) else ast.unparse(k.value)}"
+                for k in node.keywords
+            )
             return f"cron({fields})"
     return ast.unparse(node)
 
@@ -287,9 +290,13 @@ def terraform_triggers(ctx) -> list[Trigger]:
             target = " ".join(v for k, v in targets_of.items() if f"{kind}.{name}." in k)
             expression = _unquote(attributes.get("schedule_expression"))
             if expression:
-                triggers.append(Trigger(SCHEDULE, str(expression), path, line, source, target, "aws", enabled and not example))
+                triggers.append(
+                    Trigger(SCHEDULE, str(expression), path, line, source, target, "aws", enabled and not example)
+                )
             elif attributes.get("event_pattern"):
-                triggers.append(Trigger(EVENT, "event rule", path, line, source, target, "aws", enabled and not example))
+                triggers.append(
+                    Trigger(EVENT, "event rule", path, line, source, target, "aws", enabled and not example)
+                )
         elif kind == "aws_scheduler_schedule":
             enabled = attributes.get("state") != '"DISABLED"'
             triggers.append(

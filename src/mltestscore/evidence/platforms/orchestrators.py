@@ -53,8 +53,10 @@ def _decorated(node, name: str) -> bool:
 def _launch_plans(path: str, tree: ast.Module, bindings: Bindings) -> list[Trigger]:
     triggers = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and leaf(node) in ("get_or_create", "create") and "LaunchPlan" in ast.unparse(
-            node.func
+        if (
+            isinstance(node, ast.Call)
+            and leaf(node) in ("get_or_create", "create")
+            and "LaunchPlan" in ast.unparse(node.func)
         ):
             args = kwargs(node)
             schedule = bindings.value(args.get("schedule"))
@@ -62,11 +64,11 @@ def _launch_plans(path: str, tree: ast.Module, bindings: Bindings) -> list[Trigg
             if not isinstance(schedule, ast.Call) or not isinstance(workflow, ast.Name):
                 continue
             expression = kwargs(schedule).get("schedule") or kwargs(schedule).get("cron_expression")
-            expression = expression or kwargs(schedule).get("fixed_rate") or (schedule.args[0] if schedule.args else None)
+            expression = (
+                expression or kwargs(schedule).get("fixed_rate") or (schedule.args[0] if schedule.args else None)
+            )
             text = bindings.string(expression) or (ast.unparse(expression) if expression else leaf(schedule))
             active = args.get("auto_activate")
             enabled = not (isinstance(active, ast.Constant) and active.value is False)
-            triggers.append(
-                Trigger(SCHEDULE, text, path, node.lineno, "Flyte launch plan", workflow.id, "", enabled)
-            )
+            triggers.append(Trigger(SCHEDULE, text, path, node.lineno, "Flyte launch plan", workflow.id, "", enabled))
     return triggers

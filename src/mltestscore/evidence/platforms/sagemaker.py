@@ -41,7 +41,9 @@ STEP_CLASSES = frozenset(
 @reader
 def sagemaker_pipelines(ctx) -> list[PlatformPipeline]:
     found = []
-    for path in ctx.python.candidates(["sagemaker.workflow.pipeline.Pipeline", "sagemaker.workflow.function_step.step"]):
+    for path in ctx.python.candidates(
+        ["sagemaker.workflow.pipeline.Pipeline", "sagemaker.workflow.function_step.step"]
+    ):
         if not path.endswith(".py"):
             continue
         tree = ctx.parsed.python(path)
@@ -135,3 +137,40 @@ def _under(folder: str | None, path: str | None) -> str | None:
     if folder and not folder.startswith("s3://") and not path.startswith("/"):
         return f"{folder.rstrip('/')}/{path}"
     return path
+
+
+def model_approvals(ctx) -> list[tuple[str, int, str]]:
+    """(path, line, status) of each model package registered for a person to approve: SageMaker
+    `RegisterModel(approval_status=...)` / `model.register(approval_status=...)` whose status is (or
+    defaults to) PendingManualApproval, and CloudFormation model packages declaring it."""
+    return ctx.fact(_approvals)
+
+
+def _approvals(ctx) -> list[tuple[str, int, str]]:
+    found = []
+    for path in ctx.python.candidates(["sagemaker.workflow.step_collections.RegisterModel", "sagemaker.model.Model"]):
+        tree = ctx.parsed.python(path) if path.endswith(".py") else None
+        if tree is None or not _imports_sagemaker_workflow(tree):
+            continue
+        bindings = Bindings(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and "approval_status" in kwargs(node):
+                status = _status(bindings, kwargs(node)["approval_status"])
+                if status == "PendingManualApproval":
+                    found.append((path, node.lineno, status))
+    from mltestscore.evidence.platforms.iac import cloudformation_templates
+
+    for path, template in cloudformation_templates(ctx).items():
+        for logical, resource in template["Resources"].items():
+            props = resource.get("Properties") if isinstance(resource, dict) else None
+            if isinstance(props, dict) and props.get("ModelApprovalStatus") == "PendingManualApproval":
+                found.append((path, 1, "PendingManualApproval"))
+    return found
+
+
+def _status(bindings: Bindings, node: ast.AST) -> str | None:
+    """The approval status, through a ParameterString(default_value=...) when it is one."""
+    value = bindings.value(node)
+    if isinstance(value, ast.Call) and leaf(value) == "ParameterString":
+        return bindings.string(kwargs(value).get("default_value"))
+    return bindings.string(value)

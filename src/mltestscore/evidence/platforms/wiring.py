@@ -25,8 +25,12 @@ def platform_commands(platforms: Platforms, ci_commands: list[WiredCommand]) -> 
         kinds = frozenset(t.kind for t in pipeline.triggers if t.enabled)
         # the definition itself (its gates, conditions, registration) is part of every run
         definition = Runner(
-            "pipeline", True, pipeline.path, pipeline.line, f"{pipeline.platform} pipeline '{pipeline.name}' "
-            f"(on {pipeline.trigger_text})", kinds
+            "pipeline",
+            True,
+            pipeline.path,
+            pipeline.line,
+            f"{pipeline.platform} pipeline '{pipeline.name}' (on {pipeline.trigger_text})",
+            kinds,
         )
         found.append((f"python {pipeline.path}", definition))
         for step in pipeline.steps:
