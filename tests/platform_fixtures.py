@@ -209,3 +209,139 @@ def sagemaker_repo(schedule: str = SAGEMAKER_CFN) -> dict[str, str]:
     if schedule:
         files["infra/retrain-schedule.yaml"] = schedule
     return files
+
+
+# -- Kubeflow Pipelines v2 on Vertex AI, scheduled by Cloud Scheduler in Terraform ------------------
+KFP_PIPELINE = '''
+"""Churn training pipeline for Vertex AI Pipelines (KFP v2)."""
+from google_cloud_pipeline_components.v1.model import ModelUploadOp
+from kfp import compiler, components, dsl
+
+evaluate_op = components.load_component_from_file("components/evaluate/component.yaml")
+
+
+@dsl.component(base_image="python:3.11", packages_to_install=["pandas", "scikit-learn"])
+def make_features(raw: dsl.Input[dsl.Dataset], features: dsl.Output[dsl.Dataset]):
+    import pandas as pd
+
+    from churn.features import build_features
+
+    build_features(pd.read_csv(raw.path)).to_csv(features.path, index=False)
+
+
+@dsl.container_component
+def train(features: dsl.Input[dsl.Dataset], model: dsl.Output[dsl.Model]):
+    return dsl.ContainerSpec(
+        image="europe-docker.pkg.dev/acme/churn/trainer:latest",
+        command=["python", "-m", "churn.train"],
+        args=["--features", features.path, "--model-dir", model.path],
+    )
+
+
+@dsl.pipeline(name="churn-training", description="Features, training, evaluation, registration")
+def churn_pipeline(raw_uri: str = "gs://acme-churn/raw.csv", min_auc: float = 0.8):
+    raw = dsl.importer(artifact_uri=raw_uri, artifact_class=dsl.Dataset)
+    features_task = make_features(raw=raw.output)
+    train_task = train(features=features_task.outputs["features"])
+    eval_task = evaluate_op(model=train_task.outputs["model"], features=features_task.outputs["features"])
+    with dsl.If(eval_task.outputs["auc"] >= min_auc, name="auc-good-enough"):
+        ModelUploadOp(
+            project="acme-ml",
+            display_name="churn",
+            unmanaged_container_model=train_task.outputs["model"],
+        )
+
+
+if __name__ == "__main__":
+    compiler.Compiler().compile(churn_pipeline, "churn_pipeline.json")
+'''
+
+KFP_COMPONENT_YAML = """
+name: Evaluate churn model
+inputs:
+- {name: model, type: Model}
+- {name: features, type: Dataset}
+outputs:
+- {name: auc, type: Float}
+implementation:
+  container:
+    image: europe-docker.pkg.dev/acme/churn/trainer:latest
+    command: [python, src/evaluate.py]
+    args:
+    - --model
+    - {inputPath: model}
+    - --features
+    - {inputPath: features}
+    - --auc-output
+    - {outputPath: auc}
+"""
+
+KFP_FEATURES = """
+import pandas as pd
+
+
+def build_features(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    out["tenure_years"] = out["tenure_months"] / 12
+    return out
+"""
+
+KFP_TRAIN = """
+import argparse
+
+import joblib
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--features")
+    parser.add_argument("--model-dir")
+    args = parser.parse_args()
+    df = pd.read_csv(args.features)
+    model = LogisticRegression(max_iter=200).fit(df.drop(columns=["churn"]), df["churn"])
+    joblib.dump(model, f"{args.model_dir}/model.joblib")
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+KFP_TERRAFORM = """
+variable "project" {
+  type = string
+}
+
+resource "google_cloud_scheduler_job" "weekly_training" {
+  name        = "churn-weekly-training"
+  description = "Submit the churn training pipeline every Monday"
+  schedule    = "0 4 * * 1"
+  time_zone   = "Europe/Berlin"
+
+  http_target {
+    http_method = "POST"
+    uri         = "https://europe-west4-aiplatform.googleapis.com/v1/projects/${var.project}/locations/europe-west4/pipelineJobs"
+    body        = base64encode(jsonencode({ displayName = "churn-training", templateUri = "gs://acme-churn/churn_pipeline.json" }))
+
+    oauth_token {
+      service_account_email = "pipelines@${var.project}.iam.gserviceaccount.com"
+    }
+  }
+}
+"""
+
+
+def kfp_repo(terraform: str = KFP_TERRAFORM) -> dict[str, str]:
+    files = {
+        "pipeline/churn_pipeline.py": KFP_PIPELINE,
+        "components/evaluate/component.yaml": KFP_COMPONENT_YAML,
+        "src/churn/__init__.py": "",
+        "src/churn/features.py": KFP_FEATURES,
+        "src/churn/train.py": KFP_TRAIN,
+        "src/evaluate.py": SAGEMAKER_EVALUATE,
+        "requirements.txt": "kfp==2.7.0\ngoogle-cloud-pipeline-components==2.14.0\n",
+    }
+    if terraform:
+        files["infra/scheduler.tf"] = terraform
+    return files

@@ -152,3 +152,31 @@ def test_cdk_eventbridge_schedule_starts_the_pipeline(repo):
     root = repo({**pf.sagemaker_repo(schedule=""), "infra/retrain_stack.py": cdk})
     assert runners(root, "src/train.py")[0].endswith("(on schedule cron(minute=0 hour=3), CDK NightlyRetrain)")
     assert audit(root).item("monitor-4").score == 1
+
+
+# -- Kubeflow / Vertex -----------------------------------------------------------------------------
+def test_kfp_components_are_runner_chains_scheduled_by_terraform(repo):
+    root = repo(pf.kfp_repo())
+    schedule = "(on schedule 0 4 * * 1, Terraform google_cloud_scheduler_job.weekly_training)"
+    assert runners(root, "src/evaluate.py") == [f"vertex pipeline 'churn-training' step 'evaluate_op' {schedule}"]
+    assert runners(root, "src/churn/train.py") == [f"vertex pipeline 'churn-training' step 'train' {schedule}"]
+    assert any("step 'make_features'" in r for r in runners(root, "src/churn/features.py"))  # imported in a component
+    report = audit(root)
+    gate = report.item("infra-4")
+    assert gate.score == 1 and "churn-training" in gate.evidence[0].runner
+    assert report.item("monitor-4").score == 1
+    assert report.item("infra-3").score == 1
+    registry = report.item("infra-7")
+    assert registry.score == 0.5 and "ModelUploadOp" in registry.evidence[0].detail
+    assert "run by vertex pipeline 'churn-training' step 'train'" in terminal_report(root)
+
+
+def test_paused_or_example_only_schedule_is_not_a_schedule(repo):
+    paused = pf.KFP_TERRAFORM.replace('time_zone   = "Europe/Berlin"', 'time_zone   = "Europe/Berlin"\n  paused = true')
+    root = repo(pf.kfp_repo(terraform=paused))
+    assert "(disabled)" in runners(root, "src/evaluate.py")[0]
+    assert audit(root).item("monitor-4").score < 1
+    files = pf.kfp_repo(terraform="")
+    files["examples/scheduler.tf"] = pf.KFP_TERRAFORM
+    root = repo(files)
+    assert "(disabled)" in runners(root, "src/evaluate.py")[0]

@@ -725,6 +725,7 @@ REGISTRY_CALLS = names(
     "sagemaker.model.ModelPackage",
     "create_model_package_group",
     "google.cloud.aiplatform.Model.upload",
+    "google_cloud_pipeline_components.v1.model.ModelUploadOp",  # Vertex Model Registry from a pipeline
     "wandb.log_artifact",
     "log_artifact",
     "bentoml.models.create",

@@ -159,6 +159,9 @@ def resolve_file(ctx, base: str, path: str) -> str | None:
     return ending[0] if len(ending) == 1 else None
 
 
+_FAMILY = {"vertex": "kubeflow"}  # Vertex AI Pipelines run KFP pipelines
+
+
 def with_platform_pipelines(code_pipelines: list, platforms: Platforms) -> list:
     """The code pipelines pipelines.py found, marked scheduled when infrastructure code schedules
     them, plus the platform pipelines it does not know (Flyte workflows...)."""
@@ -168,7 +171,9 @@ def with_platform_pipelines(code_pipelines: list, platforms: Platforms) -> list:
     merged = []
     for found in code_pipelines:  # the platform reader knows the pipeline's own name and its schedules
         platform = by_path.get(found.path)
-        if platform is not None and platform.platform == found.orchestrator:
+        if platform is not None and _FAMILY.get(platform.platform, platform.platform) == _FAMILY.get(
+            found.orchestrator, found.orchestrator
+        ):
             found = replace(found, name=platform.name, scheduled=found.scheduled or platform.scheduled)
         merged.append(found)
     known = {p.path for p in code_pipelines}
