@@ -69,8 +69,10 @@ class AuditContext:
     @cached_property
     def ci(self):
         from mltestscore.evidence.ci import find_pipelines
+        from mltestscore.evidence.platforms import read_platform_ci, started_by_ci
 
-        return find_pipelines(self.parsed)
+        pipelines = find_pipelines(self.parsed)
+        return started_by_ci(pipelines, read_platform_ci(self.parsed))
 
     @cached_property
     def tasks(self):
@@ -93,8 +95,9 @@ class AuditContext:
     @cached_property
     def tests(self):
         from mltestscore.evidence.testsuite import TestSuite
+        from mltestscore.wiring import pytest_named_files
 
-        return TestSuite(self.parsed)
+        return TestSuite(self.parsed, pytest_named_files(self.ci, self.tasks, self.files))
 
     @cached_property
     def code_pipelines(self):
@@ -102,12 +105,19 @@ class AuditContext:
 
         return find_code_pipelines(self.python)
 
+    @cached_property
+    def platform_pipelines(self):
+        """Orchestrated pipelines of ML platforms (Airflow, Azure ML...): evidence/platforms."""
+        from mltestscore.evidence.platforms import read_platform_pipelines
+
+        return read_platform_pipelines(self.python)
+
     # -- stage 3: wiring ------------------------------------------------------------------
     @cached_property
     def wiring(self):
         from mltestscore.wiring import Wiring
 
-        return Wiring(self.ci, self.tasks, self.dvc, self.tests, self.python)
+        return Wiring(self.ci, self.tasks, self.dvc, self.tests, self.python, self.platform_pipelines)
 
     # -- derived facts ----------------------------------------------------------------------
     def fact(self, producer: Callable[[AuditContext], T]) -> T:
