@@ -40,7 +40,6 @@ PENDING = {
     "r03b_promotion_gate",
     "r03e_prefixed_metric",
     "r04_cml_fp",
-    "r05_airflow_cmd",
     "r07_cloudbuild",
     "r11_e2e_by_name",
     "r11b_cli_jobs",
@@ -50,7 +49,6 @@ PENDING = {
     "r17_registry_approval",
     "r18_azureml_registry",
     "r19_eval_for_review",
-    "r20_manual_train",
     "r21_seed_guarded",
 }
 
