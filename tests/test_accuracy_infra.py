@@ -36,10 +36,6 @@ EXPECTED = {
 
 # Not yet met: expected to fail until fixed (strict: a fix shows as XPASS and must leave this set).
 PENDING = {
-    "r03_promotion_gate",
-    "r03b_promotion_gate",
-    "r03e_prefixed_metric",
-    "r04_cml_fp",
     "r07_cloudbuild",
     "r11_e2e_by_name",
     "r11b_cli_jobs",
@@ -48,7 +44,6 @@ PENDING = {
     "r16b_anyscale",
     "r17_registry_approval",
     "r18_azureml_registry",
-    "r19_eval_for_review",
     "r21_seed_guarded",
 }
 
