@@ -49,13 +49,13 @@ def test_sagemaker_steps_are_runner_chains_started_by_the_cloudformation_schedul
     root = repo(pf.sagemaker_repo())
     chain = runners(root, "pipelines/churn/evaluate.py")
     assert chain == [
-        "sagemaker pipeline 'ChurnTrainPipeline' step 'EvaluateChurnModel' "
-        "(on schedule rate(7 days), CloudFormation WeeklyRetrainRule)"
+        "pipelines/churn/pipeline.py sagemaker pipeline 'ChurnTrainPipeline' "
+        "(on schedule rate(7 days), CloudFormation WeeklyRetrainRule) step 'EvaluateChurnModel'"
     ]
     assert any("step 'TrainChurnModel'" in r for r in runners(root, "src/train.py"))  # entry_point under source_dir
     assert any("step 'PreprocessChurnData'" in r for r in runners(root, "pipelines/churn/preprocess.py"))
     report = terminal_report(root)
-    assert "run by sagemaker pipeline 'ChurnTrainPipeline'" in report
+    assert "run by pipelines/churn/pipeline.py sagemaker pipeline 'ChurnTrainPipeline' (on schedule" in report
 
 
 def test_sagemaker_scores(repo):
@@ -75,7 +75,7 @@ def test_sagemaker_scores(repo):
 def test_sagemaker_pipeline_without_schedule_still_runs_its_steps_but_is_not_retraining(repo):
     root = repo(pf.sagemaker_repo(schedule=""))
     assert runners(root, "pipelines/churn/evaluate.py") == [
-        "sagemaker pipeline 'ChurnTrainPipeline' step 'EvaluateChurnModel' (on no trigger in the repository)"
+        "pipelines/churn/pipeline.py sagemaker pipeline 'ChurnTrainPipeline' step 'EvaluateChurnModel'"
     ]
     report = audit(root)
     assert report.item("infra-4").score == 1  # a step of the pipeline every model passes
@@ -99,8 +99,9 @@ def test_codebuild_is_hand_run_unless_infrastructure_code_creates_its_trigger(re
     """
     files = {**pf.sagemaker_repo(schedule=""), "codebuild-buildspec.yml": buildspec}
     root = repo(files)
-    chain = runners(root, "pipelines/churn/evaluate.py")[0]
-    assert "manual" in chain and "codebuild-buildspec.yml" in chain
+    chain = runners(root, "pipelines/churn/evaluate.py")[-1]
+    assert "(on manual)" in chain and chain.startswith("codebuild-buildspec.yml")
+    assert "sagemaker pipeline 'ChurnTrainPipeline' step 'EvaluateChurnModel'" in chain
     ctx = AuditContext(root)
     assert not ctx.ci[0].jobs[0].automatic
     ctx.close()
@@ -128,8 +129,8 @@ def test_codebuild_is_hand_run_unless_infrastructure_code_creates_its_trigger(re
             ])
     """
     root = make_repo(root, {"infra/model_build_stack.py": cdk})
-    chain = runners(root, "pipelines/churn/evaluate.py")[0]
-    assert "push" in chain and "codebuild-buildspec.yml" in chain
+    chain = runners(root, "pipelines/churn/evaluate.py")[0]  # an automatic CI chain ranks first
+    assert "(on push)" in chain and chain.startswith("codebuild-buildspec.yml")
 
 
 def test_cdk_eventbridge_schedule_starts_the_pipeline(repo):
@@ -150,16 +151,18 @@ def test_cdk_eventbridge_schedule_starts_the_pipeline(repo):
             )
     """
     root = repo({**pf.sagemaker_repo(schedule=""), "infra/retrain_stack.py": cdk})
-    assert runners(root, "src/train.py")[0].endswith("(on schedule cron(minute=0 hour=3), CDK NightlyRetrain)")
+    chain = runners(root, "src/train.py")[0]
+    assert chain.endswith("(on schedule cron(minute=0 hour=3), CDK NightlyRetrain) step 'TrainChurnModel'")
     assert audit(root).item("monitor-4").score == 1
 
 
 # -- Kubeflow / Vertex -----------------------------------------------------------------------------
 def test_kfp_components_are_runner_chains_scheduled_by_terraform(repo):
     root = repo(pf.kfp_repo())
-    schedule = "(on schedule 0 4 * * 1, Terraform google_cloud_scheduler_job.weekly_training)"
-    assert runners(root, "src/evaluate.py") == [f"vertex pipeline 'churn-training' step 'evaluate_op' {schedule}"]
-    assert runners(root, "src/churn/train.py") == [f"vertex pipeline 'churn-training' step 'train' {schedule}"]
+    pipeline = "pipeline/churn_pipeline.py vertex pipeline 'churn-training' "
+    pipeline += "(on schedule 0 4 * * 1, Terraform google_cloud_scheduler_job.weekly_training)"
+    assert runners(root, "src/evaluate.py") == [f"{pipeline} step 'evaluate_op'"]
+    assert runners(root, "src/churn/train.py") == [f"{pipeline} step 'train'"]
     assert any("step 'make_features'" in r for r in runners(root, "src/churn/features.py"))  # imported in a component
     report = audit(root)
     gate = report.item("infra-4")
@@ -168,7 +171,7 @@ def test_kfp_components_are_runner_chains_scheduled_by_terraform(repo):
     assert report.item("infra-3").score == 1
     registry = report.item("infra-7")
     assert registry.score == 0.5 and "ModelUploadOp" in registry.evidence[0].detail
-    assert "run by vertex pipeline 'churn-training' step 'train'" in terminal_report(root)
+    assert "vertex pipeline 'churn-training' (on schedule 0 4 * * 1" in terminal_report(root)
 
 
 def test_paused_or_example_only_schedule_is_not_a_schedule(repo):

@@ -14,11 +14,9 @@ _STARTED_BY = {"aws-codebuild": "codebuild"}
 
 
 def started_by_infrastructure(ctx, pipelines: list[CIPipeline]) -> list[CIPipeline]:
-    from mltestscore.evidence.platforms import read_platforms
-
     if not any(p.system in _STARTED_BY for p in pipelines):
         return pipelines
-    triggers = ctx.fact(read_platforms).triggers
+    triggers = ctx.platform_triggers
     adjusted = []
     for pipeline in pipelines:
         target = _STARTED_BY.get(pipeline.system)

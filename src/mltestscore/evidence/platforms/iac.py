@@ -14,9 +14,13 @@ import re
 from typing import Any
 
 from mltestscore.evidence.ci import EVENT, PUSH, SCHEDULE, line_of
-from mltestscore.evidence.platforms import Trigger, trigger_reader
+from mltestscore.evidence.platforms import Trigger
 
 _EXAMPLE = re.compile(r"\.example$|\.sample$|(^|/)examples?/")
+
+
+def read_triggers(ctx) -> list[Trigger]:
+    return cloudformation_triggers(ctx) + cdk_triggers(ctx) + terraform_triggers(ctx)
 
 
 # -- CloudFormation ---------------------------------------------------------------------------
@@ -104,7 +108,6 @@ def _referenced_names(value: Any, resources: dict, parameters: dict) -> str:
     return " ".join(names)
 
 
-@trigger_reader
 def cloudformation_triggers(ctx) -> list[Trigger]:
     triggers = []
     for path, template in cloudformation_templates(ctx).items():
@@ -164,7 +167,6 @@ _CDK_SOURCE_ACTIONS = re.compile(
 )
 
 
-@trigger_reader
 def cdk_triggers(ctx) -> list[Trigger]:
     triggers = []
     for path in ctx.python.candidates(["aws_cdk"]):
@@ -269,7 +271,6 @@ def _unquote(value: Any) -> Any:
     return value
 
 
-@trigger_reader
 def terraform_triggers(ctx) -> list[Trigger]:
     if not any(_TF_TYPES.search(ctx.files.text(p) or "") for p in ctx.files.with_suffix(".tf")):
         return []  # parse HCL only when a resource that starts something is there

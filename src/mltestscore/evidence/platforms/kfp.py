@@ -13,26 +13,26 @@ Pipelines that use Vertex AI (google.cloud.aiplatform, google_cloud_pipeline_com
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 from mltestscore.evidence.ci import split_commands
-from mltestscore.evidence.platforms import PlatformPipeline, PlatformStep, reader, resolve_file
+from mltestscore.evidence.platforms import PlatformPipeline, PlatformStep, resolve_file
 from mltestscore.evidence.platforms.pyast import Bindings, kwargs, leaf
 
 _COMPONENT_DECORATORS = ("component", "container_component", "create_component_from_func", "func_to_container_op")
 _LOADERS = ("load_component_from_file", "load_component")
 
 
-@reader
-def kfp_pipelines(ctx) -> list[PlatformPipeline]:
-    paths = [p for p in ctx.python.candidates(["kfp.dsl.pipeline", "kfp.dsl.component"]) if p.endswith(".py")]
+def read(python) -> list[PlatformPipeline]:
+    paths = [p for p in python.candidates(["kfp.dsl.pipeline", "kfp.dsl.component"]) if p.endswith(".py")]
     modules = {}
     components: dict[str, PlatformStep] = {}
     for path in paths:
-        tree = ctx.parsed.python(path)
+        tree = python.parsed.python(path)
         if tree is None or not _imports(tree, "kfp"):
             continue
         modules[path] = tree
-        components.update(_components(ctx, path, tree))
+        components.update(_components(python, path, tree))
     found = []
     for path, tree in modules.items():
         vertex = _imports(tree, "google.cloud.aiplatform") or _imports(tree, "google_cloud_pipeline_components")
@@ -43,9 +43,9 @@ def kfp_pipelines(ctx) -> list[PlatformPipeline]:
                 found.append(
                     PlatformPipeline(
                         "vertex" if vertex else "kubeflow",
+                        name,
                         path,
                         node.lineno,
-                        name,
                         tuple(steps),
                         cloud="gcp" if vertex else "",
                     )
@@ -79,16 +79,16 @@ def _decorator_name(node) -> str | None:
     return None
 
 
-def _components(ctx, path: str, tree: ast.Module) -> dict[str, PlatformStep]:
+def _components(python, path: str, tree: ast.Module) -> dict[str, PlatformStep]:
     """Component name (as the pipeline calls it) -> the step it makes."""
     found: dict[str, PlatformStep] = {}
     bindings = Bindings(tree)
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _decorated(node, _COMPONENT_DECORATORS):
             commands = tuple(_container_commands(node, bindings))
-            files = (path, *_imported_modules(ctx, node)) if not commands else ()
+            files = (path, *_imported_modules(python, node)) if not commands else ()
             runs = commands + tuple(f"python {f}" for f in files)
-            found[node.name] = PlatformStep(node.name, node.lineno, runs, files, "component")
+            found[node.name] = PlatformStep(node.name, node.lineno, runs, files=files, kind="component")
         elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1:
             target = node.targets[0]
             if not isinstance(target, ast.Name):
@@ -96,12 +96,16 @@ def _components(ctx, path: str, tree: ast.Module) -> dict[str, PlatformStep]:
             call = node.value
             if leaf(call) in _LOADERS:
                 spec = bindings.string(call.args[0] if call.args else kwargs(call).get("filename"))
-                component = resolve_file(ctx, path, spec) if spec else None
-                commands = tuple(_yaml_commands(ctx, component)) if component else ()
-                found[target.id] = PlatformStep(target.id, node.lineno, commands, (), f"component {component}")
+                component = resolve_file(python, path, spec) if spec else None
+                commands = tuple(_yaml_commands(python, component)) if component else ()
+                found[target.id] = PlatformStep(
+                    target.id, node.lineno, commands, path=component or "", kind="component"
+                )
             elif leaf(call) in ("create_component_from_func", "func_to_container_op") and call.args:
                 if isinstance(call.args[0], ast.Name):
-                    found[target.id] = PlatformStep(target.id, node.lineno, (f"python {path}",), (path,), "component")
+                    found[target.id] = PlatformStep(
+                        target.id, node.lineno, (f"python {path}",), files=(path,), kind="component"
+                    )
     return found
 
 
@@ -127,8 +131,8 @@ def _command(call: ast.Call, bindings: Bindings) -> str:
     return text
 
 
-def _yaml_commands(ctx, path: str) -> list[str]:
-    data = ctx.parsed.yaml(path)
+def _yaml_commands(python, path: str) -> list[str]:
+    data = python.parsed.yaml(path)
     container = _dict(_dict(_dict(data).get("implementation")).get("container"))
     words = [w if isinstance(w, str) else "ARG" for key in ("command", "args") for w in container.get(key) or []]
     if words[:2] in (["sh", "-c"], ["bash", "-c"]) and len(words) > 2:
@@ -140,7 +144,7 @@ def _dict(value) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _imported_modules(ctx, function) -> list[str]:
+def _imported_modules(python, function) -> list[str]:
     """Project modules a lightweight component imports in its body (they run in its container)."""
     found = []
     for node in ast.walk(function):
@@ -150,7 +154,7 @@ def _imported_modules(ctx, function) -> list[str]:
         elif isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         for name in names:
-            path = ctx.python.modules.get(name)
+            path = python.modules.get(name)
             if path and path not in found:
                 found.append(path)
     return found
@@ -164,9 +168,9 @@ def _steps(function, components: dict[str, PlatformStep], bindings: Bindings) ->
         name = leaf(node)
         if name in components:
             component = components[name]
-            steps.append(PlatformStep(name, node.lineno, component.commands, component.files, component.kind))
+            steps.append(replace(component, line=node.lineno))
         elif name == "ContainerOp":  # KFP v1 inline op
             label = bindings.string(kwargs(node).get("name")) or "container-op"
-            steps.append(PlatformStep(label, node.lineno, (_command(node, bindings),), (), "ContainerOp"))
+            steps.append(PlatformStep(label, node.lineno, (_command(node, bindings),), kind="ContainerOp"))
     steps.sort(key=lambda s: s.line or 0)
     return steps

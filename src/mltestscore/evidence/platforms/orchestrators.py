@@ -12,15 +12,18 @@ from __future__ import annotations
 import ast
 
 from mltestscore.evidence.ci import SCHEDULE
-from mltestscore.evidence.platforms import PlatformPipeline, PlatformStep, Trigger, reader
+from mltestscore.evidence.platforms import PlatformPipeline, PlatformStep, Trigger
 from mltestscore.evidence.platforms.pyast import Bindings, kwargs, leaf
 
 
-@reader
-def flyte_workflows(ctx) -> list[PlatformPipeline]:
+def read(python) -> list[PlatformPipeline]:
+    return flyte_workflows(python)
+
+
+def flyte_workflows(python) -> list[PlatformPipeline]:
     found = []
-    for path in ctx.python.candidates(["flytekit.workflow"]):
-        tree = ctx.parsed.python(path) if path.endswith(".py") else None
+    for path in python.candidates(["flytekit.workflow"]):
+        tree = python.parsed.python(path) if path.endswith(".py") else None
         if tree is None:
             continue
         bindings = Bindings(tree)
@@ -33,12 +36,12 @@ def flyte_workflows(ctx) -> list[PlatformPipeline]:
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _decorated(node, "workflow"):
                 steps = [
-                    PlatformStep(leaf(c), c.lineno, (f"python {path}",), (path,), "task")
+                    PlatformStep(leaf(c), c.lineno, (f"python {path}",), files=(path,), kind="task")
                     for c in ast.walk(node)
                     if isinstance(c, ast.Call) and leaf(c) in tasks
                 ]
                 triggers = tuple(t for t in schedules if t.target == node.name)
-                found.append(PlatformPipeline("flyte", path, node.lineno, node.name, tuple(steps), triggers))
+                found.append(PlatformPipeline("flyte", node.name, path, node.lineno, tuple(steps), started_by=triggers))
     return found
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 
-from mltestscore.evidence.platforms import PlatformPipeline, PlatformStep, reader, resolve_file
+from mltestscore.evidence.platforms import PlatformPipeline, PlatformStep, resolve_file
 from mltestscore.evidence.platforms.pyast import Bindings, kwargs, leaf
 
 STEP_CLASSES = frozenset(
@@ -38,18 +38,15 @@ STEP_CLASSES = frozenset(
 )
 
 
-@reader
-def sagemaker_pipelines(ctx) -> list[PlatformPipeline]:
+def read(python) -> list[PlatformPipeline]:
     found = []
-    for path in ctx.python.candidates(
-        ["sagemaker.workflow.pipeline.Pipeline", "sagemaker.workflow.function_step.step"]
-    ):
+    for path in python.candidates(["sagemaker.workflow.pipeline.Pipeline", "sagemaker.workflow.function_step.step"]):
         if not path.endswith(".py"):
             continue
-        tree = ctx.parsed.python(path)
+        tree = python.parsed.python(path)
         if tree is None or not _imports_sagemaker_workflow(tree):
             continue
-        found.extend(_pipelines_in(ctx, path, tree))
+        found.extend(_pipelines_in(python, path, tree))
     return found
 
 
@@ -62,7 +59,7 @@ def _imports_sagemaker_workflow(tree: ast.Module) -> bool:
     return False
 
 
-def _pipelines_in(ctx, path: str, tree: ast.Module) -> list[PlatformPipeline]:
+def _pipelines_in(python, path: str, tree: ast.Module) -> list[PlatformPipeline]:
     bindings = Bindings(tree)
     steps: list[PlatformStep] = []
     pipelines: list[tuple[str, int]] = []
@@ -70,15 +67,15 @@ def _pipelines_in(ctx, path: str, tree: ast.Module) -> list[PlatformPipeline]:
         if isinstance(node, ast.Call):
             kind = leaf(node)
             if kind in STEP_CLASSES:
-                steps.append(_step(ctx, path, node, kind, bindings))
+                steps.append(_step(python, path, node, kind, bindings))
             elif kind == "Pipeline" and "steps" in kwargs(node):
                 name = bindings.string(kwargs(node).get("name")) or "pipeline"
                 pipelines.append((name, node.lineno))
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _function_step(node):
             # @step functions run in the pipeline's own job: this file (the function) is the step's code
-            steps.append(PlatformStep(node.name, node.lineno, (f"python {path}",), (path,), "@step"))
+            steps.append(PlatformStep(node.name, node.lineno, (f"python {path}",), files=(path,), kind="@step"))
     steps.sort(key=lambda s: s.line or 0)
-    return [PlatformPipeline("sagemaker", path, line, name, tuple(steps), cloud="aws") for name, line in pipelines]
+    return [PlatformPipeline("sagemaker", name, path, line, tuple(steps), cloud="aws") for name, line in pipelines]
 
 
 def _function_step(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -89,16 +86,16 @@ def _function_step(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return False
 
 
-def _step(ctx, path: str, call: ast.Call, kind: str, bindings: Bindings) -> PlatformStep:
+def _step(python, path: str, call: ast.Call, kind: str, bindings: Bindings) -> PlatformStep:
     args = kwargs(call)
     name = bindings.string(args.get("name")) or kind
     files = []
     for code in _code_of(args, bindings, training=kind in ("TrainingStep", "TuningStep")):
-        resolved = resolve_file(ctx, path, code)
+        resolved = resolve_file(python, path, code)
         if resolved and resolved not in files:
             files.append(resolved)
     commands = tuple(f"{'bash' if f.endswith('.sh') else 'python'} {f}" for f in files)
-    return PlatformStep(name, call.lineno, commands, tuple(files), kind)
+    return PlatformStep(name, call.lineno, commands, files=tuple(files), kind=kind)
 
 
 def _code_of(args: dict[str, ast.AST], bindings: Bindings, training: bool) -> list[str]:
