@@ -345,3 +345,50 @@ def kfp_repo(terraform: str = KFP_TERRAFORM) -> dict[str, str]:
     if terraform:
         files["infra/scheduler.tf"] = terraform
     return files
+
+
+# -- Flyte: a workflow and a launch plan with a cron schedule ----------------------------------------
+FLYTE_WORKFLOW = '''
+from datetime import timedelta
+
+import pandas as pd
+from flytekit import CronSchedule, LaunchPlan, task, workflow
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+
+
+@task(retries=2)
+def load_data(uri: str) -> pd.DataFrame:
+    return pd.read_parquet(uri)
+
+
+@task
+def train_model(df: pd.DataFrame) -> LogisticRegression:
+    return LogisticRegression(max_iter=200).fit(df.drop(columns=["label"]), df["label"])
+
+
+@task
+def evaluate(model: LogisticRegression, df: pd.DataFrame) -> float:
+    auc = roc_auc_score(df["label"], model.predict_proba(df.drop(columns=["label"]))[:, 1])
+    if auc < 0.75:
+        raise ValueError(f"AUC {auc:.3f} below the 0.75 gate")
+    return auc
+
+
+@workflow
+def training_workflow(uri: str = "s3://acme/churn.parquet") -> float:
+    df = load_data(uri=uri)
+    model = train_model(df=df)
+    return evaluate(model=model, df=df)
+
+
+nightly = LaunchPlan.get_or_create(
+    training_workflow,
+    name="churn_nightly",
+    schedule=CronSchedule(schedule="0 2 * * *"),
+)
+'''
+
+
+def flyte_repo() -> dict[str, str]:
+    return {"workflows/churn.py": FLYTE_WORKFLOW, "requirements.txt": "flytekit==1.12.0\nscikit-learn==1.4.0\n"}

@@ -183,3 +183,19 @@ def test_paused_or_example_only_schedule_is_not_a_schedule(repo):
     files["examples/scheduler.tf"] = pf.KFP_TERRAFORM
     root = repo(files)
     assert "(disabled)" in runners(root, "src/evaluate.py")[0]
+
+
+# -- Flyte -------------------------------------------------------------------------------------------
+def test_flyte_tasks_run_in_the_workflow_its_launch_plan_schedules(repo):
+    root = repo(pf.flyte_repo())
+    chains = runners(root, "workflows/churn.py")
+    assert any(
+        c.startswith("workflows/churn.py flyte pipeline 'training_workflow' (on schedule 0 2 * * *, Flyte launch plan)")
+        for c in chains
+    )
+    report = audit(root)
+    assert report.item("infra-4").score == 1  # the AUC gate raises inside a task of the workflow
+    assert report.item("monitor-4").score == 1
+    unscheduled = pf.FLYTE_WORKFLOW.replace('schedule=CronSchedule(schedule="0 2 * * *"),', "")
+    root = repo({**pf.flyte_repo(), "workflows/churn.py": unscheduled})
+    assert audit(root).item("monitor-4").score < 1
