@@ -348,7 +348,7 @@ def kfp_repo(terraform: str = KFP_TERRAFORM) -> dict[str, str]:
 
 
 # -- Flyte: a workflow and a launch plan with a cron schedule ----------------------------------------
-FLYTE_WORKFLOW = '''
+FLYTE_WORKFLOW = """
 from datetime import timedelta
 
 import pandas as pd
@@ -387,8 +387,96 @@ nightly = LaunchPlan.get_or_create(
     name="churn_nightly",
     schedule=CronSchedule(schedule="0 2 * * *"),
 )
-'''
+"""
 
 
 def flyte_repo() -> dict[str, str]:
     return {"workflows/churn.py": FLYTE_WORKFLOW, "requirements.txt": "flytekit==1.12.0\nscikit-learn==1.4.0\n"}
+
+
+# -- Serving configs ----------------------------------------------------------------------------------
+KSERVE = """
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: churn
+spec:
+  predictor:
+    canaryTrafficPercent: 10
+    model:
+      modelFormat:
+        name: sklearn
+      storageUri: gs://acme-models/churn/v7
+"""
+
+TORCHSERVE_PROPERTIES = """
+inference_address=http://0.0.0.0:8080
+management_address=http://0.0.0.0:8081
+metrics_address=http://0.0.0.0:8082
+model_store=/home/model-server/model-store
+load_models=churn.mar
+default_workers_per_model=2
+"""
+
+TORCHSERVE_PACKAGE = """
+#!/usr/bin/env bash
+set -euo pipefail
+VERSION=$(git describe --tags)
+torch-model-archiver --model-name churn --version "$VERSION" --serialized-file model.pt \\
+  --handler serving/handler.py --export-path model-store --force
+"""
+
+TRITON_CONFIG = """
+name: "churn"
+backend: "onnxruntime"
+max_batch_size: 64
+version_policy: { latest: { num_versions: 2 } }
+input [ { name: "features" data_type: TYPE_FP32 dims: [ 12 ] } ]
+output [ { name: "probability" data_type: TYPE_FP32 dims: [ 1 ] } ]
+"""
+
+
+def serving_repo(**extra: str) -> dict[str, str]:
+    return {
+        "serving/handler.py": "from ts.torch_handler.base_handler import BaseHandler\n\n\nclass Handler(BaseHandler):\n    pass\n",
+        **extra,
+    }
+
+
+ARGO_ROLLOUT = """
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: churn-api
+spec:
+  replicas: 4
+  strategy:
+    canary:
+      steps:
+      - setWeight: 20
+      - pause: {duration: 10m}
+      - analysis:
+          templates:
+          - templateName: churn-error-rate
+      - setWeight: 100
+  template:
+    spec:
+      containers:
+      - name: api
+        image: ghcr.io/acme/churn-api:1.4.2
+"""
+
+SELDON = """
+apiVersion: machinelearning.seldon.io/v1
+kind: SeldonDeployment
+metadata:
+  name: churn
+spec:
+  predictors:
+  - name: main
+    traffic: 90
+    graph: {name: classifier, implementation: SKLEARN_SERVER, modelUri: gs://acme-models/churn/v7}
+  - name: candidate
+    traffic: 10
+    graph: {name: classifier, implementation: SKLEARN_SERVER, modelUri: gs://acme-models/churn/v8}
+"""

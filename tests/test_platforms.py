@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import platform_fixtures as pf
+import pytest
 from conftest import audit, make_repo
 
 from mltestscore.context import AuditContext
@@ -199,3 +200,27 @@ def test_flyte_tasks_run_in_the_workflow_its_launch_plan_schedules(repo):
     unscheduled = pf.FLYTE_WORKFLOW.replace('schedule=CronSchedule(schedule="0 2 * * *"),', "")
     root = repo({**pf.flyte_repo(), "workflows/churn.py": unscheduled})
     assert audit(root).item("monitor-4").score < 1
+
+
+# -- Serving configs ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("files", "canary", "rollback", "what"),
+    [
+        ({"deploy/isvc.yaml": pf.KSERVE}, 1, 1, "KServe canary"),
+        ({"deploy/rollout.yaml": pf.ARGO_ROLLOUT}, 1, 1, "Argo Rollouts"),
+        ({"deploy/seldon.yaml": pf.SELDON}, 1, 0.5, "weighted traffic split"),
+        (
+            {"serving/config.properties": pf.TORCHSERVE_PROPERTIES, "scripts/package.sh": pf.TORCHSERVE_PACKAGE},
+            0,
+            0.5,
+            "torch-model-archiver --version",
+        ),
+        ({"model_repository/churn/config.pbtxt": pf.TRITON_CONFIG}, 0, 1, "Triton version policy"),
+    ],
+)
+def test_serving_configs(repo, files, canary, rollback, what):
+    report = audit(repo(pf.serving_repo(**files)))
+    assert report.item("infra-6").score == canary
+    assert report.item("infra-7").score == rollback
+    details = " ".join(e.detail for t in ("infra-6", "infra-7") for e in report.item(t).evidence)
+    assert what in details

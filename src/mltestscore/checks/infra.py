@@ -22,6 +22,7 @@ from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
 from mltestscore.evidence.importers import may_import
 from mltestscore.evidence.perfile import grep_code, per_file, per_outline
+from mltestscore.evidence.platforms.serving import versioned_serving
 from mltestscore.evidence.promotion import MODEL_LOADS, promotes, reports_evaluation
 from mltestscore.evidence.python import ModuleFacts, names, parts
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
@@ -809,6 +810,7 @@ ROLLBACK_KEYS = (
     (r"version_policy", "Triton version policy keeps several versions"),
     (r"^\s*revisionHistoryLimit\s*:\s*[1-9]", "Kubernetes keeps previous revisions"),
     (r"^\s*kind:\s*Application\b", "Argo CD GitOps: a git revert redeploys"),
+    (r"canaryTrafficPercent\s*[:=]", "KServe canary: the previous revision keeps serving until promotion"),
 )
 
 
@@ -850,6 +852,7 @@ class Infra7(Check):
                 ctx, r"(storageUri|model_uri|modelUri|model_data)\s*[:=].*(/v\d+|@|version|models:/)"
             )[:2]
         ]
+        versioned += [Evidence(path, line, detail) for path, line, detail in versioned_serving(ctx)[:2]]
         scripted = [
             Evidence(p, None, "rollback script") for p in files_named(ctx, r"[^/]*rollback[^/]*\.(sh|py|ya?ml)")
         ]
