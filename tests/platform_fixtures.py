@@ -480,3 +480,53 @@ spec:
     traffic: 10
     graph: {name: classifier, implementation: SKLEARN_SERVER, modelUri: gs://acme-models/churn/v8}
 """
+
+
+# -- Differentially private training --------------------------------------------------------------
+OPACUS_TRAIN = '''
+import torch
+from opacus import PrivacyEngine
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def train(features: torch.Tensor, labels: torch.Tensor, epochs: int = 5) -> torch.nn.Module:
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(features.shape[1], 1), torch.nn.Sigmoid())
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    loader = DataLoader(TensorDataset(features, labels), batch_size=64)
+    engine = PrivacyEngine()
+    model, optimizer, loader = engine.make_private(
+        module=model, optimizer=optimizer, data_loader=loader, noise_multiplier=1.1, max_grad_norm=1.0
+    )
+    for _ in range(epochs):
+        for x, y in loader:
+            optimizer.zero_grad()
+            torch.nn.functional.binary_cross_entropy(model(x).squeeze(1), y).backward()
+            optimizer.step()
+    return model
+
+
+if __name__ == "__main__":
+    data = torch.load("data/prepared.pt")
+    torch.save(train(data["x"], data["y"]).state_dict(), "models/model.pt")
+'''
+
+TF_PRIVACY_TRAIN = '''
+import tensorflow as tf
+from tensorflow_privacy.privacy.optimizers.dp_optimizer_keras import DPKerasSGDOptimizer
+
+
+def build_model() -> tf.keras.Model:
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1, activation="sigmoid")])
+    optimizer = DPKerasSGDOptimizer(l2_norm_clip=1.0, noise_multiplier=1.1, num_microbatches=32, learning_rate=0.1)
+    model.compile(optimizer=optimizer, loss=tf.keras.losses.BinaryCrossentropy(reduction="none"))
+    return model
+'''
+
+DVC_TRAIN_STAGE = """
+stages:
+  train:
+    cmd: python src/train.py
+    deps: [src/train.py, data/prepared.pt]
+    outs: [models/model.pt]
+"""

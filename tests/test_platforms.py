@@ -175,19 +175,19 @@ def test_kfp_components_are_runner_chains_scheduled_by_terraform(repo):
     assert "vertex pipeline 'churn-training' (on schedule 0 4 * * 1" in terminal_report(root)
 
 
-def test_paused_or_example_only_schedule_is_not_a_schedule(repo):
+def test_paused_or_example_only_schedule_is_not_a_schedule(repo, tmp_path):
     paused = pf.KFP_TERRAFORM.replace('time_zone   = "Europe/Berlin"', 'time_zone   = "Europe/Berlin"\n  paused = true')
     root = repo(pf.kfp_repo(terraform=paused))
     assert "(disabled)" in runners(root, "src/evaluate.py")[0]
     assert audit(root).item("monitor-4").score < 1
     files = pf.kfp_repo(terraform="")
     files["examples/scheduler.tf"] = pf.KFP_TERRAFORM
-    root = repo(files)
+    root = make_repo(tmp_path / "example", files)
     assert "(disabled)" in runners(root, "src/evaluate.py")[0]
 
 
 # -- Flyte -------------------------------------------------------------------------------------------
-def test_flyte_tasks_run_in_the_workflow_its_launch_plan_schedules(repo):
+def test_flyte_tasks_run_in_the_workflow_its_launch_plan_schedules(repo, tmp_path):
     root = repo(pf.flyte_repo())
     chains = runners(root, "workflows/churn.py")
     assert any(
@@ -198,7 +198,7 @@ def test_flyte_tasks_run_in_the_workflow_its_launch_plan_schedules(repo):
     assert report.item("infra-4").score == 1  # the AUC gate raises inside a task of the workflow
     assert report.item("monitor-4").score == 1
     unscheduled = pf.FLYTE_WORKFLOW.replace('schedule=CronSchedule(schedule="0 2 * * *"),', "")
-    root = repo({**pf.flyte_repo(), "workflows/churn.py": unscheduled})
+    root = make_repo(tmp_path / "unscheduled", {**pf.flyte_repo(), "workflows/churn.py": unscheduled})
     assert audit(root).item("monitor-4").score < 1
 
 
@@ -224,3 +224,13 @@ def test_serving_configs(repo, files, canary, rollback, what):
     assert report.item("infra-7").score == rollback
     details = " ".join(e.detail for t in ("infra-6", "infra-7") for e in report.item(t).evidence)
     assert what in details
+
+
+# -- Differential privacy -------------------------------------------------------------------------
+def test_differentially_private_training_is_a_privacy_control(tmp_path):
+    report = audit(make_repo(tmp_path / "opacus", {"src/train.py": pf.OPACUS_TRAIN, "dvc.yaml": pf.DVC_TRAIN_STAGE}))
+    privacy = report.item("data-5")
+    assert privacy.score == 1 and "opacus.PrivacyEngine" in privacy.evidence[0].detail  # a pipeline stage
+    report = audit(make_repo(tmp_path / "tf-privacy", {"src/model.py": pf.TF_PRIVACY_TRAIN}))
+    privacy = report.item("data-5")
+    assert privacy.score == 0.5 and "DPKerasSGDOptimizer" in privacy.evidence[0].detail  # nothing runs it
