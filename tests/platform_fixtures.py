@@ -483,7 +483,7 @@ spec:
 
 
 # -- Differentially private training --------------------------------------------------------------
-OPACUS_TRAIN = '''
+OPACUS_TRAIN = """
 import torch
 from opacus import PrivacyEngine
 from torch.utils.data import DataLoader, TensorDataset
@@ -509,9 +509,9 @@ def train(features: torch.Tensor, labels: torch.Tensor, epochs: int = 5) -> torc
 if __name__ == "__main__":
     data = torch.load("data/prepared.pt")
     torch.save(train(data["x"], data["y"]).state_dict(), "models/model.pt")
-'''
+"""
 
-TF_PRIVACY_TRAIN = '''
+TF_PRIVACY_TRAIN = """
 import tensorflow as tf
 from tensorflow_privacy.privacy.optimizers.dp_optimizer_keras import DPKerasSGDOptimizer
 
@@ -521,7 +521,7 @@ def build_model() -> tf.keras.Model:
     optimizer = DPKerasSGDOptimizer(l2_norm_clip=1.0, noise_multiplier=1.1, num_microbatches=32, learning_rate=0.1)
     model.compile(optimizer=optimizer, loss=tf.keras.losses.BinaryCrossentropy(reduction="none"))
     return model
-'''
+"""
 
 DVC_TRAIN_STAGE = """
 stages:
@@ -529,4 +529,37 @@ stages:
     cmd: python src/train.py
     deps: [src/train.py, data/prepared.pt]
     outs: [models/model.pt]
+"""
+
+
+# -- Experiment trackers ---------------------------------------------------------------------------
+TRACKED_TRAIN = """
+import mlflow
+import wandb
+from dvclive import Live
+from sklearn.ensemble import GradientBoostingClassifier
+
+
+def train(x, y, params):
+    mlflow.autolog(log_system_metrics=True)
+    run = wandb.init(project="churn", config=params)
+    with Live(monitor_system=True) as live:
+        model = GradientBoostingClassifier(**params).fit(x, y)
+        live.log_metric("train_accuracy", model.score(x, y))
+    run.finish()
+    return model
+"""
+
+UNTRACKED_TRAIN = """
+import mlflow
+from torch.utils.tensorboard import SummaryWriter
+
+
+def train(model, batches):
+    writer = SummaryWriter()
+    with mlflow.start_run():
+        for step, loss in enumerate(model.fit_batches(batches)):
+            writer.add_scalar("loss", loss, step)
+            mlflow.log_metric("loss", loss, step=step)
+    return model
 """

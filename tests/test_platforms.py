@@ -234,3 +234,13 @@ def test_differentially_private_training_is_a_privacy_control(tmp_path):
     report = audit(make_repo(tmp_path / "tf-privacy", {"src/model.py": pf.TF_PRIVACY_TRAIN}))
     privacy = report.item("data-5")
     assert privacy.score == 0.5 and "DPKerasSGDOptimizer" in privacy.evidence[0].detail  # nothing runs it
+
+
+# -- Experiment trackers ------------------------------------------------------------------------------
+def test_tracker_system_metrics_are_training_telemetry_but_loss_curves_are_not(tmp_path):
+    report = audit(make_repo(tmp_path / "tracked", {"src/churn/train.py": pf.TRACKED_TRAIN}))
+    telemetry = report.item("monitor-6")
+    assert telemetry.score == 0.5
+    assert "records training speed and memory" in telemetry.evidence[0].detail
+    report = audit(make_repo(tmp_path / "untracked", {"src/churn/train.py": pf.UNTRACKED_TRAIN}))
+    assert report.item("monitor-6").score == 0
