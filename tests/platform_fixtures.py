@@ -563,3 +563,45 @@ def train(model, batches):
             mlflow.log_metric("loss", loss, step=step)
     return model
 """
+
+
+# -- Prefect deployment with a schedule ------------------------------------------------------------
+PREFECT_FLOW = """
+from prefect import flow, task
+from sklearn.linear_model import LogisticRegression
+import joblib
+import pandas as pd
+
+
+@task
+def load() -> pd.DataFrame:
+    return pd.read_parquet("s3://acme/churn.parquet")
+
+
+@task
+def fit(df: pd.DataFrame) -> LogisticRegression:
+    return LogisticRegression(max_iter=200).fit(df.drop(columns=["label"]), df["label"])
+
+
+@flow(name="churn-training")
+def training_flow():
+    model = fit(load())
+    joblib.dump(model, "model.joblib")
+"""
+
+PREFECT_YAML = """
+name: churn
+prefect-version: 2.14.0
+pull:
+- prefect.deployments.steps.git_clone:
+    repository: https://github.com/acme/churn.git
+deployments:
+- name: weekly-training
+  entrypoint: flows/train_flow.py:training_flow
+  work_pool:
+    name: k8s-pool
+  schedules:
+  - cron: "0 5 * * 1"
+    timezone: Europe/Berlin
+    active: true
+"""

@@ -244,3 +244,17 @@ def test_tracker_system_metrics_are_training_telemetry_but_loss_curves_are_not(t
     assert "records training speed and memory" in telemetry.evidence[0].detail
     report = audit(make_repo(tmp_path / "untracked", {"src/churn/train.py": pf.UNTRACKED_TRAIN}))
     assert report.item("monitor-6").score == 0
+
+
+# -- Prefect -------------------------------------------------------------------------------------------
+def test_prefect_deployment_schedule_runs_the_flow(tmp_path):
+    files = {"flows/train_flow.py": pf.PREFECT_FLOW, "prefect.yaml": pf.PREFECT_YAML}
+    root = make_repo(tmp_path / "scheduled", files)
+    assert runners(root, "flows/train_flow.py")[0] == (
+        "prefect.yaml prefect pipeline 'weekly-training' (schedule 0 5 * * 1) step 'training_flow'"
+    )
+    assert audit(root).item("monitor-4").score == 1
+    paused = pf.PREFECT_YAML.replace("active: true", "active: false")
+    root = make_repo(tmp_path / "paused", {**files, "prefect.yaml": paused})
+    assert "started by hand" in runners(root, "flows/train_flow.py")[0]
+    assert audit(root).item("monitor-4").score < 1

@@ -1,5 +1,6 @@
-"""Workflow orchestrators whose schedules live next to the workflow in Python: Flyte launch plans
-(`LaunchPlan.get_or_create(workflow, schedule=CronSchedule(...))`), read with ast.
+"""Workflow orchestrators whose schedules live next to the workflow: Flyte launch plans
+(`LaunchPlan.get_or_create(workflow, schedule=CronSchedule(...))`, read with ast) and Prefect
+deployments (`prefect.yaml`: `deployments[].entrypoint` with `schedules`/`schedule`, read as data).
 
 A Flyte `@workflow` is a PlatformPipeline whose steps are the `@task` functions it calls (their file
 runs in the task's container); a launch plan with a schedule is its trigger (a launch plan's
@@ -17,7 +18,7 @@ from mltestscore.evidence.platforms.pyast import Bindings, kwargs, leaf
 
 
 def read(python) -> list[PlatformPipeline]:
-    return flyte_workflows(python)
+    return flyte_workflows(python) + prefect_deployments(python)
 
 
 def flyte_workflows(python) -> list[PlatformPipeline]:
@@ -75,3 +76,49 @@ def _launch_plans(path: str, tree: ast.Module, bindings: Bindings) -> list[Trigg
             enabled = not (isinstance(active, ast.Constant) and active.value is False)
             triggers.append(Trigger(SCHEDULE, text, path, node.lineno, "Flyte launch plan", workflow.id, "", enabled))
     return triggers
+
+
+# -- Prefect deployments ------------------------------------------------------------------------------
+def prefect_deployments(python) -> list[PlatformPipeline]:
+    """Each deployment of a prefect.yaml: its entrypoint file is the flow it runs, its schedules
+    (active unless `active: false`) its trigger."""
+    from mltestscore.evidence.ci import MANUAL, line_of
+    from mltestscore.evidence.platforms import resolve_file
+
+    found = []
+    for path in python.files.paths:
+        if path.rsplit("/", 1)[-1] not in ("prefect.yaml", "prefect.yml"):
+            continue
+        data = python.parsed.yaml(path)
+        text = python.files.text(path)
+        for deployment in data.get("deployments") or [] if isinstance(data, dict) else []:
+            if not isinstance(deployment, dict) or not isinstance(deployment.get("entrypoint"), str):
+                continue
+            file, _, flow = deployment["entrypoint"].partition(":")
+            resolved = resolve_file(python, path, file)
+            name = str(deployment.get("name") or flow)
+            line = line_of(text, f"name: {name}") or line_of(text, deployment["entrypoint"])
+            step = PlatformStep(
+                flow or file, line, (f"python {resolved or file}",), files=(resolved,) if resolved else ()
+            )
+            schedules = deployment.get("schedules") or ([deployment["schedule"]] if deployment.get("schedule") else [])
+            active = [
+                s
+                for s in schedules
+                if isinstance(s, dict)
+                and s.get("active", True) is not False
+                and (s.get("cron") or s.get("interval") or s.get("rrule"))
+            ]
+            when = next((str(s.get("cron") or s.get("interval") or s.get("rrule")) for s in active), "")
+            found.append(
+                PlatformPipeline(
+                    "prefect",
+                    name,
+                    path,
+                    line,
+                    (step,),
+                    triggers=frozenset({SCHEDULE}) if active else frozenset({MANUAL}),
+                    trigger_note=f"schedule {when}" if active else "no active schedule: started by hand",
+                )
+            )
+    return found
