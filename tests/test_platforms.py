@@ -258,3 +258,36 @@ def test_prefect_deployment_schedule_runs_the_flow(tmp_path):
     root = make_repo(tmp_path / "paused", {**files, "prefect.yaml": paused})
     assert "started by hand" in runners(root, "flows/train_flow.py")[0]
     assert audit(root).item("monitor-4").score < 1
+
+
+def test_sagemaker_clarify_bias_check_step_is_an_automated_inclusion_test(tmp_path):
+    clarify = (
+        pf.SAGEMAKER_PIPELINE.replace(
+            "from sagemaker.workflow.condition_step import ConditionStep",
+            "from sagemaker.clarify import BiasConfig, DataConfig, ModelConfig\n"
+            "from sagemaker.workflow.check_job_config import CheckJobConfig\n"
+            "from sagemaker.workflow.clarify_check_step import ClarifyCheckStep, ModelBiasCheckConfig\n"
+            "from sagemaker.workflow.condition_step import ConditionStep",
+        )
+        .replace(
+            "    return Pipeline(",
+            "    step_bias = ClarifyCheckStep(\n"
+            '        name="CheckModelBias",\n'
+            "        clarify_check_config=ModelBiasCheckConfig(\n"
+            '            data_config=DataConfig(s3_data_input_path="s3://x", s3_output_path="s3://y", label="churn"),\n'
+            '            data_bias_config=BiasConfig(label_values_or_threshold=[1], facet_name="gender"),\n'
+            '            model_config=ModelConfig(model_name="churn", instance_count=1, instance_type="ml.m5.xlarge"),\n'
+            "        ),\n"
+            '        check_job_config=CheckJobConfig(role=role, instance_count=1, instance_type="ml.m5.xlarge"),\n'
+            "        skip_check=False,\n"
+            "    )\n"
+            "    return Pipeline(",
+        )
+        .replace(
+            "steps=[step_process, step_train, step_eval, step_cond]",
+            "steps=[step_process, step_train, step_eval, step_bias, step_cond]",
+        )
+    )
+    root = make_repo(tmp_path / "clarify", {**pf.sagemaker_repo(), "pipelines/churn/pipeline.py": clarify})
+    inclusion = audit(root).item("model-7")
+    assert inclusion.score == 1 and "sagemaker pipeline 'ChurnTrainPipeline'" in inclusion.evidence[0].runner

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 _ARCHIVER = re.compile(r"torch-model-archiver\b[^\n]*?(?:\\\n[^\n]*?)*--version\b", re.M)
-_SCRIPT_SUFFIXES = (".sh", ".bash", ".py", ".yaml", ".yml", ".mk", ".cfg", ".toml")
+_SCRIPT_SUFFIXES = (".sh", ".bash", ".yaml", ".yml", ".mk", ".cfg", ".toml")  # not .py: a warm audit reads no code
 
 
 def versioned_serving(ctx) -> list[tuple[str, int, str]]:
