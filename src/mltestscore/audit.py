@@ -49,6 +49,8 @@ def _audit(ctx: AuditContext) -> AuditReport:
     config = ctx.config
     for test_id in config.unknown_ignores:
         ctx.warn(config.source or "config", f"ignore names {test_id!r}, which matches no test; it has no effect")
+    for note in config.notes:
+        ctx.warn(config.source or "config", note)
     ctx.files  # index first, so git/listing warnings come before check warnings
     sections = []
     for section in rubric.sections:
