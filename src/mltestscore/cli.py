@@ -446,17 +446,19 @@ def _write_history(points: list, repository: str, shallow: bool, fmt: str, outpu
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file, as for audit.")
 def badge(path: Path, style: str, output: Path | None, from_report: Path | None, config_path: Path | None) -> None:
     """Write a badge with the final score, coloured by band."""
-    from mltestscore.badge import BadgeError, endpoint_json, score_from_report, svg
+    from mltestscore.badge import BadgeError, endpoint_json, scaled_in_report, score_from_report, svg
 
     if from_report is not None:
         try:
             score = score_from_report(from_report)
         except BadgeError as error:
             _fail(str(error))
+        scaled = scaled_in_report(from_report)
     else:
         root = _repository_root(path)
-        score = _run(root, _load_config(root, config_path)).score
-    _write_text(svg(score) if style == "svg" else endpoint_json(score), output, f"{style} badge")
+        report = _run(root, _load_config(root, config_path))
+        score, scaled = report.score, report.scaled
+    _write_text(svg(score, scaled) if style == "svg" else endpoint_json(score, scaled), output, f"{style} badge")
 
 
 def _write_text(text: str, output: Path | None, what: str) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 CONFIG_FILES = (".mltestscore.yaml", ".mltestscore.yml")
 SECTIONS = ("data", "model", "infra", "monitor")
 _KEYS = {"fail_under", "section_minimums", "exclude", "ignore", "attestations", "max_file_size_kb"}
+_KEYS |= {"not_applicable", "na_policy"}
+NA_POLICIES = ("zero", "scale")  # zero: the paper's arithmetic (n/a earns 0); scale: over applicable tests
 # Limits of the git-history evidence (docs/monitor.md): how far back to read, how old a model may be.
 _HISTORY_KEYS = ("history_max_commits", "history_max_days", "model_max_age_days")
 _KEYS |= set(_HISTORY_KEYS)
@@ -47,6 +49,8 @@ class Config:
     history_max_commits: int = 1000
     history_max_days: int = 730
     model_max_age_days: int = 180
+    not_applicable: dict[str, str] = field(default_factory=dict)  # test id -> why it does not apply
+    na_policy: str = "zero"
     notes: list[str] = field(default_factory=list)  # e.g. which of two config files won; shown as warnings
     origins: dict[str, str] = field(default_factory=dict)  # setting -> where its value came from
 
@@ -193,6 +197,22 @@ def parse_config(data: Any, source: str, known_ids: set[str] | None = None) -> C
             config.unknown_ignores.append(str(test_id))
             continue
         config.ignore[test_id] = reason.strip()
+    not_applicable = data.get("not_applicable", {})
+    if not isinstance(not_applicable, dict):
+        raise ConfigError(
+            f"{where}: not_applicable must map a test id to the reason, e.g. monitor-3: batch scoring only"
+        )
+    for test_id, reason in not_applicable.items():
+        _known(test_id, known_ids, f"{where}: not_applicable")
+        if not isinstance(reason, str) or not reason.strip():
+            raise ConfigError(f"{where}: not_applicable.{test_id}: give the reason as text (it is shown in the report)")
+        config.not_applicable[test_id] = reason.strip()
+    policy = data.get("na_policy", config.na_policy)
+    if policy not in NA_POLICIES:
+        raise ConfigError(
+            f"{where}: na_policy must be one of {', '.join(NA_POLICIES)}, got {policy!r}{_did_you_mean(policy, NA_POLICIES)}"
+        )
+    config.na_policy = policy
     attestations = data.get("attestations", {})
     if not isinstance(attestations, dict):
         raise ConfigError(f"{where}: attestations must map a test id to {{path, note, max_age_days}}")

@@ -9,6 +9,7 @@ so a config in a parent project does not leak into a nested repository.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from mltestscore.config import CONFIG_FILES, declares_tool_table
@@ -58,3 +59,19 @@ def has_anything_to_audit(root: Path) -> bool:
             if lower in _AUDITABLE_NAMES or os.path.splitext(lower)[1] in _AUDITABLE_SUFFIXES:
                 return True
     return False
+
+
+_SUBMODULE_PATH = re.compile(r"^\s*path\s*=\s*(.+?)\s*$", re.M)
+
+
+def unaudited_repositories(files) -> list[tuple[str, str]]:
+    """(path, kind) of the git submodules and nested repositories inside the audited tree: git
+    lists neither's files, so the audit does not read them, and the report must say so."""
+    found: dict[str, str] = {}
+    if ".gitmodules" in files:
+        for path in _SUBMODULE_PATH.findall(files.text(".gitmodules") or ""):
+            found[path.strip("/")] = "git submodule"
+    for path in files:
+        if path.endswith("/"):  # `git ls-files --others` shows a nested repository as its folder
+            found.setdefault(path.rstrip("/"), "nested git repository")
+    return sorted(found.items())

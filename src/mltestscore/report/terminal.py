@@ -67,6 +67,8 @@ def build(report: AuditReport, detail: str = "full", verbose: bool = False):
     header.append(f"ML Test Score: {_score_text(report.score)}", style="bold")
     header.append("   (minimum of the four section scores)\n", style="dim")
     header.append(report.band)
+    if report.scaled:
+        header.append("\n* scaled over the applicable tests (na_policy: scale); the paper scores n/a as 0", style="dim")
     if report.from_memo:
         header.append(
             "\nNothing changed since the last audit: this report comes from the cache (--no-cache recomputes).",
@@ -75,7 +77,8 @@ def build(report: AuditReport, detail: str = "full", verbose: bool = False):
     sections_line = Text()
     for section in report.sections:
         sections_line.append(f"{section.title} ", style="bold")
-        sections_line.append(f"{_score_text(section.score)}/{section.max}   ")
+        scaled = "*" if section.scaled and section.not_applicable else ""
+        sections_line.append(f"{_score_text(section.score)}{scaled}/{section.max}   ")
     parts = [Panel(Group(header, Text(), sections_line), title="mltestscore", subtitle=escape(report.repository))]
     if detail == "summary":
         return Group(*parts)
@@ -83,7 +86,10 @@ def build(report: AuditReport, detail: str = "full", verbose: bool = False):
         parts.append(
             Panel(
                 _section_table(section, verbose),
-                title=f"{section.title}: {_score_text(section.score)}/{section.max}",
+                title=f"{section.title}: {_score_text(section.score)}/{section.max}"
+                + (" (scaled)" if section.scaled and section.not_applicable else ""),
+                subtitle=section.na_note or None,
+                subtitle_align="left",
                 title_align="left",
             )
         )
