@@ -126,6 +126,12 @@ def cli(ctx: click.Context) -> None:
     is_flag=True,
     help="Also build each GX 1.x suite with Great Expectations (needs mltestscore[gx]); exit 1 if GX rejects one.",
 )
+@click.option(
+    "--diff-base",
+    metavar="REF",
+    help="Also audit REF from git objects and report what changed (tests up/down, evidence gone); exit 1 when the "
+    "final score dropped. With --output-dir, writes mltestscore-diff.md (a PR comment body).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Terminal: only the final score and the failed gates.")
 @click.option("--summary", is_flag=True, help="Terminal: only the scores panel.")
 @click.option("-v", "--verbose", is_flag=True, help="Terminal: every evidence line and warning (no '… N more').")
@@ -162,6 +168,7 @@ def audit(
     verbose: bool = False,
     select: tuple[str, ...] = (),
     ignore: tuple[str, ...] = (),
+    diff_base: str | None = None,
 ) -> None:
     """Audit the repository at PATH (default: the project root above the current folder: the
     nearest folder with .mltestscore.yaml or pyproject's [tool.mltestscore], else the git top level)."""
@@ -190,6 +197,8 @@ def audit(
     rejected = _gx_verify(report, root, config) if gx_verify else 0
     options = {"junit": {"fail_below": junit_fail_below}}
     failures = gates.failures(report)
+    if diff_base is not None:
+        failures += _diff_against(root, diff_base, report, config_path, output_dir, cache=not no_cache)
     if rejected:
         failures.append(f"Great Expectations rejects {rejected} suite expectation(s); see the warnings")
     detail = "quiet" if quiet else "summary" if summary else "full"
@@ -205,6 +214,40 @@ def audit(
         _echo_failures(failures)  # and last, where a CI log ends
         if not exit_zero:
             sys.exit(EXIT_BELOW)
+
+
+def _diff_against(
+    root: Path, base_ref: str, report, config_path: Path | None, output_dir: Path | None, cache: bool
+) -> list[str]:
+    """The work tree's report against REF's (audited from git objects): printed to standard
+    error, written as a PR comment body with --output-dir; a failure when the final score dropped."""
+    from mltestscore.diffing import CommitAuditor, DiffError, diff_reports, render
+
+    try:
+        auditor = CommitAuditor(root, _cache_dir(cache))
+    except DiffError as error:
+        _fail(str(error))
+    try:
+        base_sha = auditor.resolve(base_ref)
+        config = _load_config(root, config_path) if config_path is not None else None
+        base = auditor.audit(base_sha, config)
+        diff = diff_reports(base, report, auditor.file_status(base_sha, None), (base_ref, "work tree"))
+    except DiffError as error:
+        _fail(str(error))
+    finally:
+        auditor.close()
+    click.echo(render(diff, "text"), err=True, nl=False)
+    if output_dir is not None:
+        _write_text(render(diff, "markdown"), output_dir / "mltestscore-diff.md", "diff (PR comment)")
+    if diff.dropped:
+        return [f"final ML Test Score dropped from {base.score:g} at {base_ref} to {report.score:g}"]
+    return []
+
+
+def _cache_dir(cache: bool) -> Path | None:
+    from mltestscore.index.cache import default_cache_dir
+
+    return default_cache_dir() if cache else None
 
 
 def _echo_failures(failures: list[str]) -> None:
@@ -526,6 +569,87 @@ def explain(test_id: str) -> None:
     from mltestscore.docs import explain_text
 
     click.echo(explain_text(check))
+
+
+@cli.command("diff")
+@click.argument("base")
+@click.argument("head", default="HEAD")
+@click.option(
+    "-C",
+    "--path",
+    "path",
+    type=click.Path(path_type=Path),
+    help="Folder to audit in both commits (default: the project root above the current folder).",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "markdown", "json")),
+    default="text",
+    show_default=True,
+    help="markdown is a PR comment body (its first line is a marker for updating one comment).",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="Apply this config to both commits (default: the config committed in each).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(("final", "any")),
+    default="final",
+    show_default=True,
+    help="Exit 1 when the final score dropped, or when any test dropped (any).",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when the score dropped.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the per-file fact cache.")
+def diff(
+    base: str,
+    head: str,
+    path: Path | None,
+    fmt: str,
+    output: Path | None,
+    config_path: Path | None,
+    fail_on: str,
+    exit_zero: bool,
+    no_cache: bool,
+) -> None:
+    """Audit BASE and HEAD (default HEAD) from git objects, nothing checked out, and show which tests
+    went up or down with the evidence that appeared or vanished. Exit 1 when the final score dropped."""
+    from mltestscore.diffing import CommitAuditor, DiffError, diff_reports, render
+
+    root = _project_root(path)
+    config = _load_config(root, config_path) if config_path is not None else None
+    try:
+        auditor = CommitAuditor(root, _cache_dir(not no_cache))
+    except DiffError as error:
+        _fail(str(error))
+    try:
+        base_sha, head_sha = auditor.resolve(base), auditor.resolve(head)
+        result = diff_reports(
+            auditor.audit(base_sha, config),
+            auditor.audit(head_sha, config),
+            auditor.file_status(base_sha, head_sha),
+            (base, head),
+        )
+    except DiffError as error:
+        _fail(str(error))
+    finally:
+        auditor.close()
+    _write_text(render(result, fmt), output, f"diff {fmt}")
+    dropped_tests = [c.id for c in result.changes if c.delta < 0]
+    if result.dropped:
+        click.echo(
+            f"mltestscore: final ML Test Score dropped from {result.base.score:g} ({base}) to {result.head.score:g} ({head})",
+            err=True,
+        )
+    elif dropped_tests and fail_on == "any":
+        click.echo(f"mltestscore: tests dropped: {', '.join(dropped_tests)}", err=True)
+    if (result.dropped or (fail_on == "any" and dropped_tests)) and not exit_zero:
+        sys.exit(EXIT_BELOW)
 
 
 @cli.command("config")
