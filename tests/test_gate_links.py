@@ -77,3 +77,14 @@ def test_no_remote_no_links(tmp_path):
     assert "docs/privacy.md" in render_html(report)
     assert "versionControlProvenance" not in json.loads(render_sarif(report))["runs"][0]
     assert "/blob/" not in render_html(report)
+
+
+def test_next_steps_put_what_the_repository_nearly_has_first(tmp_path):
+    from mltestscore.report.common import next_steps
+
+    root = make_repo(tmp_path / "near", {"docs/drill.md": "procedure\n", "train.py": "print(1)\n"})
+    half_done = ["data-7", "infra-7", "model-7", "monitor-7"]
+    report = audit(root, {"attestations": {test_id: "docs/drill.md" for test_id in half_done}})
+    assert all(report.item(test_id).score == 0.5 for test_id in half_done)
+    # every section is equally weak; finishing what is done by hand beats building from nothing
+    assert [step.id for step in next_steps(report, limit=4)] == half_done

@@ -68,16 +68,25 @@ def findings(report: AuditReport) -> list[TestResult]:
     return [item for item in report.items() if item.score < 1 and item.status != Status.SKIPPED]
 
 
+def effort(item: TestResult) -> int:
+    """A rough cost of the next level: 1 when the repository nearly has it (done by hand, or
+    evidence found that only lacks a runner: a test file no CI job runs, a hook missing from a
+    pre-commit config), 3 when it must be built from nothing."""
+    return 1 if item.score > 0 or item.evidence else 3
+
+
 def next_steps(report: AuditReport, limit: int = 3) -> list[TestResult]:
-    """Missing points in the weakest sections first: those lift the final (minimum) score."""
+    """Missing points in the weakest sections first (those lift the final, minimum score); within
+    a section, points gained per effort, so what the repository nearly has comes before advice to
+    build something new."""
     steps = [
-        (section.score, item.score, item)
+        (section.score, -(1 - item.score) / effort(item), item.id, item)
         for section in report.sections
         for item in section.items
         if item.score < 1 and item.status not in (Status.SKIPPED, Status.NOT_ASSESSED)
     ]
-    steps.sort(key=lambda triple: (triple[0], triple[1]))
-    return [item for _, _, item in steps[:limit]]
+    steps.sort(key=lambda step: step[:3])
+    return [step[3] for step in steps[:limit]]
 
 
 def finding_message(item: TestResult) -> str:
