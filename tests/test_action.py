@@ -209,3 +209,18 @@ def test_action_posts_then_updates_one_pr_comment(action, tmp_path):
     assert runner.outputs["diff"]["exit-code"] == "1"
     gate = runner.run("Gate")
     assert gate.returncode == 1 and "dropped against the PR base" in gate.stdout
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/integrations.md"])
+def test_documented_action_snippets_use_only_real_inputs_and_no_missing_release(action, doc):
+    text = (ACTION.parent / doc).read_text(encoding="utf-8")
+    snippets = [
+        yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", text, re.S) if "uses: mltestscore/" in block
+    ]
+    assert snippets
+    for snippet in snippets:
+        for job in snippet["jobs"].values():
+            for step in job["steps"]:
+                if step.get("uses", "").startswith("mltestscore/mltestscore@"):
+                    assert step["uses"] != "mltestscore/mltestscore@v0.1.0"  # no such release
+                    assert set(step.get("with", {})) <= set(action["inputs"])
