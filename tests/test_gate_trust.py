@@ -112,3 +112,20 @@ def test_bad_not_applicable_and_policy_exit_2(tmp_path):
     assert result.returncode == 2 and "did you mean `scale`?" in result.stderr
     write_tree(tmp_path, {".mltestscore.yaml": "not_applicable: {monitor-9: x}\n"})
     assert run("audit", str(tmp_path)).returncode == 2
+
+
+def test_notebook_syntax_warning_names_the_cell(tmp_path):
+    cells = [
+        {"cell_type": "markdown", "source": ["# title\n"]},
+        {
+            "cell_type": "code",
+            "source": ["import pandas as pd\n", "from sklearn.linear_model import LogisticRegression\n"],
+        },
+        {"cell_type": "code", "source": ["model = LogisticRegression().fit(X, y)\n", "import pytest\n"]},
+        {"cell_type": "code", "source": ["y = 2\n", "def broken(:\n"]},
+    ]
+    notebook = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    root = make_repo(tmp_path, {"explore.ipynb": notebook})
+    report = audit(root)
+    messages = [w.message for w in report.warnings if w.path == "explore.ipynb"]
+    assert any("syntax error cell 4, line 2" in m for m in messages), messages
