@@ -140,3 +140,9 @@ def test_non_code_folder_says_nothing_to_audit(tmp_path):
     write_tree(tmp_path, {"photo.jpg": b"\xff\xd8", "notes.txt": "hello"})
     result = run("audit", str(tmp_path))
     assert "nothing to audit" in result.stderr
+
+
+def test_no_progress_output_when_not_a_tty(tmp_path):
+    make_repo(tmp_path, {"train.py": "print(1)\n"})
+    result = run("audit", str(tmp_path), "-q", "--no-cache")
+    assert "auditing" not in result.stderr and "\x1b" not in result.stderr

@@ -296,9 +296,22 @@ def _run(root: Path, config, cache: bool = True):
     from mltestscore.index.cache import default_cache_dir
 
     try:
-        return run_audit(root, config, default_cache_dir() if cache else None)
+        with _progress(f"auditing {root.name or root}"):
+            return run_audit(root, config, default_cache_dir() if cache else None)
     except RegistryError as error:
         _fail(str(error))
+
+
+def _progress(what: str):
+    """A transient spinner on standard error while an audit runs, only when a person watches
+    (standard error is a TTY): CI logs and hooks piping the output stay clean."""
+    import contextlib
+
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    return Console(stderr=True).status(what, spinner="dots")
 
 
 def _require_gx() -> None:
