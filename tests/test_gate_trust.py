@@ -129,3 +129,13 @@ def test_notebook_syntax_warning_names_the_cell(tmp_path):
     report = audit(root)
     messages = [w.message for w in report.warnings if w.path == "explore.ipynb"]
     assert any("syntax error cell 4, line 2" in m for m in messages), messages
+
+
+def test_attested_with_a_runner_shows_the_full_symbol_and_the_legend_says_so(tmp_path):
+    workflow = "on:\n  schedule:\n    - cron: '0 6 * * *'\njobs:\n  drill:\n    runs-on: x\n    steps:\n      - run: ./drill.sh\n"
+    root = make_repo(tmp_path, {"docs/canary.md": "procedure\n", ".github/workflows/canary.yml": workflow})
+    config = {"attestations": {"infra-6": {"path": "docs/canary.md", "runner": ".github/workflows/canary.yml"}}}
+    text = render_terminal(audit(root, config), width=200)
+    row = next(line for line in text.splitlines() if "infra-6" in line)
+    assert "●" in row and "◐" not in row
+    assert "● 1 automated (or attested with a runner)" in text

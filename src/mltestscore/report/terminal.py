@@ -21,6 +21,20 @@ _MARK = {
     Status.NOT_ASSESSED: ("?", "dim"),
 }
 MAX_WARNINGS = 15
+# One symbol per outcome, as the tables use them; the pts column always shows the real points.
+LEGEND = Text.assemble(
+    ("● ", "green"),
+    "1 automated (or attested with a runner)   ",
+    ("◐ ", "yellow"),
+    "0.5 by hand or attested   ",
+    ("○ ", "red"),
+    "0 missing   ",
+    ("– ", "dim"),
+    "skipped or n/a   ",
+    ("? ", "dim"),
+    "not assessed",
+    style="dim",
+)
 
 
 def _score_text(score: float) -> str:
@@ -82,6 +96,7 @@ def build(report: AuditReport, detail: str = "full", verbose: bool = False):
     parts = [Panel(Group(header, Text(), sections_line), title="mltestscore", subtitle=escape(report.repository))]
     if detail == "summary":
         return Group(*parts)
+    parts.append(LEGEND)
     for section in report.sections:
         parts.append(
             Panel(
