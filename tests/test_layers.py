@@ -25,6 +25,7 @@ LAYERS = {
     "mltestscore.index": 1,
     "mltestscore.evidence.git": 1,
     "mltestscore.config": 1,
+    "mltestscore.discovery": 1,  # the project root and nested repositories: what the index lists
     # facts: evidence, the wiring of runners, and the context that computes them once per audit
     "mltestscore.evidence": 2,
     "mltestscore.wiring": 2,

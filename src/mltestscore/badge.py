@@ -26,26 +26,27 @@ class Scored:
     score: float
     max_score: float = 7.0
     rubric: str = LABEL
+    scaled: bool = False  # rescaled over applicable tests (na_policy: scale)
 
 
-def _scored(score: float | Scored) -> Scored:
-    return score if isinstance(score, Scored) else Scored(float(score))
+def _scored(score: float | Scored, scaled: bool = False) -> Scored:
+    return score if isinstance(score, Scored) else Scored(float(score), scaled=scaled)
 
 
-def message(score: float | Scored) -> str:
-    scored = _scored(score)
-    return f"{score_text(scored.score)} / {score_text(scored.max_score)}"
+def message(score: float | Scored, scaled: bool = False) -> str:
+    scored = _scored(score, scaled)
+    return f"{score_text(scored.score)} / {score_text(scored.max_score)}" + (" (scaled)" if scored.scaled else "")
 
 
-def endpoint_json(score: float | Scored) -> str:
+def endpoint_json(score: float | Scored, scaled: bool = False) -> str:
     """https://shields.io/badges/endpoint-badge: host the file, point shields at its URL."""
-    scored = _scored(score)
+    scored = _scored(score, scaled)
     color, _ = band_color(scored.score, scored.max_score)
     return json.dumps({"schemaVersion": 1, "label": scored.rubric, "message": message(scored), "color": color}) + "\n"
 
 
-def svg(score: float | Scored) -> str:
-    scored = _scored(score)
+def svg(score: float | Scored, scaled: bool = False) -> str:
+    scored = _scored(score, scaled)
     _, color = band_color(scored.score, scored.max_score)
     text = message(scored)
     LABEL = scored.rubric  # noqa: N806 (the label is the rubric's name)
@@ -69,6 +70,14 @@ def svg(score: float | Scored) -> str:
     )
 
 
+def scaled_in_report(path: Path) -> bool:
+    """Whether a JSON report's score was rescaled over applicable tests (na_policy: scale)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("scaled") is True
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        return False
+
+
 def score_from_report(path: Path) -> Scored:
     """The final score (and the rubric's maximum and name) of a JSON report written by `--format json`."""
     try:
@@ -82,7 +91,7 @@ def score_from_report(path: Path) -> Scored:
         maximum = 7
     if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= maximum:
         raise BadgeError(f"{path} is not an mltestscore JSON report (no final score from 0 to {maximum:g})")
-    return Scored(float(score), float(maximum), str(rubric.get("name") or LABEL))
+    return Scored(float(score), float(maximum), str(rubric.get("name") or LABEL), data.get("scaled") is True)
 
 
 def _text_width(text: str) -> float:

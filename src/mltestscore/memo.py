@@ -20,7 +20,7 @@ from pathlib import Path
 
 from mltestscore.results import AuditReport, AuditWarning, Evidence, SectionResult, Status, TestResult
 
-KIND = "report:2"
+KIND = "report:3"  # 2: sections carry their n/a count and na_policy; 3: the rubric, per-test maxima
 
 
 def memo_key(ctx) -> str | None:
@@ -111,6 +111,8 @@ def to_plain(report: AuditReport) -> tuple:
                 )
                 for i in s.items
             ),
+            s.not_applicable,
+            s.scaled,
         )
         for s in report.sections
     )
@@ -155,8 +157,10 @@ def from_plain(plain: tuple) -> AuditReport:
                     for tid, section, ttitle, tscore, status, reason, evidence, missing, remediation, tmax in items
                 ],
                 maximum,
+                not_applicable,
+                scaled,
             )
-            for sid, title, maximum, items in sections
+            for sid, title, maximum, items, not_applicable, scaled in sections
         ],
         score,
         band,

@@ -11,6 +11,7 @@ import ast
 import re
 
 from mltestscore.context import AuditContext
+from mltestscore.evidence.promotion import promotes
 from mltestscore.evidence.sources import Artifact, project_sources
 from mltestscore.probes import Probe, ProbeResult, register, result_from_artifacts
 
@@ -20,22 +21,31 @@ _METRIC = re.compile(
 
 
 def metric_gate_line(tree: ast.AST) -> int | None:
-    """Line of a metric comparison that can fail the run: an assert, or an `if` in a module
-    that exits non-zero or raises (scripts often set a flag and `sys.exit(main())`)."""
+    """Line of a metric comparison that can fail the run or decides a promotion: an assert, an
+    `if` whose branches promote the model (set a registry alias/stage, register, approve, deploy),
+    or an `if` in a module that exits non-zero or raises (scripts often set a flag and `sys.exit(main())`)."""
+    gate = metric_gate(tree)
+    return gate[0] if gate else None
+
+
+def metric_gate(tree: ast.AST) -> tuple[int, bool] | None:
+    """(line, decides promotion) of the module's metric gate, as metric_gate_line."""
     compared = None
     exits = False
     for node in ast.walk(tree):
         if isinstance(node, ast.Assert) and _compares_metric(node.test):
-            return node.lineno
-        if isinstance(node, ast.If) and compared is None and _compares_metric(node.test):
-            compared = node.lineno
+            return node.lineno, False
+        if isinstance(node, ast.If) and _compares_metric(node.test):
+            if promotes(node.body) or promotes(node.orelse):
+                return node.lineno, True
+            compared = node.lineno if compared is None else compared
         if isinstance(node, ast.Raise):
             exits = True
         elif isinstance(node, ast.Call):
             name = ast.unparse(node.func)
             if name in ("sys.exit", "exit", "quit", "os._exit") or name.endswith("SystemExit"):
                 exits = True
-    return compared if exits else None
+    return (compared, False) if exits and compared is not None else None
 
 
 def _compares_metric(node: ast.AST) -> bool:

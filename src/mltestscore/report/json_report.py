@@ -17,6 +17,7 @@ def to_dict(report: AuditReport) -> dict:
         "repository": {"path": report.repository, "commit": report.commit},
         "generated_at": report.generated_at,
         "score": report.score,
+        "scaled": report.scaled,
         "band": report.band,
         "rubric": {
             "id": report.rubric_id,
@@ -29,6 +30,9 @@ def to_dict(report: AuditReport) -> dict:
                 "title": section.title,
                 "score": section.score,
                 "max": section.max,
+                "not_applicable": section.not_applicable,
+                "scaled": bool(section.scaled and section.not_applicable),
+                "na_note": section.na_note,
                 "items": [
                     {
                         "id": item.id,

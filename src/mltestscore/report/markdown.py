@@ -31,7 +31,10 @@ def render(report: AuditReport) -> str:
     ]
     for section in report.sections:
         name = f"**{section.title}** (weakest)" if section is weakest else section.title
-        out.append(f"| {name} | {score_text(section.score)} / {section.max} | `{_bar(section.score, section.max)}` |")
+        shown = f"{score_text(section.score)} / {section.max}" + (
+            f" ({_cell(section.na_note)})" if section.na_note else ""
+        )
+        out.append(f"| {name} | {shown} | `{_bar(section.score, section.max)}` |")
     source = "Breck et al. 2017" if report.rubric_id == "ml-test-score" else f"rubric: {report.rubric}"
     out += ["", f"The final score is {report.aggregation_text} ({source}).", ""]
     steps = next_steps(report)
