@@ -249,8 +249,9 @@ def audit(
     try:
         targets = plan_outputs(formats, output, output_dir)
         baseline = load_baseline(baseline_path) if baseline_path is not None else None
-        chosen = config.rubric()
-        if fail_under is not None and fail_under > chosen.max_score:
+        # The rubric is parsed only when a gate needs its ranges: an audit the memo answers parses none.
+        chosen = config.rubric() if fail_under is not None or section_minimums else None
+        if chosen is not None and fail_under is not None and fail_under > chosen.max_score:
             raise GateError(
                 f"--fail-under {fail_under:g}: the rubric {chosen.name!r} scores from 0 to {chosen.max_score:g}"
             )

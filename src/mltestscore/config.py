@@ -77,7 +77,7 @@ def load_config(root: Path, explicit: Path | None = None, rubric: str | None = N
     config = _find_config(root, explicit, rubric)
     if rubric is not None and config.rubric_spec is None:
         config.rubric_spec = _rubric_spec(rubric, Path.cwd(), "--rubric")
-    if config.source is None:
+    if config.source is None and config.rubric_spec is not None:
         from mltestscore.rubric import RubricError
 
         try:
