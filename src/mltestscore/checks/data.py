@@ -22,6 +22,7 @@ from mltestscore.checks.infra import tests_importing
 from mltestscore.checks.reach import reach_evidence, reach_of
 from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
+from mltestscore.evidence.datastores import enclosing_resource, is_data_store
 from mltestscore.evidence.features import (
     ablation_loops,
     absent_column_asserts,
@@ -35,7 +36,7 @@ from mltestscore.evidence.perfile import code_passing, grep_code, per_file
 from mltestscore.evidence.prefilters import passing, prefilter
 from mltestscore.evidence.python import module_name, names
 from mltestscore.evidence.schemas import CheckSite, Schema, read_schemas
-from mltestscore.results import Evidence, Outcome, automated, manual, missing
+from mltestscore.results import Evidence, Outcome, automated, context, manual, missing
 
 SCHEMA_PACKAGES = re.compile(
     r"(?im)^\s*['\"]?(great[-_]expectations|pandera|tensorflow[-_]data[-_]validation|tfx|deepchecks)\b"
@@ -576,18 +577,23 @@ _PII_DEFINITION_FILES = prefilter("project", _PII_DEFINITION)
 _DELETION_FUNCTION = re.compile(
     r"^_?(delete|forget|erase|purge|remove)_(user|customer|subject|person)\w*$|gdpr|right_to_be_forgotten"
 )
+# (pattern, what it is, True when the key itself names a data store: an S3 bucket's encryption is a
+# store's whatever block it sits in; a KMS key or a retention period counts only inside a store).
 PRIVACY_CONFIG = (
     (
         r"server_side_encryption_configuration|aws_s3_bucket_server_side_encryption|ServerSideEncryptionConfiguration",
         "storage encryption",
+        True,
     ),
     (
         r"aws_s3_bucket_public_access_block|block_public_acls\s*[:=]\s*true|PublicAccessBlockConfiguration",
         "public access blocked",
+        True,
     ),
-    (r"uniform_bucket_level_access\s*[:=]\s*true|public_access_prevention", "bucket access restricted"),
-    (r"\bkms_key_(id|name|arn)\b|KmsKeyId|kms_master_key_id", "KMS encryption key"),
-    (r"lifecycle_rule|expiration_days|LifecycleConfiguration|retention_(period|days)", "data retention rule"),
+    (r"uniform_bucket_level_access\s*[:=]\s*true|public_access_prevention", "bucket access restricted", True),
+    (r"\bkms_key_(id|name|arn)\b|KmsKeyId|kms_master_key_id", "KMS encryption key", False),
+    (r"lifecycle_rule|LifecycleConfiguration|aws_s3_bucket_lifecycle_configuration", "data retention rule", True),
+    (r"expiration_days|retention_(period|days)", "data retention rule", False),
 )
 
 
@@ -602,30 +608,30 @@ class Data5(Check):
     evidence = (
         "PII detection or masking: presidio, scrubadub, hashing or masking of identifier columns, anonymise/redact functions",
         "differential privacy: Opacus PrivacyEngine, TF-Privacy DP optimizers",
-        "raw data kept out of git: .gitignore for data folders and files, a DVC remote; committed files with personal-data columns are a finding",
-        "secret scanning: gitleaks, detect-secrets, trufflehog in pre-commit or CI",
-        "encryption, access and retention in infrastructure config (S3/GCS encryption, public access blocks, KMS, lifecycle rules)",
+        "encryption, access and retention on stores of data in infrastructure config (S3/GCS bucket encryption, "
+        "public access blocks, KMS keys, lifecycle rules); a stream's or log's retention does not count",
         "user-deletion code (delete_user, forget, purge) that a schedule runs",
+        "context, worth 0: raw data kept out of git (.gitignore, a DVC remote) and secret scanning (gitleaks, "
+        "detect-secrets): they protect the repository and credentials, not the people in the data",
+        "committed data files with personal-data columns are a finding",
     )
-    manual = "privacy controls exist in code or config that a person applies"
-    automated = "a control runs on its own: secret scanning on every commit, PII scrubbing as a pipeline step, IaC applied by CI"
+    manual = (
+        "a control acts on the data but a person applies it: a notebook that anonymises, infrastructure applied by hand"
+    )
+    automated = "a control on the data runs on its own: PII scrubbing as a pipeline step or CI test, IaC applied by CI"
     remediation = (
-        "Keep raw data out of git (DVC remote, .gitignore), scan every commit for secrets (gitleaks or "
-        "detect-secrets in pre-commit and CI), and mask or hash identifier columns in a pipeline step (e.g. presidio)."
+        "Mask, hash or drop identifier columns in a pipeline step (e.g. presidio) with a test that checks it, and "
+        "declare encryption, access and retention for the stores of training and serving data in infrastructure code."
     )
 
     def run(self, ctx: AuditContext) -> Outcome:
-        wired, unwired = self._secret_scanning(ctx)
+        wired: list[Evidence] = []
+        unwired: list[Evidence] = []
         for artifact in self._pii_code(ctx):
             runner = ctx.fact(reach_of).runner(artifact.path, artifact.line)
             evidence = Evidence(artifact.path, artifact.line, artifact.detail, runner.describe() if runner else None)
             (wired if runner and runner.automatic else unwired).append(evidence)
-        unwired += self._kept_out_of_git(ctx)
-        infra = [
-            Evidence(h.path, h.line, f"{what}: {h.text}")
-            for pattern, what in PRIVACY_CONFIG
-            for h in search_configs(ctx, pattern)[:1]
-        ]
+        infra, ignored = self._store_settings(ctx)
         applied = ctx.wiring.ci_starts(
             r"\bterraform\s+apply\b|\bpulumi\s+up\b|\bcdk\s+deploy\b|\bcloudformation\s+deploy\b"
         )
@@ -640,6 +646,17 @@ class Data5(Check):
             ]
         else:
             unwired += infra
+        # Hygiene protects the repository and credentials, not users' data: listed, worth 0 (RUBRIC.md).
+        scanning, scan_configs = self._secret_scanning(ctx)
+        hygiene = [
+            context(e.path, e.line, f"{e.detail} (protects credentials, not users' data)", e.runner)
+            for e in scanning + scan_configs
+        ]
+        hygiene += [
+            context(e.path, e.line, f"{e.detail} (repository hygiene, not a control on the data)")
+            for e in self._kept_out_of_git(ctx)
+        ]
+        hygiene += ignored
         leaks = committed_personal_data(ctx)
         findings = [
             Evidence(p, 1, f"committed data file with personal-data columns: {', '.join(cols[:4])}")
@@ -647,28 +664,57 @@ class Data5(Check):
         ]
         fix = "Remove committed files with personal data from git (history too), keep them in a DVC remote with access control, and add a PII scan to CI."
         if wired and not findings:
-            return automated(f"{pluralise(len(wired), 'privacy control')} run automatically", wired[:4] + unwired[:2])
+            return automated(
+                f"{pluralise(len(wired), 'privacy control')} on the data run automatically",
+                wired[:4] + unwired[:2] + hygiene[:2],
+            )
         if wired or unwired:
-            reason = "privacy controls exist but none runs on its own"
+            reason = "privacy controls act on the data but none runs on its own"
             if findings:
                 reason = f"privacy controls exist, but {pluralise(len(leaks), 'committed data file')} hold personal-data columns"
             return manual(
                 reason,
-                findings + (wired + unwired)[:5],
+                findings + (wired + unwired)[:5] + hygiene[:2],
                 fix
                 if findings
-                else "Automate a control: secret scanning in pre-commit/CI, or PII masking as a pipeline step.",
+                else "Automate a control on the data: PII masking as a pipeline step or CI test, or apply the storage policies from CI.",
             )
         if findings:
             return missing(
                 f"no privacy controls, and {pluralise(len(leaks), 'committed data file')} hold personal-data columns",
                 fix,
-                findings,
+                findings + hygiene[:3],
+            )
+        if hygiene:
+            return missing(
+                "no control acts on the data (PII masking, DP training, policies on data stores); "
+                "repository hygiene found is context, worth 0",
+                self.remediation,
+                hygiene[:4],
             )
         return missing(
-            "no privacy controls found (PII masking, secret scanning, data kept out of git, encryption)",
+            "no privacy controls on the data found (PII masking, DP training, encryption/access/retention on data stores)",
             self.remediation,
         )
+
+    @staticmethod
+    def _store_settings(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
+        """Encryption/access/retention settings on data stores (proof), and those on other resources (context)."""
+        counted: list[Evidence] = []
+        ignored: list[Evidence] = []
+        for pattern, what, store_key in PRIVACY_CONFIG:
+            for hit in search_configs(ctx, pattern):
+                resource = enclosing_resource(ctx.files.text(hit.path) or "", hit.line)
+                if store_key or is_data_store(resource):
+                    where = f" on {resource}" if resource else ""
+                    counted.append(Evidence(hit.path, hit.line, f"{what}{where}: {hit.text}"))
+                    break
+                if not ignored:
+                    on = resource or "a resource that is not a data store"
+                    ignored.append(
+                        context(hit.path, hit.line, f"{hit.text} on {on}: not a store of training or serving data")
+                    )
+        return counted, ignored
 
     @staticmethod
     def _secret_scanning(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:

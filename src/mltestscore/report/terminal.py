@@ -44,14 +44,23 @@ def _finding(item: TestResult) -> Text:
     text.append(item.title, style="bold")
     text.append("\n")
     text.append(item.reason, style="italic" if item.status in (Status.SKIPPED, Status.NOT_ASSESSED) else "")
-    for evidence in item.evidence[:2]:
+    proof = [e for e in item.evidence if not e.is_context]
+    for evidence in proof[:2]:
         text.append("\n  ")
         text.append(evidence.location(), style="cyan")
         text.append(f"  {evidence.detail}")
         if evidence.runner:
             text.append(f"\n    ↳ run by {evidence.runner}", style="dim")
-    if len(item.evidence) > 2:
-        text.append(f"\n  … {len(item.evidence) - 2} more", style="dim")
+    if len(proof) > 2:
+        text.append(f"\n  … {len(proof) - 2} more", style="dim")
+    # Context (hygiene, pins) is listed so the team sees it was found, marked as worth no points.
+    shown = [e for e in item.evidence if e.is_context]
+    for evidence in shown[:2]:
+        text.append("\n  context, 0 pts: ", style="dim")
+        text.append(evidence.location(), style="cyan")
+        text.append(f"  {evidence.detail}", style="dim")
+    if len(shown) > 2:
+        text.append(f"\n  … {len(shown) - 2} more context", style="dim")
     return text
 
 
