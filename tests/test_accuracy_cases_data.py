@@ -58,9 +58,6 @@ EXPECTED = [
 
 # Cases whose fix has not landed yet: strict, so a fix that lands shows up as XPASS and must be listed.
 PENDING = {
-    "r08_feature_method",
-    "r08b_datamodule",
-    "r08c_columntransformer",
     "r09_sibling_imports",
     "r09c_test_parent_import",
     "r10_assert_expectations",
@@ -151,3 +148,38 @@ def test_context_evidence_is_shown_as_context_in_terminal_html_and_json(tmp_path
     data = json.loads(json_report.render(report))
     [item] = [i for i in data["sections"]["data"]["items"] if i["id"] == "data-5"]
     assert item["score"] == 0 and [e["kind"] for e in item["evidence"]] == ["context"]
+
+
+# -- data-7: feature code is found by what it does ------------------------------------------------
+CI = "on: [push, pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest tests\n"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import pandas as pd\n\ndef run(df):\n    return pd.get_dummies(df, columns=['city'])\n",
+        "import albumentations as A\n\nAUG = A.Compose([A.HorizontalFlip(p=0.5)])\n\ndef run(image):\n    return AUG(image=image)\n",
+        "from sklearn.compose import make_column_transformer\nfrom sklearn.preprocessing import StandardScaler\n\n"
+        "def run(df):\n    return make_column_transformer((StandardScaler(), ['age'])).fit_transform(df)\n",
+        "class Pipeline:\n    def prepare_inputs(self, x):\n        return x\n\n    def _build_feature(self, row):\n        return row['a'] * 2\n",
+    ],
+    ids=["get_dummies", "albumentations", "make_column_transformer", "method_build_feature"],
+)
+def test_data7_feature_code_under_any_module_name(tmp_path, code):
+    test = "from shop.core import run\n\ndef test_run():\n    assert run is not None\n"
+    if "class Pipeline" in code:
+        test = "from shop.core import Pipeline\n\ndef test_feature():\n    assert Pipeline()._build_feature({'a': 2}) == 4\n"
+    files = {"src/shop/__init__.py": "", "src/shop/core.py": code, "tests/test_core.py": test}
+    report = audit(make_repo(tmp_path / "r", {**files, ".github/workflows/ci.yml": CI}))
+    assert report.item("data-7").score == 1, report.item("data-7").reason
+
+
+def test_data7_a_split_or_a_model_fit_is_not_feature_code(tmp_path):
+    code = (
+        "from sklearn.model_selection import train_test_split\nfrom sklearn.linear_model import LogisticRegression\n\n"
+        "def run(x, y):\n    a, b, c, d = train_test_split(x, y)\n    return LogisticRegression().fit(a, c)\n"
+    )
+    test = "from shop.core import run\n\ndef test_run():\n    assert run is not None\n"
+    files = {"src/shop/__init__.py": "", "src/shop/core.py": code, "tests/test_core.py": test}
+    report = audit(make_repo(tmp_path / "r", {**files, ".github/workflows/ci.yml": CI}))
+    assert report.item("data-7").score == 0
