@@ -58,8 +58,6 @@ EXPECTED = [
 
 # Cases whose fix has not landed yet: strict, so a fix that lands shows up as XPASS and must be listed.
 PENDING = {
-    "r09_sibling_imports",
-    "r09c_test_parent_import",
     "r10_assert_expectations",
     "r12_notebook_continuation",
     "r13_strict_schema_data4",
@@ -183,3 +181,37 @@ def test_data7_a_split_or_a_model_fit_is_not_feature_code(tmp_path):
     files = {"src/shop/__init__.py": "", "src/shop/core.py": code, "tests/test_core.py": test}
     report = audit(make_repo(tmp_path / "r", {**files, ".github/workflows/ci.yml": CI}))
     assert report.item("data-7").score == 0
+
+
+# -- imports resolve as Python resolves them ------------------------------------------------------
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {
+            "tests/conftest.py": "import os, sys\nsys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'code'))\n"
+        },
+        {
+            "tests/conftest.py": "import sys\nfrom pathlib import Path\nsys.path.append(str(Path(__file__).resolve().parents[1] / 'code'))\n"
+        },
+        {"pytest.ini": "[pytest]\npythonpath = code\n"},
+    ],
+    ids=["conftest_os_path", "conftest_pathlib", "pytest_pythonpath"],
+)
+def test_imports_resolve_through_conftest_inserts_and_pytest_pythonpath(tmp_path, extra):
+    files = {
+        "code/model.py": "import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        return x\n",
+        "tests/test_net.py": "import model\n\ndef test_forward():\n    assert model.Net()(1) == 1\n",
+        ".github/workflows/ci.yml": CI,
+        **extra,
+    }
+    report = audit(make_repo(tmp_path / "r", files))
+    assert report.item("infra-2").score == 1, report.item("infra-2").reason
+
+
+def test_a_bare_import_with_no_such_module_anywhere_resolves_to_nothing(tmp_path):
+    files = {
+        "code/model.py": "import torch\n\nclass Net(torch.nn.Module):\n    pass\n",
+        "tests/test_net.py": "import model\n\ndef test_forward():\n    assert model\n",
+        ".github/workflows/ci.yml": CI,
+    }
+    assert audit(make_repo(tmp_path / "r", files)).item("infra-2").score == 0
