@@ -58,7 +58,6 @@ EXPECTED = [
 
 # Cases whose fix has not landed yet: strict, so a fix that lands shows up as XPASS and must be listed.
 PENDING = {
-    "r10_assert_expectations",
     "r12_notebook_continuation",
     "r13_strict_schema_data4",
     "r14_profile_not_feature_cost",
@@ -215,3 +214,19 @@ def test_a_bare_import_with_no_such_module_anywhere_resolves_to_nothing(tmp_path
         ".github/workflows/ci.yml": CI,
     }
     assert audit(make_repo(tmp_path / "r", files)).item("infra-2").score == 0
+
+
+# -- data-1: plain asserts on real data ------------------------------------------------------------
+def test_data1_dtype_only_asserts_on_real_data_are_half(tmp_path):
+    test = (
+        "import pandas as pd\n\ndef test_types():\n    df = pd.read_csv('data/diabetes.csv')\n"
+        "    assert df['age'].dtype == float\n    assert len(df.columns) == 4\n"
+    )
+    result = audit_case(tmp_path, "r10_assert_expectations", {"tests/test_data.py": test}).item("data-1")
+    assert result.score == 0.5 and "structural" in result.reason
+
+
+def test_data1_asserts_on_a_frame_the_test_builds_are_no_schema_of_the_data(tmp_path):
+    test = "import pandas as pd\n\ndef test_frame():\n    df = pd.DataFrame({'a': [1]})\n    assert df['a'].notna().all()\n"
+    result = audit_case(tmp_path, "r10_assert_expectations", {"tests/test_data.py": test}).item("data-1")
+    assert result.score == 0
