@@ -58,7 +58,6 @@ EXPECTED = [
 
 # Cases whose fix has not landed yet: strict, so a fix that lands shows up as XPASS and must be listed.
 PENDING = {
-    "r12_notebook_continuation",
     "r13_strict_schema_data4",
     "r14_profile_not_feature_cost",
     "r22_non_ml_models",
@@ -230,3 +229,31 @@ def test_data1_asserts_on_a_frame_the_test_builds_are_no_schema_of_the_data(tmp_
     test = "import pandas as pd\n\ndef test_frame():\n    df = pd.DataFrame({'a': [1]})\n    assert df['a'].notna().all()\n"
     result = audit_case(tmp_path, "r10_assert_expectations", {"tests/test_data.py": test}).item("data-1")
     assert result.score == 0
+
+
+# -- notebooks parse per cell ------------------------------------------------------------------------
+def _notebook(*cells: str) -> str:
+    return json.dumps(
+        {
+            "cells": [
+                {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": c}
+                for c in cells
+            ],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
+
+
+def test_notebook_magic_alone_in_a_block_and_a_broken_cell_do_not_hide_the_rest(tmp_path):
+    notebook = _notebook(
+        "import optuna\nIN_COLAB = True\n",
+        "if IN_COLAB:\n    !pip install optuna \\\n        --quiet\n    %load_ext autoreload\n",
+        "def broken(:\n    pass\n",
+        "study = optuna.create_study(direction='maximize')\nstudy.optimize(lambda t: t.suggest_float('lr', 0, 1), n_trials=5)\n",
+    )
+    report = audit(make_repo(tmp_path / "nb", {"tune.ipynb": notebook}))
+    assert report.item("model-3").score == 0.5, report.item("model-3").reason
+    messages = [w.message for w in report.warnings if w.path == "tune.ipynb"]
+    assert messages == ["cell 3: Python syntax error line 1; cell skipped"]

@@ -622,7 +622,8 @@ class PythonIndex:
             if content_id is None:
                 return None
             known = self._analysis_ids[path] = (
-                f"{content_id}@{module_name(path)}" if path.endswith(".py") else content_id
+                # notebooks: "@nb2" since magics and unparsable cells are handled per cell
+                f"{content_id}@{module_name(path)}" if path.endswith(".py") else f"{content_id}@nb2"
             )
         return known
 
