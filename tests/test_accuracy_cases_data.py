@@ -58,7 +58,6 @@ EXPECTED = [
 
 # Cases whose fix has not landed yet: strict, so a fix that lands shows up as XPASS and must be listed.
 PENDING = {
-    "r13_strict_schema_data4",
     "r14_profile_not_feature_cost",
     "r22_non_ml_models",
 }

@@ -744,7 +744,7 @@ def test_data4_levels(repo):
     assert any("test asserts a column is absent" in e.detail and e.runner for e in result.evidence)
 
 
-def test_data4_strict_pandera_schema_validated_in_pipeline_and_unused_denylist(repo):
+def test_data4_strict_pandera_schema_is_data1_context_and_unused_denylist(repo):
     root = repo(
         {
             "src/churn/__init__.py": "",
@@ -753,8 +753,9 @@ def test_data4_strict_pandera_schema_validated_in_pipeline_and_unused_denylist(r
             "dvc.yaml": dvc_stage("load", "python src/churn/load.py"),
         }
     )
-    result = item(root, "data-4")
-    assert result.score == 1 and "rules are enforced automatically" in result.reason
+    result = item(root, "data-4")  # a closed column list is a schema (data-1), not a meta-level rule
+    assert result.score == 0 and [e.is_context for e in result.evidence] == [True]
+    assert "closes the column list" in result.evidence[0].detail
     unused = repo({"src/constants.py": "BANNED_FEATURES = ['ssn']\n"}, name="unused")
     assert item(unused, "data-4").score == 0  # declared but applied nowhere
 

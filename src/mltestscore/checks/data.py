@@ -472,14 +472,14 @@ class Data4(Check):
     evidence = (
         "allow/deny lists of features (FORBIDDEN_FEATURES, SENSITIVE_COLUMNS, ALLOWED_FEATURES...) that code or tests apply",
         "tests asserting banned columns are absent (`assert 'ssn' not in df.columns`)",
-        "schemas that reject unlisted columns: pandera strict=True, GX expect_table_columns_to_match_set",
         "feature registry metadata: Feast feature views with owner/tags/description; data contracts (datacontract.yaml, dbt enforced contracts)",
     )
     manual = "feature rules are written in code, tests, schemas or a registry but nothing enforces them automatically"
-    automated = "CI or the pipeline enforces them (tests in CI, a strict schema validated automatically, `feast apply` / `datacontract test` in CI)"
+    automated = "CI or the pipeline enforces them (tests in CI, `feast apply` / `datacontract test` in CI)"
     remediation = (
-        "Write the rules down as code: a deny-list of banned features that the feature pipeline checks, a test "
-        "asserting those columns are absent from the training matrix, or a strict schema; run them in CI."
+        "Write the rules down as code: a deny-list of banned features that the feature pipeline checks, or a test "
+        "asserting those columns are absent from the training matrix; run them in CI. (A strict schema that closes "
+        "the column list is data-1 evidence: it says which columns exist, not which rules they follow.)"
     )
 
     def run(self, ctx: AuditContext) -> Outcome:
@@ -491,30 +491,32 @@ class Data4(Check):
             Artifact(p, line, f"test asserts a column is absent: {source}")
             for p, line, source in absent_column_asserts(ctx)
         ]
-        enforced: list[Evidence] = []
-        for schema in ctx.fact(read_schemas):
-            if schema.strict:
-                status, site = _best_site(ctx, schema)
-                artifacts.append(Artifact(schema.path, schema.line, f"{schema.tool} schema rejects unlisted columns"))
-                if status == "real" and site is not None:
-                    enforced.append(site)
+        # A closed column list (pandera strict=True, GX expect_table_columns_to_match_*) is a schema:
+        # data-1 evidence, listed here as context, worth 0 (RUBRIC.md data-4 counts rules set outside the model).
+        closed = [
+            context(s.path, s.line, f"{s.tool} schema closes the column list: data-1 evidence, not a feature rule")
+            for s in ctx.fact(read_schemas)
+            if s.strict
+        ][:1]
         registry = self._registry(ctx)
-        enforced += registry[1]
+        enforced = registry[1]
         if enforced:
             return automated(
                 "feature rules are enforced automatically",
                 enforced[:3] + [Evidence(a.path, a.line, a.detail) for a in artifacts[:2]],
             )
         artifacts += registry[0]
-        return score_artifacts(
+        outcome = score_artifacts(
             ctx,
             artifacts,
             found=f"{pluralise(len(artifacts), 'feature rule')} in code, tests or registry",
-            none="no feature allow/deny list, column assertion, strict schema or feature registry metadata found",
-            to_automate="Run the rule checks in CI (the tests or the strict schema validation) so a banned feature fails the build.",
+            none="no feature allow/deny list, absent-column assertion, data contract or feature registry metadata found",
+            to_automate="Run the rule checks in CI (the tests or the contract) so a banned feature fails the build.",
             to_start=self.remediation,
             find_runner=reach_evidence,
         )
+        outcome.evidence += closed
+        return outcome
 
     @staticmethod
     def _registry(ctx: AuditContext) -> tuple[list[Artifact], list[Evidence]]:
