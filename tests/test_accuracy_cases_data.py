@@ -58,7 +58,6 @@ EXPECTED = [
 
 # Cases whose fix has not landed yet: strict, so a fix that lands shows up as XPASS and must be listed.
 PENDING = {
-    "r14_profile_not_feature_cost",
     "r22_non_ml_models",
 }
 
@@ -256,3 +255,16 @@ def test_notebook_magic_alone_in_a_block_and_a_broken_cell_do_not_hide_the_rest(
     assert report.item("model-3").score == 0.5, report.item("model-3").reason
     messages = [w.message for w in report.warnings if w.path == "tune.ipynb"]
     assert messages == ["cell 3: Python syntax error line 1; cell skipped"]
+
+
+# -- data-3: cost per feature, not one timer around a whole step -----------------------------------
+def test_data3_timer_in_a_loop_over_feature_functions_is_a_per_feature_cost(tmp_path):
+    profile = (
+        "import time\nimport pandas as pd\nfrom proj import features\n\n"
+        "df = pd.read_csv('data/train.csv')\n"
+        "for name in ['ratio']:\n    start = time.perf_counter()\n    features.build_features(df)\n"
+        "    print(name, time.perf_counter() - start)\n"
+    )
+    result = audit_case(tmp_path, "r14_profile_not_feature_cost", {"src/proj/profile_training.py": profile})
+    assert result.item("data-3").score == 0.5
+    assert "in a loop" in result.item("data-3").evidence[0].detail

@@ -340,7 +340,10 @@ class Data2(Check):
 
 
 # -- data-3 ---------------------------------------------------------------------------------------
-COST_CALLS = names(
+# Timers measure what they surround: around a whole data step they give one number, not a cost per
+# feature. They count inside a loop (over features, feature functions or columns); profilers break the
+# cost down per function, so they count wherever they are.
+TIMER_CALLS = names(
     "time.perf_counter",
     "time.process_time",
     "timeit.timeit",
@@ -348,11 +351,40 @@ COST_CALLS = names(
     "tracemalloc.start",
     "tracemalloc.get_traced_memory",
     "memory_profiler.memory_usage",
+)
+PROFILER_CALLS = names(
     "cProfile.run",
     "cProfile.Profile",
     "pyinstrument.Profiler",
     "line_profiler.LineProfiler",
 )
+COST_CALLS = TIMER_CALLS + PROFILER_CALLS
+_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp)
+
+
+def _loop_lines(ctx: AuditContext, path: str) -> list[tuple[int, int]]:
+    tree = ctx.parsed.python(path)
+    return [
+        (node.lineno, node.end_lineno or node.lineno)
+        for node in (ast.walk(tree) if tree is not None else ())
+        if isinstance(node, _LOOPS)
+    ]
+
+
+def per_feature_cost_calls(ctx: AuditContext, paths: list[str]) -> list[Artifact]:
+    """Profilers anywhere, and timers inside a loop: what measures cost feature by feature."""
+    artifacts = call_artifacts(ctx, PROFILER_CALLS, paths, describe=lambda c: f"profiles feature code with {c.name}")
+    timed = ctx.python.find_calls(TIMER_CALLS, paths)
+    loops: dict[str, list[tuple[int, int]]] = {}
+    for path, call in timed:
+        if path not in loops:
+            loops[path] = _loop_lines(ctx, path)
+        if any(start <= call.line <= end for start, end in loops[path]):
+            line, where = notebook_line(ctx, path, call.line)
+            artifacts.append(Artifact(path, line, f"measures cost per feature with {call.name} in a loop{where}"))
+    return artifacts
+
+
 BENCHMARK_FIXTURE = names("benchmark")
 _WORD = re.compile(rb"\w+")
 
@@ -367,7 +399,8 @@ class Data3(Check):
     )
     evidence = (
         "pytest-benchmark tests (the `benchmark` fixture) of the project's feature code",
-        "timing or memory profiling around feature code: perf_counter, timeit, tracemalloc, memory_profiler, cProfile",
+        "profiling of feature code per function (cProfile, pyinstrument, line_profiler), or timers and memory "
+        "measurements (perf_counter, timeit, tracemalloc, memory_profiler) in a loop over features",
         "benchmarks with a failing threshold in CI: `--benchmark-compare-fail`, github-action-benchmark `fail-on-alert`",
     )
     manual = "feature code is benchmarked or profiled"
@@ -394,15 +427,12 @@ class Data3(Check):
             Artifact(p, line, f"benchmark test {name} of feature code")
             for p, line, name in _benchmark_tests(ctx, users)
         ]
-        artifacts += call_artifacts(
-            ctx,
-            COST_CALLS,
-            [p for p in users if not is_test_file(ctx, p)],
-            describe=lambda c: f"measures feature cost with {c.name}",
-        )
+        artifacts += per_feature_cost_calls(ctx, [p for p in users if not is_test_file(ctx, p)])
         if not artifacts:
             return missing(
-                f"{pluralise(len(features), 'feature module')}, none benchmarked or profiled", self.remediation
+                f"{pluralise(len(features), 'feature module')}, none benchmarked or profiled per feature "
+                "(one timer around a whole data step is not a per-feature cost)",
+                self.remediation,
             )
         threshold = ctx.wiring.ci_starts(r"--benchmark-compare-fail|--benchmark-max-time")
         gated = (
