@@ -56,19 +56,7 @@ EXPECTED = [
 ]
 
 
-# Cases whose fix has not landed yet: strict, so a fix that lands shows up as XPASS and must be listed.
-PENDING = {
-    "r22_non_ml_models",
-}
-
-
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        pytest.param(name, want, marks=[pytest.mark.xfail(strict=True)] if name in PENDING else [], id=name)
-        for name, want in EXPECTED
-    ],
-)
+@pytest.mark.parametrize(("name", "expected"), EXPECTED, ids=[name for name, _ in EXPECTED])
 def test_accuracy_case(tmp_path, name, expected):
     report = audit_case(tmp_path, name)
     got = {test_id: report.item(test_id).score for test_id in expected}
@@ -268,3 +256,23 @@ def test_data3_timer_in_a_loop_over_feature_functions_is_a_per_feature_cost(tmp_
     result = audit_case(tmp_path, "r14_profile_not_feature_cost", {"src/proj/profile_training.py": profile})
     assert result.item("data-3").score == 0.5
     assert "in a loop" in result.item("data-3").evidence[0].detail
+
+
+# -- model code is found by what it does -------------------------------------------------------------
+def test_pydantic_api_models_are_not_ml_model_code_but_an_estimator_module_is(tmp_path):
+    api = "from pydantic import BaseModel\n\nclass PredictRequest(BaseModel):\n    text: str\n"
+    test = "from app.models import PredictRequest\n\ndef test_request():\n    assert PredictRequest(text='x').text == 'x'\n"
+    files = {
+        "src/app/__init__.py": "",
+        "src/app/models.py": api,
+        "tests/test_models.py": test,
+        ".github/workflows/ci.yml": CI,
+    }
+    report = audit(make_repo(tmp_path / "api", files))
+    assert report.item("infra-2").score == 0
+    estimator = (
+        api
+        + "\nfrom sklearn.linear_model import LogisticRegression\n\ndef fit(x, y):\n    return LogisticRegression().fit(x, y)\n"
+    )
+    report = audit(make_repo(tmp_path / "ml", {**files, "src/app/models.py": estimator}))
+    assert report.item("infra-2").score == 1

@@ -23,6 +23,7 @@ from mltestscore.evidence.configs import search_configs
 from mltestscore.evidence.importers import may_import
 from mltestscore.evidence.perfile import grep_code, per_file, per_outline
 from mltestscore.evidence.python import ModuleFacts, names
+from mltestscore.evidence.record_classes import records_only
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 
 SEED_CALLS = names(
@@ -235,7 +236,13 @@ def model_modules(ctx: AuditContext) -> dict[str, str]:
 
 def _model_modules(ctx: AuditContext) -> dict[str, str]:
     sources = [p for p in project_sources(ctx) if p.endswith(".py")]
-    found = {path: "model/training module" for path in sources if _MODEL_PATH.search(path)}
+    named = [path for path in sources if _MODEL_PATH.search(path)]
+    # A name is a lead: a models.py of HTTP request/response records is no ML model code.
+    found = {
+        path: "model/training module"
+        for path in named
+        if not records_only(ctx.python.outline(path), partial(ctx.python.code, path))
+    }
     for path, name in per_outline(
         ctx, "model-class:1", ctx.python.candidates(MODEL_BASES, sources), _first_model_class
     ):
