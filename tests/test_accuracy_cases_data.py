@@ -276,3 +276,16 @@ def test_pydantic_api_models_are_not_ml_model_code_but_an_estimator_module_is(tm
     )
     report = audit(make_repo(tmp_path / "ml", {**files, "src/app/models.py": estimator}))
     assert report.item("infra-2").score == 1
+
+
+# -- tox substitutions run pytest like a bare pytest -------------------------------------------------
+@pytest.mark.parametrize(
+    "command",
+    ["pytest {posargs}", "{envpython} -m pytest {toxinidir}/tests", "- {envbindir}/pytest {posargs:tests}"],
+)
+def test_tox_commands_with_substitutions_run_pytest(tmp_path, command):
+    tox = f"[tox]\nenvlist = py311\n\n[testenv]\ndeps = pytest\ncommands =\n    {command}\n"
+    ci = CI.replace("pytest tests", "tox -e py311")
+    report = audit_case(tmp_path, "r08c_columntransformer", {"tox.ini": tox, ".github/workflows/ci.yml": ci})
+    result = report.item("data-7")
+    assert result.score == 1 and "tox -e py311" in result.evidence[0].runner
