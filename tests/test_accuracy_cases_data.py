@@ -289,3 +289,35 @@ def test_tox_commands_with_substitutions_run_pytest(tmp_path, command):
     report = audit_case(tmp_path, "r08c_columntransformer", {"tox.ini": tox, ".github/workflows/ci.yml": ci})
     result = report.item("data-7")
     assert result.score == 1 and "tox -e py311" in result.evidence[0].runner
+
+
+# -- GX 1.x: a checkpoint or validation definition fetched by name and run validates its suite -------
+GX1 = {
+    "gx/great_expectations.yml": "config_version: 4.0\n",
+    "gx/expectations/taxi_suite.json": json.dumps(
+        {
+            "name": "taxi_suite",
+            "expectations": [
+                {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "fare"}},
+                {"type": "expect_column_values_to_be_between", "kwargs": {"column": "fare", "min_value": 0}},
+            ],
+        }
+    ),
+    "gx/validation_definitions/taxi_vd.json": json.dumps(
+        {"name": "taxi_vd", "data": {"asset": {"name": "taxi"}}, "suite": {"name": "taxi_suite", "id": "1"}}
+    ),
+    "gx/checkpoints/taxi_checkpoint.json": json.dumps(
+        {"name": "taxi_checkpoint", "validation_definitions": [{"name": "taxi_vd", "id": "2"}], "actions": []}
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "call", ['context.checkpoints.get("taxi_checkpoint").run()', 'context.validation_definitions.get("taxi_vd").run()']
+)
+def test_gx1_checkpoint_or_validation_definition_run_by_name_validates_the_suite(tmp_path, call):
+    script = f"import great_expectations as gx\n\ncontext = gx.get_context(mode='file')\nresult = {call}\n"
+    ci = CI.replace("pytest tests", "python scripts/validate.py")
+    files = {**GX1, "scripts/validate.py": script, ".github/workflows/ci.yml": ci}
+    result = audit(make_repo(tmp_path / "gx", files)).item("data-1")
+    assert result.score == 1 and result.evidence[0].path == "scripts/validate.py"
