@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import audit, make_repo
 
+from mltestscore.index.own_output import is_own_output
 from mltestscore.report import html as html_report
 from mltestscore.report import terminal
 
@@ -321,3 +322,45 @@ def test_gx1_checkpoint_or_validation_definition_run_by_name_validates_the_suite
     files = {**GX1, "scripts/validate.py": script, ".github/workflows/ci.yml": ci}
     result = audit(make_repo(tmp_path / "gx", files)).item("data-1")
     assert result.score == 1 and result.evidence[0].path == "scripts/validate.py"
+
+
+# -- the tool never reads its own output as evidence ---------------------------------------------------
+def test_reports_baselines_and_badges_left_in_the_repository_are_not_evidence(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import git_commit_all
+
+    root = make_repo(tmp_path / "r", case_files("r08c_columntransformer"))
+    before = {i.id: i.score for i in audit(root).items()}
+    cli = [sys.executable, "-m", "mltestscore"]
+    run = lambda *args: subprocess.run([*cli, *args], capture_output=True, text=True, check=False)  # noqa: E731
+    formats = [arg for fmt in ("json", "html", "sarif", "junit", "gitlab") for arg in ("-f", fmt)]
+    run("audit", str(root), "--no-cache", *formats, "--output-dir", str(root / "reports" / "ci"))
+    run("audit", str(root), "--no-cache", "-f", "json", "-o", str(root / "score.json"))
+    run("audit", str(root), "--no-cache", "-f", "markdown", "-o", str(root / "docs" / "ml-test-score.md"))
+    run("baseline", "save", str(root))
+    run("badge", str(root), "-o", str(root / "badge.svg"))
+    run("badge", str(root), "--style", "endpoint", "-o", str(root / "badge.json"))
+    written = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts)
+    assert (
+        "score.json" in written
+        and "reports/ci/mltestscore.sarif" in written
+        and ".mltestscore-baseline.json" in written
+    )
+    git_commit_all(root, "reports")
+    report = audit(root)
+    assert {i.id: i.score for i in report.items()} == before
+    skipped = {w.path for w in report.warnings if "mltestscore's own output" in w.message}
+    assert {"score.json", "badge.json", ".mltestscore-baseline.json", "reports/ci/mltestscore.json"} <= skipped
+    ours = [p for p in written if p not in case_files("r08c_columntransformer")]
+    assert len(ours) == 10 and all(is_own_output((root / p).read_bytes()) for p in ours)
+
+
+def test_keywords_in_json_prose_are_not_config_evidence(tmp_path):
+    notes = json.dumps({"title": "ideas", "notes": ["try TFX InfraValidator and FairnessIndicators later"]}, indent=1)
+    config = json.dumps({"Resources": {"Variant": {"InitialVariantWeight": 0.1}}}, indent=1)
+    report = audit(make_repo(tmp_path / "prose", {"notes/ideas.json": notes}))
+    assert report.item("infra-6").score == 0 and report.item("model-7").score == 0
+    report = audit(make_repo(tmp_path / "config", {"infra/endpoint.json": config}))
+    assert report.item("infra-6").score > 0
