@@ -364,3 +364,18 @@ def test_keywords_in_json_prose_are_not_config_evidence(tmp_path):
     assert report.item("infra-6").score == 0 and report.item("model-7").score == 0
     report = audit(make_repo(tmp_path / "config", {"infra/endpoint.json": config}))
     assert report.item("infra-6").score > 0
+
+
+# -- evidence must show what it claims -------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("import mlflow\n\nmlflow.log_artifact('predictions.png')\n", 0),
+        ("import wandb\n\nrun = wandb.init()\nart = wandb.Artifact('clf', type='model')\nrun.log_artifact(art)\n", 0.5),
+        ("import mlflow\n\nmlflow.sklearn.log_model(m, 'model', registered_model_name='churn')\n", 0.5),
+    ],
+    ids=["mlflow_file", "wandb_model_artifact", "mlflow_registered"],
+)
+def test_infra7_a_logged_file_is_no_model_registry(tmp_path, code, expected):
+    report = audit(make_repo(tmp_path / "r", {"src/train.py": code}))
+    assert report.item("infra-7").score == expected, report.item("infra-7").evidence
