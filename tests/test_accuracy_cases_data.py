@@ -379,3 +379,22 @@ def test_keywords_in_json_prose_are_not_config_evidence(tmp_path):
 def test_infra7_a_logged_file_is_no_model_registry(tmp_path, code, expected):
     report = audit(make_repo(tmp_path / "r", {"src/train.py": code}))
     assert report.item("infra-7").score == expected, report.item("infra-7").evidence
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [("metric > 0.0", 0), ("0 <= accuracy <= 1", 0), ("accuracy >= 0.8", 1), ("rmse < baseline_rmse", 1)],
+)
+def test_infra4_a_range_check_is_not_a_quality_gate(tmp_path, condition, expected):
+    test = (
+        "from shop.train import evaluate\n\n"
+        f"def test_quality():\n    metric = accuracy = rmse = baseline_rmse = evaluate()\n    assert {condition}\n"
+    )
+    files = {
+        "src/shop/__init__.py": "",
+        "src/shop/train.py": "def evaluate():\n    return 0.9\n",
+        "tests/test_quality.py": test,
+        ".github/workflows/ci.yml": CI,
+    }
+    report = audit(make_repo(tmp_path / "r", files))
+    assert report.item("infra-4").score == expected, report.item("infra-4").reason
