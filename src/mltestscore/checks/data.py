@@ -144,6 +144,8 @@ class Data1(Check):
         "JSON Schema files for records checked with jsonschema; deepchecks data_integrity suites",
         "dbt column tests (not_null, accepted_values, dbt_expectations ...) run by `dbt test`/`dbt build`; "
         "Soda checks files (`checks for <dataset>:`) run by `soda scan` or a Scan in code",
+        "plain pytest asserts on values (nulls, ranges, categories) of a data file the test reads; dtype or "
+        "shape asserts alone are structural",
     )
     manual = "expectations are written down, but data is checked against them only by hand, only in tests on fixtures, or only structurally"
     automated = "CI, a pipeline stage or the serving path checks real data against value-level expectations"
