@@ -56,6 +56,7 @@ from mltestscore.evidence.modelspec import (
     reviewed_commits,
 )
 from mltestscore.evidence.perfile import code_passing, pattern_key, per_file
+from mltestscore.evidence.platforms.sagemaker import model_approvals
 from mltestscore.evidence.python import ModuleFacts, names, parts
 from mltestscore.results import Evidence, Outcome, automated, context, manual, missing
 from mltestscore.wiring import Runner
@@ -274,6 +275,11 @@ class Model1(Check):
         evidence = ([owners] if owners else []) + [Evidence(c.path, c.line, c.detail) for c in configs[:3]]
         evidence += [Evidence(card.path, None, card.detail) for card in cards[:2]]
         evidence += [Evidence(p, None, "pull-request template") for p in templates[:1]]
+        approvals = model_approvals(ctx)  # a person approves each registered model (SageMaker model packages)
+        evidence += [
+            Evidence(path, line, f"registered models wait for a person's approval ({status})")
+            for path, line, status in approvals[:1]
+        ]
         # A "(#12)" subject shows a merge through a PR, not that anyone reviewed it: context, worth 0.
         merged = (
             [
@@ -293,6 +299,7 @@ class Model1(Check):
                 (len(configs), pluralise(len(configs), "model config file")),
                 (len(cards), pluralise(len(cards), "model card")),
                 (len(templates), "a PR template"),
+                (len(approvals), "a manual model approval"),
                 (owners, "a CODEOWNERS rule"),
             )
             if count

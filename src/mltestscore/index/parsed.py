@@ -97,6 +97,17 @@ class NotebookSource:
             cell = number
         return cell
 
+    def where(self, line: int | None) -> str:
+        """'cell 4, line 2' for a line of the joined source: what a notebook's reader can find."""
+        if not line:
+            return "line ?"
+        found = None
+        for start, number in zip(self.cell_starts, self.cell_numbers):
+            if start > line:
+                break
+            found = (number, line - start + 1)
+        return f"cell {found[0]}, line {found[1]}" if found else f"line {line}"
+
 
 _MAGIC = re.compile(r"^\s*[%!]")
 _ASSIGNED_MAGIC = re.compile(r"^(\s*[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*)[%!].*$")  # files = !ls, t = %timeit …
