@@ -243,7 +243,7 @@ def test_notebook_magic_alone_in_a_block_and_a_broken_cell_do_not_hide_the_rest(
     report = audit(make_repo(tmp_path / "nb", {"tune.ipynb": notebook}))
     assert report.item("model-3").score == 0.5, report.item("model-3").reason
     messages = [w.message for w in report.warnings if w.path == "tune.ipynb"]
-    assert messages == ["cell 3: Python syntax error line 1; cell skipped"]
+    assert messages == ["Python syntax error cell 3, line 1; cell skipped"]
 
 
 # -- data-3: cost per feature, not one timer around a whole step -----------------------------------

@@ -253,10 +253,10 @@ class Parsed:
                     warnings.simplefilter("ignore")
                     ast.parse("\n".join(lines[first:last]))
             except SyntaxError as error:
-                self._warn(path, f"cell {number}: Python syntax error line {error.lineno}; cell skipped")
+                self._warn(path, f"Python syntax error cell {number}, line {error.lineno}; cell skipped")
                 lines[first:last] = [""] * (last - first)
             except (ValueError, RecursionError, MemoryError):
-                self._warn(path, f"cell {number}: Python source cannot be parsed; cell skipped")
+                self._warn(path, f"Python source cannot be parsed in cell {number}; cell skipped")
                 lines[first:last] = [""] * (last - first)
         try:
             with warnings.catch_warnings():
