@@ -89,9 +89,10 @@ class AuditContext:
 
     @cached_property
     def python(self):
+        from mltestscore.evidence.import_roots import import_roots
         from mltestscore.evidence.python import PythonIndex
 
-        return PythonIndex(self.parsed, self.cache)
+        return PythonIndex(self.parsed, self.cache, lambda: import_roots(self.parsed, self.ci, self.tests.config))
 
     @cached_property
     def tests(self):

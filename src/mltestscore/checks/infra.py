@@ -395,7 +395,8 @@ class Infra4(Check):
         sources = [p for p in ctx.python.sources if p.endswith(".py") and (p in project or is_test_file(ctx, p))]
         named = set(ctx.python.candidates(METRIC_NAMES, sources)) | set(ctx.python.with_parts(METRIC_PARTS, sources))
         candidates = grep_code(ctx, _GATE_LINE, [p for p in sources if p in named])
-        for path, found in per_file(ctx, "metric-gate-line:2", candidates, partial(_metric_gate_line_of, ctx)):
+        # :3 since range checks (metric > 0.0) stopped counting as gates
+        for path, found in per_file(ctx, "metric-gate-line:3", candidates, partial(_metric_gate_line_of, ctx)):
             for line, promotion in found:  # none or one
                 if promotion:
                     kind = "a metric comparison decides the model's promotion"
@@ -656,11 +657,25 @@ REGISTRY_CALLS = names(
     "create_model_package_group",
     "google.cloud.aiplatform.Model.upload",
     "google_cloud_pipeline_components.v1.model.ModelUploadOp",  # Vertex Model Registry from a pipeline
-    "wandb.log_artifact",
-    "log_artifact",
     "bentoml.models.create",
     "registered_model_name",
 )
+# Logging a file to a run (`mlflow.log_artifact("predictions.png")`) keeps no model version: only
+# model artifacts count, a wandb Artifact of type "model" or a log_model call that registers the model.
+MODEL_ARTIFACT_CALLS = names("wandb.Artifact", "log_model")
+
+
+def model_versions(ctx: AuditContext) -> list[Artifact]:
+    found = []
+    for path, call in ctx.python.find_calls(MODEL_ARTIFACT_CALLS, project_sources(ctx), limit=6):
+        kind = call.kwarg("type", call.args[1] if len(call.args) > 1 else None)
+        if call.name.endswith("Artifact") and kind == "model":
+            found.append(Artifact(path, call.line, "logs a wandb model artifact (versioned v0, v1, ...)"))
+        elif call.name.endswith("log_model") and call.kwarg("registered_model_name") is not None:
+            found.append(Artifact(path, call.line, f"{call.name} registers the model (registered_model_name)"))
+    return found[:3]
+
+
 ROLLBACK_KEYS = (
     (r"AutoRollbackConfiguration", "SageMaker automatic rollback on alarms"),
     (r"^\s*kind:\s*Rollout\b", "Argo Rollouts (abort returns traffic to the stable version)"),
@@ -703,7 +718,7 @@ class Infra7(Check):
             return automated("a rollback mechanism is configured", evidence[:5])
         versioned = [
             Evidence(a.path, a.line, f"{a.detail} (versioned model registry)")
-            for a in call_artifacts(ctx, REGISTRY_CALLS, limit=3)
+            for a in call_artifacts(ctx, REGISTRY_CALLS, limit=3) + model_versions(ctx)
         ]
         versioned += [
             Evidence(h.path, h.line, f"model served from a versioned path: {h.text}")

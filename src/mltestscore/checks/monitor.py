@@ -37,7 +37,7 @@ from mltestscore.evidence.python import names
 from mltestscore.probes.dependencies import LOCK_FILES, requirements_pinned
 from mltestscore.probes.metric_gate import metric_gate_line
 from mltestscore.probes.runs import automatic_run
-from mltestscore.results import Evidence, Outcome, automated, manual, missing
+from mltestscore.results import Evidence, Outcome, automated, context, manual, missing
 from mltestscore.wiring import Wiring
 
 # Tools whose monitor runs on its own once a call registers it: tool -> how the registering call ends.
@@ -140,9 +140,10 @@ class Monitor1(Check):
         "pip-audit, safety, osv-scanner, Snyk, Trivy or GitHub dependency review run by CI or pre-commit",
         "upstream data: dbt source freshness checks run by CI, scheduled `dvc update` of imported data",
         "git history: commits and merges by dependabot[bot] / renovate[bot] prove the notifications arrive (also when Dependabot is enabled in the repository settings only)",
-        "lock files and exact pins (poetry.lock, uv.lock, conda-lock, requirements pinned with ==) make changes visible: 0.5",
+        "a dependency audit or freshness check a person runs (pip-audit in a Makefile target no CI job calls): 0.5",
+        "context, worth 0: lock files and exact pins (poetry.lock, uv.lock, requirements pinned with ==) notify nobody",
     )
-    manual = "dependencies are pinned (lock files) so changes show in review, or an audit/freshness check a person runs"
+    manual = "an audit or freshness check exists that a person runs"
     automated = "a dependency bot or an automatic audit announces changes, or git history shows bot updates landing"
     remediation = (
         "Add .github/dependabot.yml (or Renovate) for your package ecosystems with a weekly schedule, run "
@@ -175,18 +176,25 @@ class Monitor1(Check):
                 reason += (
                     "; this covers software packages only, not the upstream data sources and services the paper means"
                 )
-            return automated(reason, strong + data_manual + pins[:1])
-        evidence = audits_manual + data_manual + pins
+            return automated(reason, strong + data_manual + pins[:1])  # pins are context evidence
+        evidence = audits_manual + data_manual
         no_history = (
             "" if history.available else f"; git history not read ({history.reason}), so bot activity is unknown"
         )
         if evidence:
             return manual(
-                "dependency changes are visible (pins, hand-run audits) but nothing announces them" + no_history,
-                _first(evidence),
+                "dependency changes are checked by hand (an audit or freshness check a person runs), nothing announces them"
+                + no_history,
+                _first(evidence) + pins[:1],
                 "Turn on Dependabot or Renovate for your ecosystems (.github/dependabot.yml with a schedule), and alert on upstream data changes (freshness, schema).",
             )
-        return missing("nothing pins or watches the project's dependencies" + no_history, self.remediation)
+        if pins:
+            return missing(
+                "dependencies are pinned, but pins notify nobody (context, worth 0)" + no_history,
+                self.remediation,
+                pins,
+            )
+        return missing("nothing watches the project's dependencies" + no_history, self.remediation)
 
     @staticmethod
     def _bot_configs(ctx: AuditContext) -> list[Evidence]:
@@ -235,7 +243,25 @@ class Monitor1(Check):
                         (auto if runner.automatic else by_hand).append(item)
         for hit in search_configs(ctx, r"Dependency-Scanning\.gitlab-ci\.yml", (".yml", ".yaml")):
             auto.append(Evidence(hit.path, hit.line, "GitLab dependency scanning template", "GitLab CI"))
+        if not auto and not by_hand:
+            by_hand = Monitor1._audit_tasks(ctx)
         return auto, by_hand
+
+    @staticmethod
+    def _audit_tasks(ctx: AuditContext) -> list[Evidence]:
+        """Audits in a task nothing automatic calls (a make target, tox env, script): a person runs them."""
+        regex = re.compile(AUDIT_COMMAND)
+        tasks = ctx.tasks
+        pools = [*tasks.make.values(), *tasks.just.values(), tasks.tox, tasks.nox, tasks.scripts, tasks.mise, tasks.poe]
+        found = []
+        for pool in pools:
+            for task in pool.values():
+                command = next((c for c in task.commands if regex.search(c)), None)
+                if command:
+                    found.append(
+                        Evidence(task.path, task.line, f"{task.kind} '{task.name}' runs `{command}`; a person runs it")
+                    )
+        return found[:2]
 
     @staticmethod
     def _upstream_data(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
@@ -302,17 +328,18 @@ class Monitor1(Check):
     @staticmethod
     def _pins(ctx: AuditContext) -> list[Evidence]:
         pins = [
-            Evidence(p, None, "lock file pins dependencies: changes show in review")
+            context(p, None, "lock file pins dependencies: changes show in review, nobody is notified")
             for p in ctx.files.named(*LOCK_FILES)
         ]
         for path in files_named(ctx, r"requirements[^/]*\.txt"):
             pinned, total = requirements_pinned(ctx.files.text(path) or "")
             if total and pinned >= 0.8 * total:  # infra-1's rule for a pinned environment
                 pins.append(
-                    Evidence(
+                    context(
                         path,
                         None,
-                        f"{pinned} of {total} requirements pinned to an exact version: changes show in review",
+                        f"{pinned} of {total} requirements pinned to an exact version: changes show in review, "
+                        "nobody is notified",
                     )
                 )
         return pins[:3]

@@ -126,11 +126,13 @@ class GxProject:
         return bool(self.roots or self.suites or self.imports)
 
     def suites_named(self, names: tuple[str, ...]) -> list[Suite]:
-        """Suites a run reaches through the names it gives (checkpoints resolve to their suites)."""
+        """Suites a run reaches through the names it gives (checkpoints and GX 1.x validation
+        definitions resolve to their suites: `context.validation_definitions.get("vd").run()`)."""
         wanted = set(names)
         for checkpoint in self.checkpoints:
             if checkpoint.name in wanted:
                 wanted.update(checkpoint.suites)
+        wanted.update(v.suite for v in self.validations if v.name in wanted and v.suite)
         return [s for s in self.suites if s.name in wanted]
 
 
