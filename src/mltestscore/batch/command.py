@@ -131,7 +131,9 @@ def batch(
     except ExecutorError as error:
         _fail(str(error))
     except KeyboardInterrupt:
-        click.echo(f"mltestscore: interrupted; finished repositories are saved in {output_dir}: run again to resume", err=True)
+        click.echo(
+            f"mltestscore: interrupted; finished repositories are saved in {output_dir}: run again to resume", err=True
+        )
         sys.exit(130)
     out = Console(highlight=False)
     if not out.is_terminal:

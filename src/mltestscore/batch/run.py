@@ -98,7 +98,9 @@ def run_batch(
 
     if options.executor == "dask":
         if not options.scheduler:
-            raise runner.ExecutorError("--executor dask needs --scheduler ADDRESS (tcp://host:8786 or a scheduler file)")
+            raise runner.ExecutorError(
+                "--executor dask needs --scheduler ADDRESS (tcp://host:8786 or a scheduler file)"
+            )
         runner.run_dask(jobs, options.scheduler, options.timeout, options.retries, arrived)
     else:
         runner.run_local(jobs, options.jobs, options.timeout, arrived)
