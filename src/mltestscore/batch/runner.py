@@ -176,7 +176,11 @@ _WORKER_POOL = AuditPool()  # in each Dask worker process: its threads' audit pr
 
 def audit_on_dask_worker(job: dict, limit: float | None) -> dict:
     """The Dask task: clone and audit on the worker, in the worker's own audit process."""
-    return _WORKER_POOL.run(job, limit)
+    from distributed import get_worker
+
+    row = _WORKER_POOL.run(job, limit)
+    row["worker"] = f"{get_worker().address} {row.get('worker') or ''}".strip()  # which Dask worker
+    return row
 
 
 def connect(scheduler: str):
