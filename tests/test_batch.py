@@ -331,3 +331,14 @@ def test_the_board_takes_sections_and_maxima_from_the_results_not_from_a_fixed_f
     assert header[6:8] == ["safety", "ops"] and "ops-2" in header
     # Every test but ops-1 has half the repositories at 0; the lowest mean points come first.
     assert [r.test.id for r in board.most_missed(3)] == ["safety-3", "ops-2", "safety-1"]
+
+
+def test_usage_errors_exit_2_with_a_message(tmp_path):
+    nothing = run_cli("batch", "-d", str(tmp_path / "out"))
+    assert nothing.returncode == 2 and "no repositories" in nothing.stderr
+    missing = run_cli("batch", "--from", str(tmp_path / "nope.txt"))
+    assert missing.returncode == 2 and "repository list not found" in missing.stderr
+    (tmp_path / "bad.yaml").write_text("repos: {a: 1}\n", encoding="utf-8")
+    bad = run_cli("batch", "--from", str(tmp_path / "bad.yaml"))
+    assert bad.returncode == 2 and "expected a list of repositories" in bad.stderr
+    assert "Traceback" not in nothing.stderr + missing.stderr + bad.stderr
