@@ -132,7 +132,7 @@ def test_fail_under_is_per_repository_and_sets_the_exit_code(tmp_path):
 def test_url_at_tag_audits_that_commit(tmp_path):
     trees = course(tmp_path, strong=1, weak=0)
     tree = trees["strong0"]
-    git(tree, "tag", "v1")
+    git(tree, "tag", "-a", "v1", "-m", "graded version")
     tagged = git(tree, "rev-parse", "HEAD").strip()
     (tree / ".github" / "workflows" / "ci.yml").unlink()
     git_commit_all(tree, "drop CI")
@@ -144,6 +144,8 @@ def test_url_at_tag_audits_that_commit(tmp_path):
     assert pinned["commit"] == tagged and head["commit"] != tagged
     assert pinned["report"]["score"] >= head["report"]["score"]
     assert pinned["report"]["sections"]["infra"]["score"] > head["report"]["sections"]["infra"]["score"]
+    again = run_batch(specs, options)  # what the remote advertises is what was audited: nothing to do
+    assert (again.audited, again.reused) == (0, 2) and again.rows[0]["commit"] == tagged
 
 
 # -- failures are rows -----------------------------------------------------------------------------

@@ -47,9 +47,15 @@ def checked_out(cache_root: Path, url: str, rev: str | None):
 
 
 def _update(folder: Path, url: str, rev: str | None) -> Checkout:
+    # The mark says a checkout of this commit completed (a timeout may kill git half-way).
+    mark = folder / ".git" / "mltestscore-checkout"
     if not _is_clone_of(folder, url):
         shutil.rmtree(folder, ignore_errors=True)
         _git(folder.parent, "clone", "--quiet", "--filter=blob:none", "--no-checkout", "--", url, str(folder))
+    else:
+        done = _read(mark)
+        if done and done == _advertised(folder, rev):  # unchanged: one round trip, no fetch (a resumed batch)
+            return Checkout(folder, done)
     pinned = rev is not None and re.fullmatch(r"[0-9a-f]{40}", rev) is not None
     if not (pinned and _resolve(folder, rev + "^{commit}")):  # a commit already here never changes
         _git(
@@ -64,14 +70,29 @@ def _update(folder: Path, url: str, rev: str | None) -> Checkout:
             "+refs/tags/*:refs/tags/*",
         )
     commit = _commit_for(folder, rev)
-    # The mark says a checkout of this commit completed (a timeout may kill git half-way).
-    mark = folder / ".git" / "mltestscore-checkout"
     if _read(mark) != commit:
         mark.unlink(missing_ok=True)
         _git(folder, "checkout", "--quiet", "--force", "--detach", commit)
         _git(folder, "clean", "-ffdxq")
         mark.write_text(commit, encoding="utf-8")
     return Checkout(folder, commit)
+
+
+def _advertised(folder: Path, rev: str | None) -> str | None:
+    """The commit the remote names for `rev` (its default branch when None), by `git ls-remote`
+    (what listing the repository costs); None when it cannot tell (then a fetch decides)."""
+    if rev is not None and re.fullmatch(r"[0-9a-f]{40}", rev):
+        return rev
+    wanted = ["HEAD"] if rev is None else [f"refs/heads/{rev}", f"refs/tags/{rev}^{{}}", f"refs/tags/{rev}"]
+    try:
+        listing = _git(folder, "ls-remote", "origin", *(["HEAD"] if rev is None else [rev]))
+    except CloneError:
+        return None
+    refs = {}
+    for line in listing.splitlines():
+        sha, _, ref = line.partition("\t")
+        refs[ref.strip()] = sha.strip()
+    return next((refs[name] for name in wanted if name in refs), None)
 
 
 def _commit_for(folder: Path, rev: str | None) -> str:
@@ -95,12 +116,9 @@ def _commit_for(folder: Path, rev: str | None) -> str:
 
 
 def _is_clone_of(folder: Path, url: str) -> bool:
-    if not (folder / ".git").is_dir():
-        return False
-    try:
-        return _git(folder, "config", "--get", "remote.origin.url").strip() == url
-    except CloneError:
-        return False
+    """A clone made here before (read without starting git: a resumed batch asks this of every repository)."""
+    config = _read(folder / ".git" / "config")
+    return config is not None and f"url = {url}" in (line.strip() for line in config.splitlines())
 
 
 def _read(path: Path) -> str | None:

@@ -49,7 +49,11 @@ class AuditProcess:
         )
         self._lines: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
-        self._next(STARTUP_LIMIT)  # "ready"
+        try:
+            self._next(STARTUP_LIMIT)  # "ready"
+        except TimeoutError:
+            self.kill()
+            raise _Died(f"the audit process did not start within {STARTUP_LIMIT:g}s") from None
 
     def _read(self) -> None:
         assert self.process.stdout is not None
