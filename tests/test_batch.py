@@ -237,6 +237,7 @@ def test_a_broken_config_or_missing_path_is_a_row(tmp_path):
 
 # -- resume and compare ----------------------------------------------------------------------------
 def test_resume_skips_unchanged_repositories_and_redoes_changed_ones(tmp_path):
+    threads = threading.active_count()
     trees = course(tmp_path, strong=1, weak=1)
     local = make_repo(tmp_path / "local", {"train.py": "import torch\n"})
     specs = read_specs(None, (url(tmp_path, "strong0"), url(tmp_path, "weak0"), str(local)))
@@ -262,6 +263,7 @@ def test_resume_skips_unchanged_repositories_and_redoes_changed_ones(tmp_path):
     options.force = True
     forced = run_batch(specs, options)
     assert (forced.audited, forced.reused) == (3, 0)
+    assert threading.active_count() == threads  # none left behind (the audit's forked scan needs none)
 
 
 def test_compare_lists_the_repositories_that_dropped_first(tmp_path):

@@ -48,7 +48,8 @@ class AuditProcess:
             start_new_session=os.name == "posix",  # its own process group: a kill takes its git too
         )
         self._lines: queue.Queue = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
         try:
             self._next(STARTUP_LIMIT)  # "ready"
         except TimeoutError:
@@ -101,16 +102,22 @@ class AuditProcess:
         except OSError:
             pass
         self.process.wait()
-        self._log.close()
+        self._finish()
 
     def close(self) -> None:
         try:
             assert self.process.stdin is not None
             self.process.stdin.close()
             self.process.wait(timeout=10)
-            self._log.close()
+            self._finish()
         except (OSError, subprocess.TimeoutExpired):
             self.kill()
+
+    def _finish(self) -> None:
+        # The reader ends at the pipe's end; joined so that no thread outlives the batch (the
+        # audit's forked scan only forks a process without threads).
+        self._reader.join(timeout=5)
+        self._log.close()
 
 
 class AuditPool:
