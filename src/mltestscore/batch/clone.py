@@ -57,7 +57,7 @@ def _update(folder: Path, url: str, rev: str | None) -> Checkout:
         if done and done == _advertised(folder, rev):  # unchanged: one round trip, no fetch (a resumed batch)
             return Checkout(folder, done)
     pinned = rev is not None and re.fullmatch(r"[0-9a-f]{40}", rev) is not None
-    if not (pinned and _resolve(folder, rev + "^{commit}")):  # a commit already here never changes
+    if not (pinned and rev and _resolve(folder, rev + "^{commit}")):  # a commit already here never changes
         _git(
             folder,
             "fetch",

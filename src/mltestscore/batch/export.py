@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 from mltestscore.batch.leaderboard import Board, Entry
 
@@ -50,7 +51,7 @@ def to_jsonl(board: Board) -> str:
 
 
 def entry_dict(board: Board, entry: Entry) -> dict:
-    data = {
+    data: dict[str, Any] = {
         "rank": entry.rank,
         "name": entry.name,
         "status": entry.status,

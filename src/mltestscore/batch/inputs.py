@@ -177,7 +177,7 @@ def _yaml_rows(text: str, path: Path) -> list[tuple[str, str | None, str | None]
         data = data["repos"]
     if not isinstance(data, list):
         raise InputError(f"{path}: expected a list of repositories (or `repos:` with a list)")
-    rows = []
+    rows: list[tuple[str, str | None, str | None]] = []
     for number, item in enumerate(data, start=1):
         if isinstance(item, str):
             source, rev = split_rev(item.strip())
@@ -186,12 +186,12 @@ def _yaml_rows(text: str, path: Path) -> list[tuple[str, str | None, str | None]
         if not isinstance(item, dict):
             raise InputError(f"{path}: entry {number} must be a string or a mapping with `source`")
         lowered = {str(k).lower(): v for k, v in item.items()}
-        source = next((lowered[k] for k in SOURCE_KEYS if k in lowered), None)
-        if not isinstance(source, str) or not source.strip():
+        given = next((lowered[k] for k in SOURCE_KEYS if k in lowered), None)
+        if not isinstance(given, str) or not given.strip():
             raise InputError(f"{path}: entry {number} needs `source` (a path or git URL)")
-        rev = next((lowered[k] for k in REV_KEYS if k in lowered), None)
-        name = next((lowered[k] for k in NAME_KEYS if k in lowered), None)
-        source, parsed = split_rev(source.strip())
-        rev = str(rev).strip() if rev is not None else parsed
-        rows.append((source, rev or None, str(name).strip() if name is not None else None))
+        given_rev = next((lowered[k] for k in REV_KEYS if k in lowered), None)
+        given_name = next((lowered[k] for k in NAME_KEYS if k in lowered), None)
+        source, parsed = split_rev(given.strip())
+        rev = str(given_rev).strip() if given_rev is not None else parsed
+        rows.append((source, rev or None, str(given_name).strip() if given_name is not None else None))
     return rows

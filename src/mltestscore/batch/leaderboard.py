@@ -111,8 +111,9 @@ class Board:
     @property
     def dropped(self) -> list[Entry]:
         """Repositories that lost points (or now fail to audit) since the earlier run, worst first."""
-        dropped = [e for e in self.entries if e.change is not None and e.change.dropped]
-        return sorted(dropped, key=lambda e: (e.change.final if e.change.final is not None else -99, e.change.total))
+        changed = [(e, e.change) for e in self.entries if e.change is not None and e.change.dropped]
+        changed.sort(key=lambda pair: (pair[1].final if pair[1].final is not None else -99, pair[1].total))
+        return [entry for entry, _ in changed]
 
     def most_missed(self, limit: int = 5) -> list[TestRate]:
         missed = [r for r in self.rates if r.zero > 0]
