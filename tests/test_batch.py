@@ -287,6 +287,7 @@ def test_compare_lists_the_repositories_that_dropped_first(tmp_path):
     assert "strong1" in dropped_table and "strong0" not in dropped_table and "weak0" not in dropped_table
     records = {r["name"]: r for r in csv.DictReader(open(tmp_path / "week2" / "leaderboard.csv", encoding="utf-8"))}
     assert float(records["strong1"]["change_infra"]) < 0 and records["strong0"]["change_final"] == "0"
+    assert "infra-" in records["strong1"]["changed_tests"] and records["strong0"]["changed_tests"] == ""
     lines = {j["name"]: j for j in map(json.loads, (tmp_path / "week2" / "leaderboard.jsonl").read_text().splitlines())}
     change = lines["strong1"]["change"]
     assert change["dropped"] and any(t["after"] < t["before"] for t in change["tests"])

@@ -19,7 +19,7 @@ def to_csv(board: Board) -> str:
     header += [s.id for s in board.sections]
     header += [t.id for t in board.tests]
     if compare:
-        header += ["change_final", *[f"change_{s.id}" for s in board.sections]]
+        header += ["change_final", *[f"change_{s.id}" for s in board.sections], "changed_tests"]
     header += ["below_fail_under", "source", "rev", "commit", "report", "error"]
     writer.writerow(header)
     for entry in board.entries:
@@ -30,6 +30,7 @@ def to_csv(board: Board) -> str:
             change = entry.change
             row += [_num(change.final if change else None)]
             row += [_num(change.sections.get(s.id) if change else None) for s in board.sections]
+            row += [changed_tests(change.tests) if change else ""]
         row += [
             "yes" if entry.below else "",
             entry.source,
@@ -40,6 +41,11 @@ def to_csv(board: Board) -> str:
         ]
         writer.writerow(row)
     return buffer.getvalue()
+
+
+def changed_tests(tests: list[tuple[str, float | None, float | None]]) -> str:
+    """`data-1 1→0; model-3 0→0.5`: each test whose points changed."""
+    return "; ".join(f"{t} {_num(before) or '-'}→{_num(after) or '-'}" for t, before, after in tests)
 
 
 def _num(value: float | None) -> str:

@@ -32,7 +32,9 @@ def render(board: Board, generated_at: str) -> str:
     finals = [e.final for e in board.audited if e.final is not None]
     tests_of = {s.id: [t for t in board.tests if t.section == s.id] for s in board.sections}
     env = _environment()
-    env.globals.update(delta=_delta, updown=_updown, cell_class=_cell_class)
+    from mltestscore.batch.export import changed_tests
+
+    env.globals.update(delta=_delta, updown=_updown, cell_class=_cell_class, changed_tests=changed_tests)
     return env.get_template("leaderboard.html.j2").render(
         board=board,
         generated_at=generated_at,
