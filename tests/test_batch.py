@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from batch_fixtures import course, push, run_cli, url
+from batch_fixtures import STRONG, course, push, run_cli, url
 from conftest import git, git_commit_all, make_repo
 
 from mltestscore.batch.inputs import InputError, read_specs, split_rev
@@ -347,3 +347,17 @@ def test_usage_errors_exit_2_with_a_message(tmp_path):
     bad = run_cli("batch", "--from", str(tmp_path / "bad.yaml"))
     assert bad.returncode == 2 and "expected a list of repositories" in bad.stderr
     assert "Traceback" not in nothing.stderr + missing.stderr + bad.stderr
+
+
+def test_a_stored_row_renders_the_same_report_as_the_audit(tmp_path):
+    from conftest import audit
+
+    from mltestscore.batch.store import report_from_dict
+    from mltestscore.report import renderer
+    from mltestscore.report.json_report import to_dict
+
+    report = audit(make_repo(tmp_path / "r", {**STRONG, ".mltestscore.yaml": "ignore:\n  monitor-3: batch only\n"}))
+    plain = to_dict(report)
+    again = report_from_dict(json.loads(json.dumps(plain)))
+    assert to_dict(again) == plain
+    assert renderer("html")(again) == renderer("html")(report)  # the per-repository page is the audit's own

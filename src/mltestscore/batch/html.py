@@ -10,12 +10,12 @@ from mltestscore import __version__
 from mltestscore.batch.leaderboard import Board
 
 
-def _cell_class(value: float | None, status: str) -> str:
+def _cell_class(value: float | None, status: str, best: float = 1.0) -> str:
     if status == "skipped":
         return "vs"
     if status == "not_assessed" or value is None:
         return "vn"
-    return "v1" if value >= 1 else "v05" if value > 0 else "v0"
+    return "v1" if value >= best else "v05" if value > 0 else "v0"
 
 
 def _delta(value: float | None) -> str:

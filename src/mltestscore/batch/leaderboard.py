@@ -27,6 +27,7 @@ class TestInfo:
     section: str
     title: str
     remediation: str
+    max: float = 1.0  # the test's points when automated (the rubric's weight)
 
 
 @dataclass
@@ -157,7 +158,8 @@ def _layout(rows: list[dict]) -> tuple[list[SectionInfo], list[TestInfo]]:
             sections.setdefault(section_id, SectionInfo(section_id, section["title"], section["max"]))
             for item in section["items"]:
                 tests.setdefault(
-                    item["id"], TestInfo(item["id"], section_id, item["title"], item.get("remediation", ""))
+                    item["id"],
+                    TestInfo(item["id"], section_id, item["title"], item.get("remediation", ""), item.get("max", 1.0)),
                 )
     return list(sections.values()), list(tests.values())
 
@@ -219,8 +221,8 @@ def _rates(entries: list[Entry], tests: list[TestInfo]) -> list[TestRate]:
         rates.append(
             TestRate(
                 test,
-                full=sum(1 for s in counted if s >= 1) / n,
-                partial=sum(1 for s in counted if s == 0.5) / n,
+                full=sum(1 for s in counted if s >= test.max) / n,
+                partial=sum(1 for s in counted if 0 < s < test.max) / n,
                 zero=sum(1 for s in counted if s == 0) / n,
                 mean=sum(counted) / n,
             )

@@ -53,7 +53,8 @@ def _write(path: Path, text: str) -> None:
 
 
 def report_from_dict(data: dict) -> AuditReport:
-    """An AuditReport from its JSON form (report/json_report.py, schema_version 1)."""
+    """An AuditReport from its JSON form (report/json_report.py, schema_version 1; fields added
+    since then default as the report model does, for rows stored by an older version)."""
     sections = [
         SectionResult(
             section_id,
@@ -69,13 +70,17 @@ def report_from_dict(data: dict) -> AuditReport:
                     [Evidence(e["path"], e["line"], e["detail"], e.get("runner")) for e in item["evidence"]],
                     item["missing"],
                     item["remediation"],
+                    item.get("max", 1.0),
                 )
                 for item in section["items"]
             ],
             section["max"],
+            section.get("not_applicable", 0),
+            bool(section.get("scaled", False)),
         )
         for section_id, section in data["sections"].items()
     ]
+    rubric = data.get("rubric") or {}
     return AuditReport(
         data["tool"]["version"],
         data["repository"]["path"],
@@ -85,4 +90,8 @@ def report_from_dict(data: dict) -> AuditReport:
         data["score"],
         data["band"],
         [AuditWarning(w["path"], w["message"]) for w in data["warnings"]],
+        rubric=rubric.get("name", "ML Test Score"),
+        rubric_id=rubric.get("id", "ml-test-score"),
+        max_score=rubric.get("max", 7.0),
+        aggregation=rubric.get("aggregation", "min"),
     )
