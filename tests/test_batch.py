@@ -361,3 +361,31 @@ def test_a_stored_row_renders_the_same_report_as_the_audit(tmp_path):
     again = report_from_dict(json.loads(json.dumps(plain)))
     assert to_dict(again) == plain
     assert renderer("html")(again) == renderer("html")(report)  # the per-repository page is the audit's own
+
+
+def test_rubric_applies_to_every_repository_and_a_bad_one_is_a_usage_error(tmp_path):
+    course(tmp_path, strong=1, weak=1)
+    sources = [url(tmp_path, "strong0"), url(tmp_path, "weak0")]
+    out, cache = tmp_path / "out", str(tmp_path / "cache")
+    (tmp_path / "course.yaml").write_text(
+        "name: Course checklist\nid: course\naggregation: sum\n"
+        "points: {missing: 0, manual: 0.5, automated: 1}\n"
+        "sections:\n"
+        "  - {id: build, title: Build, tests: {infra-1: Reproducible, infra-2: Model code tested}}\n"
+        "  - {id: checks, title: Checks, tests: {data-1: Schema, model-5: Baseline, monitor-1: Bot}}\n"
+        "bands:\n  - {upper: 2, text: Not yet}\n  - {lower: 2, text: Passing}\n",
+        encoding="utf-8",
+    )
+    result = run_cli("batch", *sources, "-d", str(out), "--cache-dir", cache, "--rubric", str(tmp_path / "course.yaml"))
+    assert result.returncode == 0, result.stderr
+    assert "build/2" in result.stdout and "checks/3" in result.stdout and "data/7" not in result.stdout
+    rows = [json.loads(line) for line in (out / "leaderboard.jsonl").read_text().splitlines()]
+    stored = json.loads((out / "repos" / f"{rows[0]['key']}.json").read_text())
+    assert stored["report"]["rubric"]["id"] == "course"
+    assert set(rows[0]["sections"]) == {"build", "checks"} == set(stored["report"]["sections"])
+    assert set(rows[0]["tests"]) == {"infra-1", "infra-2", "data-1", "model-5", "monitor-1"}
+    again = run_cli("batch", *sources, "-d", str(out), "--cache-dir", cache)  # the default rubric: not the same result
+    assert "2 audited, 0 unchanged" in again.stderr
+    for bad_rubric in ("no-such-rubric", "mlops-course"):  # unknown; needs a plugin's checks not installed here
+        bad = run_cli("batch", *sources, "-d", str(out), "--rubric", bad_rubric)
+        assert bad.returncode == 2 and "--rubric" in bad.stderr and "Traceback" not in bad.stderr

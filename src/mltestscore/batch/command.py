@@ -53,7 +53,7 @@ EXIT_OK, EXIT_BELOW, EXIT_ERROR = 0, 1, 2
 @click.option("--force", is_flag=True, help="Audit every repository again, even when commit and config are unchanged.")
 @click.option(
     "--fail-under",
-    type=click.FloatRange(0, 7),
+    type=click.FloatRange(min=0),
     help="Exit 1 when any repository's final score is below this (or it could not be audited).",
 )
 @click.option(
@@ -67,6 +67,12 @@ EXIT_OK, EXIT_BELOW, EXIT_ERROR = 0, 1, 2
     help="Clones and fact cache. Default: $MLTESTSCORE_CACHE_DIR or ~/.cache/mltestscore (on each worker).",
 )
 @click.option("--no-cache", is_flag=True, help="Do not read or write the fact cache or report memo (clones are kept).")
+@click.option(
+    "--rubric",
+    metavar="FILE|NAME",
+    help="Score every repository against this rubric (a YAML file or a rubric name such as mlops-course), "
+    "overriding each one's `rubric:` config, as `audit --rubric` does. Default: each repository's own.",
+)
 def batch(
     sources: tuple[str, ...],
     from_file: Path | None,
@@ -81,6 +87,7 @@ def batch(
     compare: Path | None,
     cache_dir: Path | None,
     no_cache: bool,
+    rubric: str | None,
 ) -> None:
     """Audit many repositories (local paths or git URLs, optionally URL@REV) and rank them.
 
@@ -109,6 +116,7 @@ def batch(
         specs = read_specs(from_file, sources)
     except InputError as error:
         _fail(str(error))
+    rubric = _checked_rubric(rubric) if rubric else None
     if scheduler and executor != "dask":
         executor = "dask"  # --scheduler alone means the Dask executor
     options = BatchOptions(
@@ -123,6 +131,7 @@ def batch(
         compare=compare,
         cache_dir=cache_dir.resolve() if cache_dir else None,
         facts=not no_cache,
+        rubric=rubric,
     )
     err = Console(stderr=True, highlight=False)
     try:
@@ -183,6 +192,22 @@ class _progress:
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+def _checked_rubric(spec: str) -> str:
+    """The rubric as the audit processes will load it (a file: absolute, for workers in other folders)."""
+    from mltestscore.checks import RegistryError
+    from mltestscore.checks.registry import load_checks
+    from mltestscore.plugins import PluginError
+    from mltestscore.rubric import RubricError, load_rubric
+
+    if Path(spec).expanduser().is_file():
+        spec = str(Path(spec).expanduser().resolve())
+    try:
+        load_checks(rubric=load_rubric(spec))  # its checks installed here (Dask workers need the same)
+    except (RubricError, RegistryError, PluginError) as error:
+        _fail(f"--rubric: {error}")
+    return spec
 
 
 def _fail(message: str) -> None:

@@ -60,6 +60,7 @@ def entry_dict(board: Board, entry: Entry) -> dict:
     data: dict[str, Any] = {
         "rank": entry.rank,
         "name": entry.name,
+        "key": entry.key,
         "status": entry.status,
         "error": entry.error,
         "final": entry.final,

@@ -64,6 +64,11 @@ def describe(error: BaseException) -> str:
         return f"clone failed: {error}"
     if isinstance(error, ConfigError):
         return f"config error: {error}"
+    from mltestscore.checks import RegistryError
+    from mltestscore.plugins import PluginError
+
+    if isinstance(error, (RegistryError, PluginError)):
+        return f"plugin error: {error}"
     return f"audit crashed: {type(error).__name__}: {error}"
 
 
@@ -89,7 +94,7 @@ def _audit(root: Path, commit: str | None, job: dict, cache_root: Path) -> dict:
     from mltestscore.config import load_config
     from mltestscore.report.json_report import to_dict
 
-    config = load_config(root)  # the repository's own config, found as `mltestscore audit` finds it
+    config = load_config(root, None, job.get("rubric"))  # its own config, found as `mltestscore audit` finds it
     fingerprint = _fingerprint(root, commit, config)
     if fingerprint is not None and fingerprint == job.get("previous"):
         return {"status": "unchanged", "commit": fingerprint["commit"], "fingerprint": fingerprint}
@@ -114,6 +119,10 @@ def _fingerprint(root: Path, commit: str | None, config) -> dict | None:
             return None
     source = Path(config.source).name if config.source else None
     settings = repr(dataclasses.replace(config, source=source))
+    rubric = getattr(config, "rubric_spec", None)
+    if rubric and os.path.isfile(rubric):  # a rubric file outside the package: its content counts
+        with open(rubric, "rb") as handle:
+            settings += hashlib.sha1(handle.read()).hexdigest()
     return {
         "commit": state,
         "config": hashlib.sha1(settings.encode()).hexdigest(),

@@ -28,6 +28,7 @@ class BatchOptions:
     compare: Path | None = None
     cache_dir: Path | None = None  # None: each audit process's default (MLTESTSCORE_CACHE_DIR, ~/.cache)
     facts: bool = True  # the persistent fact cache and report memo
+    rubric: str | None = None  # --rubric for every repository (None: each one's config decides)
 
 
 @dataclass
@@ -61,6 +62,7 @@ def plan_jobs(specs: list[RepoSpec], store: Store, options: BatchOptions) -> lis
                 "clone_url": spec.clone_url,
                 "cache_dir": str(options.cache_dir) if options.cache_dir else None,
                 "facts": options.facts,
+                "rubric": options.rubric,
                 "previous": stored.get("fingerprint") if reusable and stored else None,
             }
         )
