@@ -24,6 +24,7 @@ from mltestscore.checks.common import (
 )
 from mltestscore.checks.infra import model_modules
 from mltestscore.checks.reach import reach_evidence
+from mltestscore.checks.specs import holds_model_code, pipeline_specs, spacy_configs
 from mltestscore.context import AuditContext
 from mltestscore.evidence.ci import PULL_REQUEST
 from mltestscore.evidence.configs import search_configs
@@ -266,8 +267,9 @@ class Model1(Check):
     )
 
     def run(self, ctx: AuditContext) -> Outcome:
-        configs = model_configs(ctx)
-        model_paths = sorted({c.path for c in configs} | set(model_modules(ctx)))
+        configs = model_configs(ctx) + spacy_configs(ctx)
+        pipelines = pipeline_specs(ctx) if not configs else []  # a pipeline definition is the spec of every model
+        model_paths = sorted({c.path for c in configs + pipelines} | set(holds_model_code(ctx, model_modules(ctx))))
         cards, templates = ctx.fact(model_cards), pr_templates(ctx)
         owners = self._owners(ctx, model_paths)
         reviewed, looked, sha = reviewed_commits(ctx, model_paths)
@@ -279,6 +281,7 @@ class Model1(Check):
             Evidence(path, line, f"registered models wait for a person's approval ({status})")
             for path, line, status in approvals[:1]
         ]
+        evidence += [Evidence(p.path, p.line, p.detail) for p in pipelines]
         if reviewed:
             evidence.append(
                 Evidence(
@@ -293,6 +296,7 @@ class Model1(Check):
             for count, text in (
                 (len(configs), pluralise(len(configs), "model config file")),
                 (len(cards), pluralise(len(cards), "model card")),
+                (len(pipelines), pluralise(len(pipelines), "pipeline definition")),
                 (len(templates), "a PR template"),
                 (len(approvals), "a manual model approval"),
                 (owners, "a CODEOWNERS rule"),
