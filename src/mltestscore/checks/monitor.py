@@ -16,6 +16,7 @@ from functools import partial
 from mltestscore.checks.base import Check
 from mltestscore.checks.common import Artifact, files_named, notebook_line, pluralise, project_sources, runner_evidence
 from mltestscore.checks.infra import LOCK_FILES, metric_gate_line, requirements_pinned
+from mltestscore.checks.skewpaths import reused_pipeline_features, served_fitted_transformer
 from mltestscore.context import AuditContext
 from mltestscore.evidence.ci import line_of
 from mltestscore.evidence.configs import search_configs
@@ -588,7 +589,8 @@ class Monitor3(Check):
         weak += tfdv_weak
         tests_auto, tests_manual = self._parity_tests(ctx)
         strong += tests_auto
-        structure = shared_feature_modules(ctx) + self._packaged(ctx) + self._feast(ctx)
+        structure = shared_feature_modules(ctx) + (self._packaged(ctx) or served_fitted_transformer(ctx))
+        structure += self._feast(ctx) + reused_pipeline_features(ctx, _is_feature_code)
         if strong:
             return automated("training/serving skew is checked automatically", _first(strong + structure[:2]))
         evidence = structure + tests_manual + weak
@@ -695,7 +697,9 @@ class Monitor3(Check):
         sources = project_sources(ctx)
         offline = ctx.python.find_calls(FEAST_OFFLINE, sources, limit=1)
         online = ctx.python.find_calls(FEAST_ONLINE, sources, limit=1) if offline else []
-        if offline and online:
+        # one feature-store wrapper offering both lookups, and no server: nothing serves from it
+        wrapper_only = bool(online) and online[0][0] == offline[0][0] and not ctx.fact(serving_files)
+        if offline and online and not wrapper_only:
             return [
                 Evidence(
                     online[0][0],

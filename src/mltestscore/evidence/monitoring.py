@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from mltestscore.checks.common import notebook_line, project_sources
 from mltestscore.evidence.configs import search_configs
+from mltestscore.evidence.perfile import grep_code
 from mltestscore.evidence.python import name_matches, names
 
 # -- serving and training code -------------------------------------------------------------------
@@ -111,6 +112,22 @@ def serving_files(ctx) -> dict[str, str]:
             why = "Triton Python backend model"
         if why:
             found[path] = why
+    found.update(azureml_scoring_scripts(ctx, [p for p in ctx.fact(_python_sources) if p not in found]))
+    return found
+
+
+# An Azure ML (or Azure Functions-style) scoring script: module-level init() loads the model, run()
+# answers each request; the endpoint calls both, so nothing in the file names a web framework.
+_SCORING_ENTRY = re.compile(rb"^def init\(\s*\)[^\n]*:\s*$(?s:.*)^def run\(", re.M)
+_LOAD_LEAVES = frozenset({"load_model", "load", "get_model_path"})
+
+
+def azureml_scoring_scripts(ctx, paths: list[str]) -> dict[str, str]:
+    found = {}
+    for path in grep_code(ctx, _SCORING_ENTRY, paths):
+        facts = ctx.python.facts(path)
+        if facts and any(c.name.rsplit(".", 1)[-1] in _LOAD_LEAVES and "." in c.name for c in facts.calls):
+            found[path] = "scoring script: init() loads the model, run() answers requests (Azure ML endpoint)"
     return found
 
 

@@ -1,0 +1,94 @@
+"""Training and serving sharing one feature path, seen through pipelines and artifacts (monitor-3).
+
+Two shapes the import graph between a server and the training code does not show:
+- platform pipelines: a scoring/inference pipeline whose steps run (or import) the same feature code
+  as a step of the training pipeline (a Kubeflow component reused, an Azure ML step importing the
+  training pipeline's feature module);
+- a fitted transformer saved by training and loaded by the server, which calls its `transform`: the
+  server applies the very preprocessing training fitted.
+Both make the two paths compute the same values by construction, with nothing checking it: 0.5.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from mltestscore.checks.common import project_sources
+from mltestscore.context import AuditContext
+from mltestscore.evidence.monitoring import import_closure, serving_files, training_files
+from mltestscore.results import Evidence
+
+_TRAINING = re.compile(r"train", re.I)
+_SCORING = re.compile(r"infer|predict|scor(e|ing)|batch[-_ ]?(pred|transform|job)|serv(e|ing)", re.I)
+_LOADS = re.compile(r"^(joblib|pickle|cloudpickle|dill|skops\.io)\.load$|^mlflow\.\w+\.load_model$")
+_FITS = frozenset({"fit", "fit_transform"})
+
+
+def pipelines_by_files(ctx: AuditContext) -> dict[str, set[str]]:
+    """Pipeline (its runner label without the step) -> the project files its steps run."""
+    found: dict[str, set[str]] = {}
+    for path in project_sources(ctx):
+        for runner in ctx.wiring.runners_for(path):
+            if runner.kind == "pipeline":
+                found.setdefault(runner.label.split(" step '", 1)[0], set()).add(path)
+    return found
+
+
+def reused_pipeline_features(ctx: AuditContext, is_feature_code: Callable[[AuditContext, str], bool]) -> list[Evidence]:
+    """Feature code that a scoring pipeline and a training pipeline both run."""
+    pipelines = pipelines_by_files(ctx)
+    training = {label: files for label, files in pipelines.items() if _TRAINING.search(label)}
+    scoring = {label: files for label, files in pipelines.items() if label not in training and _SCORING.search(label)}
+    found = []
+    for score_label, score_files in sorted(scoring.items()):
+        scored = import_closure(ctx, sorted(score_files), depth=2)
+        for train_label, train_files in sorted(training.items()):
+            trained = import_closure(ctx, sorted(train_files), depth=2)
+            shared = sorted(p for p in set(scored) & set(trained) if not p.endswith("__init__.py"))
+            shared = [p for p in shared if is_feature_code(ctx, p)]
+            if shared:
+                found.append(
+                    Evidence(
+                        shared[0],
+                        None,
+                        f"feature code shared by pipelines: {score_label} and {train_label} both run it",
+                    )
+                )
+                break
+        if found:
+            break
+    return found
+
+
+def served_fitted_transformer(ctx: AuditContext) -> list[Evidence]:
+    """A server that loads an artifact and calls `.transform` on it, where training fits and saves."""
+    serving = ctx.fact(serving_files)
+    fitted = [p for p, why in ctx.fact(training_files).items() if why.startswith("fits a model and saves it")]
+    if not serving or not fitted:
+        return []
+    for path in import_closure(ctx, sorted(serving), depth=1):
+        facts = ctx.python.facts(path)
+        if facts is None:
+            continue
+        load = next((c for c in facts.calls if _LOADS.search(c.name)), None)
+        transform = next((c for c in facts.calls if c.name.rsplit(".", 1)[-1] == "transform"), None)
+        if load and transform:
+            trainer = next(
+                (
+                    p
+                    for p in fitted
+                    if (f := ctx.python.facts(p)) and any(c.name.rsplit(".", 1)[-1] in _FITS for c in f.calls)
+                ),
+                None,
+            )
+            if trainer:
+                return [
+                    Evidence(
+                        path,
+                        transform.line,
+                        f"serving applies a fitted transformer it loads ({load.name}, line {load.line}); "
+                        f"training fits and saves it ({trainer})",
+                    )
+                ]
+    return []
