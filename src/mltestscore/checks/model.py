@@ -549,11 +549,20 @@ def _sweep_config(data) -> str | None:
         and isinstance(data.get("hyperparameters"), dict)
     ):
         return "Determined searcher"
+    if data.get("type") == "sweep" and isinstance(data.get("search_space"), dict):
+        return f"Azure ML sweep job ({data.get('sampling_algorithm', 'search')} sampling)"
     if ("searchSpace" in data or "searchSpaceFile" in data or "search_space" in data) and (
         "tuner" in data or "trialCommand" in data
     ):
         return "NNI experiment config"
     return None
+
+
+def _pipeline_sweep(data) -> str | None:
+    """The name of a sweep job inside an Azure ML pipeline job (`type: pipeline`, `jobs: {x: {type: sweep}}`)."""
+    if not isinstance(data, dict) or data.get("type") != "pipeline" or not isinstance(data.get("jobs"), dict):
+        return None
+    return next((str(k) for k, job in data["jobs"].items() if _sweep_config(job) and job.get("type") == "sweep"), None)
 
 
 class Model3(Check):
@@ -615,8 +624,17 @@ class Model3(Check):
             if len(ctx.files.read_bytes(p) or b"") <= MAX_CONFIG_BYTES
         ]
         for path in ctx.files.grep(prefilter, configs):
-            kind = _sweep_config(ctx.parsed.json(path) if path.endswith(".json") else ctx.parsed.yaml(path))
-            if kind:
+            data = ctx.parsed.json(path) if path.endswith(".json") else ctx.parsed.yaml(path)
+            kind = _sweep_config(data)
+            step = _pipeline_sweep(data)
+            if step:  # a sweep step of an Azure ML pipeline job: every model the pipeline makes is tuned
+                name = data.get("display_name") or data.get("name") or path
+                text = ctx.files.text(path) or ""
+                match = re.search(rf"(?m)^[ \t]*{re.escape(step)}[ \t]*:", text)
+                line = text.count("\n", 0, match.start()) + 1 if match else 1
+                runner = Runner("pipeline", True, path, line, f"{path} azureml pipeline '{name}' step '{step}'")
+                found.append((Evidence(path, line, "Azure ML sweep step of the pipeline", runner.describe()), runner))
+            elif kind:
                 stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
                 uses = ctx.wiring.find(rf"(^|[\s/=]){re.escape(stem)}(\.ya?ml|\.json)?(\s|$)", include_stages=True)
                 runner = uses[0].runner if uses else None
