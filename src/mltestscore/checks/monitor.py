@@ -723,6 +723,17 @@ SMOKE_RUN = re.compile(
 TEST_TRIGGERS = frozenset({"push", "pull_request"})
 
 
+def _trains(ctx: AuditContext, path: str, why: str) -> bool:
+    """A pipeline step's file that trains: named for training, or fitting a model (not any step a pipeline runs)."""
+    if not why.startswith("run by ") or _TRAIN_STEP.search(path.rsplit("/", 1)[-1]):
+        return True
+    return bool(_FIT_CALL.search(ctx.files.read_bytes(path) or b""))  # chained calls too: Model().fit(X, y)
+
+
+_TRAIN_STEP = re.compile(r"(re)?train|fit|tun(e|ing)", re.I)
+_FIT_CALL = re.compile(rb"\.(fit|fit_transform|fit_generator|train|train_model)\s*\(")
+
+
 class Monitor4(Check):
     id = "monitor-4"
     section = "monitor"
@@ -840,6 +851,8 @@ class Monitor4(Check):
         # a step of a platform pipeline that a schedule starts (training code first), when no train
         # command above named it (SageMaker entry points, KFP components run files, not commands)
         for path in sorted(training, key=lambda p: "train" not in p.rsplit("/", 1)[-1]) if not scheduled else ():
+            if not _trains(ctx, path, training[path]):  # a drift report or a data export on a schedule retrains nothing
+                continue
             runner = next(
                 (r for r in ctx.wiring.runners_for(path) if r.kind == "pipeline" and "schedule" in r.triggers), None
             )
