@@ -173,6 +173,7 @@ def test_a_server_applying_the_fitted_transformer_training_saved_is_manual(repo)
     result = monitor3(root)
     assert result.score == 0.5
     assert result.evidence[0].path == "service/app.py" and "fitted transformer" in result.evidence[0].detail
+    assert "training fits and saves it (pipeline/preprocess.py)" in result.evidence[0].detail
 
     rebuilt = APP.replace('joblib.load("artifacts/transformer.joblib")', "None").replace(
         "selector.transform(binner.transform(frame))", "frame.to_numpy()"
