@@ -15,8 +15,6 @@ from functools import partial
 
 from mltestscore.checks.base import Check
 from mltestscore.checks.common import Artifact, files_named, notebook_line, pluralise, project_sources, runner_evidence
-from mltestscore.checks.infra import LOCK_FILES, metric_gate_line, requirements_pinned
-from mltestscore.checks.skewpaths import reused_pipeline_features, served_fitted_transformer
 from mltestscore.context import AuditContext
 from mltestscore.evidence.ci import line_of
 from mltestscore.evidence.configs import search_configs
@@ -26,7 +24,6 @@ from mltestscore.evidence.monitoring import (
     AlertRule,
     ToolUse,
     alert_rules,
-    automatic_run,
     deployment,
     exported_metrics,
     import_closure,
@@ -37,6 +34,10 @@ from mltestscore.evidence.monitoring import (
 from mltestscore.evidence.perfile import grep_bytes, grep_code, per_file
 from mltestscore.evidence.platforms.trackers import training_telemetry
 from mltestscore.evidence.python import names
+from mltestscore.probes.dependencies import LOCK_FILES, requirements_pinned
+from mltestscore.probes.metric_gate import metric_gate_line
+from mltestscore.probes.runs import automatic_run
+from mltestscore.probes.skew_paths import reused_pipeline_features, served_fitted_transformer
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Wiring
 
@@ -198,7 +199,7 @@ class Monitor1(Check):
             for update in updates if isinstance(updates, list) else []:
                 if isinstance(update, dict) and update.get("package-ecosystem"):
                     schedule = update.get("schedule") if isinstance(update.get("schedule"), dict) else {}
-                    watched.append(f"{update['package-ecosystem']} ({schedule.get('interval', 'no schedule')})")
+                    watched.append(f"{update['package-ecosystem']} ({schedule.get('interval', 'no schedule')})")  # type: ignore[union-attr]
             if watched:
                 line = line_of(ctx.files.text(path), "package-ecosystem")
                 found.append(Evidence(path, line, f"Dependabot watches {', '.join(watched[:4])}", "GitHub Dependabot"))
@@ -219,7 +220,8 @@ class Monitor1(Check):
 
     @staticmethod
     def _audits(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
-        auto, by_hand = [], []
+        auto: list = []
+        by_hand: list = []
         for command in ctx.wiring.find(AUDIT_COMMAND):
             item = Evidence(
                 command.runner.path, command.runner.line, f"runs `{command.command}`", command.runner.describe()
@@ -238,7 +240,8 @@ class Monitor1(Check):
 
     @staticmethod
     def _upstream_data(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
-        auto, by_hand = [], []
+        auto: list = []
+        by_hand: list = []
         freshness = [h for h in search_configs(ctx, r"^\s*(warn_after|error_after)\s*:", (".yml", ".yaml"))]
         runs = [c for c in ctx.wiring.find(r"\bdbt\s+source\s+(freshness|snapshot-freshness)\b") if c.runner.automatic]
         for hit in freshness[:2]:
@@ -616,7 +619,8 @@ class Monitor3(Check):
         if not serving:
             return [], []
         training_side = set(import_closure(ctx, ctx.fact(training_files)))
-        auto, by_hand = [], []
+        auto: list = []
+        by_hand: list = []
         for path in _comparing_tests(ctx):
             reached = import_closure(ctx, [path], depth=2)  # outlines only: most tests stop here
             served = [p for p in reached if p in serving]
@@ -645,7 +649,8 @@ class Monitor3(Check):
     @staticmethod
     def _tfdv_skew(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
         """TFDV skew detection (skew_comparator thresholds, serving_statistics): automatic or not."""
-        strong, weak = [], []
+        strong: list = []
+        weak: list = []
         for path in ctx.python.candidates(TFDV_SKEW, project_sources(ctx)):
             notebook = path.endswith(".ipynb")
             text = ctx.files.text(path) or ""
@@ -727,7 +732,7 @@ def _trains(ctx: AuditContext, path: str, why: str) -> bool:
     """A pipeline step's file that trains: named for training, or fitting a model (not any step a pipeline runs)."""
     if not why.startswith("run by ") or _TRAIN_STEP.search(path.rsplit("/", 1)[-1]):
         return True
-    return bool(_FIT_CALL.search(ctx.files.read_bytes(path) or b""))  # chained calls too: Model().fit(X, y)
+    return bool(grep_code(ctx, _FIT_CALL, [path]))  # chained calls too: Model().fit(X, y)
 
 
 _TRAIN_STEP = re.compile(r"(re)?train|fit|tun(e|ing)", re.I)
@@ -851,12 +856,11 @@ class Monitor4(Check):
         # a step of a platform pipeline that a schedule starts (training code first), when no train
         # command above named it (SageMaker entry points, KFP components run files, not commands)
         for path in sorted(training, key=lambda p: "train" not in p.rsplit("/", 1)[-1]) if not scheduled else ():
-            if not _trains(ctx, path, training[path]):  # a drift report or a data export on a schedule retrains nothing
-                continue
             runner = next(
                 (r for r in ctx.wiring.runners_for(path) if r.kind == "pipeline" and "schedule" in r.triggers), None
             )
-            if runner is not None:
+            # a drift report or a data export on a schedule retrains nothing
+            if runner is not None and _trains(ctx, path, training[path]):
                 scheduled.append(Evidence(path, None, "runs in a scheduled training pipeline", runner.describe()))
                 break
         for pipeline in ctx.code_pipelines:
@@ -1016,7 +1020,8 @@ class Monitor5(Check):
         training_side = set(import_closure(ctx, ctx.fact(training_files)))
         serving_side = set(import_closure(ctx, ctx.fact(serving_files)))
         sources = project_sources(ctx)
-        strong, weak = [], []
+        strong: list = []
+        weak: list = []
         for artifact in self._checks_in(ctx, sources + list(ctx.tests.files)):
             if len(strong) >= SHOWN:  # the evidence shown is settled: parse no further
                 break
@@ -1365,7 +1370,8 @@ class Monitor7(Check):
 
     @staticmethod
     def _scheduled_evaluations(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
-        strong, weak = [], []
+        strong: list = []
+        weak: list = []
         for path in project_sources(ctx):
             if not path.endswith(".py") or not _SERVED_EVAL.search(path.rsplit("/", 1)[-1]):
                 continue

@@ -64,9 +64,8 @@ def pipeline_specs(ctx: AuditContext, limit: int = 2) -> list[SpecFile]:
 def spacy_configs(ctx: AuditContext) -> list[SpecFile]:
     """spaCy training configs: a `.cfg` with a [training] section and the pipeline's components."""
     found = []
-    for path in ctx.files.with_suffix(".cfg"):
-        data = ctx.files.read_bytes(path) or b""
-        if _SPACY_TRAINING.search(data) and _SPACY_MODEL.search(data):
+    for path in ctx.files.grep(_SPACY_TRAINING, ctx.files.with_suffix(".cfg")):
+        if _SPACY_MODEL.search(ctx.files.read_bytes(path) or b""):
             found.append(SpecFile(path, None, "spaCy training config ([nlp], [components], [training])", 5))
     return found
 

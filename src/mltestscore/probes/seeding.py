@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 
-from mltestscore.checks.common import Artifact
 from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
 from mltestscore.evidence.perfile import grep_code
+from mltestscore.evidence.sources import Artifact
 
 SEED_KWARGS = frozenset({"random_state", "seed", "random_seed", "rng_seed", "shuffle_seed", "sampling_seed"})
 # set_seed, fix_seeds, init_seed, set_random_seed, seed_everything, seed_index_everything, seed_all

@@ -14,21 +14,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from mltestscore.checks.common import project_sources
 from mltestscore.context import AuditContext
 from mltestscore.evidence.monitoring import import_closure, serving_files, training_files
+from mltestscore.evidence.perfile import grep_code
+from mltestscore.evidence.sources import project_sources
 from mltestscore.results import Evidence
 
 _TRAINING = re.compile(r"train", re.I)
 _SCORING = re.compile(r"infer|predict|scor(e|ing)|batch[-_ ]?(pred|transform|job)|serv(e|ing)", re.I)
 _LOADS = re.compile(r"^(joblib|pickle|cloudpickle|dill|skops\.io)\.load$|^mlflow\.\w+\.load_model$")
+# training code that fits something and saves an artifact (chained calls too: `Scaler().fit(X)`)
 _FIT = re.compile(rb"\.fit(_transform)?\s*\(")
+_FIT_TRANSFORM = re.compile(rb"\.fit_transform\s*\(")
 _SAVE = re.compile(rb"\b(dump|save_model|log_model|save)\s*\(")
-
-
-def _fits_and_saves(code: bytes) -> bool:
-    """Code that fits something and saves an artifact (chained calls too: `Scaler().fit(X)`)."""
-    return bool(_FIT.search(code) and _SAVE.search(code))
 
 
 def pipelines_by_files(ctx: AuditContext) -> dict[str, set[str]]:
@@ -70,8 +68,7 @@ def reused_pipeline_features(ctx: AuditContext, is_feature_code: Callable[[Audit
 def served_fitted_transformer(ctx: AuditContext) -> list[Evidence]:
     """A server that loads an artifact and calls `.transform` on it, where training fits and saves."""
     serving = ctx.fact(serving_files)
-    fitted = [p for p in ctx.fact(training_files) if _fits_and_saves(ctx.files.read_bytes(p) or b"")]
-    if not serving or not fitted:
+    if not serving:
         return []
     for path in import_closure(ctx, sorted(serving), depth=1):
         facts = ctx.python.facts(path)
@@ -79,15 +76,20 @@ def served_fitted_transformer(ctx: AuditContext) -> list[Evidence]:
             continue
         load = next((c for c in facts.calls if _LOADS.search(c.name)), None)
         transform = next((c for c in facts.calls if c.name.rsplit(".", 1)[-1] == "transform"), None)
-        if load and transform:
-            # prefer the training file that fits a transformer (fit_transform) over the model's trainer
-            trainer = next((p for p in fitted if b"fit_transform" in (ctx.files.read_bytes(p) or b"")), fitted[0])
-            return [
-                Evidence(
-                    path,
-                    transform.line,
-                    f"serving applies a fitted transformer it loads ({load.name}, line {load.line}); "
-                    f"training fits and saves it ({trainer})",
-                )
-            ]
+        if not (load and transform):
+            continue
+        training = list(ctx.fact(training_files))
+        fitted = [p for p in grep_code(ctx, _FIT, training) if p in set(grep_code(ctx, _SAVE, training))]
+        if not fitted:
+            return []
+        # prefer the training file that fits a transformer (fit_transform) over the model's trainer
+        trainer = next(iter(grep_code(ctx, _FIT_TRANSFORM, fitted)), fitted[0])
+        return [
+            Evidence(
+                path,
+                transform.line,
+                f"serving applies a fitted transformer it loads ({load.name}, line {load.line}); "
+                f"training fits and saves it ({trainer})",
+            )
+        ]
     return []
