@@ -22,6 +22,7 @@ from mltestscore.checks.reach import reach_evidence, reach_of
 from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
 from mltestscore.evidence.datastores import enclosing_resource, is_data_store
+from mltestscore.evidence.feature_decls import feature_declarations
 from mltestscore.evidence.features import (
     ablation_loops,
     absent_column_asserts,
@@ -855,16 +856,17 @@ class Data6(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         evidence: list[Evidence] = []
         stores = ctx.files.named("feature_store.yaml", "feature_store.yml")
-        views = call_artifacts(ctx, FEAST_DEFINITIONS) if stores else []
+        # feature views count without feature_store.yaml too: the store's config may be built in code
+        views = call_artifacts(ctx, FEAST_DEFINITIONS)
         if views:
-            evidence += [
-                Evidence(stores[0], None, f"Feast feature repository: {pluralise(len(views), 'feature view')}")
-            ]
+            where = stores[0] if stores else views[0].path
+            evidence += [Evidence(where, None, f"Feast feature repository: {pluralise(len(views), 'feature view')}")]
             evidence += [Evidence(a.path, a.line, a.detail) for a in views[:2]]
         lists = feature_lists(ctx)
         evidence += [
             Evidence(f.path, f.line, f"feature list '{f.key}' ({f.size} entries) in config") for f in lists[:3]
         ]
+        evidence += [Evidence(d.path, d.line, d.detail) for d in feature_declarations(ctx)[:3]]
         for path, decorator in self._registries(ctx):
             evidence.append(Evidence(path[0], path[1], f"feature registry: @{decorator}"))
         if not evidence:

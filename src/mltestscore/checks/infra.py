@@ -25,6 +25,7 @@ from mltestscore.evidence.python import ModuleFacts, names, parts
 from mltestscore.probes.dependencies import LOCK_FILES, requirements_pinned
 from mltestscore.probes.metric_gate import metric_gate, metric_gate_line  # noqa: F401  (shared with monitor-*)
 from mltestscore.probes.model_code import MODEL_BASES, model_modules  # noqa: F401  (shared with model-1)
+from mltestscore.probes.seeding import seed_artifacts
 from mltestscore.probes.tests_import import _cached_test_imports, tests_importing  # shared with data-7
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 
@@ -73,7 +74,10 @@ class Infra1(Check):
         "containerised training: a Dockerfile",
         "a CI job that reproduces: `dvc repro` then `git diff --exit-code dvc.lock` / `dvc status`, or a test named for reproducibility",
     )
-    manual = "at least two ingredients: seeds or determinism flags, a pinned environment, versioned data, a container"
+    manual = (
+        "fixed seeds (calls, seed keywords, seed config values), or at least two ingredients: seeds or "
+        "determinism flags, a pinned environment, versioned data, a container"
+    )
     automated = "CI re-runs the pipeline and fails when results differ, or CI runs a reproducibility test"
     remediation = (
         "Seed every source of randomness in training, pin the environment with a lock file, version data "
@@ -98,6 +102,8 @@ class Infra1(Check):
                             f"{call.name.rsplit('.', 1)[-1]}(random_state={call.kwarg('random_state')})",
                         )
                     )
+        if not seeds:  # seed keywords on any call, seeding helpers, seed values in configs
+            seeds = seed_artifacts(ctx, sources)
         if seeds:
             ingredients["seeds"] = [Evidence(a.path, a.line, a.detail) for a in seeds[:3]]
         pins = [Evidence(p, None, "lock file pins the environment") for p in ctx.files.named(*LOCK_FILES)]
@@ -116,9 +122,9 @@ class Infra1(Check):
             ingredients["container"] = [Evidence(p, None, "container image definition") for p in containers[:2]]
         evidence = [e for items in ingredients.values() for e in items]
         names = ", ".join(ingredients) or "none"
-        if len(ingredients) < 2:
+        if len(ingredients) < 2 and "seeds" not in ingredients:  # fixed seeds alone: reproducible by hand
             return missing(
-                f"reproducibility ingredients found: {names} (at least two are needed)",
+                f"reproducibility ingredients found: {names} (fixed seeds, or at least two, are needed)",
                 "Add seeds or determinism flags, a pinned environment (lock file), versioned data (DVC) and/or a container definition.",
                 evidence,
             )

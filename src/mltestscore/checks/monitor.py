@@ -37,6 +37,7 @@ from mltestscore.evidence.python import names
 from mltestscore.probes.dependencies import LOCK_FILES, requirements_pinned
 from mltestscore.probes.metric_gate import metric_gate_line
 from mltestscore.probes.runs import automatic_run
+from mltestscore.probes.skew_paths import reused_pipeline_features, served_fitted_transformer
 from mltestscore.results import Evidence, Outcome, automated, context, manual, missing
 from mltestscore.wiring import Wiring
 
@@ -618,7 +619,8 @@ class Monitor3(Check):
         weak += tfdv_weak
         tests_auto, tests_manual = self._parity_tests(ctx)
         strong += tests_auto
-        structure = shared_feature_modules(ctx) + self._packaged(ctx) + self._feast(ctx)
+        structure = shared_feature_modules(ctx) + (self._packaged(ctx) or served_fitted_transformer(ctx))
+        structure += self._feast(ctx) + reused_pipeline_features(ctx, _is_feature_code)
         if strong:
             return automated("training/serving skew is checked automatically", _first(strong + structure[:2]))
         evidence = structure + tests_manual + weak
@@ -727,7 +729,9 @@ class Monitor3(Check):
         sources = project_sources(ctx)
         offline = ctx.python.find_calls(FEAST_OFFLINE, sources, limit=1)
         online = ctx.python.find_calls(FEAST_ONLINE, sources, limit=1) if offline else []
-        if offline and online:
+        # one feature-store wrapper offering both lookups, and no server: nothing serves from it
+        wrapper_only = bool(online) and online[0][0] == offline[0][0] and not ctx.fact(serving_files)
+        if offline and online and not wrapper_only:
             return [
                 Evidence(
                     online[0][0],
@@ -749,6 +753,17 @@ SMOKE_RUN = re.compile(
     r"--epochs?[= ]1\b|fast_dev_run|--max[-_]steps[= ]\d{1,2}\b|--dry[-_]run|--smoke|--debug\b|--limit[-_]\w+[= ]\d{1,3}\b"
 )
 TEST_TRIGGERS = frozenset({"push", "pull_request"})
+
+
+def _trains(ctx: AuditContext, path: str, why: str) -> bool:
+    """A pipeline step's file that trains: named for training, or fitting a model (not any step a pipeline runs)."""
+    if not why.startswith("run by ") or _TRAIN_STEP.search(path.rsplit("/", 1)[-1]):
+        return True
+    return bool(grep_code(ctx, _FIT_CALL, [path]))  # chained calls too: Model().fit(X, y)
+
+
+_TRAIN_STEP = re.compile(r"(re)?train|fit|tun(e|ing)", re.I)
+_FIT_CALL = re.compile(rb"\.(fit|fit_transform|fit_generator|train|train_model)\s*\(")
 
 
 class Monitor4(Check):
@@ -871,7 +886,8 @@ class Monitor4(Check):
             runner = next(
                 (r for r in ctx.wiring.runners_for(path) if r.kind == "pipeline" and "schedule" in r.triggers), None
             )
-            if runner is not None:
+            # a drift report or a data export on a schedule retrains nothing
+            if runner is not None and _trains(ctx, path, training[path]):
                 scheduled.append(Evidence(path, None, "runs in a scheduled training pipeline", runner.describe()))
                 break
         for pipeline in ctx.code_pipelines:
