@@ -18,6 +18,7 @@ from mltestscore.checks.common import (
     runner_evidence,
     score_artifacts,
 )
+from mltestscore.checks.e2e import end_to_end_tests, hand_run_pipelines, platform_runs
 from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
 from mltestscore.evidence.importers import may_import
@@ -368,7 +369,9 @@ class Infra3(Check):
             evidence.append(
                 Evidence(path, None, "training entry point run by CI (a smoke run of the pipeline)", runner.describe())
             )
-        e2e = self._e2e_tests(ctx)
+        platform_auto, platform_by_hand = platform_runs(ctx)
+        evidence += platform_auto[:3]
+        e2e = end_to_end_tests(ctx, _imports_project_code)
         for artifact in e2e:
             item, runner = runner_evidence(ctx, artifact)
             if runner and runner.automatic and runner.kind == "ci":
@@ -390,6 +393,7 @@ class Infra3(Check):
             Evidence(p.path, p.line, f"{p.orchestrator} pipeline {p.name}") for p in ctx.code_pipelines[:3]
         ]
         manual_evidence += [Evidence(a.path, a.line, a.detail) for a in e2e[:3]]
+        manual_evidence += platform_by_hand[:3] + hand_run_pipelines(ctx)[:3]
         if manual_evidence:
             return manual(
                 "a full pipeline exists, but only a person starts it",
@@ -409,15 +413,6 @@ class Infra3(Check):
             if runner is not None:
                 found.append((path, runner))
         return found[:3]
-
-    @staticmethod
-    def _e2e_tests(ctx: AuditContext) -> list[Artifact]:
-        found = []
-        named = [path for path in ctx.tests.files if _E2E_NAME.search(path)]
-        for path, (count, first_line) in per_outline(ctx, "test-count:1", named, _test_count):
-            if count and _imports_project_code(ctx, path):
-                found.append(Artifact(path, first_line, f"end-to-end test ({pluralise(count, 'test')})"))
-        return found
 
 
 def _test_count(outline: ModuleFacts) -> tuple[int, int]:
