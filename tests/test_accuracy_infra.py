@@ -41,7 +41,6 @@ PENDING = {
     "r16b_anyscale",
     "r17_registry_approval",
     "r18_azureml_registry",
-    "r21_seed_guarded",
 }
 
 

@@ -19,6 +19,7 @@ from mltestscore.checks.common import (
     score_artifacts,
 )
 from mltestscore.checks.e2e import end_to_end_tests, hand_run_pipelines, platform_runs
+from mltestscore.checks.repro import guarded_seed, seed_off_by_default, trains_twice
 from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
 from mltestscore.evidence.importers import may_import
@@ -116,6 +117,9 @@ class Infra1(Check):
                             f"{call.name.rsplit('.', 1)[-1]}(random_state={call.kwarg('random_state')})",
                         )
                     )
+        null_seed = seed_off_by_default(ctx) if seeds else None
+        if null_seed:  # `if cfg.seed: seed_everything(cfg.seed)` with `seed: null` by default seeds nothing
+            seeds = [a for a in seeds if not guarded_seed(ctx, a.path, a.line)]
         if seeds:
             ingredients["seeds"] = [Evidence(a.path, a.line, a.detail) for a in seeds[:3]]
         pins = [Evidence(p, None, "lock file pins the environment") for p in ctx.files.named(*LOCK_FILES)]
@@ -132,6 +136,9 @@ class Infra1(Check):
         containers = files_named(ctx, r"Dockerfile[^/]*|[^/]+\.Dockerfile|Containerfile")
         if containers:
             ingredients["container"] = [Evidence(p, None, "container image definition") for p in containers[:2]]
+        repro, determinism = self._reproduction(ctx)
+        if determinism and not repro:  # a seeded test of one step or a forward pass: an ingredient, not a rerun
+            ingredients["seeded determinism test (not a training run)"] = determinism[:2]
         evidence = [e for items in ingredients.values() for e in items]
         names = ", ".join(ingredients) or "none"
         if len(ingredients) < 2:
@@ -140,7 +147,6 @@ class Infra1(Check):
                 "Add seeds or determinism flags, a pinned environment (lock file), versioned data (DVC) and/or a container definition.",
                 evidence,
             )
-        repro = self._reproduction(ctx)
         if repro:
             return automated(f"ingredients: {names}; CI reproduces and compares", repro + evidence)
         return manual(
@@ -151,8 +157,10 @@ class Infra1(Check):
         )
 
     @staticmethod
-    def _reproduction(ctx: AuditContext) -> list[Evidence]:
+    def _reproduction(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
+        """(CI reruns that compare results, seeded tests that run no training twice)."""
         found = []
+        determinism = []
         repro_jobs = {c.runner.job for c in ctx.wiring.ci_starts(r"\bdvc\s+(repro|exp\s+run)\b")}
         for command in ctx.wiring.ci_starts(
             r"git\s+diff\s+(--exit-code|--quiet)[^|]*dvc\.lock|\bdvc\s+status\b|dvc\s+diff\b|git\s+diff\s+--exit-code\s*$"
@@ -169,11 +177,15 @@ class Infra1(Check):
         for path, tests in per_outline(ctx, "test-functions-named-repro:1", ctx.tests.files, _repro_named_tests):
             if _REPRO_NAME.search(path.rsplit("/", 1)[-1]):  # a reproducibility test file: all its tests
                 tests = ctx.python.outline(path).test_functions()
+            training = set(trains_twice(ctx, path, list(tests))) if tests else set()
             for name, line in tests:
+                if (name, line) not in training:
+                    determinism.append(Evidence(path, line, f"seeded test {name} compares runs without training"))
+                    continue
                 evidence, runner = runner_evidence(ctx, Artifact(path, line, f"reproducibility test {name}"))
                 if runner and runner.automatic:
                     found.append(evidence)
-        return found
+        return found, determinism
 
 
 _REPRO_NAME = re.compile(r"reproduc|determinis|same_seed|seeded", re.I)
