@@ -39,8 +39,6 @@ PENDING = {
     "r15_served_eval_name",
     "r16_helm_istio_weights",
     "r16b_anyscale",
-    "r17_registry_approval",
-    "r18_azureml_registry",
 }
 
 

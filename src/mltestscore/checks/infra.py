@@ -806,6 +806,10 @@ REGISTRY_CALLS = names(
     "log_artifact",
     "bentoml.models.create",
     "registered_model_name",
+    "azureml.core.model.Model.register",
+    "azureml.core.Model.register",
+    "azure.ai.ml.MLClient.models.create_or_update",
+    "models.create_or_update",
 )
 ROLLBACK_KEYS = (
     (r"AutoRollbackConfiguration", "SageMaker automatic rollback on alarms"),
