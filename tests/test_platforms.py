@@ -68,7 +68,7 @@ def test_sagemaker_scores(repo):
     assert stale.score == 1 and "rate(7 days)" in stale.evidence[0].runner
     assert report.item("infra-3").score == 1  # a schedule starts the whole pipeline
     approval = report.item("model-1")
-    assert approval.score == 0.5 and "PendingManualApproval" in approval.evidence[0].detail
+    assert approval.score == 0.5 and "registry approval status" in approval.evidence[0].detail
     assert report.item("infra-6").score == 1  # canary traffic routing on the endpoint
     assert report.item("infra-7").score == 1  # auto rollback on alarms
 

@@ -233,3 +233,9 @@ def resolve_file(python: PythonIndex, base: str, path: str) -> str | None:
 
 
 __all__ = ["SCHEDULE", "PlatformPipeline", "PlatformStep", "Trigger"]
+
+
+# Load the readers now: the dotted names they declare (python.names) must join the vocabulary before
+# the first scan of the sources, or a warm audit would see another vocabulary and scan again.
+for _module in (*CI_READERS, *PIPELINE_READERS, *TRIGGER_READERS):
+    import_module(f"{__name__}.{_module}")
