@@ -605,3 +605,26 @@ deployments:
     timezone: Europe/Berlin
     active: true
 """
+
+
+# -- Dagster asset job with a schedule -------------------------------------------------------------
+DAGSTER = """
+import joblib
+from dagster import Definitions, ScheduleDefinition, asset, define_asset_job
+from sklearn.linear_model import LogisticRegression
+
+
+@asset
+def churn_model():
+    model = LogisticRegression().fit([[0], [1]], [0, 1])
+    joblib.dump(model, "model.joblib")
+    return model
+
+
+training_job = define_asset_job("training_job", selection=[churn_model])
+defs = Definitions(
+    assets=[churn_model],
+    jobs=[training_job],
+    schedules=[ScheduleDefinition(job=training_job, cron_schedule="0 6 * * 1")],
+)
+"""

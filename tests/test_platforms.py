@@ -87,7 +87,8 @@ def test_sagemaker_pipeline_without_schedule_still_runs_its_steps_but_is_not_ret
 def test_disabled_schedule_is_not_a_schedule(repo):
     root = repo(pf.sagemaker_repo(schedule=pf.SAGEMAKER_CFN.replace("State: ENABLED", "State: DISABLED")))
     assert "(disabled)" in runners(root, "pipelines/churn/evaluate.py")[0]
-    assert audit(root).item("monitor-4").score < 1
+    stale = audit(root).item("monitor-4")
+    assert stale.score == 0.5 and "declared but not enabled" in stale.reason  # RUBRIC.md: disabled schedule
 
 
 def test_codebuild_is_hand_run_unless_infrastructure_code_creates_its_trigger(repo):
@@ -179,7 +180,7 @@ def test_paused_or_example_only_schedule_is_not_a_schedule(repo, tmp_path):
     paused = pf.KFP_TERRAFORM.replace('time_zone   = "Europe/Berlin"', 'time_zone   = "Europe/Berlin"\n  paused = true')
     root = repo(pf.kfp_repo(terraform=paused))
     assert "(disabled)" in runners(root, "src/evaluate.py")[0]
-    assert audit(root).item("monitor-4").score < 1
+    assert audit(root).item("monitor-4").score == 0.5
     files = pf.kfp_repo(terraform="")
     files["examples/scheduler.tf"] = pf.KFP_TERRAFORM
     root = make_repo(tmp_path / "example", files)
@@ -257,7 +258,7 @@ def test_prefect_deployment_schedule_runs_the_flow(tmp_path):
     paused = pf.PREFECT_YAML.replace("active: true", "active: false")
     root = make_repo(tmp_path / "paused", {**files, "prefect.yaml": paused})
     assert "started by hand" in runners(root, "flows/train_flow.py")[0]
-    assert audit(root).item("monitor-4").score < 1
+    assert audit(root).item("monitor-4").score == 0.5  # declared, but paused
 
 
 def test_sagemaker_clarify_bias_check_step_is_an_automated_inclusion_test(tmp_path):
@@ -291,3 +292,17 @@ def test_sagemaker_clarify_bias_check_step_is_an_automated_inclusion_test(tmp_pa
     root = make_repo(tmp_path / "clarify", {**pf.sagemaker_repo(), "pipelines/churn/pipeline.py": clarify})
     inclusion = audit(root).item("model-7")
     assert inclusion.score == 1 and "sagemaker pipeline 'ChurnTrainPipeline'" in inclusion.evidence[0].runner
+
+
+# -- Dagster ------------------------------------------------------------------------------------------
+def test_dagster_schedule_counts_when_the_code_starts_it_running(tmp_path):
+    root = make_repo(tmp_path / "stopped", {"orchestration/definitions.py": pf.DAGSTER})
+    chain = runners(root, "orchestration/definitions.py")[0]
+    assert "dagster pipeline 'training_job'" in chain and "STOPPED until turned on in the UI" in chain
+    assert audit(root).item("monitor-4").score == 0.5  # Dagster starts schedules stopped: declared, not on
+    running = pf.DAGSTER.replace(
+        'cron_schedule="0 6 * * 1")', 'cron_schedule="0 6 * * 1", default_status=DefaultScheduleStatus.RUNNING)'
+    ).replace("from dagster import ", "from dagster import DefaultScheduleStatus, ")
+    root = make_repo(tmp_path / "running", {"orchestration/definitions.py": running})
+    report = audit(root)
+    assert report.item("monitor-4").score == 1 and report.item("infra-3").score == 1

@@ -43,6 +43,8 @@ names(
     "kfp.dsl.pipeline",
     "kfp.dsl.component",
     "flytekit.workflow",
+    "dagster.define_asset_job",
+    "dagster.job",
     "aws_cdk",
 )
 
@@ -214,7 +216,7 @@ def with_platform_pipelines(code_pipelines: list, platforms: list[PlatformPipeli
     return merged
 
 
-_IN_CODE = frozenset({"sagemaker", "kubeflow", "vertex", "flyte"})
+_IN_CODE = frozenset({"sagemaker", "kubeflow", "vertex", "flyte", "dagster"})
 
 
 def resolve_file(python: PythonIndex, base: str, path: str) -> str | None:
