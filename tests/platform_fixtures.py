@@ -628,3 +628,67 @@ defs = Definitions(
     schedules=[ScheduleDefinition(job=training_job, cron_schedule="0 6 * * 1")],
 )
 """
+
+
+# -- Terraform on AWS: an EventBridge rule starting the SageMaker pipeline, CodePipeline from GitHub --
+AWS_TERRAFORM = """
+resource "aws_cloudwatch_event_rule" "monthly_retrain" {
+  name                = "churn-monthly-retrain"
+  schedule_expression = "cron(0 3 1 * ? *)"
+}
+
+resource "aws_cloudwatch_event_target" "churn_pipeline" {
+  rule     = aws_cloudwatch_event_rule.monthly_retrain.name
+  arn      = "arn:aws:sagemaker:eu-west-1:123456789012:pipeline/ChurnTrainPipeline"
+  role_arn = aws_iam_role.events.arn
+
+  sagemaker_pipeline_target {
+    pipeline_parameter_list {
+      name  = "InputDataUrl"
+      value = "s3://churn-data/raw/churn.csv"
+    }
+  }
+}
+
+resource "aws_codepipeline" "model_build" {
+  name     = "churn-model-build"
+  role_arn = aws_iam_role.codepipeline.arn
+
+  artifact_store {
+    location = "acme-artifacts"
+    type     = "S3"
+  }
+
+  stage {
+    name = "Source"
+    action {
+      name             = "Source"
+      category         = "Source"
+      owner            = "AWS"
+      provider         = "CodeStarSourceConnection"
+      version          = "1"
+      output_artifacts = ["source"]
+      configuration = {
+        ConnectionArn    = "arn:aws:codestar-connections:eu-west-1:123456789012:connection/x"
+        FullRepositoryId = "acme/churn"
+        BranchName       = "main"
+      }
+    }
+  }
+
+  stage {
+    name = "Build"
+    action {
+      name            = "Build"
+      category        = "Build"
+      owner           = "AWS"
+      provider        = "CodeBuild"
+      version         = "1"
+      input_artifacts = ["source"]
+      configuration = {
+        ProjectName = "churn-model-build"
+      }
+    }
+  }
+}
+"""

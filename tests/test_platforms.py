@@ -306,3 +306,17 @@ def test_dagster_schedule_counts_when_the_code_starts_it_running(tmp_path):
     root = make_repo(tmp_path / "running", {"orchestration/definitions.py": running})
     report = audit(root)
     assert report.item("monitor-4").score == 1 and report.item("infra-3").score == 1
+
+
+def test_terraform_event_rule_and_codepipeline_start_the_sagemaker_pipeline(tmp_path):
+    buildspec = "version: 0.2\nphases:\n  build:\n    commands:\n      - python pipelines/churn/pipeline.py\n"
+    files = {**pf.sagemaker_repo(schedule=""), "infra/main.tf": pf.AWS_TERRAFORM, "buildspec.yml": buildspec}
+    root = make_repo(tmp_path / "tf", files)
+    chains = runners(root, "pipelines/churn/evaluate.py")
+    assert chains[0].startswith("buildspec.yml job 'build' step 'build' (on push)")  # CodePipeline source action
+    assert any(
+        "(on schedule cron(0 3 1 * ? *), Terraform aws_cloudwatch_event_rule.monthly_retrain) step 'EvaluateChurnModel'"
+        in c
+        for c in chains
+    )
+    assert audit(root).item("monitor-4").score == 1
