@@ -460,6 +460,8 @@ GATE_CALLS = names(
     "sagemaker.workflow.condition_step.ConditionStep",
     "kfp.dsl.Condition",
     "kfp.dsl.If",
+    "kfp.v2.dsl.Condition",  # `from kfp.v2 import dsl` (KFP 1.8's v2 namespace, Vertex samples)
+    "kfp.v2.dsl.If",
     "mlflow.models.MetricThreshold",
     "mlflow.validate_evaluation_results",
 )
