@@ -16,8 +16,6 @@ from mltestscore.checks.common import (
     runner_evidence,
     score_artifacts,
 )
-from mltestscore.checks.e2e import end_to_end_tests, hand_run_pipelines, platform_runs
-from mltestscore.checks.repro import guarded_seed, seed_off_by_default, trains_twice
 from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
 from mltestscore.evidence.perfile import grep_code, per_file, per_outline
@@ -25,8 +23,10 @@ from mltestscore.evidence.platforms.serving import versioned_serving
 from mltestscore.evidence.promotion import MODEL_LOADS, reports_evaluation
 from mltestscore.evidence.python import ModuleFacts, names, parts
 from mltestscore.probes.dependencies import LOCK_FILES, requirements_pinned
+from mltestscore.probes.e2e import end_to_end_tests, hand_run_pipelines, platform_runs
 from mltestscore.probes.metric_gate import metric_gate, metric_gate_line  # noqa: F401  (shared with monitor-*)
 from mltestscore.probes.model_code import MODEL_BASES, model_modules  # noqa: F401  (shared with model-1)
+from mltestscore.probes.repro import guarded_seed, seed_off_by_default, trains_twice
 from mltestscore.probes.tests_import import _cached_test_imports, tests_importing  # shared with data-7
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 
@@ -102,7 +102,7 @@ class Infra1(Check):
                     )
         null_seed = seed_off_by_default(ctx) if seeds else None
         if null_seed:  # `if cfg.seed: seed_everything(cfg.seed)` with `seed: null` by default seeds nothing
-            seeds = [a for a in seeds if not guarded_seed(ctx, a.path, a.line)]
+            seeds = [a for a in seeds if a.line is None or not guarded_seed(ctx, a.path, a.line)]
         if seeds:
             ingredients["seeds"] = [Evidence(a.path, a.line, a.detail) for a in seeds[:3]]
         pins = [Evidence(p, None, "lock file pins the environment") for p in ctx.files.named(*LOCK_FILES)]
