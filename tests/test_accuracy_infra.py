@@ -36,7 +36,6 @@ EXPECTED = {
 
 # Not yet met: expected to fail until fixed (strict: a fix shows as XPASS and must leave this set).
 PENDING = {
-    "r15_served_eval_name",
     "r16_helm_istio_weights",
     "r16b_anyscale",
 }
