@@ -73,3 +73,48 @@ def test_training_script_logging_metrics_of_the_model_it_fits_is_not_an_evaluati
         }
     )
     assert audit(root).item("infra-4").score == 0.0
+
+
+# -- infra-6: Helm-templated weights ----------------------------------------------------------------
+VIRTUAL_SERVICE = """
+apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+spec:
+  http:
+  - route:
+    - destination: {host: stable}
+      weight: {{ .Values.traffic.stable }}
+    - destination: {host: candidate}
+      weight: {{ .Values.traffic.candidate }}
+"""
+
+
+def test_helm_weights_resolved_from_values_count_fully_when_ci_deploys_the_chart(repo):
+    files = {
+        "deploy/serving/Chart.yaml": "apiVersion: v2\nname: serving\nversion: 1.0.0\n",
+        "deploy/serving/values.yaml": "traffic:\n  stable: 80\n  candidate: 20\n",
+        "deploy/serving/templates/vs.yaml": VIRTUAL_SERVICE,
+    }
+    by_hand = repo(files, name="by_hand")
+    item = audit(by_hand).item("infra-6")
+    assert item.score == 0.5 and "weighted route 80%" in item.evidence[0].detail
+    deployed = repo(
+        {
+            **files,
+            ".github/workflows/cd.yml": PUSH_CI.format(command="helm upgrade --install serving deploy/serving"),
+            "pipeline/train.py": TRAIN,
+        },
+        name="deployed",
+    )
+    assert audit(deployed).item("infra-6").score == 1.0
+
+
+def test_helm_weight_of_zero_or_hundred_is_no_split(repo):
+    root = repo(
+        {
+            "chart/Chart.yaml": "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+            "chart/values.yaml": "traffic:\n  stable: 100\n  candidate: 0\n",
+            "chart/templates/vs.yaml": VIRTUAL_SERVICE,
+        }
+    )
+    assert audit(root).item("infra-6").score == 0.0

@@ -22,6 +22,7 @@ from mltestscore.checks.e2e import end_to_end_tests, hand_run_pipelines, platfor
 from mltestscore.checks.repro import guarded_seed, seed_off_by_default, trains_twice
 from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
+from mltestscore.evidence.helm import chart_deployment, templated_values
 from mltestscore.evidence.importers import may_import
 from mltestscore.evidence.perfile import grep_code, per_file, per_outline
 from mltestscore.evidence.promotion import MODEL_LOADS, promotes, reports_evaluation
@@ -733,6 +734,8 @@ CANARY_KEYS = (
     (r"^\s*(- )?weight\s*:\s*([1-9]|[1-9]\d)\s*$", "weighted route (Istio/Seldon)"),
     (r"InfraValidator", "TFX InfraValidator loads the model in the serving binary"),
 )
+# a managed platform shifting traffic gradually, with no canary analysis of its own (Anyscale services)
+GRADUAL_ROLLOUT = r"^\s*rollout_strategy\s*:\s*['\"]?ROLLOUT\b"
 CANARY_CALLS = names("tfx.components.InfraValidator", "traffic_split", "traffic_percentage", "ProductionVariant")
 
 
@@ -750,7 +753,7 @@ class Infra6(Check):
         "TFX InfraValidator (the model is loaded in the real serving binary before push)",
         "a staged deployment (staging environment before production) in CI/CD: 0.5",
     )
-    manual = "a staged deployment a person promotes, without a traffic split"
+    manual = "a staged deployment a person promotes, a gradual rollout without canary checks, or a traffic split nothing deploys"
     automated = "a canary/shadow/traffic-split config or InfraValidator gates each new model"
     remediation = (
         "Roll out new models to a slice of traffic first: KServe `canaryTrafficPercent`, an Argo Rollouts or "
@@ -766,9 +769,15 @@ class Infra6(Check):
                     evidence.append(Evidence(hit.path, hit.line, f"{what}: {hit.text}"))
         for artifact in call_artifacts(ctx, CANARY_CALLS, limit=3):
             evidence.append(Evidence(artifact.path, artifact.line, artifact.detail))
+        weighted, undeployed = self._helm_weights(ctx)
+        evidence += weighted
         if evidence:
             return automated("new models meet a slice of traffic (or the serving binary) first", evidence[:5])
-        staged = self._staged_deploy(ctx)
+        staged = undeployed + self._staged_deploy(ctx)
+        staged += [
+            Evidence(h.path, h.line, f"managed gradual rollout, no canary checks: {h.text}")
+            for h in search_configs(ctx, GRADUAL_ROLLOUT)[:2]
+        ]
         if staged:
             return manual(
                 "deployment is staged (staging before production) but has no traffic split",
@@ -776,6 +785,22 @@ class Infra6(Check):
                 "Add a canary or shadow phase with a traffic split, and promote only when it is healthy.",
             )
         return missing("no canary, shadow or staged rollout found", self.remediation)
+
+    @staticmethod
+    def _helm_weights(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
+        """Weighted routes whose weights a Helm chart templates: (deployed by the repo, applied by hand)."""
+        deployed, by_hand = [], []
+        for value in templated_values(ctx, "weight"):
+            if not isinstance(value.value, int) or not 0 < value.value < 100:
+                continue
+            what = f"weighted route {value.value}% (Helm value {value.key} in {value.chart or '.'}/values.yaml)"
+            runner = chart_deployment(ctx, value.chart)
+            if runner is not None:
+                how = runner if isinstance(runner, str) else runner.describe()
+                deployed.append(Evidence(value.path, value.line, what, how))
+            else:
+                by_hand.append(Evidence(value.path, value.line, f"{what}; nothing in the repository deploys the chart"))
+        return deployed, by_hand
 
     @staticmethod
     def _staged_deploy(ctx: AuditContext) -> list[Evidence]:
