@@ -14,7 +14,7 @@ import re
 import shlex
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
 from mltestscore.evidence.ci import AUTOMATIC_TRIGGERS, CIJob, CIPipeline, CIStep, split_commands
@@ -40,6 +40,26 @@ _WRAPPERS = {
 _PREFIXES = {"time", "xvfb-run", "sudo", "exec", "env", "nohup", "timeout"}
 _PYTHON = re.compile(r"^(?:.*/)?python(?:\d(?:\.\d+)?)?$")
 _RUNNABLE_SUFFIXES = (".py", ".ipynb", ".sh", ".bash", ".R", ".r")
+
+
+def _command_lines(files, path: str, commands: list[str], start: int | None) -> list[int | None]:
+    """The line of each command of a step in its CI file, searched in order from the step's line,
+    so evidence points at `pytest tests/` rather than at the `run:` block's first command. A
+    command not found verbatim (joined continuations, YAML folding) keeps the step's line."""
+    if len(commands) < 2 or not start:
+        return [start] * len(commands)
+    text = files.text(path)
+    if not text:
+        return [start] * len(commands)
+    rows = text.splitlines()
+    found: list[int | None] = []
+    at = start
+    for command in commands:
+        head = re.compile(r"\s+".join(re.escape(word) for word in command.split()[:3]))
+        line = next((n for n in range(at, len(rows) + 1) if head.search(rows[n - 1])), None)
+        found.append(line or start)
+        at = line or at
+    return found
 
 
 @dataclass(frozen=True)
@@ -270,12 +290,14 @@ class Wiring:
                 for step in job.steps:
                     runner = self.ci_runner(pipeline, job, step)
                     cwd = step.cwd
-                    for command in step.commands:
+                    lines = _command_lines(self._repo_files, pipeline.path, step.commands, runner.line)
+                    for command, line in zip(step.commands, lines):
                         words = tokens(command)
                         if words[:1] == ["cd"] and len(words) == 2:  # `cd dir` moves the commands after it
                             cwd = _join(cwd, words[1])
                             continue
-                        self._expand(command, runner, cwd, found, 0)
+                        at = runner if line in (None, runner.line) else replace(runner, line=line)
+                        self._expand(command, at, cwd, found, 0)
         for hook in self.tasks.precommit:
             runner = Runner("pre-commit", True, hook.path, hook.line, f"{hook.path} hook '{hook.name}'")
             for command in hook.commands:
@@ -290,7 +312,8 @@ class Wiring:
             runner = Runner("pipeline", True, stage.path, stage.line, f"{stage.path} stage '{stage.name}'")
             for command in stage.commands:
                 self._expand(command, runner, stage.wdir, found, 0)
-        for platform in self.platform_pipelines:  # Airflow, Azure ML...: a step every model passes through
+        for platform in self.platform_pipelines:  # SageMaker, Airflow, Azure ML...: a step every model passes through
+            triggers = platform.trigger_kinds
             for step in platform.steps:
                 runner = Runner(
                     "pipeline",
@@ -298,10 +321,18 @@ class Wiring:
                     step.path or platform.path,
                     step.line,
                     f"{platform.describe()} step '{_short(step.name)}'",
-                    platform.triggers,
+                    triggers,
                 )
                 for command in step.commands:
-                    self._expand(command, runner, step.cwd, found, 0)
+                    if platform.path in command.split():  # a component in the pipeline's own file: no re-entry
+                        found.append(WiredCommand(command, runner, step.cwd))
+                    else:
+                        self._expand(command, runner, step.cwd, found, 0)
+            if platform.path.endswith(".py"):
+                # the definition itself (its condition steps, registration, gates) is part of every run;
+                # not expanded: that would start its steps again
+                runner = Runner("pipeline", True, platform.path, platform.line, platform.describe(), triggers)
+                found.append(WiredCommand(f"python {platform.path}", runner))
         return found
 
     # -- queries -------------------------------------------------------------------------
@@ -398,6 +429,8 @@ class Wiring:
             module, _, script = _python_module_args(words)
             if module and module in self.python.modules:
                 named.add(self.python.modules[module])
+        # a dotted module name as an argument (`run-pipeline --module-name pipelines.churn.pipeline`)
+        named |= {self.python.modules[w] for w in words[1:] if "." in w and w in self.python.modules}
         for path in sorted(named & self._platforms_by_path.keys()):
             for platform in self._platforms_by_path[path]:
                 for step in platform.steps:

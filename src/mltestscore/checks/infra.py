@@ -25,6 +25,7 @@ from mltestscore.evidence.configs import search_configs
 from mltestscore.evidence.helm import chart_deployment, templated_values
 from mltestscore.evidence.importers import may_import
 from mltestscore.evidence.perfile import grep_code, per_file, per_outline
+from mltestscore.evidence.platforms.serving import versioned_serving
 from mltestscore.evidence.promotion import MODEL_LOADS, promotes, reports_evaluation
 from mltestscore.evidence.python import ModuleFacts, names, parts
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
@@ -827,6 +828,7 @@ REGISTRY_CALLS = names(
     "sagemaker.model.ModelPackage",
     "create_model_package_group",
     "google.cloud.aiplatform.Model.upload",
+    "google_cloud_pipeline_components.v1.model.ModelUploadOp",  # Vertex Model Registry from a pipeline
     "wandb.log_artifact",
     "log_artifact",
     "bentoml.models.create",
@@ -844,6 +846,7 @@ ROLLBACK_KEYS = (
     (r"version_policy", "Triton version policy keeps several versions"),
     (r"^\s*revisionHistoryLimit\s*:\s*[1-9]", "Kubernetes keeps previous revisions"),
     (r"^\s*kind:\s*Application\b", "Argo CD GitOps: a git revert redeploys"),
+    (r"canaryTrafficPercent\s*[:=]", "KServe canary: the previous revision keeps serving until promotion"),
 )
 
 
@@ -885,6 +888,7 @@ class Infra7(Check):
                 ctx, r"(storageUri|model_uri|modelUri|model_data)\s*[:=].*(/v\d+|@|version|models:/)"
             )[:2]
         ]
+        versioned += [Evidence(path, line, detail) for path, line, detail in versioned_serving(ctx)[:2]]
         scripted = [
             Evidence(p, None, "rollback script") for p in files_named(ctx, r"[^/]*rollback[^/]*\.(sh|py|ya?ml)")
         ]

@@ -34,6 +34,7 @@ from mltestscore.evidence.monitoring import (
     training_files,
 )
 from mltestscore.evidence.perfile import grep_bytes, grep_code, per_file
+from mltestscore.evidence.platforms.trackers import training_telemetry
 from mltestscore.evidence.python import names
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Wiring
@@ -832,6 +833,15 @@ class Monitor4(Check):
                     )
                 )
         training = ctx.fact(training_files)
+        # a step of a platform pipeline that a schedule starts (training code first), when no train
+        # command above named it (SageMaker entry points, KFP components run files, not commands)
+        for path in sorted(training, key=lambda p: "train" not in p.rsplit("/", 1)[-1]) if not scheduled else ():
+            runner = next(
+                (r for r in ctx.wiring.runners_for(path) if r.kind == "pipeline" and "schedule" in r.triggers), None
+            )
+            if runner is not None:
+                scheduled.append(Evidence(path, None, "runs in a scheduled training pipeline", runner.describe()))
+                break
         for pipeline in ctx.code_pipelines:
             trains = (
                 pipeline.path in training
@@ -1216,6 +1226,10 @@ class Monitor6(Check):
             Evidence(m.path, m.line, f"exports {m.kind} {m.name} (collected; no alert rule on it)")
             for m in ctx.fact(exported_metrics)
             if "latency" in m.topics
+        ]
+        found += [
+            Evidence(path, line, f"{call} records training speed and memory (collected; no alert on it)")
+            for path, line, call in training_telemetry(ctx)[:2]
         ]
         load_tests = files_named(ctx, r"locustfile[^/]*\.py|asv\.conf\.json")
         load_tests += ctx.fact(k6_scripts)

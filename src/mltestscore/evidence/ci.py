@@ -408,7 +408,7 @@ def find_pipelines(parsed: Parsed) -> list[CIPipeline]:
         add(path, parse_circleci)
     for path in among(r"^bitbucket-pipelines\.ya?ml$"):
         add(path, parse_bitbucket)
-    for path in among(r"(^|/)buildspec[^/]*\.ya?ml$"):
+    for path in among(r"(^|/)[^/]*buildspec[^/]*\.ya?ml$"):  # codebuild-buildspec.yml too
         add(path, parse_buildspec)
     for path in [p for p in files.paths if "Jenkinsfile" in p and re.search(r"(^|/)Jenkinsfile[^/]*$", p)]:
         pipeline = parse_jenkinsfile(path, files.text(path))
