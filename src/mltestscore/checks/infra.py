@@ -28,6 +28,7 @@ from mltestscore.evidence.perfile import grep_code, per_file, per_outline
 from mltestscore.evidence.platforms.serving import versioned_serving
 from mltestscore.evidence.promotion import MODEL_LOADS, promotes, reports_evaluation
 from mltestscore.evidence.python import ModuleFacts, names, parts
+from mltestscore.evidence.rollback import failure_rollbacks
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 
 SEED_CALLS = names(
@@ -876,6 +877,7 @@ class Infra7(Check):
         for pattern, what in ROLLBACK_KEYS:
             for hit in search_configs(ctx, pattern)[:2]:
                 evidence.append(Evidence(hit.path, hit.line, f"{what}: {hit.text}"))
+        evidence += failure_rollbacks(ctx)[:2]
         if evidence:
             return automated("a rollback mechanism is configured", evidence[:5])
         versioned = [

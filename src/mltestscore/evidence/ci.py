@@ -24,6 +24,7 @@ class CIStep:
     line: int | None = None
     uses: str | None = None  # GitHub action or orb reference, e.g. iterative/setup-cml@v2
     cwd: str = ""  # working directory of the commands, relative to the repo root
+    condition: str = ""  # when the step runs (GitHub `if:`, Azure `condition:`), e.g. failure()
 
 
 def _working_directory(node: Any) -> str | None:
@@ -172,7 +173,8 @@ def parse_github_workflow(path: str, data: Any, text: str | None) -> CIPipeline 
             anchor = run if isinstance(run, str) and run.strip() else (uses or name)
             step_cwd = step.get("working-directory")
             cwd = step_cwd.strip("./") if isinstance(step_cwd, str) and "${{" not in step_cwd else job_cwd
-            steps.append(CIStep(name, split_commands(run), line_of(text, anchor, job_line or 1), uses, cwd))
+            condition = " ".join(str(c) for c in (job.get("if"), step.get("if")) if c)
+            steps.append(CIStep(name, split_commands(run), line_of(text, anchor, job_line or 1), uses, cwd, condition))
         needs = job.get("needs")
         needs = (needs,) if isinstance(needs, str) else tuple(n for n in _list(needs) if isinstance(n, str))
         jobs.append(CIJob(str(job_name), frozenset(triggers), steps, job_line, needs))
