@@ -17,12 +17,10 @@ def train(cfg):
 
 
 def test_seed_guarded_by_a_null_default_is_no_seed_but_a_set_default_is(repo):
-    off = repo(
-        {"src/train.py": TRAIN, "conf/config.yaml": "seed: null\nlr: 0.1\n", "uv.lock": "version = 1\n"}, name="off"
-    )
+    off = repo({"src/train.py": TRAIN, "conf/config.yaml": "seed: null\nlr: 0.1\n"}, name="off")
     item = audit(off).item("infra-1")
-    assert item.score == 0.0 and "seeds" not in item.reason
-    on = repo({"src/train.py": TRAIN, "conf/config.yaml": "seed: 7\nlr: 0.1\n", "uv.lock": "version = 1\n"}, name="on")
+    assert item.score == 0.0 and "found: none" in item.reason
+    on = repo({"src/train.py": TRAIN, "conf/config.yaml": "seed: 7\nlr: 0.1\n"}, name="on")
     item = audit(on).item("infra-1")
     assert item.score == 0.5 and "seeds" in item.reason
 
