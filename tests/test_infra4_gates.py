@@ -118,3 +118,14 @@ def test_helm_weight_of_zero_or_hundred_is_no_split(repo):
         }
     )
     assert audit(root).item("infra-6").score == 0.0
+
+
+def test_a_range_sanity_check_on_a_metric_is_no_gate(repo):
+    root = repo(
+        {
+            "pipeline/train.py": TRAIN,
+            "tests/test_train.py": "from pipeline.train import joblib\n\ndef test_score():\n    cv_score = 0.7\n    assert 0 <= cv_score <= 1\n    assert cv_score > 0\n",
+            ".github/workflows/release.yml": PUSH_CI.format(command="pytest tests"),
+        }
+    )
+    assert audit(root).item("infra-4").score == 0.0

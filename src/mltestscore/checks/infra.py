@@ -514,9 +514,16 @@ def _compares_metric(node: ast.AST) -> bool:
         if isinstance(inner, ast.Compare) and any(
             isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in inner.ops
         ):
-            if _METRIC.search(ast.unparse(inner)):
+            if _METRIC.search(ast.unparse(inner)) and not _sanity_bounds(inner):
                 return True
     return False
+
+
+def _sanity_bounds(compare: ast.Compare) -> bool:
+    """`0 <= score <= 1`, `auc > 0`: a range check that any model passes, no quality threshold."""
+    values = [n.value for n in (compare.left, *compare.comparators) if isinstance(n, ast.Constant)]
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return bool(numbers) and len(numbers) == len(values) and all(v in (0, 1) for v in numbers)
 
 
 class Infra4(Check):
