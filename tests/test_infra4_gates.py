@@ -129,3 +129,57 @@ def test_a_range_sanity_check_on_a_metric_is_no_gate(repo):
         }
     )
     assert audit(root).item("infra-4").score == 0.0
+
+
+def test_a_metric_chosen_stage_or_a_decision_flag_guarding_promotion_is_a_gate(repo):
+    chosen = repo(
+        {
+            "pipeline/train.py": TRAIN,
+            "pipeline/registry.py": """
+                from mlflow.tracking import MlflowClient
+
+                def promote(name, version, recall, threshold):
+                    stage = "Production" if recall >= threshold else "Staging"
+                    MlflowClient().transition_model_version_stage(name=name, version=version, stage=stage)
+                """,
+            ".github/workflows/release.yml": PUSH_CI.format(command="python pipeline/registry.py"),
+        },
+        name="chosen",
+    )
+    assert audit(chosen).item("infra-4").score == 1.0
+    flagged = repo(
+        {
+            "pipeline/train.py": TRAIN,
+            "pipeline/release.py": """
+                class Check:
+                    def passes(self, mae, max_mae):
+                        return mae < max_mae
+
+                def main(model, mae):
+                    model_passes = Check().passes(mae, 3.0)
+                    if model_passes:
+                        model.promote_to_prod()
+                """,
+            ".github/workflows/release.yml": PUSH_CI.format(command="python pipeline/release.py"),
+        },
+        name="flagged",
+    )
+    assert audit(flagged).item("infra-4").score == 1.0
+
+
+def test_training_that_keeps_the_best_epoch_and_registers_by_flag_is_no_gate(repo):
+    root = repo(
+        {
+            "pipeline/train.py": """
+                import mlflow
+                best_acc = 0.0
+                for acc in (0.5, 0.7):
+                    if acc > best_acc:
+                        best_acc = acc
+                if __name__ == "__main__":
+                    mlflow.register_model("runs:/1/model", "clf")
+                """,
+            ".github/workflows/release.yml": PUSH_CI.format(command="python pipeline/train.py"),
+        }
+    )
+    assert audit(root).item("infra-4").score < 1.0

@@ -26,7 +26,7 @@ from mltestscore.evidence.helm import chart_deployment, templated_values
 from mltestscore.evidence.importers import may_import
 from mltestscore.evidence.perfile import grep_code, per_file, per_outline
 from mltestscore.evidence.platforms.serving import versioned_serving
-from mltestscore.evidence.promotion import MODEL_LOADS, promotes, reports_evaluation
+from mltestscore.evidence.promotion import MODEL_LOADS, is_promotion, promotes, reports_evaluation
 from mltestscore.evidence.python import ModuleFacts, names, parts
 from mltestscore.evidence.rollback import failure_rollbacks
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
@@ -453,6 +453,10 @@ METRIC_NAMES = names(*_METRIC_WORDS.decode().split("|"))
 _GATE_LINE = re.compile(
     rb"(?im)^[ \t]*(?:assert|if|elif)\b[^\n]*(?<![A-Za-z0-9])(?:" + _METRIC_WORDS + rb")\w*\b[^\n]*[<>]"
 )
+_METRIC_COMPARE_ANY = re.compile(rb"(?i)(?<![A-Za-z0-9])(?:" + _METRIC_WORDS + rb")\w*\b[^\n]*[<>]")
+_PROMOTION_HINT = re.compile(
+    rb"promot|transition_model_version_stage|set_registered_model_alias|register_model|update_model_package|deploy"
+)
 METRIC_PARTS = parts(*_METRIC_WORDS.decode().split("|"))
 _METRIC = re.compile(
     r"auc|accuracy|acc\b|f1|precision|recall|rmse|mse|mae|r2|loss|score|metric|map\b|ndcg|bleu|rouge|perplexity", re.I
@@ -481,6 +485,8 @@ def metric_gate(tree: ast.AST) -> tuple[int, bool] | None:
     """(line, decides promotion) of the module's metric gate, as metric_gate_line."""
     compared = None
     exits = False
+    decided = None  # a promotion under a decision flag (`if model_passes:`), or fed a metric-chosen stage
+    metric_compared = False
     for node in ast.walk(tree):
         if isinstance(node, ast.Assert) and _compares_metric(node.test):
             return node.lineno, False
@@ -488,12 +494,20 @@ def metric_gate(tree: ast.AST) -> tuple[int, bool] | None:
             if promotes(node.body) or promotes(node.orelse):
                 return node.lineno, True
             compared = node.lineno if compared is None else compared
+        if isinstance(node, ast.Compare) and not metric_compared:
+            metric_compared = _compares_metric(node)
+        if decided is None and isinstance(node, ast.If) and _DECISION.search(ast.unparse(node.test)):
+            decided = node.lineno if promotes(node.body) else None
+        if decided is None and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            decided = _promotes_metric_choice(node)
         if isinstance(node, ast.Raise):
             exits = True
         elif isinstance(node, ast.Call):
             name = ast.unparse(node.func)
             if name in ("sys.exit", "exit", "quit", "os._exit") or name.endswith("SystemExit"):
                 exits = True
+    if metric_compared and decided is not None:
+        return decided, True
     return (compared, False) if exits and compared is not None else None
 
 
@@ -517,6 +531,21 @@ def _compares_metric(node: ast.AST) -> bool:
             if _METRIC.search(ast.unparse(inner)) and not _sanity_bounds(inner):
                 return True
     return False
+
+
+_DECISION = re.compile(r"pass|better|promot|approv|accept|improv|beat|\bok\b|_ok|is_best|qualif", re.I)
+
+
+def _promotes_metric_choice(function: ast.AST) -> int | None:
+    """`stage = "Production" if recall >= threshold else "Staging"` then a promotion call in the same
+    function: the metric chooses where the model goes."""
+    chosen = False
+    for node in ast.walk(function):
+        if isinstance(node, ast.IfExp) and _compares_metric(node.test):
+            chosen = True
+    if not chosen:
+        return None
+    return next((n.lineno for n in ast.walk(function) if isinstance(n, ast.Call) and is_promotion(n)), None)
 
 
 def _sanity_bounds(compare: ast.Compare) -> bool:
@@ -553,8 +582,13 @@ class Infra4(Check):
         project = set(project_sources(ctx))
         sources = [p for p in ctx.python.sources if p.endswith(".py") and (p in project or is_test_file(ctx, p))]
         named = set(ctx.python.candidates(METRIC_NAMES, sources)) | set(ctx.python.with_parts(METRIC_PARTS, sources))
-        candidates = grep_code(ctx, _GATE_LINE, [p for p in sources if p in named])
-        for path, found in per_file(ctx, "metric-gate-line:2", candidates, partial(_metric_gate_line_of, ctx)):
+        pool = [p for p in sources if p in named]
+        candidates = set(grep_code(ctx, _GATE_LINE, pool))
+        # a comparison anywhere (`return mae < max_mae`, `x if recall >= t else y`) in code that promotes
+        promoting = grep_code(ctx, _PROMOTION_HINT, [p for p in pool if p not in candidates])
+        candidates |= set(grep_code(ctx, _METRIC_COMPARE_ANY, promoting))
+        candidates = [p for p in pool if p in candidates]
+        for path, found in per_file(ctx, "metric-gate-line:3", candidates, partial(_metric_gate_line_of, ctx)):
             for line, promotion in found:  # none or one
                 if promotion:
                     kind = "a metric comparison decides the model's promotion"
