@@ -16,12 +16,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from mltestscore.checks.common import Artifact, pluralise, project_sources
 from mltestscore.context import AuditContext
 from mltestscore.evidence.evaluation import is_metric_name
 from mltestscore.evidence.monitoring import import_closure
 from mltestscore.evidence.perfile import grep_code, per_file
 from mltestscore.evidence.python import names, parts
+from mltestscore.evidence.sources import Artifact, project_sources
 from mltestscore.results import Evidence
 from mltestscore.wiring import tokens
 
@@ -104,7 +104,7 @@ def platform_runs(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
             continue
         key = f"{pipeline.platform} pipeline '{pipeline.name}'"
         by_ci = any(link.startswith(key) for link in started)
-        what = f"{pipeline.platform} pipeline '{pipeline.name}' of {pluralise(len(pipeline.steps), 'step')}"
+        what = f"{pipeline.platform} pipeline '{pipeline.name}' of {len(pipeline.steps)} steps"
         if pipeline.scheduled or by_ci:
             how = pipeline.trigger_note if pipeline.scheduled else "started by CI"
             automatic.append(Evidence(pipeline.path, pipeline.line, f"{what} runs on its own ({how})"))
