@@ -47,3 +47,13 @@ def test_a_test_training_twice_is_a_reproduction_and_a_seeded_forward_pass_is_no
         name="once",
     )
     assert audit(once).item("infra-1").score == 0.5
+
+
+def test_a_seed_given_as_a_number_to_any_call_or_params_dict_is_a_seed(repo):
+    root = repo(
+        {
+            "src/fit.py": 'import xgboost\nparams = {"max_depth": 3, "seed": 0}\nmodel = xgboost.train(params, None)\n',
+        }
+    )
+    item = audit(root).item("infra-1")
+    assert item.score == 0.5 and "seed set to a number" in item.evidence[0].detail

@@ -28,7 +28,7 @@ from mltestscore.probes.dependencies import LOCK_FILES, requirements_pinned
 from mltestscore.probes.e2e import end_to_end_tests, hand_run_pipelines, platform_runs
 from mltestscore.probes.metric_gate import metric_gate, metric_gate_line  # noqa: F401  (shared with monitor-*)
 from mltestscore.probes.model_code import MODEL_BASES, model_modules  # noqa: F401  (shared with model-1)
-from mltestscore.probes.repro import guarded_seed, seed_off_by_default, trains_twice
+from mltestscore.probes.repro import guarded_seed, seed_off_by_default, seed_settings, trains_twice
 from mltestscore.probes.tests_import import _cached_test_imports, tests_importing  # shared with data-7
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 
@@ -102,6 +102,8 @@ class Infra1(Check):
                             f"{call.name.rsplit('.', 1)[-1]}(random_state={call.kwarg('random_state')})",
                         )
                     )
+        if not seeds:
+            seeds = seed_settings(ctx, sources)
         null_seed = seed_off_by_default(ctx) if seeds else None
         if null_seed:  # `if cfg.seed: seed_everything(cfg.seed)` with `seed: null` by default seeds nothing
             seeds = [a for a in seeds if not guarded_seed(ctx, a.path, a.line)]
