@@ -57,3 +57,14 @@ def test_a_seed_given_as_a_number_to_any_call_or_params_dict_is_a_seed(repo):
     )
     item = audit(root).item("infra-1")
     assert item.score == 0.5 and "seed set to a number" in item.evidence[0].detail
+
+
+def test_a_seed_in_the_training_config_is_a_seed(repo):
+    root = repo(
+        {
+            "src/fit.py": "def fit(params):\n    return params\n",
+            "conf/parameters.yml": "random_state: 3\ntest_size: 0.2\n",
+        }
+    )
+    item = audit(root).item("infra-1")
+    assert item.score == 0.5 and "seed in the config" in item.evidence[0].detail

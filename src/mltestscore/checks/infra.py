@@ -104,6 +104,12 @@ class Infra1(Check):
                     )
         if not seeds:
             seeds = seed_settings(ctx, sources)
+        if not seeds:  # a seed in the training config (Hydra, Kedro parameters, params.yaml)
+            seeds = [
+                Artifact(h.path, h.line, f"seed in the config: {h.text}")
+                for h in search_configs(ctx, _CONFIG_SEED, (".yaml", ".yml"))
+                if not h.path.startswith((".github/", ".gitlab")) and not is_test_file(ctx, h.path)
+            ][:3]
         null_seed = seed_off_by_default(ctx) if seeds else None
         if null_seed:  # `if cfg.seed: seed_everything(cfg.seed)` with `seed: null` by default seeds nothing
             seeds = [a for a in seeds if not guarded_seed(ctx, a.path, a.line)]
@@ -184,6 +190,7 @@ def _repro_named_tests(outline: ModuleFacts) -> tuple[tuple[str, int], ...]:
     return tuple((name, line) for name, line in outline.test_functions() if _REPRO_NAME.search(name))
 
 
+_CONFIG_SEED = r"^\s*(random_state|random_seed|seed|seed_value)\s*:\s*\d+\s*(#.*)?$"
 _RANDOM_STATE_ESTIMATORS = names(
     "train_test_split",
     "RandomForestClassifier",
