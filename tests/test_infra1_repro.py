@@ -67,4 +67,4 @@ def test_a_seed_in_the_training_config_is_a_seed(repo):
         }
     )
     item = audit(root).item("infra-1")
-    assert item.score == 0.5 and "seed in the config" in item.evidence[0].detail
+    assert item.score == 0.5 and "random_state: 3" in item.evidence[0].detail
