@@ -425,11 +425,11 @@ class Infra4(Check):
         sources = [p for p in ctx.python.sources if p.endswith(".py") and (p in project or is_test_file(ctx, p))]
         named = set(ctx.python.candidates(METRIC_NAMES, sources)) | set(ctx.python.with_parts(METRIC_PARTS, sources))
         pool = [p for p in sources if p in named]
-        candidates = set(grep_code(ctx, _GATE_LINE, pool))
+        gating = set(grep_code(ctx, _GATE_LINE, pool))
         # a comparison anywhere (`return mae < max_mae`, `x if recall >= t else y`) in code that promotes
-        promoting = grep_code(ctx, _PROMOTION_HINT, [p for p in pool if p not in candidates])
-        candidates |= set(grep_code(ctx, _METRIC_COMPARE_ANY, promoting))
-        candidates = [p for p in pool if p in candidates]
+        promoting = grep_code(ctx, _PROMOTION_HINT, [p for p in pool if p not in gating])
+        gating |= set(grep_code(ctx, _METRIC_COMPARE_ANY, promoting))
+        candidates = [p for p in pool if p in gating]
         for path, found in per_file(ctx, "metric-gate-line:3", candidates, partial(_metric_gate_line_of, ctx)):
             for line, promotion in found:  # none or one
                 if promotion:

@@ -204,7 +204,7 @@ class _Walker:
         name = str(node.get("displayName") or task or (commands[0] if commands else fallback))
         anchor = line if line is not None else line_of(self.text, commands[0] if commands else fallback)
         cwd = node.get("workingDirectory") or _dict(node.get("inputs")).get("workingDirectory")
-        own = node.get("condition") if isinstance(node.get("condition"), str) else ""
+        own = str(node["condition"]) if isinstance(node.get("condition"), str) else ""
         condition = " ".join([*self.conditions, own]).strip()
         return CIStep(f"{note}{name}", commands, anchor, task, _folder(cwd), condition)
 
