@@ -91,3 +91,89 @@ def test_a_template_placeholder_named_train_is_not_model_code(tmp_path, repo):
     # Real model code now: its merge through a PR is listed, as context (a merge shows no review).
     merged = [e for e in result.evidence if "merged through a PR" in e.detail]
     assert merged and all(e.kind == "context" for e in merged)
+
+
+SWEEP = """program: src/project/train.py
+name: sweep_lr_and_batch
+method: bayes
+metric:
+  goal: maximize
+  name: val_accuracy
+parameters:
+  lr:
+    min: 0.0001
+    max: 0.1
+    distribution: log_uniform_values
+  batch-size:
+    values: [16, 32, 64]
+"""
+
+TRAIN_TORCH = """
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+"""
+
+SPEC_CLASSES = '''
+from typing import Any, Dict
+
+from pydantic import BaseModel, Field
+
+
+class ModelSpec(BaseModel):
+    model_name: str
+    random_state: int | None = None
+
+
+class BoostingSpec(ModelSpec):
+    algorithm: str = "gradient_boosting"
+    hyperparameters: Dict[str, Any] = Field(
+        default_factory=lambda: {"n_estimators": 100, "learning_rate": 0.1, "max_depth": 3}
+    )
+'''
+
+SETTINGS_NOT_A_SPEC = '''
+from dataclasses import dataclass
+
+
+@dataclass
+class ServerSettings:
+    host: str = "0.0.0.0"
+    port: int = 8080
+    optimizer: str = "none"
+'''
+
+
+def test_a_wandb_sweep_config_is_a_model_spec(repo):
+    # its search space names `batch-size` CLI style: the same hyperparameter as batch_size
+    root = repo({"configs/sweep.yaml": SWEEP, "configs/model/model.yaml": "", "src/project/model.py": TRAIN_TORCH})
+    result = model1(root)
+    assert result.score == 0.5 and result.status == Status.MANUAL
+    assert result.evidence[0].path == "configs/sweep.yaml"
+    assert "sweep" in result.evidence[0].detail and "batch-size" in result.evidence[0].detail
+
+
+def test_a_hyphenated_training_config_counts_its_keys(repo):
+    root = repo({"conf/train.yaml": "batch-size: 32\nweight-decay: 0.01\n", "src/model.py": TRAIN_TORCH})
+    result = model1(root)
+    assert result.score == 0.5 and result.evidence[0].path == "conf/train.yaml"
+
+
+def test_a_typed_spec_class_naming_hyperparameters_is_a_model_spec(repo):
+    root = repo({"specs/model_spec.py": SPEC_CLASSES, "module/classifier.py": TRAIN_TORCH})
+    result = model1(root)
+    assert result.score == 0.5 and result.status == Status.MANUAL
+    spec = result.evidence[0]
+    assert spec.path == "specs/model_spec.py" and "BoostingSpec" in spec.detail and "n_estimators" in spec.detail
+
+
+def test_model_code_with_only_a_settings_class_has_no_spec(repo):
+    # one hyperparameter-like field in a server settings dataclass is not a model spec
+    root = repo({"app/settings.py": SETTINGS_NOT_A_SPEC, "src/model.py": TRAIN_TORCH})
+    result = model1(root)
+    assert result.score == 0 and result.status == Status.MISSING

@@ -61,7 +61,9 @@ HYPERPARAMETER_KEYS = frozenset(
     }
 )
 _KEY_PREFILTER = re.compile(
-    rb"\b(" + b"|".join(k.encode() for k in sorted(HYPERPARAMETER_KEYS)) + rb"|_target_|defaults)\b"
+    rb"\b("
+    + b"|".join(k.encode().replace(b"_", b"[_-]") for k in sorted(HYPERPARAMETER_KEYS))
+    + rb"|_target_|defaults|parameters)\b"
 )
 _CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml")
 # Config files that describe builds, CI, packaging or deployment, not a model.
@@ -91,7 +93,8 @@ def _hyperparameter_keys(data: Any, depth: int = 0) -> set[str]:
         return found
     if isinstance(data, dict):
         for key, value in data.items():
-            if isinstance(key, str) and key in HYPERPARAMETER_KEYS:
+            # `batch-size` (argparse/CLI style, W&B sweeps) names the same hyperparameter as `batch_size`
+            if isinstance(key, str) and key.replace("-", "_") in HYPERPARAMETER_KEYS:
                 found.add(key)
             found |= _hyperparameter_keys(value, depth + 1)
     elif isinstance(data, list):
@@ -117,6 +120,18 @@ def _is_hydra_config(data: Any) -> bool:
         or "_target_" in data
         or any(isinstance(v, dict) and "_target_" in v for v in data.values())
     )
+
+
+_SWEEP_METHODS = frozenset({"grid", "random", "bayes"})
+
+
+def _sweep_parameters(data: Any) -> list[str]:
+    """The searched parameters of a W&B sweep config (`method` grid/random/bayes + a `parameters` mapping):
+    the versioned search space of the model's hyperparameters."""
+    if not isinstance(data, dict) or data.get("method") not in _SWEEP_METHODS:
+        return []
+    parameters = data.get("parameters")
+    return [str(k) for k in parameters] if isinstance(parameters, dict) else []
 
 
 def _key_line(ctx: AuditContext, path: str, keys: set[str]) -> int | None:
@@ -147,7 +162,12 @@ def model_configs(ctx: AuditContext) -> list[SpecFile]:
     for path in ctx.files.grep(_KEY_PREFILTER, candidates):
         data = _parse_config(ctx, path)
         keys = _hyperparameter_keys(data)
-        if _is_hydra_config(data):
+        searched = _sweep_parameters(data)
+        if searched:
+            found[path] = SpecFile(
+                path, _key_line(ctx, path, {"parameters"}), f"W&B sweep config (searching {', '.join(searched[:4])})", 5
+            )
+        elif _is_hydra_config(data):
             what = "Hydra config" + (f" with {', '.join(sorted(keys)[:3])}" if keys else "")
             found[path] = SpecFile(path, _key_line(ctx, path, keys) if keys else 1, what, len(keys))
         elif len(keys) >= 2:

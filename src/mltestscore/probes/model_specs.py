@@ -10,10 +10,11 @@ project template's placeholder) is not model code.
 
 from __future__ import annotations
 
+import ast
 import re
 
 from mltestscore.context import AuditContext
-from mltestscore.evidence.modelspec import SpecFile
+from mltestscore.evidence.modelspec import HYPERPARAMETER_KEYS, SpecFile
 from mltestscore.evidence.perfile import grep_code
 
 _SPACY_TRAINING = re.compile(rb"^\[training\]\s*$", re.M)
@@ -59,6 +60,57 @@ def pipeline_specs(ctx: AuditContext, limit: int = 2) -> list[SpecFile]:
         if len(seen) >= limit:
             break
     return list(seen.values())
+
+
+# A typed config class: pydantic models/settings, dataclasses, attrs classes.
+_CONFIG_CLASS = re.compile(
+    rb"^\s*(class\s+\w+\s*\([^)]*\b(BaseModel|BaseSettings)\b|@(dataclasses\.)?dataclass\b|@(attr\.)?(s|define|frozen)\b)",
+    re.M,
+)
+_HYPERPARAMETER = re.compile(rb"\b(" + b"|".join(k.encode() for k in sorted(HYPERPARAMETER_KEYS)) + rb")\b")
+_CONFIG_BASES = frozenset({"BaseModel", "BaseSettings"})
+
+
+def _is_config_class(node: ast.ClassDef) -> bool:
+    bases = {b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "") for b in node.bases}
+    decorators = {(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list}
+    names = {d.attr if isinstance(d, ast.Attribute) else getattr(d, "id", "") for d in decorators}
+    return bool(bases & _CONFIG_BASES) or bool(names & {"dataclass", "define", "frozen", "s"})
+
+
+def _class_hyperparameters(node: ast.ClassDef, config_classes: set[str]) -> set[str]:
+    """Hyperparameters a class names as its fields or as keys of its default dicts."""
+    if not (_is_config_class(node) or {getattr(b, "id", "") for b in node.bases} & config_classes):
+        return set()
+    found = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.AnnAssign) and isinstance(child.target, ast.Name):
+            found.add(child.target.id)
+        elif isinstance(child, ast.Dict):
+            found |= {k.value for k in child.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+    return found & HYPERPARAMETER_KEYS
+
+
+def code_specs(ctx: AuditContext, limit: int = 3) -> list[SpecFile]:
+    """Model specs written as typed config classes (pydantic, dataclass, attrs) whose fields or default
+    dicts name hyperparameters: versioned, validated model specifications in code."""
+    found: list[SpecFile] = []
+    candidates = grep_code(ctx, _CONFIG_CLASS, ctx.python.sources)
+    for path in grep_code(ctx, _HYPERPARAMETER, candidates):
+        tree = ctx.parsed.python(path)
+        if tree is None:
+            continue
+        classes = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
+        config_classes = {n.name for n in classes if _is_config_class(n)}
+        for node in classes:
+            keys = _class_hyperparameters(node, config_classes)
+            if len(keys) >= 2:
+                what = f"model spec class {node.name} ({', '.join(sorted(keys)[:4])})"
+                found.append(SpecFile(path, node.lineno, what, len(keys)))
+                break
+        if len(found) >= limit:
+            break
+    return found
 
 
 def spacy_configs(ctx: AuditContext) -> list[SpecFile]:
