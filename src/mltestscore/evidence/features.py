@@ -78,6 +78,12 @@ _FEATURE_LIBRARIES = names(
     "tensorflow_transform",
     "pandas.get_dummies",
 )
+# Image inputs resized or recoloured for the model, in a module of any name: OpenCV resize/colour conversion,
+# or a PIL `.resize(...)` in a module naming a resampling filter (the filter is often chosen on its own line).
+_IMAGE_OPS = re.compile(
+    rb"\bcv2\.(resize|cvtColor)\s*\(|\b(Resampling|Image)\.(NEAREST|BILINEAR|BICUBIC|LANCZOS|BOX|HAMMING)\b"
+)
+_IMAGE_RESIZE = re.compile(rb"\bcv2\.(resize|cvtColor)\s*\(|\.resize\s*\(")
 # Data modules prepare the model's inputs (loading, transforms, batching): input feature code.
 _DATA_MODULE_BASES = ("LightningDataModule",)
 DATA_MODULE = names("LightningDataModule")
@@ -117,6 +123,9 @@ def _feature_modules(ctx: AuditContext) -> dict[str, str]:
         call = next((c for c in facts.calls if c.name.startswith(FEATURE_CALL_PREFIXES)), None) if facts else None
         if call:
             found[path] = f"transforms inputs: calls {call.name}"
+    image_ops = grep_code(ctx, _IMAGE_OPS, [p for p in sources if p not in found and not is_test_file(ctx, p)])
+    for path in grep_code(ctx, _IMAGE_RESIZE, image_ops):
+        found[path] = "preprocesses image inputs (resize / colour conversion)"
     return found
 
 
