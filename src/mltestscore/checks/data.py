@@ -966,7 +966,9 @@ class Data7(Check):
         if not targets:
             return missing("no feature or preprocessing code found", self.remediation)
         artifacts = tests_importing(ctx, targets)
-        untested = sorted(set(targets) - {p for a in artifacts for p in ctx.python.project_imports(a.path)})
+        tested = {p for a in artifacts for p in ctx.python.project_imports(a.path)}
+        tested |= {p for p in targets for a in artifacts if f"exercising {p} through" in a.detail}  # via fixtures
+        untested = sorted(set(targets) - tested)
         outcome = score_artifacts(
             ctx,
             artifacts,

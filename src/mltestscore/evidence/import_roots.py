@@ -4,7 +4,9 @@ resolve as Python would resolve them (RUBRIC.md: judge by what code does):
   pytest` and scripts run there import its modules by bare name;
 - pytest's `pythonpath` setting;
 - `sys.path.insert/append` calls in conftest.py (`os.path.join(os.path.dirname(__file__), "..")`,
-  `Path(__file__).parent.parent / "src"`).
+  `Path(__file__).parent.parent / "src"`);
+- the `src` folder of a nested package project (`sub/pyproject.toml` + `sub/src/pkg/`): installing it
+  (tox, poetry, `pip install -e sub`) makes `pkg` importable by its own name.
 The importer's own folder (a script run from its folder, pytest's rootdir-relative insertion of a
 test's folder) is handled per import by PythonIndex.resolve_import.
 """
@@ -46,7 +48,21 @@ def import_roots(parsed, ci, pytest_config) -> tuple[str, ...]:
         if text and "sys.path" in text:
             for folder in _sys_path_inserts(path, text):
                 add(folder)
+    for folder in _nested_src_layouts(files):
+        add(folder)
     return tuple(roots)
+
+
+def _nested_src_layouts(files) -> list[str]:
+    """`sub/src` for each packaging file below the root (pyproject.toml, setup.py, setup.cfg) whose
+    folder keeps its packages in a src/ layout (`sub/src/<pkg>/__init__.py`)."""
+    packages = {
+        posixpath.dirname(posixpath.dirname(p))
+        for p in files.named("__init__.py")
+        if posixpath.basename(posixpath.dirname(posixpath.dirname(p))) == "src"
+    }
+    projects = {posixpath.dirname(p) for p in files.named("pyproject.toml", "setup.py", "setup.cfg")}
+    return sorted(f"{d}/src" for d in projects if d and f"{d}/src" in packages)
 
 
 def _sys_path_inserts(path: str, text: str) -> list[str]:
