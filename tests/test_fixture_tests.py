@@ -100,3 +100,65 @@ def test_without_the_packaging_file_the_nested_src_package_does_not_resolve(repo
     files = _files()
     del files["soundclf/pyproject.toml"]
     assert audit(repo(files)).item("data-7").score == 0
+
+
+FACE_SCRIPT = """
+import cv2
+import numpy as np
+
+
+def extract_face(img, cascade, size=50):
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    x, y, w, h = cascade.detectMultiScale(gray, 1.3, 5)[0]
+    return cv2.resize(gray[y : y + h, x : x + w], (size, size))
+"""
+
+TEST_BY_PATH = """
+import importlib.util
+import os
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(__file__))
+
+
+def load(filename, name):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, filename))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+capture = load("take picture.py", "capture")
+
+
+def test_face_is_cropped_and_resized():
+    class Cascade:
+        def detectMultiScale(self, gray, a, b):
+            return [(10, 10, 40, 40)]
+
+    assert capture.extract_face(np.zeros((100, 100, 3), np.uint8), Cascade()).shape == (50, 50)
+"""
+
+JENKINSFILE = """
+pipeline {
+    agent any
+    stages {
+        stage('Unit Tests') {
+            steps {
+                sh 'python -m pytest tests -q'
+            }
+        }
+    }
+}
+"""
+
+
+def test_a_script_loaded_by_file_path_is_exercised_and_a_jenkins_job_without_triggers_is_hand_run(repo):
+    files = {"take picture.py": FACE_SCRIPT, "tests/test_all.py": TEST_BY_PATH, "Jenkinsfile": JENKINSFILE}
+    result = audit(repo(files, name="jenkins")).item("data-7")
+    assert result.score == 0.5  # the Jenkins job's trigger lives in the Jenkins server, outside the repo
+    assert result.evidence[0].path == "tests/test_all.py"
+    assert "take picture.py (loaded by path)" in result.evidence[0].detail
+    polled = JENKINSFILE.replace("agent any", "agent any\n    triggers { pollSCM('H/5 * * * *') }")
+    assert audit(repo({**files, "Jenkinsfile": polled}, name="polled")).item("data-7").score == 1

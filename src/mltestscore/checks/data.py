@@ -967,7 +967,9 @@ class Data7(Check):
             return missing("no feature or preprocessing code found", self.remediation)
         artifacts = tests_importing(ctx, targets)
         tested = {p for a in artifacts for p in ctx.python.project_imports(a.path)}
-        tested |= {p for p in targets for a in artifacts if f"exercising {p} through" in a.detail}  # via fixtures
+        # reached through fixtures or loaded by path: named in the artifact
+        named = {word.rstrip(",") for a in artifacts for word in a.detail.split(" exercising ", 1)[-1].split(", ")}
+        tested |= {p for p in targets if p in named or any(n.startswith(p + " ") for n in named)}
         untested = sorted(set(targets) - tested)
         outcome = score_artifacts(
             ctx,

@@ -381,12 +381,20 @@ def parse_buildspec(path: str, data: Any, text: str | None) -> CIPipeline | None
 _JENKINS_SH = re.compile(r"""\b(?:sh|bat)\s*\(?\s*(?:script\s*:\s*)?('''|\"\"\"|'|")(.*?)\1""", re.S)
 
 
+_JENKINS_SCM_TRIGGER = re.compile(
+    r"\b(pollSCM|githubPush|gitlab|GenericTrigger|bitbucketPush|upstream|gerrit)\s*\(|\bproperties\s*\(\s*\[[^\]]*pipelineTriggers"
+)
+
+
 def parse_jenkinsfile(path: str, text: str | None) -> CIPipeline | None:
     if not text:
         return None
-    triggers = {PUSH}
+    # A Jenkinsfile says what to run, not when: the job, its webhook or polling live in the Jenkins
+    # server unless a `triggers {}` block declares them (RUBRIC: a trigger outside the repo is hand-run).
+    triggers = {PUSH} if _JENKINS_SCM_TRIGGER.search(text) else {MANUAL}
     if re.search(r"\bcron\s*\(", text):
         triggers.add(SCHEDULE)
+        triggers.discard(MANUAL)
     steps = []
     for match in _JENKINS_SH.finditer(text):
         commands = split_commands(match.group(2))

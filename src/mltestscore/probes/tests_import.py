@@ -13,7 +13,7 @@ from mltestscore.context import AuditContext
 from mltestscore.evidence.importers import may_import
 from mltestscore.evidence.sources import Artifact, project_sources
 from mltestscore.probes import Probe, ProbeResult, register, result_from_artifacts
-from mltestscore.probes.fixture_tests import tests_through_fixtures
+from mltestscore.probes.fixture_tests import tests_loading_by_path, tests_through_fixtures
 
 
 def pluralise(count: int, noun: str) -> str:
@@ -37,7 +37,8 @@ def tests_importing(ctx: AuditContext, targets: dict[str, str]) -> list[Artifact
             artifacts.append(
                 Artifact(path, imported[hits[0]], f"{pluralise(len(tests), 'test')} exercising {', '.join(hits[:3])}")
             )
-    return artifacts + tests_through_fixtures(ctx, targets, {a.path for a in artifacts})
+    artifacts += tests_through_fixtures(ctx, targets, {a.path for a in artifacts})
+    return artifacts + tests_loading_by_path(ctx, targets, {a.path for a in artifacts})
 
 
 def _cached_test_imports(ctx: AuditContext) -> dict[str, frozenset[str | None]]:
