@@ -81,6 +81,7 @@ def _pandera(ctx: AuditContext) -> list[Schema]:
     names: dict[str, Schema] = {}
     methods = {"validate"}  # plus helpers on the models that call cls.validate
     decorated: list[CheckSite] = []
+    objects: dict[tuple[str, str], Schema] = {}  # (file, name) -> the DataFrameSchema assigned to it
     for path in files:
         facts = ctx.python.facts(path)
         if facts is None:
@@ -100,6 +101,7 @@ def _pandera(ctx: AuditContext) -> list[Schema]:
                 assigned = _assigned_names(ctx.parsed.python(path)) if assigned is None else assigned
                 for target in assigned.get(call.line, []):
                     names[target] = schema
+                    objects[(path, target)] = schema
         local_models: set[str] = set()
         tree = ctx.parsed.python(path)
         classes = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)} if tree is not None else {}
@@ -130,6 +132,17 @@ def _pandera(ctx: AuditContext) -> list[Schema]:
     for path, call in ctx.python.find_calls([f"{n}.{m}" for n in names for m in methods]):
         owner, method = call.name.rsplit(".", 2)[-2:]
         names[owner].sites.append(CheckSite(path, call.line, f"calls {owner}.{method}"))
+    # Calling a DataFrameSchema object validates too: `schema(df, lazy=True)` is `schema.validate(df, lazy=True)`.
+    # `schema` is a common name: the call counts in the schema's own file or in one importing that file.
+    called = sorted({name for _, name in objects})
+    for path, call in ctx.python.find_calls(called) if called else ():
+        if not call.args:  # a dataframe passed in
+            continue
+        name = call.name.rsplit(".", 1)[-1]
+        files_seen = [path, *ctx.python.project_imports(path)]
+        owned = next((objects[(f, name)] for f in files_seen if (f, name) in objects), None)
+        if owned is not None:
+            owned.sites.append(CheckSite(path, call.line, f"calls {name}(...) to validate"))
     for site in decorated:  # a decorator validates against the model in its annotations: link by file
         imported = ctx.python.project_imports(site.path)
         for schema in schemas:

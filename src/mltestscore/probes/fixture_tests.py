@@ -18,7 +18,7 @@ from mltestscore.evidence.perfile import grep_code
 from mltestscore.evidence.sources import Artifact
 
 
-def _fixture_names(node: ast.FunctionDef) -> bool:
+def _is_fixture(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     for decorator in node.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
@@ -51,7 +51,7 @@ def _target_fixtures(ctx: AuditContext, conftest: str, targets: dict[str, str]) 
                     imported[(alias.asname or alias.name).split(".")[0]] = target
     if not imported:
         return {}
-    fixtures = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and _fixture_names(n)]
+    fixtures = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and _is_fixture(n)]
     using: dict[str, str] = {}
     for fixture in fixtures:
         used = {n.id for n in ast.walk(fixture) if isinstance(n, ast.Name)} & set(imported)
