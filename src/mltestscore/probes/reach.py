@@ -154,6 +154,19 @@ class Reach:
         through = self._through_importers(path, symbol, 0)
         return through or direct
 
+    def _through_callers_in_file(self, path: str, symbol: str, hops: int) -> Runner | None:
+        """A symbol no other file imports may be used by one of its own file that is: `create_tuning()`
+        builds the `GridSearch` class defined above it. Not a hop (the cache breaks cycles)."""
+        lines = (self.ctx.files.text(path) or "").splitlines()
+        pattern = re.compile(rf"\b{re.escape(symbol)}\b")
+        for start, end, caller in self._top_level_spans(path):
+            if caller in (symbol, MAIN_ONLY) or not any(pattern.search(t) for t in lines[start - 1 : end]):
+                continue
+            runner = self._through_importers(path, caller, hops)
+            if runner is not None:
+                return runner.through(f"{path}:{caller} uses {symbol}")
+        return None
+
     def _top_level_spans(self, path: str) -> tuple[tuple[int, int, str], ...]:
         def spans_of(path: str) -> tuple[tuple[tuple[int, int, str], ...], bool]:
             tree = self.ctx.parsed.python(path)
@@ -185,6 +198,8 @@ class Reach:
         found = None
         if symbol != MAIN_ONLY and hops < MAX_HOPS and path.endswith(".py") and self._may_be_reached(path):
             found = self._search_importers(path, symbol, hops)
+            if found is None and symbol:
+                found = self._through_callers_in_file(path, symbol, hops)
         self._cache[key] = found
         return found
 
