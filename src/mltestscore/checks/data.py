@@ -268,6 +268,25 @@ SELECTION_CALLS = names(
 IMPORTANCE_ATTRIBUTE = names("feature_importances_")
 
 
+def _uncalled_helper(ctx: AuditContext, tree: ast.Module | None, line: int, sources: list[str]) -> bool:
+    """Is `line` inside a function or method that no project code (tests aside) calls? A wrapper's
+    `get_feature_importance()` only tests call is a capability, not an analysis anyone runs."""
+    functions = [
+        n
+        for n in (ast.walk(tree) if tree is not None else ())
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.lineno <= line <= (n.end_lineno or n.lineno)
+    ]
+    if not functions:
+        return False
+    innermost = min(functions, key=lambda n: (n.end_lineno or n.lineno) - n.lineno)
+    name = innermost.name
+    if name.startswith("__") or innermost.decorator_list:
+        return False  # dunders run implicitly; decorated functions are registered (CLI commands, tasks)
+    # any mention besides its definition: a call, a callback, a pipeline node naming it
+    mentioned = re.compile(rb"(?<!def )\b" + re.escape(name.encode()) + rb"\b")
+    return not ctx.python.grep_code(mentioned, sources)
+
+
 class Data2(Check):
     id = "data-2"
     section = "data"
@@ -307,7 +326,10 @@ class Data2(Check):
                     for s in stages[:3]
                 ],
             )
-        sources = [p for p in ctx.python.sources if not re.search(r"(^|/)(docs?|examples?)/", p)]
+        # A unit test calling an importance helper on the data it makes tests that code: it measures no feature.
+        sources = [
+            p for p in ctx.python.sources if not re.search(r"(^|/)(docs?|examples?)/", p) and not is_test_file(ctx, p)
+        ]
         artifacts = call_artifacts(
             ctx, IMPORTANCE_CALLS, sources, describe=lambda c: f"importance analysis: {c.name.rsplit('.', 1)[-1]}"
         )
@@ -324,7 +346,7 @@ class Data2(Check):
                 if tree
                 else None
             )
-            if node is not None:
+            if node is not None and not _uncalled_helper(ctx, tree, node.lineno, sources):
                 line, where = notebook_line(ctx, path, node.lineno)
                 artifacts.append(Artifact(path, line, f"reads the model's feature_importances_{where}"))
         artifacts += [
