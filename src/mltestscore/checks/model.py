@@ -796,9 +796,44 @@ def _linear_vs_complex(tree: ast.Module, facts: ModuleFacts) -> list[tuple[int, 
     linear = [(leaf, line) for leaf, line in leaves if leaf in LINEAR_MODELS]
     complex_ = [leaf for leaf, _ in leaves if COMPLEX_MODELS.search(leaf)]
     stacked = any(leaf.startswith(("Stacking", "Voting")) for leaf, _ in leaves)
-    if linear and complex_ and metric_lines(facts) and not stacked:
+    if linear and complex_ and metric_lines(facts) and not stacked and not _only_alternatives(tree, linear, complex_):
         return [(linear[0][1], f"evaluates {linear[0][0]} beside {complex_[0]}")]
     return []
+
+
+def _branches(tree: ast.Module) -> dict[int, frozenset[tuple[int, bool]]]:
+    """line -> the (if statement, which branch) pairs it sits under."""
+    found: dict[int, frozenset[tuple[int, bool]]] = {}
+
+    def walk(node: ast.AST, under: frozenset[tuple[int, bool]]) -> None:
+        if isinstance(node, ast.If):
+            walk(node.test, under)
+            for statement in node.body:
+                walk(statement, under | {(id(node), True)})
+            for statement in node.orelse:
+                walk(statement, under | {(id(node), False)})
+            return
+        if isinstance(node, ast.Call):
+            found.setdefault(node.lineno, under)
+        for child in ast.iter_child_nodes(node):
+            walk(child, under)
+
+    walk(tree, frozenset())
+    return found
+
+
+def _only_alternatives(tree: ast.Module, linear: list[tuple[str, int]], complex_: list[str]) -> bool:
+    """Every linear model and every complex one are built in different branches of one if/elif chain
+    (`if model_type == "rf": ... elif model_type == "logreg": ...`): a configured choice of one model,
+    not a comparison of two."""
+    branches = _branches(tree)
+    complex_lines = [c.lineno for c in ast.walk(tree) if isinstance(c, ast.Call) and leaf_name(c.func) in complex_]
+
+    def exclusive(a: int, b: int) -> bool:
+        first, second = dict(branches.get(a, ())), dict(branches.get(b, ()))
+        return any(node in second and second[node] != side for node, side in first.items())
+
+    return bool(complex_lines) and all(exclusive(lin, com) for _, lin in linear for com in complex_lines)
 
 
 class Model5(Check):
