@@ -14,7 +14,9 @@ import re
 from mltestscore.context import AuditContext
 from mltestscore.evidence.perfile import grep_code
 
-_READS = re.compile(r"\b(read_csv|read_parquet|read_json|read_table|read_feather|read_excel|load_dataset|from_csv)\(")
+_READS = re.compile(
+    r"\b(read_csv|read_parquet|read_json|read_table|read_feather|read_excel|load_dataset|load_from_disk|from_csv)\("
+)
 _READS_BYTES = re.compile(_READS.pattern.encode())
 _ASSERTS_BYTES = re.compile(rb"\bassert\b")
 # Calls and attributes that look at values: nulls, ranges, categories, uniqueness, distribution.
@@ -41,8 +43,16 @@ _VALUE = {
     "is_monotonic_decreasing",
     "clip",
 }
-_TYPES = {"dtype", "dtypes", "is_numeric_dtype", "is_string_dtype", "is_integer_dtype", "is_float_dtype"}
-_SHAPE = {"shape", "columns", "empty", "len", "size", "index"}
+_TYPES = {
+    "dtype",
+    "dtypes",
+    "is_numeric_dtype",
+    "is_string_dtype",
+    "is_integer_dtype",
+    "is_float_dtype",
+    "isinstance",  # `isinstance(row["input_ids"], torch.Tensor)` on a loaded record
+}
+_SHAPE = {"shape", "columns", "empty", "len", "size", "index", "keys"}
 
 
 def assert_expectations(ctx: AuditContext) -> list[tuple[str, int, str, bool]]:
