@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from conftest import audit
 
-
 TEST_LOADED_DATASET = """
 import os
 
