@@ -119,7 +119,7 @@ class Net(nn.Module):
         self.fc = nn.Linear(4, 2)
 """
 
-SPEC_CLASSES = '''
+SPEC_CLASSES = """
 from typing import Any, Dict
 
 from pydantic import BaseModel, Field
@@ -135,9 +135,9 @@ class BoostingSpec(ModelSpec):
     hyperparameters: Dict[str, Any] = Field(
         default_factory=lambda: {"n_estimators": 100, "learning_rate": 0.1, "max_depth": 3}
     )
-'''
+"""
 
-SETTINGS_NOT_A_SPEC = '''
+SETTINGS_NOT_A_SPEC = """
 from dataclasses import dataclass
 
 
@@ -146,7 +146,7 @@ class ServerSettings:
     host: str = "0.0.0.0"
     port: int = 8080
     optimizer: str = "none"
-'''
+"""
 
 
 def test_a_wandb_sweep_config_is_a_model_spec(repo):
