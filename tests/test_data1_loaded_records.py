@@ -27,3 +27,65 @@ def test_type_and_key_asserts_on_a_saved_dataset_are_a_structural_schema(repo):
     result = audit(repo({"tests/test_dataset.py": TEST_LOADED_DATASET}, name="types")).item("data-1")
     assert result.score == 0.5
     assert "shape and types" in result.evidence[0].detail
+
+
+SERVING = """
+from typing import List, Optional
+
+from fastapi import Body, FastAPI
+from pydantic import BaseModel
+
+app = FastAPI()
+
+
+class LoanRow(BaseModel):
+    applicant_id: Optional[int] = None
+    contract_type: Optional[str] = None
+    income_total: Optional[float] = None
+    credit_amount: Optional[float] = None
+    days_employed: Optional[int] = None
+
+
+@app.post("/predict")
+async def predict(rows: List[LoanRow] = Body(...)):
+    return {"n": len(rows)}
+"""
+
+UI_COPY = """
+from typing import Optional
+
+from pydantic import BaseModel
+
+
+class LoanRow(BaseModel):
+    applicant_id: Optional[int] = None
+    contract_type: Optional[str] = None
+    income_total: Optional[float] = None
+    credit_amount: Optional[float] = None
+"""
+
+SETTINGS = """
+from pydantic import BaseModel
+
+
+class Server(BaseModel):
+    host: str = "0.0.0.0"
+    port: int = 8000
+    workers: int = 2
+    reload: bool = False
+"""
+
+
+def test_a_request_model_typing_every_input_column_is_a_types_only_schema(repo):
+    # the UI's same-named copy, read later, must not hide the model the endpoint uses
+    files = {"client/app.py": SERVING, "ui/rows.py": UI_COPY}
+    result = audit(repo(files, name="served")).item("data-1")
+    assert result.score == 0.5
+    assert (
+        result.evidence[0].path == "client/app.py"
+        and "validates every request with LoanRow" in result.evidence[0].detail
+    )
+
+
+def test_a_typed_model_no_endpoint_uses_is_no_schema(repo):
+    assert audit(repo({"conf/server.py": SETTINGS, "ui/rows.py": UI_COPY}, name="unused")).item("data-1").score == 0

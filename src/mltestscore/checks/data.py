@@ -176,7 +176,7 @@ class Data1(Check):
         found = f"{pluralise(len(schemas), 'schema')} written down ({', '.join(sorted({s.tool for s in schemas}))})"
         if structural:
             return manual(
-                f"{found}; only structural expectations (row/column counts, columns exist) run automatically",
+                f"{found}; only structural expectations (row/column counts, columns exist, types) run automatically",
                 structural[:2] + listed,  # type: ignore[arg-type]
                 "Add expectations on feature values (types, ranges, sets, nulls) to the suite that runs.",
             )
@@ -346,9 +346,13 @@ class Data2(Check):
                 if tree
                 else None
             )
-            if node is not None and not _uncalled_helper(ctx, tree, node.lineno, sources):
-                line, where = notebook_line(ctx, path, node.lineno)
-                artifacts.append(Artifact(path, line, f"reads the model's feature_importances_{where}"))
+            if node is None:
+                continue
+            # a library helper nothing calls is a capability; a script that something runs is judged by its runner
+            if not ctx.wiring.runners_for(path) and _uncalled_helper(ctx, tree, node.lineno, sources):
+                continue
+            line, where = notebook_line(ctx, path, node.lineno)
+            artifacts.append(Artifact(path, line, f"reads the model's feature_importances_{where}"))
         artifacts += [
             Artifact(p, line, f"leave-one-out loop over '{v}': drops a feature and refits")
             for p, line, v in ablation_loops(ctx)

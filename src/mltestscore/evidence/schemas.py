@@ -273,6 +273,8 @@ def _pydantic(ctx: AuditContext) -> list[Schema]:
                 local.add(name)
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef) and node.name in local and not _CONFIG_NAME.search(node.name):
+                if node.name in models and models[node.name].sites:
+                    continue  # a same-named model of another file already types an endpoint: keep that one
                 fields, constrained = _constrained_fields(node)
                 if fields >= 2 and constrained:
                     models[node.name] = Schema(
@@ -281,6 +283,14 @@ def _pydantic(ctx: AuditContext) -> list[Schema]:
                         node.lineno,
                         f"pydantic model {node.name}: {constrained} of {fields} fields constrained",
                         constraints=constrained,
+                    )
+                elif fields >= _TYPED_ROW_FIELDS:  # types only: kept when an endpoint types its requests with it
+                    models[node.name] = Schema(
+                        "pydantic",
+                        path,
+                        node.lineno,
+                        f"pydantic model {node.name}: {fields} typed fields, no value constraints",
+                        value_level=False,
                     )
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -292,7 +302,15 @@ def _pydantic(ctx: AuditContext) -> list[Schema]:
             models[owner].sites.append(CheckSite(path, call.line, f"parses records with {owner}.{method}"))
     # Config objects also carry a bound or two: a model counts when it parses records or
     # requests, or when it constrains several fields.
-    return [m for m in models.values() if m.sites or m.constraints >= 2]
+    return [
+        m
+        for m in models.values()
+        if (m.value_level and (m.sites or m.constraints >= 2)) or any(site.serving for site in m.sites)
+    ]
+
+
+# A request model typing this many input fields writes down the row's types (RUBRIC: types alone are 0.5).
+_TYPED_ROW_FIELDS = 4
 
 
 def _constrained_fields(node: ast.ClassDef) -> tuple[int, int]:
