@@ -83,6 +83,7 @@ _FEATURE_LIBRARIES = names(
 _IMAGE_OPS = re.compile(
     rb"\bcv2\.(resize|cvtColor)\s*\(|\b(Resampling|Image)\.(NEAREST|BILINEAR|BICUBIC|LANCZOS|BOX|HAMMING)\b"
 )
+_IMAGE_FILES = prefilter("project", re.compile(rb"cv2\.|Resampling\.|Image\."))
 _IMAGE_RESIZE = re.compile(rb"\bcv2\.(resize|cvtColor)\s*\(|\.resize\s*\(")
 # Data modules prepare the model's inputs (loading, transforms, batching): input feature code.
 _DATA_MODULE_BASES = ("LightningDataModule",)
@@ -123,7 +124,8 @@ def _feature_modules(ctx: AuditContext) -> dict[str, str]:
         call = next((c for c in facts.calls if c.name.startswith(FEATURE_CALL_PREFIXES)), None) if facts else None
         if call:
             found[path] = f"transforms inputs: calls {call.name}"
-    image_ops = grep_code(ctx, _IMAGE_OPS, [p for p in sources if p not in found and not is_test_file(ctx, p)])
+    pool = set(passing(ctx, _IMAGE_FILES))
+    image_ops = grep_code(ctx, _IMAGE_OPS, [p for p in sources if p in pool and p not in found])
     for path in grep_code(ctx, _IMAGE_RESIZE, image_ops):
         found[path] = "preprocesses image inputs (resize / colour conversion)"
     return found

@@ -15,6 +15,7 @@ import re
 
 from mltestscore.context import AuditContext
 from mltestscore.evidence.perfile import grep_code
+from mltestscore.evidence.prefilters import passing, prefilter
 from mltestscore.evidence.sources import Artifact
 
 
@@ -110,13 +111,14 @@ def tests_through_fixtures(ctx: AuditContext, targets: dict[str, str], skip: set
 
 
 _LOAD_BY_PATH = re.compile(rb"\bspec_from_file_location\b|\brunpy\.run_path\b|\bSourceFileLoader\b")
+_LOAD_BY_PATH_FILES = prefilter("tests", re.compile(rb"spec_from_file_location|run_path|SourceFileLoader"))
 
 
 def tests_loading_by_path(ctx: AuditContext, targets: dict[str, str], skip: set[str]) -> list[Artifact]:
     """Test files that load a target by file path (importlib `spec_from_file_location`, runpy), as
     tests of scripts whose names are no module names (`take picture.py`): a `.py` string in the test
     that names a target, relative to the test's folder, its parent or the repository root."""
-    pool = [p for p in ctx.tests.files if p not in skip and p.endswith(".py")]
+    pool = [p for p in passing(ctx, _LOAD_BY_PATH_FILES) if p not in skip]
     artifacts = []
     for path in grep_code(ctx, _LOAD_BY_PATH, pool):
         tree = ctx.parsed.python(path)

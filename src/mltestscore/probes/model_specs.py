@@ -16,6 +16,7 @@ import re
 from mltestscore.context import AuditContext
 from mltestscore.evidence.modelspec import HYPERPARAMETER_KEYS, SpecFile
 from mltestscore.evidence.perfile import grep_code
+from mltestscore.evidence.prefilters import passing, prefilter
 
 _SPACY_TRAINING = re.compile(rb"^\[training\]\s*$", re.M)
 _SPACY_MODEL = re.compile(rb"^\[(components\.[\w.]+|nlp)\]\s*$", re.M)
@@ -67,6 +68,7 @@ _CONFIG_CLASS = re.compile(
     rb"^\s*(class\s+\w+\s*\([^)]*\b(BaseModel|BaseSettings)\b|@(dataclasses\.)?dataclass\b|@(attr\.)?(s|define|frozen)\b)",
     re.M,
 )
+_CONFIG_CLASS_FILES = prefilter("project", re.compile(rb"BaseModel|BaseSettings|dataclass|@attr|@define|@frozen"))
 _HYPERPARAMETER = re.compile(rb"\b(" + b"|".join(k.encode() for k in sorted(HYPERPARAMETER_KEYS)) + rb")\b")
 _CONFIG_BASES = frozenset({"BaseModel", "BaseSettings"})
 
@@ -95,7 +97,7 @@ def code_specs(ctx: AuditContext, limit: int = 3) -> list[SpecFile]:
     """Model specs written as typed config classes (pydantic, dataclass, attrs) whose fields or default
     dicts name hyperparameters: versioned, validated model specifications in code."""
     found: list[SpecFile] = []
-    candidates = grep_code(ctx, _CONFIG_CLASS, ctx.python.sources)
+    candidates = grep_code(ctx, _CONFIG_CLASS, passing(ctx, _CONFIG_CLASS_FILES))
     for path in grep_code(ctx, _HYPERPARAMETER, candidates):
         tree = ctx.parsed.python(path)
         if tree is None:

@@ -157,15 +157,32 @@ class Reach:
     def _through_callers_in_file(self, path: str, symbol: str, hops: int) -> Runner | None:
         """A symbol no other file imports may be used by one of its own file that is: `create_tuning()`
         builds the `GridSearch` class defined above it. Not a hop (the cache breaks cycles)."""
-        lines = (self.ctx.files.text(path) or "").splitlines()
-        pattern = re.compile(rf"\b{re.escape(symbol)}\b")
-        for start, end, caller in self._top_level_spans(path):
-            if caller in (symbol, MAIN_ONLY) or not any(pattern.search(t) for t in lines[start - 1 : end]):
-                continue
+        for caller in self._users_in_file(path).get(symbol, ()):
             runner = self._through_importers(path, caller, hops)
             if runner is not None:
                 return runner.through(f"{path}:{caller} uses {symbol}")
         return None
+
+    def _users_in_file(self, path: str) -> dict[str, tuple[str, ...]]:
+        """Top-level symbol -> the other top-level defs of its file naming it; cached per file content."""
+
+        def users_of(path: str) -> tuple[dict[str, tuple[str, ...]], bool]:
+            tree = self.ctx.parsed.python(path)
+            if tree is None:
+                return {}, False
+            spans = top_level_spans(tree)
+            defined = {name for _, _, name in spans if name != MAIN_ONLY}
+            users: dict[str, list[str]] = {}
+            for node in tree.body:
+                if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                    continue
+                named = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} & defined
+                for used in sorted(named - {node.name}):
+                    users.setdefault(used, []).append(node.name)
+            return {k: tuple(v) for k, v in users.items()}, True
+
+        [(_, users)] = per_file(self.ctx, "in-file-users:1", [path], users_of)
+        return users
 
     def _top_level_spans(self, path: str) -> tuple[tuple[int, int, str], ...]:
         def spans_of(path: str) -> tuple[tuple[tuple[int, int, str], ...], bool]:
