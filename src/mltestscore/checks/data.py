@@ -284,7 +284,7 @@ def _uncalled_helper(ctx: AuditContext, tree: ast.Module | None, line: int, sour
         return False  # dunders run implicitly; decorated functions are registered (CLI commands, tasks)
     # any mention besides its definition: a call, a callback, a pipeline node naming it
     mentioned = re.compile(rb"(?<!def )\b" + re.escape(name.encode()) + rb"\b")
-    return not ctx.python.grep_code(mentioned, sources)
+    return not grep_code(ctx, mentioned, sources)  # cached per file: a warm audit reads nothing
 
 
 class Data2(Check):
