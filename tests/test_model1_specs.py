@@ -177,3 +177,44 @@ def test_model_code_with_only_a_settings_class_has_no_spec(repo):
     root = repo({"app/settings.py": SETTINGS_NOT_A_SPEC, "src/model.py": TRAIN_TORCH})
     result = model1(root)
     assert result.score == 0 and result.status == Status.MISSING
+
+
+AZUREML_COMPONENT = """$schema: https://azuremlschemas.azureedge.net/latest/commandComponent.schema.json
+name: train_fare_model
+display_name: TrainFareModel
+version: 1
+type: command
+inputs:
+  training_data:
+    type: uri_folder
+outputs:
+  model_output:
+    type: uri_folder
+code: ../../
+environment: azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu@latest
+command: >-
+  python -m fares.train --training_data ${{inputs.training_data}} --model_output ${{outputs.model_output}}
+"""
+
+KFP_COMPONENT = """name: Train model
+inputs:
+- {name: dataset, type: Dataset}
+outputs:
+- {name: model, type: Model}
+implementation:
+  container:
+    image: registry.example.com/train:1.0
+    command: [python, train.py, --data, {inputPath: dataset}, --model, {outputPath: model}]
+"""
+
+
+def test_platform_component_specs_are_versioned_model_specs(repo):
+    root = repo({"mlops/components/train.yml": AZUREML_COMPONENT, "fares/train.py": TRAIN_TORCH})
+    result = model1(root)
+    assert result.score == 0.5 and result.evidence[0].path == "mlops/components/train.yml"
+    assert "Azure ML command spec 'train_fare_model'" in result.evidence[0].detail
+    result = model1(repo({"components/train/component.yaml": KFP_COMPONENT, "src/model.py": TRAIN_TORCH}, name="kfp"))
+    assert result.score == 0.5 and "Kubeflow component spec 'Train model'" in result.evidence[0].detail
+    # a CI workflow is no component spec
+    ci = "name: ci\non: [push]\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n"
+    assert model1(repo({".github/workflows/ci.yml": ci, "src/model.py": TRAIN_TORCH}, name="ci")).score == 0

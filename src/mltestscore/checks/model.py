@@ -59,7 +59,7 @@ from mltestscore.evidence.perfile import code_passing, pattern_key, per_file
 from mltestscore.evidence.promotion import APPROVAL_WORDS, approval_lines
 from mltestscore.evidence.python import ModuleFacts, names, parts
 from mltestscore.probes.model_code import model_modules
-from mltestscore.probes.model_specs import code_specs, holds_model_code, pipeline_specs, spacy_configs
+from mltestscore.probes.model_specs import code_specs, component_specs, holds_model_code, pipeline_specs, spacy_configs
 from mltestscore.results import Evidence, Outcome, automated, context, manual, missing
 from mltestscore.wiring import Runner
 
@@ -270,7 +270,8 @@ class Model1(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         configs = model_configs(ctx) + spacy_configs(ctx)
         configs += code_specs(ctx) if not configs else []  # a typed spec class when no config file holds one
-        pipelines = pipeline_specs(ctx) if not configs else []  # a pipeline definition is the spec of every model
+        # a pipeline definition, or its platform component specs, is the spec of every model
+        pipelines = (pipeline_specs(ctx) or component_specs(ctx)) if not configs else []
         model_paths = sorted({c.path for c in configs + pipelines} | set(holds_model_code(ctx, model_modules(ctx))))
         # A PR template reviews no model where there is none: it counts only next to model code or configs.
         cards, templates = ctx.fact(model_cards), (pr_templates(ctx) if model_paths else [])

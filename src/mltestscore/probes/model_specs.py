@@ -115,6 +115,30 @@ def code_specs(ctx: AuditContext, limit: int = 3) -> list[SpecFile]:
     return found
 
 
+# Component and job specs of ML platforms, as YAML: Azure ML (`$schema: .../commandComponent.schema.json`,
+# pipelineJob) and Kubeflow component specs (`implementation: container:`).
+_PLATFORM_SPEC = re.compile(rb"^\$schema:\s*\S*azureml\S*(Component|Job)\.schema\.json|^implementation:\s*$", re.M)
+
+
+def component_specs(ctx: AuditContext, limit: int = 2) -> list[SpecFile]:
+    """Versioned platform component/job specs: each says what a pipeline step runs, with which inputs."""
+    found: list[SpecFile] = []
+    for path in ctx.files.grep(_PLATFORM_SPEC, ctx.files.with_suffix(".yml", ".yaml")):
+        data = ctx.parsed.yaml(path)
+        if not isinstance(data, dict):
+            continue
+        if "azureml" in str(data.get("$schema", "")) and (data.get("command") or data.get("jobs")):
+            what = f"Azure ML {data.get('type', 'component')} spec '{data.get('name', path)}' versioned"
+        elif isinstance(data.get("implementation"), dict) and "container" in data["implementation"]:
+            what = f"Kubeflow component spec '{data.get('name', path)}' versioned"
+        else:
+            continue
+        found.append(SpecFile(path, 1, what))
+        if len(found) >= limit:
+            break
+    return found
+
+
 def spacy_configs(ctx: AuditContext) -> list[SpecFile]:
     """spaCy training configs: a `.cfg` with a [training] section and the pipeline's components."""
     found = []
