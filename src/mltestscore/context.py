@@ -119,9 +119,11 @@ class AuditContext:
     def platform_pipelines(self):
         """Orchestrated pipelines of ML platforms (SageMaker, Kubeflow/Vertex, Airflow, Azure ML...),
         each with the infrastructure triggers that start it: evidence/platforms."""
-        from mltestscore.evidence.platforms import read_platform_pipelines, with_triggers
+        from mltestscore.evidence.platforms import deployed_by_ci, read_platform_pipelines, with_triggers
 
-        return with_triggers(read_platform_pipelines(self.python), self.platform_triggers)
+        return deployed_by_ci(
+            with_triggers(read_platform_pipelines(self.python), self.platform_triggers), lambda: self.ci
+        )
 
     # -- stage 3: wiring ------------------------------------------------------------------
     @cached_property

@@ -431,11 +431,12 @@ class Wiring:
                 named.add(self.python.modules[module])
         # a dotted module name as an argument (`run-pipeline --module-name pipelines.churn.pipeline`)
         named |= {self.python.modules[w] for w in words[1:] if "." in w and w in self.python.modules}
-        for path in sorted(named & self._platforms_by_path.keys()):
-            for platform in self._platforms_by_path[path]:
-                for step in platform.steps:
-                    link = f"{platform.platform} pipeline '{platform.name}' step '{_short(step.name)}'"
-                    yield link, Task("platform-step", path, step.name, list(step.commands), step.line), step.cwd
+        chosen = [p for path in sorted(named & self._platforms_by_path.keys()) for p in self._platforms_by_path[path]]
+        chosen += _cli_started(self.platform_pipelines, words)
+        for platform in chosen:
+            for step in platform.steps:
+                link = f"{platform.platform} pipeline '{platform.name}' step '{_short(step.name)}'"
+                yield link, Task("platform-step", platform.path, step.name, list(step.commands), step.line), step.cwd
 
     def _job_specs(self, words: list[str], cwd: str):
         """A command that submits a job spec (`anyscale jobs submit job.yaml`, `kubectl apply -f
@@ -556,6 +557,16 @@ class Wiring:
                 path = _join(wired.cwd, word)
                 if path in self._repo_files:
                     yield path, wired.runner
+
+
+def _cli_started(platforms: list[PlatformPipeline], words: list[str]) -> list[PlatformPipeline]:
+    """Pipelines a command runs without naming their file (`kedro run`, `kedro run --pipeline=train`)."""
+    said = " ".join(w.rsplit("/", 1)[-1] if i == 0 else w for i, w in enumerate(words))
+    started = [p for p in platforms if p.cli and (said + " ").startswith(p.cli + " ")]
+    chosen = {n for v in _option_values(words[1:], ("--pipeline", "--pipelines", "-p")) for n in v.split(",")}
+    if chosen - {"__default__"}:
+        started = [p for p in started if p.name in chosen]
+    return started
 
 
 def _option_values(args: list[str], options: tuple[str, ...]) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 from mltestscore.evidence.ci import EVENT, PUSH, SCHEDULE, line_of
@@ -20,7 +21,20 @@ _EXAMPLE = re.compile(r"\.example$|\.sample$|(^|/)examples?/")
 
 
 def read_triggers(ctx) -> list[Trigger]:
-    return cloudformation_triggers(ctx) + cdk_triggers(ctx) + terraform_triggers(ctx)
+    return [
+        _starting_codepipeline(t) for t in cloudformation_triggers(ctx) + cdk_triggers(ctx) + terraform_triggers(ctx)
+    ]
+
+
+_CODEPIPELINE = re.compile(r"codepipeline", re.I)
+
+
+def _starting_codepipeline(trigger: Trigger) -> Trigger:
+    """A schedule or event rule whose target is a CodePipeline (a model package approved in the
+    registry starts the deploy pipeline) starts the CodeBuild configs that pipeline runs (cisources.py)."""
+    if trigger.kind in (SCHEDULE, EVENT) and trigger.target != "codebuild" and _CODEPIPELINE.search(trigger.target):
+        return replace(trigger, target="codebuild")
+    return trigger
 
 
 # -- CloudFormation ---------------------------------------------------------------------------
@@ -102,7 +116,7 @@ def _referenced_names(value: Any, resources: dict, parameters: dict) -> str:
     for logical, resource in resources.items():
         if isinstance(resource, dict) and f'"{logical}' in text:
             properties = resource.get("Properties") or {}
-            names.append(logical)
+            names += [logical, str(resource.get("Type", ""))]  # AWS::CodePipeline::Pipeline: starts CodeBuild
             if isinstance(properties, dict):
                 names += [_plain(v) for k, v in properties.items() if k.endswith("Name")]
     return " ".join(names)
@@ -134,6 +148,8 @@ def cloudformation_triggers(ctx) -> list[Trigger]:
                 elif props.get("EventPattern"):  # type: ignore[union-attr]
                     pattern = props["EventPattern"]  # type: ignore[index]
                     what = _plain(pattern.get("detail-type") or pattern.get("source") or pattern)[:60]
+                    approval = _dict(pattern.get("detail")).get("ModelApprovalStatus")
+                    what += f" ModelApprovalStatus {_plain(approval)}" if approval else ""
                     triggers.append(
                         Trigger(EVENT, f"event {what}", path, line, f"CloudFormation {logical}", target, "aws", enabled)
                     )
