@@ -378,6 +378,8 @@ class Wiring:
             return
         program = words[0].rsplit("/", 1)[-1]
         for link, task, task_cwd in self._tasks_for(program, words, cwd):
+            if task.kind == "platform-step" and _in_chain(link.split(" step '", 1)[0], runner):
+                continue  # a step running its pipeline's own file (a Metaflow step): no re-entry
             inner = runner.through(link)
             for sub in task.commands:
                 self._expand(sub, inner, task_cwd, out, depth + 1)
@@ -557,6 +559,10 @@ class Wiring:
                 path = _join(wired.cwd, word)
                 if path in self._repo_files:
                     yield path, wired.runner
+
+
+def _in_chain(pipeline: str, runner: Runner) -> bool:
+    return pipeline in runner.label or any(v.startswith(pipeline) for v in runner.via)
 
 
 def _cli_started(platforms: list[PlatformPipeline], words: list[str]) -> list[PlatformPipeline]:

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from importlib import import_module
 
-from mltestscore.evidence.ci import AUTOMATIC_TRIGGERS, MANUAL, SCHEDULE, CIPipeline
+from mltestscore.evidence.ci import AUTOMATIC_TRIGGERS, EVENT, MANUAL, SCHEDULE, CIPipeline
 from mltestscore.evidence.python import PythonIndex, names
 from mltestscore.index.parsed import Parsed
 
@@ -146,7 +146,19 @@ def read_platform_triggers(ctx) -> list[Trigger]:
     found: list[Trigger] = []
     for module in TRIGGER_READERS:
         found.extend(_guarded(ctx.parsed, _reader(module, "read_triggers"), ctx))
-    return found
+    return [_starting_codepipeline(t) for t in found]
+
+
+def _starting_codepipeline(trigger: Trigger) -> Trigger:
+    """A schedule or event rule whose target is a CodePipeline (a model package approved in the
+    registry starts the deploy pipeline) starts the CodeBuild configs that pipeline runs (cisources.py)."""
+    if (
+        trigger.kind in (SCHEDULE, EVENT)
+        and trigger.target not in CI_TARGETS
+        and "codepipeline" in trigger.target.lower()
+    ):
+        return replace(trigger, target="codebuild")
+    return trigger
 
 
 def _guarded(parsed: Parsed, reader, source) -> list:

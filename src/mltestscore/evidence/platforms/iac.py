@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-from dataclasses import replace
 from typing import Any
 
 from mltestscore.evidence.ci import EVENT, PUSH, SCHEDULE, line_of
@@ -21,20 +20,7 @@ _EXAMPLE = re.compile(r"\.example$|\.sample$|(^|/)examples?/")
 
 
 def read_triggers(ctx) -> list[Trigger]:
-    return [
-        _starting_codepipeline(t) for t in cloudformation_triggers(ctx) + cdk_triggers(ctx) + terraform_triggers(ctx)
-    ]
-
-
-_CODEPIPELINE = re.compile(r"codepipeline", re.I)
-
-
-def _starting_codepipeline(trigger: Trigger) -> Trigger:
-    """A schedule or event rule whose target is a CodePipeline (a model package approved in the
-    registry starts the deploy pipeline) starts the CodeBuild configs that pipeline runs (cisources.py)."""
-    if trigger.kind in (SCHEDULE, EVENT) and trigger.target != "codebuild" and _CODEPIPELINE.search(trigger.target):
-        return replace(trigger, target="codebuild")
-    return trigger
+    return cloudformation_triggers(ctx) + cdk_triggers(ctx) + terraform_triggers(ctx)
 
 
 # -- CloudFormation ---------------------------------------------------------------------------
@@ -167,8 +153,9 @@ def cloudformation_triggers(ctx) -> list[Trigger]:
 def _has_source_action(props: dict) -> bool:
     for stage in props.get("Stages") or []:
         for action in _dict(stage).get("Actions") or []:
-            if _dict(_dict(action).get("ActionTypeId")).get("Category") == "Source":
-                return True
+            polling = _dict(_dict(action).get("Configuration")).get("PollForSourceChanges")
+            if _dict(_dict(action).get("ActionTypeId")).get("Category") == "Source" and str(polling).lower() != "false":
+                return True  # PollForSourceChanges false: only an event rule (or a person) starts it
     return False
 
 

@@ -67,7 +67,7 @@ def _triggers(path: str, cls: ast.ClassDef) -> tuple[Trigger, ...]:
             )
         else:
             text = f"@{name}({', '.join(f'{k}={ast.unparse(v)}' for k, v in args.items())})"
-        source = f"Metaflow @{name}, on once deployed (argo-workflows/step-functions/airflow create)"
+        source = f"Metaflow @{name} (on once deployed: argo-workflows/step-functions/airflow create)"
         deploy = f"{path} {'|'.join(_DEPLOYERS)}"
         found.append(Trigger(kind, text, path, decorator.lineno, source, cls.name, "", False, deploy=deploy))
     return tuple(found)

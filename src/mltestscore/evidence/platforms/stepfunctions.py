@@ -49,9 +49,10 @@ def read(python) -> list[PlatformPipeline]:
                 used.add(where)
             if not isinstance(definition, dict):
                 continue
-            name = props.get("StateMachineName") if isinstance(props.get("StateMachineName"), str) else logical
+            name = next((props[k] for k in ("StateMachineName", "Name") if isinstance(props.get(k), str)), logical)
             line = line_of(text, f"{logical}:") or line_of(text, f'"{logical}"')
-            steps = _steps(python, where or path, definition, resources)
+            substitutions = _dict(props.get("DefinitionSubstitutions"))
+            steps = _steps(python, where or path, definition, resources, substitutions)
             started = _sam_events(path, line, logical, props)
             found.append(
                 PlatformPipeline("stepfunctions", str(name), path, line, steps, started_by=started, cloud="aws")
@@ -113,7 +114,9 @@ def _states(definition: dict):
                 yield from _states(state[key])
 
 
-def _steps(python, path: str, definition: dict, resources: dict) -> tuple[PlatformStep, ...]:
+def _steps(
+    python, path: str, definition: dict, resources: dict, substitutions: dict | None = None
+) -> tuple[PlatformStep, ...]:
     text = python.files.text(path) or ""
     steps = []
     for name, state in _states(definition):
@@ -122,7 +125,7 @@ def _steps(python, path: str, definition: dict, resources: dict) -> tuple[Platfo
         resource = json.dumps(state.get("Resource", ""))
         service = resource.strip('"').split(":::")[-1].split(".")[0] if ":::" in resource else "task"
         params = _dict(state.get("Parameters") or state.get("Arguments"))
-        commands = _commands(python, service, params, resources)
+        commands = _commands(python, service, params, resources, substitutions or {})
         files = tuple(w for c in commands for w in c.split() if w in python.files)
         steps.append(
             PlatformStep(
@@ -132,7 +135,7 @@ def _steps(python, path: str, definition: dict, resources: dict) -> tuple[Platfo
     return tuple(steps)
 
 
-def _commands(python, service: str, params: dict, resources: dict) -> tuple[str, ...]:
+def _commands(python, service: str, params: dict, resources: dict, substitutions: dict) -> tuple[str, ...]:
     files = python.files
     if service in ("sagemaker:createProcessingJob", "sagemaker:createTrainingJob"):
         spec = _dict(params.get("AppSpecification") or params.get("AlgorithmSpecification"))
@@ -144,11 +147,16 @@ def _commands(python, service: str, params: dict, resources: dict) -> tuple[str,
         found = repo_file(program, files) if program.endswith(RUNNABLE) else None
         return (f"python {found}",) if found else ()
     if service == "lambda:invoke":
+        # FunctionName: an ARN, !GetAtt X.Arn, or ${XArn} filled from DefinitionSubstitutions
         function = json.dumps(params.get("FunctionName", ""))
-        for logical, resource in resources.items():
-            if f'"{logical}' in function or f"{logical}." in function:
-                handler = _handler_file(python, _dict(_dict(resource).get("Properties")))
-                return (f"python {handler}",) if handler else ()
+        function += " ".join(json.dumps(v) for k, v in substitutions.items() if f"${{{k}}}" in function)
+        handlers = [
+            (logical, _handler_file(python, _dict(_dict(resource).get("Properties"))))
+            for logical, resource in resources.items()
+            if logical in function
+        ]
+        handler = max(((len(logical), file) for logical, file in handlers if file), default=(0, None))[1]
+        return (f"python {handler}",) if handler else ()
     return ()
 
 

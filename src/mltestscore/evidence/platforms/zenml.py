@@ -87,7 +87,7 @@ def _schedules(python) -> list[Trigger]:
                 ),
                 "schedule",
             )
-            source = "ZenML Schedule, registered when this script runs"
+            source = f"ZenML Schedule registered by running {path}"
             found.append(
                 Trigger(SCHEDULE, text, path, call.lineno, source, aliases.get(name, name), "", False, deploy=path)
             )
