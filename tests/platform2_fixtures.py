@@ -577,3 +577,24 @@ if __name__ == "__main__":
     args = parser.parse_args()
     print(latest_approved(args.model_package_group_name))
 """
+
+CDK_TS_SAGEMAKER_SCHEDULE = """
+import { Stack, StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
+
+export class RetrainScheduleStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const trainPipeline = sagemaker.CfnPipeline.fromPipelineName?.(this, 'Train', 'ChurnTrainPipeline');
+
+    new events.Rule(this, 'MondayRetrain', {
+      schedule: events.Schedule.cron({ minute: '0', hour: '4', weekDay: 'MON' }),
+      targets: [new targets.SageMakerPipeline(trainPipeline)],
+      enabled: ENABLED,
+    });
+  }
+}
+"""
