@@ -598,3 +598,104 @@ export class RetrainScheduleStack extends Stack {
   }
 }
 """
+
+
+# -- Serving rollouts ---------------------------------------------------------------------------------
+FLAGGER_CANARY = """
+apiVersion: flagger.app/v1beta1
+kind: Canary
+metadata:
+  name: churn-api
+  namespace: serving
+spec:
+  targetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: churn-api
+  service:
+    port: 8080
+  analysis:
+    interval: 1m
+    threshold: 5
+    maxWeight: 50
+    stepWeight: 10
+    metrics:
+      - name: request-success-rate
+        thresholdRange:
+          min: 99
+        interval: 1m
+      - name: request-duration
+        thresholdRange:
+          max: 500
+        interval: 1m
+"""
+
+ARGO_ROLLOUT_NO_ANALYSIS = """
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: churn-api
+spec:
+  replicas: 4
+  strategy:
+    canary:
+      steps:
+        - setWeight: 25
+        - pause: {}
+        - setWeight: 100
+  template:
+    spec:
+      containers:
+        - name: api
+          image: ghcr.io/acme/churn-api:1.4.2
+"""
+
+TF_SERVING_MODEL_CONFIG = """
+model_config_list {
+  config {
+    name: "churn"
+    base_path: "/models/churn"
+    model_platform: "tensorflow"
+    model_version_policy {
+      specific {
+        versions: 7
+        versions: 8
+      }
+    }
+    version_labels {
+      key: "stable"
+      value: 7
+    }
+    version_labels {
+      key: "canary"
+      value: 8
+    }
+  }
+}
+"""
+
+SAGEMAKER_ENDPOINT_CFN = """
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  ProductionModelName: {Type: String}
+  CandidateModelName: {Type: String}
+Resources:
+  ChurnEndpointConfig:
+    Type: AWS::SageMaker::EndpointConfig
+    Properties:
+      ProductionVariants:
+        - VariantName: production
+          ModelName: !Ref ProductionModelName
+          InitialInstanceCount: 2
+          InstanceType: ml.m5.large
+          InitialVariantWeight: 0.9
+        - VariantName: candidate
+          ModelName: !Ref CandidateModelName
+          InitialInstanceCount: 1
+          InstanceType: ml.m5.large
+          InitialVariantWeight: 0.1
+  ChurnEndpoint:
+    Type: AWS::SageMaker::Endpoint
+    Properties:
+      EndpointConfigName: !GetAtt ChurnEndpointConfig.EndpointConfigName
+"""

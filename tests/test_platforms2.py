@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import platform2_fixtures as pf2
 import platform_fixtures as pf
+import pytest
 from conftest import audit, make_repo
 from test_platforms import runners, terminal_report
 
@@ -172,3 +173,49 @@ def test_model_approval_event_starts_the_deploy_codepipeline(tmp_path):
     polling = pf2.DEPLOY_CFN.replace("PollForSourceChanges: false", "PollForSourceChanges: true")
     root = make_repo(tmp_path / "polling", {**files, "infra/deploy-pipeline.yml": polling})
     assert runners(root, "deploy/build.py") == ["deploy/buildspec.yml job 'build' step 'build' (on event, push)"]
+
+
+# -- Serving rollouts (read by checks/infra.py's config searches; pinned here) -----------------------------
+@pytest.mark.parametrize(
+    ("files", "canary", "rollback", "what"),
+    [
+        ({"deploy/canary.yaml": pf2.FLAGGER_CANARY}, 1, 1, "Flagger canary"),
+        ({"serving/models.config": pf2.TF_SERVING_MODEL_CONFIG}, 0, 1, "TF Serving serves several versions"),
+        ({"infra/endpoint.yml": pf2.SAGEMAKER_ENDPOINT_CFN}, 1, 0, "SageMaker weighted/shadow variants"),
+    ],
+)
+def test_rollout_configs(tmp_path, files, canary, rollback, what):
+    report = audit(make_repo(tmp_path / "serving", pf.serving_repo(**files)))
+    assert report.item("infra-6").score == canary
+    assert report.item("infra-7").score == rollback
+    assert what in " ".join(e.detail for t in ("infra-6", "infra-7") for e in report.item(t).evidence)
+
+
+def test_rollout_reader_tells_checked_canaries_from_hand_promoted_ones(tmp_path):
+    from mltestscore.evidence.platforms.rollouts import rollouts
+
+    files = {
+        "deploy/rollout.yaml": pf.ARGO_ROLLOUT,
+        "deploy/manual-rollout.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: x}\n---\n"
+        + pf2.ARGO_ROLLOUT_NO_ANALYSIS,
+        "deploy/canary.yaml": pf2.FLAGGER_CANARY,
+        "deploy/seldon.yaml": pf.SELDON,
+        "infra/endpoint.yml": pf2.SAGEMAKER_ENDPOINT_CFN,
+        "serving/models.config": pf2.TF_SERVING_MODEL_CONFIG,
+        "model_repository/churn/config.pbtxt": pf.TRITON_CONFIG,
+    }
+    ctx = AuditContext(make_repo(tmp_path / "rollouts", files))
+    try:
+        found = {r.path: r for r in rollouts(ctx)}
+    finally:
+        ctx.close()
+    assert found["deploy/rollout.yaml"].checked and found["deploy/rollout.yaml"].split
+    manual = found["deploy/manual-rollout.yaml"]
+    assert manual.split and not manual.checked and "no analysis: a person promotes" in manual.detail
+    flagger = found["deploy/canary.yaml"]
+    assert flagger.checked and "request-success-rate, request-duration" in flagger.detail
+    assert found["deploy/seldon.yaml"].split and not found["deploy/seldon.yaml"].checked
+    assert "main 90%, candidate 10%" in found["deploy/seldon.yaml"].detail
+    assert "0.9 / 0.1" in found["infra/endpoint.yml"].detail and not found["infra/endpoint.yml"].checked
+    assert found["serving/models.config"].versions and found["serving/models.config"].system == "tf-serving"
+    assert found["model_repository/churn/config.pbtxt"].system == "triton"
