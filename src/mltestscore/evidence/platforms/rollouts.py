@@ -87,12 +87,13 @@ def _documents(text: str) -> list[dict]:
 
 
 def _kubernetes(path: str, text: str, document: dict) -> list[Rollout]:
-    kind, spec = document.get("kind"), document.get("spec") if isinstance(document.get("spec"), dict) else {}
+    kind = document.get("kind")
+    spec: dict = document["spec"] if isinstance(document.get("spec"), dict) else {}
     name = (document.get("metadata") or {}).get("name", "") if isinstance(document.get("metadata"), dict) else ""
     line = line_of(text, f"kind: {kind}")
     if kind == "Rollout":
-        strategy = spec.get("strategy") if isinstance(spec.get("strategy"), dict) else {}
-        canary = strategy.get("canary") if isinstance(strategy.get("canary"), dict) else None
+        strategy: dict = spec["strategy"] if isinstance(spec.get("strategy"), dict) else {}
+        canary: dict | None = strategy["canary"] if isinstance(strategy.get("canary"), dict) else None
         if canary is not None:
             steps = [s for s in canary.get("steps") or [] if isinstance(s, dict)]
             checked = "analysis" in canary or any("analysis" in s for s in steps)
@@ -100,7 +101,7 @@ def _kubernetes(path: str, text: str, document: dict) -> list[Rollout]:
             what = f"Argo Rollouts canary {name} (weights {', '.join(weights) or '?'}%"
             what += ", analysis decides each step)" if checked else ", no analysis: a person promotes)"
             return [Rollout(path, line, "argo-rollouts", what, True, checked)]
-        blue_green = strategy.get("blueGreen") if isinstance(strategy.get("blueGreen"), dict) else {}
+        blue_green: dict = strategy["blueGreen"] if isinstance(strategy.get("blueGreen"), dict) else {}
         checked = "prePromotionAnalysis" in blue_green or "postPromotionAnalysis" in blue_green
         what = f"Argo Rollouts blue-green {name}" + (" with promotion analysis" if checked else "")
         return [Rollout(path, line, "argo-rollouts", what, False, checked)]

@@ -39,8 +39,8 @@ def read(python) -> list[PlatformPipeline]:
             template = load_cloudformation(text)
         except Exception:  # not a template (iac.py warns about broken ones)
             continue
-        resources = template.get("Resources") if isinstance(template, dict) else None
-        for logical, resource in (resources or {}).items():
+        resources = _dict(template.get("Resources")) if isinstance(template, dict) else {}
+        for logical, resource in resources.items():
             if not isinstance(resource, dict) or resource.get("Type") not in _MACHINES:
                 continue
             props = _dict(resource.get("Properties"))

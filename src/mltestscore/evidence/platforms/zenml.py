@@ -32,7 +32,9 @@ def read(python) -> list[PlatformPipeline]:
                 continue
             steps = []
             for call in ast.walk(function):
-                name = leaf(call) if isinstance(call, ast.Call) else ""
+                if not isinstance(call, ast.Call):
+                    continue
+                name = leaf(call)
                 file = path if name in local_steps else imported.get(name)
                 if file:
                     steps.append(PlatformStep(name, call.lineno, (f"python {file}",), files=(file,), kind="step"))
