@@ -161,8 +161,12 @@ def test_model_approval_event_starts_the_deploy_codepipeline(tmp_path):
     assert runners(root, "deploy/build.py") == ["deploy/buildspec.yml job 'build' step 'build' (on event)"]
     ctx = AuditContext(root)
     try:
-        rule = next(t for t in ctx.platform_triggers if t.source == "CloudFormation ModelApprovedRule")
-        assert rule.target == "codebuild" and "SageMaker Model Package State Change" in rule.text
+        rule = next(
+            t
+            for t in ctx.platform_triggers
+            if t.source == "CloudFormation ModelApprovedRule" and t.target == "codebuild"
+        )
+        assert "SageMaker Model Package State Change" in rule.text
         assert "ModelApprovalStatus" in rule.text
         assert ctx.wiring.automatic_runner("deploy/build.py") is not None
     finally:

@@ -146,19 +146,20 @@ def read_platform_triggers(ctx) -> list[Trigger]:
     found: list[Trigger] = []
     for module in TRIGGER_READERS:
         found.extend(_guarded(ctx.parsed, _reader(module, "read_triggers"), ctx))
-    return [_starting_codepipeline(t) for t in found]
+    return [t for trigger in found for t in _starting_codepipeline(trigger)]
 
 
-def _starting_codepipeline(trigger: Trigger) -> Trigger:
+def _starting_codepipeline(trigger: Trigger) -> list[Trigger]:
     """A schedule or event rule whose target is a CodePipeline (a model package approved in the
-    registry starts the deploy pipeline) starts the CodeBuild configs that pipeline runs (cisources.py)."""
+    registry starts the deploy pipeline) also starts the CodeBuild configs that pipeline runs
+    (cisources.py); the rule itself is kept for the platform pipelines it names (with_triggers)."""
     if (
         trigger.kind in (SCHEDULE, EVENT)
         and trigger.target not in CI_TARGETS
         and "codepipeline" in trigger.target.lower()
     ):
-        return replace(trigger, target="codebuild")
-    return trigger
+        return [trigger, replace(trigger, target="codebuild")]
+    return [trigger]
 
 
 def _guarded(parsed: Parsed, reader, source) -> list:
