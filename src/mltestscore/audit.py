@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,6 +20,27 @@ def run_audit(
 ) -> AuditReport:
     """Audit `root`. `cache_dir` holds per-file facts between runs (None: no persistent cache);
     `ctx` replaces the work-tree context (history audits a commit's tree)."""
+    with _few_collections():
+        return _run_audit(root, config, cache_dir, ctx)
+
+
+@contextmanager
+def _few_collections():
+    """The audit allocates millions of short-lived objects (AST nodes, outlines) that reference
+    counting frees; the cyclic collector's passes over them cost as much as the parses (3.5 s of
+    garbage collection parsing 11 MB of code, 1.2 s without). Freeze what is alive (the imported
+    tool) and collect rarely until the audit ends."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(threshold[0], 100_000), max(threshold[1], 50), max(threshold[2], 50))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
+def _run_audit(root: Path, config: Config | None, cache_dir: Path | None, ctx: AuditContext | None) -> AuditReport:
     config = config or Config()
     memo = ctx is None and cache_dir is not None  # a work-tree audit with a cache: the report may be known
     ctx = ctx or AuditContext(root, config, cache_dir)

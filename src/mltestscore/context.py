@@ -13,6 +13,7 @@ from mltestscore.evidence.git import GitInfo, open_git
 from mltestscore.index.files import RepoFiles
 from mltestscore.index.parsed import Parsed
 from mltestscore.results import AuditWarning
+from mltestscore.stats import Stats
 
 T = TypeVar("T")
 
@@ -25,6 +26,7 @@ class AuditContext:
         self.warnings: list[AuditWarning] = []
         self._warned: set[tuple[str, str]] = set()
         self._facts: dict[Callable, object] = {}
+        self.stats = Stats()  # work counters: tests bound them (see stats.py)
 
     def warn(self, path: str, message: str) -> None:
         key = (path, message)
@@ -88,7 +90,7 @@ class AuditContext:
     def python(self):
         from mltestscore.evidence.python import PythonIndex
 
-        return PythonIndex(self.parsed, self.cache)
+        return PythonIndex(self.parsed, self.cache, self.stats)
 
     @cached_property
     def tests(self):

@@ -213,9 +213,16 @@ class Reach:
         # src/pkg/mod.py is `pkg.mod` on an installed path, `src.pkg.mod` when src is a package
         spelled = path[: -len(".py")].replace("/", ".").removesuffix(".__init__")
         pattern = re.compile(rb"\b" + re.escape(stem.encode()) + rb"\b")
-        tests = self.ctx.tests.test_code
-        candidates = [p for p in self.ctx.python.sources if p.endswith(".py") and p != path and p not in tests]
-        for importer in self.ctx.python.grep_code(pattern, candidates):
+        self.ctx.stats.regex_compiles += 1
+        # Candidates from the stem index (a superset: identifiers of each file's code), confirmed by the pattern.
+        code = self.ctx.python.code
+        candidates = self._naming_stem.get(stem.encode(), ()) if stem.encode() in self._files_by_stem else None
+        if candidates is None:  # not a module of the repository (no file has its stem): search every source
+            tests = self.ctx.tests.test_code
+            candidates = [p for p in self.ctx.python.sources if p.endswith(".py") and p not in tests]
+        for importer in candidates:
+            if importer == path or not pattern.search(code(importer)):
+                continue
             uses = self._uses_of(importer)
             if uses is None:
                 continue
@@ -260,13 +267,29 @@ class Reach:
     def _named_modules(self, path: str) -> set[str]:
         """Python files whose module stem is an identifier of `path`'s code."""
         by_stem = self._files_by_stem
-
-        def stems_named(path: str) -> tuple[tuple[bytes, ...], bool]:
-            code = self.ctx.python.code(path)
-            return tuple(sorted(set(_IDENTIFIER.findall(code)).intersection(by_stem))), bool(code)
-
-        [(_, words)] = per_file(self.ctx, f"stems-named:1:{self._stems_digest}", [path], stems_named)
+        [(_, words)] = per_file(self.ctx, self._stems_kind, [path], self._stems_named)
         return {used for word in words for used in by_stem[word] if used != path}
+
+    def _stems_named(self, path: str) -> tuple[tuple[bytes, ...], bool]:
+        code = self.ctx.python.code(path)
+        return tuple(sorted(set(_IDENTIFIER.findall(code)).intersection(self._files_by_stem))), bool(code)
+
+    @cached_property
+    def _stems_kind(self) -> str:
+        return f"stems-named:1:{self._stems_digest}"
+
+    @cached_property
+    def _naming_stem(self) -> dict[bytes, list[str]]:
+        """Module stem -> the non-test Python files whose code holds it as an identifier, in source
+        order: who may import a module is then a lookup, not a grep of every source per question."""
+        self.ctx.stats.importer_indexes += 1
+        tests = self.ctx.tests.test_code
+        pool = [p for p in self.ctx.python.sources if p.endswith(".py") and p not in tests]
+        index: dict[bytes, list[str]] = {}
+        for path, words in per_file(self.ctx, self._stems_kind, pool, self._stems_named):
+            for word in words:  # type: ignore[attr-defined]
+                index.setdefault(word, []).append(path)
+        return index
 
     @cached_property
     def _stems_digest(self) -> str:

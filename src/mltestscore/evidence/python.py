@@ -21,6 +21,7 @@ from hashlib import sha1
 from mltestscore.index import fork
 from mltestscore.index.files import read_guarded
 from mltestscore.index.parsed import Parsed
+from mltestscore.stats import Stats
 
 # Every word a built-in check queries: the last component and the top-level module of each dotted
 # name declared with `names(...)`. Unknown words fall back to a byte search (plugins).
@@ -404,10 +405,12 @@ _SOURCE_SUFFIXES = (".py", ".ipynb")
 class PythonIndex:
     """Lazily built facts about every .py file and notebook in the repository."""
 
-    def __init__(self, parsed: Parsed, cache=None) -> None:
+    def __init__(self, parsed: Parsed, cache=None, stats: Stats | None = None) -> None:
         self.parsed = parsed
         self.files = parsed.files
         self.cache = cache
+        self.stats = stats if stats is not None else Stats()
+        self._project_imports: dict[str, dict[str, int]] = {}  # path -> resolved imports, once per audit
         self._facts: dict[str, ModuleFacts | None] = {}
         self._outlines: dict[str, ModuleFacts] = {}
         self._analysis_ids: dict[str, str] = {}
@@ -591,6 +594,11 @@ class PythonIndex:
             code = code_bytes(notebook.source.encode()) if notebook else b""
         elif code is None:
             code = code_bytes(self.files.read_bytes(path, keep=False) or b"")
+        else:
+            return code
+        if self._kept < _KEEP_BYTES:  # blank a file once (the forked child's files come back unread)
+            self._kept += len(code)
+            self._code[path] = code
         return code
 
     def grep_code(self, pattern: re.Pattern[bytes], paths: Iterable[str]) -> list[str]:
@@ -669,6 +677,7 @@ class PythonIndex:
 
     def resolve_import(self, imported: str) -> str | None:
         """The project file an import names (`pkg.mod`, or `pkg.mod.function`), if any."""
+        self.stats.imports_resolved += 1
         target = self.modules.get(imported)
         if target is None and "." in imported:
             target = self.modules.get(imported.rsplit(".", 1)[0])
@@ -754,12 +763,15 @@ class PythonIndex:
         return hits
 
     def project_imports(self, path: str) -> dict[str, int]:
-        """Project files a module imports: path -> line of the import."""
-        found: dict[str, int] = {}
-        for imported, line in self.outline(path).imports.items():
-            target = self.resolve_import(imported)
-            if target and target != path:
-                found.setdefault(target, line)
+        """Project files a module imports: path -> line of the import. Resolved once per file and
+        audit (callers ask about the same files once per site): treat the answer as read-only."""
+        found = self._project_imports.get(path)
+        if found is None:
+            found = self._project_imports[path] = {}
+            for imported, line in self.outline(path).imports.items():
+                target = self.resolve_import(imported)
+                if target and target != path:
+                    found.setdefault(target, line)
         return found
 
 
