@@ -10,18 +10,24 @@ from pathlib import Path
 from mltestscore import __version__
 from mltestscore.config import Config
 from mltestscore.context import AuditContext
+from mltestscore.profile import Profile
 from mltestscore.results import AuditReport, Outcome, SectionResult, Status, TestResult
 
 UNOBSERVABLE = "not observable in the repository: attest it"
 
 
 def run_audit(
-    root: Path, config: Config | None = None, cache_dir: Path | None = None, ctx: AuditContext | None = None
+    root: Path,
+    config: Config | None = None,
+    cache_dir: Path | None = None,
+    ctx: AuditContext | None = None,
+    profile: Profile | None = None,
 ) -> AuditReport:
     """Audit `root`. `cache_dir` holds per-file facts between runs (None: no persistent cache);
-    `ctx` replaces the work-tree context (history audits a commit's tree)."""
+    `ctx` replaces the work-tree context (history audits a commit's tree); `profile` records where
+    the time goes (the caller prints it)."""
     with _few_collections():
-        return _run_audit(root, config, cache_dir, ctx)
+        return _run_audit(root, config, cache_dir, ctx, profile)
 
 
 @contextmanager
@@ -40,24 +46,37 @@ def _few_collections():
         gc.unfreeze()
 
 
-def _run_audit(root: Path, config: Config | None, cache_dir: Path | None, ctx: AuditContext | None) -> AuditReport:
+def _run_audit(
+    root: Path, config: Config | None, cache_dir: Path | None, ctx: AuditContext | None, profile: Profile | None
+) -> AuditReport:
     config = config or Config()
     memo = ctx is None and cache_dir is not None  # a work-tree audit with a cache: the report may be known
     ctx = ctx or AuditContext(root, config, cache_dir)
+    ctx.profile = profile
+    timed = profile.phase if profile is not None else _untimed
     try:
         if not memo:
             return _audit(ctx)
         from mltestscore import memo as memos
 
-        key = memos.memo_key(ctx)
-        known = memos.recall(ctx.cache, key)
+        with timed("memo lookup (index and content ids)"):
+            key = memos.memo_key(ctx)
+            known = memos.recall(ctx.cache, key)
         if known is not None:
             return known
         report = _audit(ctx)
-        memos.remember(ctx.cache, key, report)
+        with timed("memo store"):
+            memos.remember(ctx.cache, key, report)
         return report
     finally:
+        if profile is not None:
+            profile.collect(ctx)
         ctx.close()
+
+
+@contextmanager
+def _untimed(name: str, into=None):
+    yield
 
 
 def _audit(ctx: AuditContext) -> AuditReport:
@@ -72,13 +91,16 @@ def _audit(ctx: AuditContext) -> AuditReport:
     config = ctx.config
     for test_id in config.unknown_ignores:
         ctx.warn(config.source or "config", f"ignore names {test_id!r}, which matches no test; it has no effect")
-    ctx.files  # index first, so git/listing warnings come before check warnings
+    timed = ctx.profile.phase if ctx.profile is not None else _untimed
+    with timed("index (list and read the files)"):
+        ctx.files  # index first, so git/listing warnings come before check warnings
     sections = []
     for section in rubric.sections:
         items = []
         for test in section.tests:
             check = checks[test.id]
-            outcome = _run_one(ctx, check)
+            with timed(test.id, ctx.profile.checks if ctx.profile is not None else None):
+                outcome = _run_one(ctx, check)
             if test.id in config.attestations and test.id not in config.ignore:
                 outcome = apply_attestation(ctx, config.attestations[test.id], outcome)
             remediation = check.remediation

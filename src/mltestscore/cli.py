@@ -118,6 +118,11 @@ def cli(ctx: click.Context) -> None:
     is_flag=True,
     help="Also build each GX 1.x suite with Great Expectations (needs mltestscore[gx]); exit 1 if GX rejects one.",
 )
+@click.option(
+    "--profile",
+    is_flag=True,
+    help="Print the time of each phase, check and cross-file fact to stderr (also: MLTESTSCORE_PROFILE=1).",
+)
 def audit(
     path: Path,
     formats: tuple[str, ...],
@@ -132,6 +137,7 @@ def audit(
     color: bool | None,
     no_cache: bool,
     gx_verify: bool,
+    profile: bool,
 ) -> None:
     """Audit the repository at PATH (default: the current directory)."""
     from mltestscore.gates import GateError, choose_gates, load_baseline, parse_section_minimums
@@ -149,7 +155,7 @@ def audit(
         _fail(str(error))
     if gx_verify:
         _require_gx()
-    report = _run(root, config, cache=not no_cache)
+    report = _run(root, config, cache=not no_cache, profile=profile)
     rejected = _gx_verify(report, root, config) if gx_verify else 0
     options = {"junit": {"fail_below": junit_fail_below}}
     for target in targets:
@@ -175,15 +181,20 @@ def _load_config(root: Path, config_path: Path | None):
         _fail(f"config error: {error}")
 
 
-def _run(root: Path, config, cache: bool = True):
+def _run(root: Path, config, cache: bool = True, profile: bool = False):
+    from mltestscore import profile as profiles
     from mltestscore.audit import run_audit
     from mltestscore.checks import RegistryError
     from mltestscore.index.cache import default_cache_dir
 
+    timing = profiles.Profile() if profile or profiles.wanted() else None
     try:
-        return run_audit(root, config, default_cache_dir() if cache else None)
+        report = run_audit(root, config, default_cache_dir() if cache else None, profile=timing)
     except RegistryError as error:
         _fail(str(error))
+    if timing is not None:
+        click.echo(timing.render(), err=True)
+    return report
 
 
 def _require_gx() -> None:

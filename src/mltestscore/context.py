@@ -27,6 +27,7 @@ class AuditContext:
         self._warned: set[tuple[str, str]] = set()
         self._facts: dict[Callable, object] = {}
         self.stats = Stats()  # work counters: tests bound them (see stats.py)
+        self.profile = None  # a profile.Profile when --profile asks where the time goes
 
     def warn(self, path: str, message: str) -> None:
         key = (path, message)
@@ -116,7 +117,10 @@ class AuditContext:
         """`producer(self)`, computed once per audit. Section modules and plugins keep their own
         extractors (e.g. `ctx.fact(read_gx_project)`) without touching this class."""
         if producer not in self._facts:
-            self._facts[producer] = producer(self)
+            if self.profile is None:
+                self._facts[producer] = producer(self)
+            else:
+                self._facts[producer] = self.profile.fact(producer, lambda: producer(self))
         return self._facts[producer]  # type: ignore[return-value]
 
     def close(self) -> None:

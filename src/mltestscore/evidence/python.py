@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import marshal
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -419,6 +420,7 @@ class PythonIndex:
         self._code: dict[str, bytes] = {}  # code with docstrings/comments blanked, within _KEEP_BYTES
         self._outlines_made: dict[str, bytes] = {}  # outlines the scan made (marshalled: compact)
         self.parses = 0  # full ast parses done: the benchmark and tests watch this
+        self.scan_seconds = 0.0  # time of the words scan, for --profile
 
     @cached_property
     def sources(self) -> list[str]:
@@ -450,6 +452,13 @@ class PythonIndex:
 
         The scan also notices what makes a source unusable (binary, not UTF-8, not a notebook), and
         the cache keeps that too, so a warm run warns exactly as a cold one does."""
+        start = time.perf_counter()
+        try:
+            return self._scan_words()
+        finally:
+            self.scan_seconds += time.perf_counter() - start
+
+    def _scan_words(self) -> dict[str, frozenset[str]]:
         vocabulary = self._vocabulary
         self.byte_tests_scanned = len(BYTE_TESTS)  # byte_hits index the tests declared by now
         encoded = {w.encode(): w for w in vocabulary}  # one str per word, shared by every file's set
