@@ -548,12 +548,14 @@ def test_monitor4_scheduled_retraining_is_automated(repo):
     assert "runs `python src/churn/train.py`" in details(outcome)
 
 
-def test_monitor4_dispatch_only_retraining_is_manual(repo):
+def test_monitor4_dispatch_only_retraining_watches_no_staleness(repo):
+    # RUBRIC (accuracy case r20): training on demand watches no staleness; it is listed, worth 0
     root = repo(
         {**PROJECT, ".github/workflows/retrain.yml": workflow(ON_DISPATCH, "python src/churn/train.py", job="retrain")}
     )
     outcome, _ = check(root, M.Monitor4)
-    assert outcome.score == 0.5 and "a person starts it" in outcome.reason
+    assert outcome.score == 0.0 and "a person starts it" in outcome.reason
+    assert "python src/churn/train.py" in details(outcome)
 
 
 def test_monitor4_old_model_file_is_stale_against_the_limit(tmp_path):

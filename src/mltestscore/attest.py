@@ -7,6 +7,7 @@ with a warning, when the document is missing or older than its max age.
 from __future__ import annotations
 
 import os
+import posixpath
 from datetime import datetime, timezone
 
 from mltestscore.config import Attestation
@@ -14,8 +15,29 @@ from mltestscore.context import AuditContext
 from mltestscore.results import Evidence, Outcome, Status
 
 
+def inside_repository(ctx: AuditContext, raw: str) -> str | None:
+    """The attested path relative to the audited folder, or None when it leaves it: through `..`,
+    or through a symlink whose target lies outside (a document outside the repository is no
+    evidence about it, and reading /etc/passwd as one is a leak)."""
+    path = posixpath.normpath(raw.replace("\\", "/").strip("/"))
+    if path == ".." or path.startswith("../"):
+        return None
+    if ctx.files.work_tree:
+        root = os.path.realpath(ctx.root)
+        target = os.path.realpath(os.path.join(root, path))
+        if os.path.commonpath([root, target]) != root:
+            return None
+    return path
+
+
 def apply_attestation(ctx: AuditContext, attestation: Attestation, outcome: Outcome) -> Outcome:
-    path = attestation.path.strip("/")
+    path = inside_repository(ctx, attestation.path)
+    if path is None:
+        ctx.warn(
+            attestation.path,
+            f"attestation for {attestation.test_id} rejected: the document lies outside the repository",
+        )
+        return outcome
     on_disk = ctx.files.work_tree and os.path.isfile(ctx.root / path)  # e.g. excluded from the listing
     if path not in ctx.files and not on_disk:
         ctx.warn(path, f"attestation for {attestation.test_id} rejected: the document does not exist")

@@ -91,9 +91,15 @@ def _audit(ctx: AuditContext) -> AuditReport:
     config = ctx.config
     for test_id in config.unknown_ignores:
         ctx.warn(config.source or "config", f"ignore names {test_id!r}, which matches no test; it has no effect")
+    for note in config.notes:
+        ctx.warn(config.source or "config", note)
     timed = ctx.profile.phase if ctx.profile is not None else _untimed
     with timed("index (list and read the files)"):
         ctx.files  # index first, so git/listing warnings come before check warnings
+    from mltestscore.discovery import unaudited_repositories
+
+    for path, kind in unaudited_repositories(ctx.files):
+        ctx.warn(path, f"{kind}: not audited (its files are not part of this repository's tree; audit it on its own)")
     sections = []
     for section in rubric.sections:
         items = []
@@ -117,7 +123,12 @@ def _audit(ctx: AuditContext) -> AuditReport:
                     remediation,
                 )
             )
-        sections.append(SectionResult(section.id, section.title, items))
+        not_applicable = sum(1 for test in section.tests if test.id in config.not_applicable)
+        sections.append(
+            SectionResult(
+                section.id, section.title, items, not_applicable=not_applicable, scaled=config.na_policy == "scale"
+            )
+        )
     score = final_score(sections)
     return AuditReport(
         tool_version=__version__,
@@ -132,6 +143,17 @@ def _audit(ctx: AuditContext) -> AuditReport:
 
 
 def _run_one(ctx: AuditContext, check) -> Outcome:
+    not_applicable = ctx.config.not_applicable.get(check.id)
+    if not_applicable is not None:
+        scaled = ctx.config.na_policy == "scale"
+        return Outcome(
+            0.0,
+            Status.SKIPPED,
+            f"n/a ({not_applicable})",
+            [],
+            "Declared not applicable in config; "
+            + ("the section is scored over its applicable tests." if scaled else "it scores 0, as in the paper."),
+        )
     reason = ctx.config.ignore.get(check.id)
     if reason is not None:
         return Outcome(

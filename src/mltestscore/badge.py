@@ -18,19 +18,19 @@ class BadgeError(Exception):
     pass
 
 
-def message(score: float) -> str:
-    return f"{score_text(score)} / 7"
+def message(score: float, scaled: bool = False) -> str:
+    return f"{score_text(score)} / 7" + (" (scaled)" if scaled else "")
 
 
-def endpoint_json(score: float) -> str:
+def endpoint_json(score: float, scaled: bool = False) -> str:
     """https://shields.io/badges/endpoint-badge: host the file, point shields at its URL."""
     color, _ = band_color(score)
-    return json.dumps({"schemaVersion": 1, "label": LABEL, "message": message(score), "color": color}) + "\n"
+    return json.dumps({"schemaVersion": 1, "label": LABEL, "message": message(score, scaled), "color": color}) + "\n"
 
 
-def svg(score: float) -> str:
+def svg(score: float, scaled: bool = False) -> str:
     _, color = band_color(score)
-    text = message(score)
+    text = message(score, scaled)
     label_w, text_w = _text_width(LABEL) + 12, _text_width(text) + 12
     width = label_w + text_w
     return (
@@ -49,6 +49,14 @@ def svg(score: float) -> str:
         f'<text x="{label_w + text_w / 2:.1f}" y="15" fill="#010101" fill-opacity=".3">{escape(text)}</text>'
         f'<text x="{label_w + text_w / 2:.1f}" y="14">{escape(text)}</text></g></svg>\n'
     )
+
+
+def scaled_in_report(path: Path) -> bool:
+    """Whether a JSON report's score was rescaled over applicable tests (na_policy: scale)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("scaled") is True
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        return False
 
 
 def score_from_report(path: Path) -> float:

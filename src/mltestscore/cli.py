@@ -20,10 +20,18 @@ EXIT_OK, EXIT_BELOW, EXIT_ERROR = 0, 1, 2
 
 
 class _DefaultGroup(click.Group):
-    """Runs `audit` when the first argument is not a command (so `mltestscore path/` works)."""
+    """Runs `audit` when the first argument is not a command (so `mltestscore path/` works), except
+    when it is no existing path and close to a command's name: a typo, not a folder."""
 
     def parse_args(self, ctx, args):
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            first = args[0]
+            if not first.startswith("-") and not Path(first).exists():
+                import difflib
+
+                close = difflib.get_close_matches(first, sorted(self.commands), n=1, cutoff=0.6)
+                if close:
+                    ctx.fail(f"No such command '{first}'. Did you mean '{close[0]}'?")
             args = ["audit", *args]
         return super().parse_args(ctx, args)
 
@@ -55,7 +63,7 @@ def cli(ctx: click.Context) -> None:
 
 
 @cli.command()
-@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option(
     "-f",
     "--format",
@@ -119,6 +127,29 @@ def cli(ctx: click.Context) -> None:
     help="Also build each GX 1.x suite with Great Expectations (needs mltestscore[gx]); exit 1 if GX rejects one.",
 )
 @click.option(
+    "--diff-base",
+    metavar="REF",
+    help="Also audit REF from git objects and report what changed (tests up/down, evidence gone); exit 1 when the "
+    "final score dropped. With --output-dir, writes mltestscore-diff.md (a PR comment body).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Terminal: only the final score and the failed gates.")
+@click.option("--summary", is_flag=True, help="Terminal: only the scores panel.")
+@click.option("-v", "--verbose", is_flag=True, help="Terminal: every evidence line and warning (no '… N more').")
+@click.option(
+    "--select",
+    "select",
+    multiple=True,
+    metavar="IDS",
+    help="Audit only these tests or sections (comma-separated or repeated: infra-1,data); the rest are skipped.",
+)
+@click.option(
+    "--ignore",
+    "ignore",
+    multiple=True,
+    metavar="IDS",
+    help="Skip these tests or sections (comma-separated or repeated), as `ignore` in config does.",
+)
+@click.option(
     "--profile",
     is_flag=True,
     help="Print the time of each phase, check and cross-file fact to stderr (also: MLTESTSCORE_PROFILE=1).",
@@ -137,14 +168,27 @@ def audit(
     color: bool | None,
     no_cache: bool,
     gx_verify: bool,
-    profile: bool,
+    quiet: bool = False,
+    summary: bool = False,
+    verbose: bool = False,
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+    diff_base: str | None = None,
+    profile: bool = False,
 ) -> None:
-    """Audit the repository at PATH (default: the current directory)."""
+    """Audit the repository at PATH (default: the project root above the current folder: the
+    nearest folder with .mltestscore.yaml or pyproject's [tool.mltestscore], else the git top level)."""
     from mltestscore.gates import GateError, choose_gates, load_baseline, parse_section_minimums
     from mltestscore.report.outputs import OutputError, plan_outputs
+    from mltestscore.selection import SelectionError, apply_selection
 
-    root = _repository_root(path)
+    root = _project_root(path)
     config = _load_config(root, config_path)
+    try:
+        apply_selection(config, select, ignore)
+    except SelectionError as error:
+        _fail(str(error))
+    _say_if_nothing_to_audit(root)
     try:
         targets = plan_outputs(formats, output, output_dir)
         baseline = load_baseline(baseline_path) if baseline_path is not None else None
@@ -158,18 +202,89 @@ def audit(
     report = _run(root, config, cache=not no_cache, profile=profile)
     rejected = _gx_verify(report, root, config) if gx_verify else 0
     options = {"junit": {"fail_below": junit_fail_below}}
-    for target in targets:
-        _emit(report, target, options, color)
-    for note in gates.notes(report):
-        click.echo(f"mltestscore: {note}", err=True)
     failures = gates.failures(report)
+    if diff_base is not None:
+        failures += _diff_against(root, diff_base, report, config_path, output_dir, cache=not no_cache)
     if rejected:
         failures.append(f"Great Expectations rejects {rejected} suite expectation(s); see the warnings")
+    detail = "quiet" if quiet else "summary" if summary else "full"
+    prints_report = any(t.format == "terminal" and t.path is None for t in targets)
+    if failures and prints_report and detail != "quiet":
+        _echo_failures(failures)  # first: a hook's reader sees why it failed without scrolling
+    for target in targets:
+        _emit(report, target, options, color, detail, verbose)
+    if not quiet:
+        for note in gates.notes(report):
+            click.echo(f"mltestscore: {note}", err=True)
     if failures:
-        for failure in failures:
-            click.echo(f"mltestscore: {failure}", err=True)
+        _echo_failures(failures)  # and last, where a CI log ends
         if not exit_zero:
             sys.exit(EXIT_BELOW)
+
+
+def _diff_against(
+    root: Path, base_ref: str, report, config_path: Path | None, output_dir: Path | None, cache: bool
+) -> list[str]:
+    """The work tree's report against REF's (audited from git objects): printed to standard
+    error, written as a PR comment body with --output-dir; a failure when the final score dropped."""
+    from mltestscore.diffing import CommitAuditor, DiffError, diff_reports, render
+
+    try:
+        auditor = CommitAuditor(root, _cache_dir(cache))
+    except DiffError as error:
+        _fail(str(error))
+    try:
+        base_sha = auditor.resolve(base_ref)
+        config = _load_config(root, config_path) if config_path is not None else None
+        base = auditor.audit(base_sha, config)
+        diff = diff_reports(base, report, auditor.file_status(base_sha, None), (base_ref, "work tree"))
+    except DiffError as error:
+        _fail(str(error))
+    finally:
+        auditor.close()
+    click.echo(render(diff, "text"), err=True, nl=False)
+    if output_dir is not None:
+        _write_text(render(diff, "markdown"), output_dir / "mltestscore-diff.md", "diff (PR comment)")
+    if diff.dropped:
+        return [f"final ML Test Score dropped from {base.score:g} at {base_ref} to {report.score:g}"]
+    return []
+
+
+def _cache_dir(cache: bool) -> Path | None:
+    from mltestscore.index.cache import default_cache_dir
+
+    return default_cache_dir() if cache else None
+
+
+def _echo_failures(failures: list[str]) -> None:
+    for failure in failures:
+        click.echo(f"mltestscore: {failure}", err=True)
+
+
+def _project_root(path: Path | None) -> Path:
+    """PATH as given, or the project root discovered from the current folder (discovery.py)."""
+    if path is not None:
+        return _repository_root(path)
+    from mltestscore.discovery import find_project_root
+
+    cwd = Path.cwd().resolve()
+    root, why = find_project_root(cwd)
+    if root != cwd:
+        click.echo(f"mltestscore: auditing {root} ({why})", err=True)
+    return root
+
+
+def _say_if_nothing_to_audit(root: Path) -> None:
+    """An empty or non-code folder still gets its (all-zero) report, for scripts that expect one,
+    but the reason is said plainly rather than as 28 missing tests."""
+    from mltestscore.discovery import has_anything_to_audit
+
+    if not has_anything_to_audit(root):
+        click.echo(
+            f"mltestscore: nothing to audit in {root}: no code, notebook, CI, pipeline or config file "
+            "(is this the right folder?)",
+            err=True,
+        )
 
 
 def _load_config(root: Path, config_path: Path | None):
@@ -189,12 +304,25 @@ def _run(root: Path, config, cache: bool = True, profile: bool = False):
 
     timing = profiles.Profile() if profile or profiles.wanted() else None
     try:
-        report = run_audit(root, config, default_cache_dir() if cache else None, profile=timing)
+        with _progress(f"auditing {root.name or root}"):
+            report = run_audit(root, config, default_cache_dir() if cache else None, profile=timing)
     except RegistryError as error:
         _fail(str(error))
     if timing is not None:
         click.echo(timing.render(), err=True)
     return report
+
+
+def _progress(what: str):
+    """A transient spinner on standard error while an audit runs, only when a person watches
+    (standard error is a TTY): CI logs and hooks piping the output stay clean."""
+    import contextlib
+
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    return Console(stderr=True).status(what, spinner="dots")
 
 
 def _require_gx() -> None:
@@ -245,13 +373,13 @@ def _repository_root(path: Path) -> Path:
     return path.resolve()
 
 
-def _emit(report, target, options: dict, color: bool | None) -> None:
+def _emit(report, target, options: dict, color: bool | None, detail: str = "full", verbose: bool = False) -> None:
     if target.format == "terminal" and target.path is None:
         from rich.console import Console
 
         from mltestscore.report.terminal import print_report
 
-        print_report(report, Console(force_terminal=color, no_color=color is False, highlight=False))
+        print_report(report, Console(force_terminal=color, no_color=color is False, highlight=False), detail, verbose)
         return
     from mltestscore.report.outputs import render_to_text
 
@@ -264,7 +392,7 @@ def baseline() -> None:
 
 
 @baseline.command("save")
-@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
@@ -272,11 +400,11 @@ def baseline() -> None:
     help="Baseline file to write. Default: PATH/.mltestscore-baseline.json.",
 )
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file, as for audit.")
-def baseline_save(path: Path, output: Path | None, config_path: Path | None) -> None:
+def baseline_save(path: Path | None, output: Path | None, config_path: Path | None) -> None:
     """Audit PATH and save its final and per-test scores as the baseline."""
     from mltestscore.gates import DEFAULT_BASELINE, save_baseline
 
-    root = _repository_root(path)
+    root = _project_root(path)
     report = _run(root, _load_config(root, config_path))
     target = output or root / DEFAULT_BASELINE
     try:
@@ -385,17 +513,19 @@ def _write_history(points: list, repository: str, shallow: bool, fmt: str, outpu
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file, as for audit.")
 def badge(path: Path, style: str, output: Path | None, from_report: Path | None, config_path: Path | None) -> None:
     """Write a badge with the final score, coloured by band."""
-    from mltestscore.badge import BadgeError, endpoint_json, score_from_report, svg
+    from mltestscore.badge import BadgeError, endpoint_json, scaled_in_report, score_from_report, svg
 
     if from_report is not None:
         try:
             score = score_from_report(from_report)
         except BadgeError as error:
             _fail(str(error))
+        scaled = scaled_in_report(from_report)
     else:
         root = _repository_root(path)
-        score = _run(root, _load_config(root, config_path)).score
-    _write_text(svg(score) if style == "svg" else endpoint_json(score), output, f"{style} badge")
+        report = _run(root, _load_config(root, config_path))
+        score, scaled = report.score, report.scaled
+    _write_text(svg(score, scaled) if style == "svg" else endpoint_json(score, scaled), output, f"{style} badge")
 
 
 def _write_text(text: str, output: Path | None, what: str) -> None:
@@ -414,15 +544,24 @@ def _write_text(text: str, output: Path | None, what: str) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(("table", "markdown")),
+    type=click.Choice(("table", "markdown", "json")),
     default="table",
-    help="table for the terminal; markdown is docs/checks.md.",
+    help="table for the terminal; markdown is docs/checks.md; json for scripts.",
 )
 def list_checks(fmt: str) -> None:
     """List the 28 rubric tests: id, section, title, and whether this version assesses it."""
     from mltestscore.checks.registry import load_checks
 
     checks = load_checks()
+    if fmt == "json":
+        import json
+
+        rows = [
+            {"id": c.id, "section": c.section, "title": c.title, "assessed": bool(c.implemented)}
+            for c in checks.values()
+        ]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
     if fmt == "markdown":
         from mltestscore.docs import checks_markdown
 
@@ -454,6 +593,116 @@ def explain(test_id: str) -> None:
     from mltestscore.docs import explain_text
 
     click.echo(explain_text(check))
+
+
+@cli.command("diff")
+@click.argument("base")
+@click.argument("head", default="HEAD")
+@click.option(
+    "-C",
+    "--path",
+    "path",
+    type=click.Path(path_type=Path),
+    help="Folder to audit in both commits (default: the project root above the current folder).",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "markdown", "json")),
+    default="text",
+    show_default=True,
+    help="markdown is a PR comment body (its first line is a marker for updating one comment).",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="Apply this config to both commits (default: the config committed in each).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(("final", "any")),
+    default="final",
+    show_default=True,
+    help="Exit 1 when the final score dropped, or when any test dropped (any).",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when the score dropped.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the per-file fact cache.")
+def diff(
+    base: str,
+    head: str,
+    path: Path | None,
+    fmt: str,
+    output: Path | None,
+    config_path: Path | None,
+    fail_on: str,
+    exit_zero: bool,
+    no_cache: bool,
+) -> None:
+    """Audit BASE and HEAD (default HEAD) from git objects, nothing checked out, and show which tests
+    went up or down with the evidence that appeared or vanished. Exit 1 when the final score dropped."""
+    from mltestscore.diffing import CommitAuditor, DiffError, diff_reports, render
+
+    root = _project_root(path)
+    config = _load_config(root, config_path) if config_path is not None else None
+    try:
+        auditor = CommitAuditor(root, _cache_dir(not no_cache))
+    except DiffError as error:
+        _fail(str(error))
+    try:
+        base_sha, head_sha = auditor.resolve(base), auditor.resolve(head)
+        result = diff_reports(
+            auditor.audit(base_sha, config),
+            auditor.audit(head_sha, config),
+            auditor.file_status(base_sha, head_sha),
+            (base, head),
+        )
+    except DiffError as error:
+        _fail(str(error))
+    finally:
+        auditor.close()
+    _write_text(render(result, fmt), output, f"diff {fmt}")
+    dropped_tests = [c.id for c in result.changes if c.delta < 0]
+    if result.dropped:
+        click.echo(
+            f"mltestscore: final ML Test Score dropped from {result.base.score:g} ({base}) to {result.head.score:g} ({head})",
+            err=True,
+        )
+    elif dropped_tests and fail_on == "any":
+        click.echo(f"mltestscore: tests dropped: {', '.join(dropped_tests)}", err=True)
+    if (result.dropped or (fail_on == "any" and dropped_tests)) and not exit_zero:
+        sys.exit(EXIT_BELOW)
+
+
+@cli.command("config")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file, as for audit.")
+def show_config(path: Path | None, config_path: Path | None) -> None:
+    """Print the effective config for PATH and where each value comes from."""
+    from mltestscore.config import PRECEDENCE
+    from mltestscore.discovery import find_project_root
+
+    if path is None:
+        root, why = find_project_root(Path.cwd())
+    else:
+        root, why = _repository_root(path), "given on the command line"
+    config = _load_config(root, config_path)
+    click.echo(f"project root: {root} ({why})")
+    click.echo(f"config file:  {config.source or 'none (defaults)'}")
+    click.echo(f"precedence:   {PRECEDENCE}; command-line options override the file")
+    for note in config.notes:
+        click.echo(f"note:         {note}")
+    for key, value in _effective_settings(config):
+        click.echo(f"{key} = {value!r}    # {config.origins.get(key, 'default')}")
+
+
+def _effective_settings(config) -> list[tuple[str, object]]:
+    from dataclasses import asdict
+
+    hidden = {"source", "notes", "origins", "unknown_ignores"}
+    return [(key, value) for key, value in asdict(config).items() if key not in hidden]
 
 
 def _fail(message: str) -> None:

@@ -6,6 +6,8 @@ the CLI reports with exit code 2.
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,8 @@ from typing import Any
 CONFIG_FILES = (".mltestscore.yaml", ".mltestscore.yml")
 SECTIONS = ("data", "model", "infra", "monitor")
 _KEYS = {"fail_under", "section_minimums", "exclude", "ignore", "attestations", "max_file_size_kb"}
+_KEYS |= {"not_applicable", "na_policy"}
+NA_POLICIES = ("zero", "scale")  # zero: the paper's arithmetic (n/a earns 0); scale: over applicable tests
 # Limits of the git-history evidence (docs/monitor.md): how far back to read, how old a model may be.
 _HISTORY_KEYS = ("history_max_commits", "history_max_days", "model_max_age_days")
 _KEYS |= set(_HISTORY_KEYS)
@@ -45,30 +49,66 @@ class Config:
     history_max_commits: int = 1000
     history_max_days: int = 730
     model_max_age_days: int = 180
+    not_applicable: dict[str, str] = field(default_factory=dict)  # test id -> why it does not apply
+    na_policy: str = "zero"
+    notes: list[str] = field(default_factory=list)  # e.g. which of two config files won; shown as warnings
+    origins: dict[str, str] = field(default_factory=dict)  # setting -> where its value came from
+
+
+PRECEDENCE = "--config, then .mltestscore.yaml (or .yml), then pyproject.toml [tool.mltestscore]"
+_TOOL_TABLE = re.compile(r"^\s*\[\s*tool\s*\.\s*mltestscore\b|^\s*tool\s*\.\s*mltestscore\s*[.=]", re.M)
 
 
 def load_config(root: Path, explicit: Path | None = None) -> Config:
-    """The config for an audit of `root`: `explicit` if given, else the first file found."""
+    """The config for an audit of `root`: `explicit` if given, else the first file found, in the
+    order of PRECEDENCE. A config that cannot be read is a ConfigError: a gate must not pass
+    because its threshold was silently dropped."""
     if explicit is not None:
         if not explicit.is_file():
             raise ConfigError(f"config file not found: {explicit}")
-        return _from_file(explicit)
+        return _from_file(explicit, _shown(explicit, root))
+    pyproject = root / "pyproject.toml"
     for name in CONFIG_FILES:
         if (root / name).is_file():
-            return _from_file(root / name)
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        data = _read_toml(pyproject, quiet=True)
+            config = _from_file(root / name, name)
+            if pyproject.is_file() and declares_tool_table(pyproject):
+                config.notes.append(
+                    f"both {name} and pyproject.toml [tool.mltestscore] exist: {name} is used and the pyproject "
+                    f"table is ignored (precedence: {PRECEDENCE})"
+                )
+            return config
+    if pyproject.is_file() and declares_tool_table(pyproject):
+        data = _read_toml(pyproject, "pyproject.toml")
         table = (data.get("tool") or {}).get("mltestscore") if isinstance(data, dict) else None
         if table is not None:
-            return parse_config(table, f"{pyproject.name} [tool.mltestscore]")
+            return parse_config(table, "pyproject.toml [tool.mltestscore]")
     return Config()
 
 
+def declares_tool_table(pyproject: Path) -> bool:
+    """Whether a pyproject mentions [tool.mltestscore], read as text so that a broken file still
+    answers (and its TOML error then stops the gate instead of dropping its threshold)."""
+    try:
+        if pyproject.stat().st_size > MAX_CONFIG_BYTES:
+            return False
+        return bool(_TOOL_TABLE.search(pyproject.read_text(encoding="utf-8", errors="replace")))
+    except OSError:
+        return False
+
+
+def _shown(path: Path, root: Path) -> str:
+    """A config path as reports show it: relative to the audited folder when inside it."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 MAX_CONFIG_BYTES = 4 * 1024 * 1024  # a pyproject larger than this is not read for config
+_TOML_WHERE = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
 
 
-def _read_toml(path: Path, quiet: bool = False) -> Any:
+def _read_toml(path: Path, shown: str) -> Any:
     from mltestscore.index.parsed import load_toml_text
 
     try:
@@ -76,27 +116,41 @@ def _read_toml(path: Path, quiet: bool = False) -> Any:
             raise ValueError(f"larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB")
         return load_toml_text(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
-        if quiet:
-            return {}  # a broken pyproject is the audited repo's problem, reported elsewhere
-        raise ConfigError(f"{path}: cannot be read as TOML ({error})") from None
+        message = str(error)
+        where = _TOML_WHERE.search(message)
+        if where:
+            line, column = where.groups()
+            raise ConfigError(
+                f"{shown}:{line}:{column}: invalid TOML ({_TOML_WHERE.sub('', message)}); "
+                "the config cannot be read, so no threshold would be applied"
+            ) from None
+        raise ConfigError(f"{shown}: cannot be read as TOML ({message})") from None
 
 
-def _from_file(path: Path) -> Config:
+def _from_file(path: Path, shown: str) -> Config:
     if path.suffix == ".toml":
-        data = _read_toml(path)
+        data = _read_toml(path, shown)
         table = data.get("tool", {}).get("mltestscore", data) if isinstance(data, dict) else data
-        return parse_config(table, str(path))
+        return parse_config(table, shown)
     from mltestscore.index.parsed import load_yaml_text
 
     if path.stat().st_size > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB; not a config file")
+        raise ConfigError(f"{shown}: larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB; not a config file")
     try:
         data = load_yaml_text(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot be read ({error})") from None
+        raise ConfigError(f"{shown}: cannot be read ({error})") from None
     except Exception as error:
-        raise ConfigError(f"{path}: invalid YAML ({str(error).splitlines()[0]})") from None
-    return parse_config(data if data is not None else {}, str(path))
+        mark = getattr(error, "problem_mark", None)
+        where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark is not None else shown
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ConfigError(f"{where}: invalid YAML ({problem})") from None
+    return parse_config(data if data is not None else {}, shown)
+
+
+def _did_you_mean(word: Any, choices: set[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close else ""
 
 
 def parse_config(data: Any, source: str, known_ids: set[str] | None = None) -> Config:
@@ -107,12 +161,14 @@ def parse_config(data: Any, source: str, known_ids: set[str] | None = None) -> C
     where = source
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a mapping of settings, got {type(data).__name__}")
-    unknown = sorted(set(data) - _KEYS)
+    unknown = sorted(set(data) - _KEYS, key=str)
     if unknown:
         raise ConfigError(
-            f"{where}: unknown setting {', '.join(map(repr, unknown))}; known: {', '.join(sorted(_KEYS))}"
+            f"{where}: unknown setting {', '.join(map(repr, unknown))}{_did_you_mean(unknown[0], _KEYS)} "
+            f"(known: {', '.join(sorted(_KEYS))})"
         )
     config = Config(source=source)
+    config.origins = {str(key): source for key in data}
     if "fail_under" in data:
         config.fail_under = _score(data["fail_under"], f"{where}: fail_under")
     minimums = data.get("section_minimums", {})
@@ -121,7 +177,8 @@ def parse_config(data: Any, source: str, known_ids: set[str] | None = None) -> C
     for section, value in minimums.items():
         if section not in SECTIONS:
             raise ConfigError(
-                f"{where}: section_minimums: unknown section {section!r}; sections are {', '.join(SECTIONS)}"
+                f"{where}: section_minimums: unknown section {section!r}{_did_you_mean(section, SECTIONS)} "
+                f"(sections are {', '.join(SECTIONS)})"
             )
         config.section_minimums[section] = _score(value, f"{where}: section_minimums.{section}")
     exclude = data.get("exclude", [])
@@ -140,6 +197,22 @@ def parse_config(data: Any, source: str, known_ids: set[str] | None = None) -> C
             config.unknown_ignores.append(str(test_id))
             continue
         config.ignore[test_id] = reason.strip()
+    not_applicable = data.get("not_applicable", {})
+    if not isinstance(not_applicable, dict):
+        raise ConfigError(
+            f"{where}: not_applicable must map a test id to the reason, e.g. monitor-3: batch scoring only"
+        )
+    for test_id, reason in not_applicable.items():
+        _known(test_id, known_ids, f"{where}: not_applicable")
+        if not isinstance(reason, str) or not reason.strip():
+            raise ConfigError(f"{where}: not_applicable.{test_id}: give the reason as text (it is shown in the report)")
+        config.not_applicable[test_id] = reason.strip()
+    policy = data.get("na_policy", config.na_policy)
+    if policy not in NA_POLICIES:
+        raise ConfigError(
+            f"{where}: na_policy must be one of {', '.join(NA_POLICIES)}, got {policy!r}{_did_you_mean(policy, NA_POLICIES)}"
+        )
+    config.na_policy = policy
     attestations = data.get("attestations", {})
     if not isinstance(attestations, dict):
         raise ConfigError(f"{where}: attestations must map a test id to {{path, note, max_age_days}}")
@@ -147,13 +220,14 @@ def parse_config(data: Any, source: str, known_ids: set[str] | None = None) -> C
         _known(test_id, known_ids, f"{where}: attestations")
         if isinstance(body, str):
             body = {"path": body}
-        if not isinstance(body, dict) or not isinstance(body.get("path"), str):
-            raise ConfigError(f"{where}: attestations.{test_id} needs `path`: a document in the repository")
-        extra = sorted(set(body) - _ATTESTATION_KEYS)
+        extra = sorted(map(str, set(body) - _ATTESTATION_KEYS)) if isinstance(body, dict) else []
         if extra:
             raise ConfigError(
-                f"{where}: attestations.{test_id}: unknown key {', '.join(map(repr, extra))}; known: {', '.join(sorted(_ATTESTATION_KEYS))}"
+                f"{where}: attestations.{test_id}: unknown key {', '.join(map(repr, extra))}"
+                f"{_did_you_mean(extra[0], _ATTESTATION_KEYS)} (known: {', '.join(sorted(_ATTESTATION_KEYS))})"
             )
+        if not isinstance(body, dict) or not isinstance(body.get("path"), str):
+            raise ConfigError(f"{where}: attestations.{test_id} needs `path`: a document in the repository")
         age = body.get("max_age_days")
         if age is not None and (not isinstance(age, int) or isinstance(age, bool) or age <= 0):
             raise ConfigError(f"{where}: attestations.{test_id}.max_age_days must be a positive whole number of days")
@@ -182,5 +256,5 @@ def _score(value: Any, where: str) -> float:
 def _known(test_id: Any, known: set[str], where: str) -> None:
     if test_id not in known:
         raise ConfigError(
-            f"{where}: unknown test id {test_id!r}; ids look like data-1, model-3, infra-7, monitor-2 (see `mltestscore checks`)"
+            f"{where}: unknown test id {test_id!r}{_did_you_mean(test_id, known) or ';'} ids look like data-1, model-3, infra-7, monitor-2 (see `mltestscore checks`)"
         )

@@ -72,8 +72,11 @@ class AuditContext:
     @cached_property
     def ci(self):
         from mltestscore.evidence.ci import find_pipelines
+        from mltestscore.evidence.platforms import read_platform_ci, started_by_ci
+        from mltestscore.evidence.platforms.cisources import started_by_infrastructure
 
-        return find_pipelines(self.parsed)
+        pipelines = find_pipelines(self.parsed)
+        return started_by_infrastructure(self, started_by_ci(pipelines, read_platform_ci(self.parsed)))
 
     @cached_property
     def tasks(self):
@@ -96,21 +99,38 @@ class AuditContext:
     @cached_property
     def tests(self):
         from mltestscore.evidence.testsuite import TestSuite
+        from mltestscore.wiring import pytest_named_files
 
-        return TestSuite(self.parsed)
+        return TestSuite(self.parsed, pytest_named_files(self.ci, self.tasks, self.files))
 
     @cached_property
     def code_pipelines(self):
         from mltestscore.evidence.pipelines import find_code_pipelines
+        from mltestscore.evidence.platforms import with_platform_pipelines
 
-        return find_code_pipelines(self.python)
+        return with_platform_pipelines(find_code_pipelines(self.python), self.platform_pipelines)
+
+    @cached_property
+    def platform_triggers(self):
+        """What infrastructure code in the repo starts (schedules, event rules, CI sources): evidence/platforms."""
+        from mltestscore.evidence.platforms import read_platform_triggers
+
+        return read_platform_triggers(self)
+
+    @cached_property
+    def platform_pipelines(self):
+        """Orchestrated pipelines of ML platforms (SageMaker, Kubeflow/Vertex, Airflow, Azure ML...),
+        each with the infrastructure triggers that start it: evidence/platforms."""
+        from mltestscore.evidence.platforms import read_platform_pipelines, with_triggers
+
+        return with_triggers(read_platform_pipelines(self.python), self.platform_triggers)
 
     # -- stage 3: wiring ------------------------------------------------------------------
     @cached_property
     def wiring(self):
         from mltestscore.wiring import Wiring
 
-        return Wiring(self.ci, self.tasks, self.dvc, self.tests, self.python)
+        return Wiring(self.ci, self.tasks, self.dvc, self.tests, self.python, self.platform_pipelines)
 
     # -- derived facts ----------------------------------------------------------------------
     def fact(self, producer: Callable[[AuditContext], T]) -> T:

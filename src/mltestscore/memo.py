@@ -19,7 +19,7 @@ from pathlib import Path
 
 from mltestscore.results import AuditReport, AuditWarning, Evidence, SectionResult, Status, TestResult
 
-KIND = "report:1"
+KIND = "report:2"  # 2: sections carry their n/a count and na_policy
 
 
 def memo_key(ctx) -> str:
@@ -99,6 +99,8 @@ def to_plain(report: AuditReport) -> tuple:
                 )
                 for i in s.items
             ),
+            s.not_applicable,
+            s.scaled,
         )
         for s in report.sections
     )
@@ -141,8 +143,10 @@ def from_plain(plain: tuple) -> AuditReport:
                     for tid, section, ttitle, tscore, status, reason, evidence, missing, remediation in items
                 ],
                 maximum,
+                not_applicable,
+                scaled,
             )
-            for sid, title, maximum, items in sections
+            for sid, title, maximum, items, not_applicable, scaled in sections
         ],
         score,
         band,

@@ -78,10 +78,33 @@ class SectionResult:
     title: str
     items: list[TestResult]
     max: int = 7
+    not_applicable: int = 0  # tests the config declares not applicable (shown "n/a (reason)")
+    scaled: bool = False  # na_policy: scale: the sum is rescaled over the applicable tests
 
     @property
     def score(self) -> float:
-        return sum(item.score for item in self.items)
+        total = sum(item.score for item in self.items)
+        if not (self.scaled and self.not_applicable):
+            return total
+        applicable = len(self.items) - self.not_applicable
+        return round(total * self.max / applicable, 2) if applicable > 0 else 0.0
+
+    @property
+    def na_note(self) -> str:
+        """What the report says next to the section about its n/a tests ('' when there are none)."""
+        if not self.not_applicable:
+            return ""
+        applicable = len(self.items) - self.not_applicable
+        if self.scaled:
+            raw = sum(item.score for item in self.items)
+            return (
+                f"scaled: {raw:g} of {applicable} applicable tests × {self.max}/{applicable} "
+                f"({self.not_applicable} n/a, na_policy: scale)"
+            )
+        return (
+            f"{self.not_applicable} n/a test(s) score 0, as in the paper (a skipped test is not done); "
+            "na_policy: scale rescales over the applicable tests"
+        )
 
 
 @dataclass
@@ -95,6 +118,11 @@ class AuditReport:
     band: str
     warnings: list[AuditWarning]
     from_memo: bool = False  # answered from the cache: nothing the audit reads changed (not in JSON)
+
+    @property
+    def scaled(self) -> bool:
+        """Whether any section score was rescaled over its applicable tests (na_policy: scale)."""
+        return any(section.scaled and section.not_applicable for section in self.sections)
 
     def items(self) -> list[TestResult]:
         return [item for section in self.sections for item in section.items]

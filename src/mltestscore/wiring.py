@@ -13,11 +13,13 @@ import posixpath
 import re
 import shlex
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from mltestscore.evidence.ci import AUTOMATIC_TRIGGERS, CIJob, CIPipeline, CIStep, split_commands
 from mltestscore.evidence.dvc import DvcProject
+from mltestscore.evidence.platforms import PlatformPipeline
 from mltestscore.evidence.python import PythonIndex
 from mltestscore.evidence.scripts import Task, TaskIndex
 from mltestscore.evidence.testsuite import TestSuite
@@ -195,6 +197,31 @@ def pytest_targets(args: list[str]) -> list[str]:
     return targets
 
 
+def pytest_named_files(pipelines: list[CIPipeline], tasks: TaskIndex, paths) -> list[str]:
+    """Python files that a pytest command in CI or a task runner names on its command line."""
+    named = []
+    commands = [(c, step.cwd) for p in pipelines for j in p.jobs for step in j.steps for c in step.commands]
+    for table in (
+        *tasks.make.values(),
+        *tasks.just.values(),
+        tasks.tox,
+        tasks.nox,
+        tasks.scripts,
+        tasks.mise,
+        tasks.poe,
+    ):
+        commands += [(c, "") for task in table.values() for c in task.commands]
+    for command, cwd in commands:
+        if "py" not in command:
+            continue
+        args = pytest_args(tokens(command))
+        for target in pytest_targets(args or []):
+            path = _join(cwd, target.split("::")[0])
+            if path.endswith(".py") and path in paths:
+                named.append(path)
+    return named
+
+
 class Wiring:
     def __init__(
         self,
@@ -203,6 +230,7 @@ class Wiring:
         dvc: DvcProject,
         tests: TestSuite,
         python: PythonIndex,
+        platform_pipelines: Sequence[PlatformPipeline] = (),
     ) -> None:
         self.pipelines = pipelines
         self.tasks = tasks
@@ -212,6 +240,10 @@ class Wiring:
         self.parsed = python.parsed
         self._repo_files = python.files
         self._collected: dict[tuple[str, ...], list[str]] = {}
+        self.platform_pipelines = list(platform_pipelines)
+        self._platforms_by_path: dict[str, list[PlatformPipeline]] = defaultdict(list)
+        for platform in self.platform_pipelines:
+            self._platforms_by_path[platform.path].append(platform)
 
     # -- starting points -----------------------------------------------------------------
     @staticmethod
@@ -258,6 +290,27 @@ class Wiring:
             runner = Runner("pipeline", True, stage.path, stage.line, f"{stage.path} stage '{stage.name}'")
             for command in stage.commands:
                 self._expand(command, runner, stage.wdir, found, 0)
+        for platform in self.platform_pipelines:  # SageMaker, Airflow, Azure ML...: a step every model passes through
+            triggers = platform.trigger_kinds
+            for step in platform.steps:
+                runner = Runner(
+                    "pipeline",
+                    True,
+                    step.path or platform.path,
+                    step.line,
+                    f"{platform.describe()} step '{_short(step.name)}'",
+                    triggers,
+                )
+                for command in step.commands:
+                    if platform.path in command.split():  # a component in the pipeline's own file: no re-entry
+                        found.append(WiredCommand(command, runner, step.cwd))
+                    else:
+                        self._expand(command, runner, step.cwd, found, 0)
+            if platform.path.endswith(".py"):
+                # the definition itself (its condition steps, registration, gates) is part of every run;
+                # not expanded: that would start its steps again
+                runner = Runner("pipeline", True, platform.path, platform.line, platform.describe(), triggers)
+                found.append(WiredCommand(f"python {platform.path}", runner))
         return found
 
     # -- queries -------------------------------------------------------------------------
@@ -341,6 +394,26 @@ class Wiring:
                 yield f"{script}", self.tasks.scripts[script], cwd
             for spec in self._job_specs(words, cwd):
                 yield spec.path, spec, cwd
+            yield from self._platform_steps(words, cwd)
+
+    def _platform_steps(self, words: list[str], cwd: str):
+        """A command that runs or names the file defining a platform pipeline (`python -m
+        ml_service.run_pipeline`, `az ml job create -f pipeline.yml`) starts that pipeline's steps."""
+        if not self._platforms_by_path:
+            return
+        named = {_join(cwd, w) for w in words[1:] if not w.startswith("-")}
+        named |= {_join(cwd, w.split("=", 1)[1]) for w in words[1:] if w.startswith("--") and "=" in w}
+        if _PYTHON.match(words[0]):
+            module, _, script = _python_module_args(words)
+            if module and module in self.python.modules:
+                named.add(self.python.modules[module])
+        # a dotted module name as an argument (`run-pipeline --module-name pipelines.churn.pipeline`)
+        named |= {self.python.modules[w] for w in words[1:] if "." in w and w in self.python.modules}
+        for path in sorted(named & self._platforms_by_path.keys()):
+            for platform in self._platforms_by_path[path]:
+                for step in platform.steps:
+                    link = f"{platform.platform} pipeline '{platform.name}' step '{_short(step.name)}'"
+                    yield link, Task("platform-step", path, step.name, list(step.commands), step.line), step.cwd
 
     def _job_specs(self, words: list[str], cwd: str):
         """A command that submits a job spec (`anyscale jobs submit job.yaml`, `kubectl apply -f

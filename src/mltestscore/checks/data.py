@@ -594,6 +594,12 @@ PII_CALLS = names(
     "tensorflow_privacy.DPKerasSGDOptimizer",
     "tensorflow_privacy.DPKerasAdamOptimizer",
     "tensorflow_privacy.DPKerasAdagradOptimizer",
+    "tensorflow_privacy.VectorizedDPKerasSGDOptimizer",
+    "dp_optimizer_keras.DPKerasSGDOptimizer",  # imported from tensorflow_privacy.privacy.optimizers
+    "dp_optimizer_keras.DPKerasAdamOptimizer",
+    "opacus.GradSampleModule",
+    "syft.orchestra.launch",  # PySyft: data stays on its domain server, code goes to it
+    "syft.login",
     "pandas.util.hash_pandas_object",
 )
 _PII_FUNCTION = re.compile(

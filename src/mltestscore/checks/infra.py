@@ -22,7 +22,9 @@ from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
 from mltestscore.evidence.importers import may_import
 from mltestscore.evidence.perfile import grep_code, per_file, per_outline
-from mltestscore.evidence.python import ModuleFacts, names
+from mltestscore.evidence.platforms.serving import versioned_serving
+from mltestscore.evidence.promotion import MODEL_LOADS, promotes, reports_evaluation
+from mltestscore.evidence.python import ModuleFacts, names, parts
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 
 SEED_CALLS = names(
@@ -436,7 +438,11 @@ def _imports_project_code(ctx: AuditContext, path: str) -> bool:
 # -- infra-4 ------------------------------------------------------------------------------------
 _METRIC_WORDS = rb"auc|roc_auc|accuracy|acc|f1|f1_score|precision|recall|rmse|mse|mae|r2|metric|metrics|map|ndcg|bleu|rouge|perplexity|score"
 METRIC_NAMES = names(*_METRIC_WORDS.decode().split("|"))
-_GATE_LINE = re.compile(rb"(?im)^[ \t]*(?:assert|if|elif)\b[^\n]*\b(?:" + _METRIC_WORDS + rb")\w*\b[^\n]*[<>]")
+# the metric word anywhere in an identifier: val_accuracy like accuracy_val, new_f1 like f1_new
+_GATE_LINE = re.compile(
+    rb"(?im)^[ \t]*(?:assert|if|elif)\b[^\n]*(?<![A-Za-z0-9])(?:" + _METRIC_WORDS + rb")\w*\b[^\n]*[<>]"
+)
+METRIC_PARTS = parts(*_METRIC_WORDS.decode().split("|"))
 _METRIC = re.compile(
     r"auc|accuracy|acc\b|f1|precision|recall|rmse|mse|mae|r2|loss|score|metric|map\b|ndcg|bleu|rouge|perplexity", re.I
 )
@@ -453,27 +459,42 @@ GATE_CALLS = names(
 
 
 def metric_gate_line(tree: ast.AST) -> int | None:
-    """Line of a metric comparison that can fail the run: an assert, or an `if` in a module
-    that exits non-zero or raises (scripts often set a flag and `sys.exit(main())`)."""
+    """Line of a metric comparison that can fail the run or decides a promotion: an assert, an
+    `if` whose branches promote the model (set a registry alias/stage, register, approve, deploy),
+    or an `if` in a module that exits non-zero or raises (scripts often set a flag and `sys.exit(main())`)."""
+    gate = metric_gate(tree)
+    return gate[0] if gate else None
+
+
+def metric_gate(tree: ast.AST) -> tuple[int, bool] | None:
+    """(line, decides promotion) of the module's metric gate, as metric_gate_line."""
     compared = None
     exits = False
     for node in ast.walk(tree):
         if isinstance(node, ast.Assert) and _compares_metric(node.test):
-            return node.lineno
-        if isinstance(node, ast.If) and compared is None and _compares_metric(node.test):
-            compared = node.lineno
+            return node.lineno, False
+        if isinstance(node, ast.If) and _compares_metric(node.test):
+            if promotes(node.body) or promotes(node.orelse):
+                return node.lineno, True
+            compared = node.lineno if compared is None else compared
         if isinstance(node, ast.Raise):
             exits = True
         elif isinstance(node, ast.Call):
             name = ast.unparse(node.func)
             if name in ("sys.exit", "exit", "quit", "os._exit") or name.endswith("SystemExit"):
                 exits = True
-    return compared if exits else None
+    return (compared, False) if exits and compared is not None else None
 
 
-def _metric_gate_line_of(ctx: AuditContext, path: str) -> tuple[tuple[int, ...], bool]:
+def _metric_gate_line_of(ctx: AuditContext, path: str) -> tuple[tuple[tuple[int, bool], ...], bool]:
     tree = ctx.parsed.python(path)
-    line = metric_gate_line(tree) if tree is not None else None
+    gate = metric_gate(tree) if tree is not None else None
+    return (() if gate is None else (gate,)), tree is not None
+
+
+def _reported_evaluation_of(ctx: AuditContext, path: str) -> tuple[tuple[int, ...], bool]:
+    tree = ctx.parsed.python(path)
+    line = reports_evaluation(tree) if tree is not None else None
     return (() if line is None else (line,)), tree is not None
 
 
@@ -513,14 +534,16 @@ class Infra4(Check):
         gates: list[Artifact] = []
         project = set(project_sources(ctx))
         sources = [p for p in ctx.python.sources if p.endswith(".py") and (p in project or is_test_file(ctx, p))]
-        candidates = grep_code(ctx, _GATE_LINE, ctx.python.candidates(METRIC_NAMES, sources))
-        for path, found in per_file(ctx, "metric-gate-line:1", candidates, partial(_metric_gate_line_of, ctx)):
-            for line in found:  # none or one
-                kind = (
-                    "test asserts a metric threshold"
-                    if is_test_file(ctx, path)
-                    else "fails when a metric misses its threshold"
-                )
+        named = set(ctx.python.candidates(METRIC_NAMES, sources)) | set(ctx.python.with_parts(METRIC_PARTS, sources))
+        candidates = grep_code(ctx, _GATE_LINE, [p for p in sources if p in named])
+        for path, found in per_file(ctx, "metric-gate-line:2", candidates, partial(_metric_gate_line_of, ctx)):
+            for line, promotion in found:  # none or one
+                if promotion:
+                    kind = "a metric comparison decides the model's promotion"
+                elif is_test_file(ctx, path):
+                    kind = "test asserts a metric threshold"
+                else:
+                    kind = "fails when a metric misses its threshold"
                 gates.append(Artifact(path, line, kind))
         gates += call_artifacts(
             ctx,
@@ -536,15 +559,16 @@ class Infra4(Check):
             (wired if (runner and runner.automatic) or in_pipeline else unwired).append(evidence)
         if wired:
             return automated(f"{pluralise(len(wired), 'metric gate')} run automatically", wired + unwired[:2])
-        compare = ctx.wiring.find(
-            r"\bdvc\s+metrics\s+diff\b|\bdvc\s+exp\s+diff\b|\bcml\s+(comment|send-comment)\b|\bcml-send-comment\b"
-        )
+        compare = ctx.wiring.find(r"\bdvc\s+metrics\s+diff\b|\bdvc\s+exp\s+diff\b")
         evidence = unwired + [
             Evidence(
                 c.runner.path, c.runner.line, f"`{c.command}` compares metrics without failing", c.runner.describe()
             )
             for c in compare[:2]
         ]
+        reports = self._reported_evaluations(ctx, sources)
+        evidence += reports[:2]
+        evidence += self._metric_comments(ctx, {e.path for e in reports})[:2]
         metric_stages = [s for s in ctx.dvc.stages if s.metrics]
         evidence += [
             Evidence(s.path, s.line, f"stage '{s.name}' records metrics {', '.join(s.metrics[:2])}")
@@ -557,6 +581,53 @@ class Infra4(Check):
                 "Make the comparison fail the build: run the threshold script or metric test in CI (or as a DVC stage) before deployment.",
             )
         return missing("no evaluation gate before serving found", self.remediation)
+
+    @staticmethod
+    def _reported_evaluations(ctx: AuditContext, sources: list[str]) -> list[Evidence]:
+        """Evaluations of a saved model whose metrics are written or logged, deciding nothing."""
+        project = [p for p in sources if not is_test_file(ctx, p)]
+        candidates = ctx.python.candidates(MODEL_LOADS, project)
+        found = []
+        for path, lines in per_file(ctx, "reported-evaluation:1", candidates, partial(_reported_evaluation_of, ctx)):
+            for line in lines:
+                runner = next(iter(ctx.wiring.runners_for(path)), None)
+                detail = "evaluates a saved model and reports its metrics; nothing decides on them"
+                found.append(Evidence(path, line, detail, runner.describe() if runner else None))
+        return found
+
+    @staticmethod
+    def _metric_comments(ctx: AuditContext, evaluations: set[str]) -> list[Evidence]:
+        """CML / pull-request comments from a CI job that produces model metrics: a comment from a
+        job that computes no metric (only trains, or echoes a title) compares nothing."""
+        posts = ctx.wiring.find(r"\bcml\s+(comment|send-comment)\b|\bcml-send-comment\b|\bgh\s+pr\s+comment\b")
+        found = []
+        for post in posts:
+            job = post.runner.job
+            same_job = [c for c in ctx.wiring.commands if c.runner.job == job] if job else [post]
+            metrics = any(_METRIC_SOURCE.search(c.command) for c in same_job) or any(
+                path in evaluations for c in same_job for path in _paths_in(c.command)
+            )
+            if metrics:
+                found.append(
+                    Evidence(
+                        post.runner.path,
+                        post.runner.line,
+                        f"`{post.command}` posts the model's metrics for review without failing",
+                        post.runner.describe(),
+                    )
+                )
+        return found
+
+
+_METRIC_SOURCE = re.compile(
+    r"\bdvc\s+(metrics|plots|exp\s+(show|diff))\b|\bcml\s+(publish|asset\s+publish)\b|"
+    r"(cat|tee|jq)\s+[^|>]*(metric|score|eval|result)\w*\.(json|ya?ml|txt|md|csv)",
+    re.I,
+)
+
+
+def _paths_in(command: str) -> list[str]:
+    return [w for w in command.split() if w.endswith(".py")]
 
 
 # -- infra-5 ------------------------------------------------------------------------------------
@@ -725,6 +796,7 @@ REGISTRY_CALLS = names(
     "sagemaker.model.ModelPackage",
     "create_model_package_group",
     "google.cloud.aiplatform.Model.upload",
+    "google_cloud_pipeline_components.v1.model.ModelUploadOp",  # Vertex Model Registry from a pipeline
     "wandb.log_artifact",
     "log_artifact",
     "bentoml.models.create",
@@ -738,6 +810,7 @@ ROLLBACK_KEYS = (
     (r"version_policy", "Triton version policy keeps several versions"),
     (r"^\s*revisionHistoryLimit\s*:\s*[1-9]", "Kubernetes keeps previous revisions"),
     (r"^\s*kind:\s*Application\b", "Argo CD GitOps: a git revert redeploys"),
+    (r"canaryTrafficPercent\s*[:=]", "KServe canary: the previous revision keeps serving until promotion"),
 )
 
 
@@ -779,6 +852,7 @@ class Infra7(Check):
                 ctx, r"(storageUri|model_uri|modelUri|model_data)\s*[:=].*(/v\d+|@|version|models:/)"
             )[:2]
         ]
+        versioned += [Evidence(path, line, detail) for path, line, detail in versioned_serving(ctx)[:2]]
         scripted = [
             Evidence(p, None, "rollback script") for p in files_named(ctx, r"[^/]*rollback[^/]*\.(sh|py|ya?ml)")
         ]

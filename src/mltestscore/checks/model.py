@@ -56,6 +56,7 @@ from mltestscore.evidence.modelspec import (
     reviewed_commits,
 )
 from mltestscore.evidence.perfile import code_passing, pattern_key, per_file
+from mltestscore.evidence.platforms.sagemaker import model_approvals
 from mltestscore.evidence.python import ModuleFacts, names, parts
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Runner
@@ -273,6 +274,11 @@ class Model1(Check):
         evidence = ([owners] if owners else []) + [Evidence(c.path, c.line, c.detail) for c in configs[:3]]
         evidence += [Evidence(card.path, None, card.detail) for card in cards[:2]]
         evidence += [Evidence(p, None, "pull-request template") for p in templates[:1]]
+        approvals = model_approvals(ctx)  # a person approves each registered model (SageMaker model packages)
+        evidence += [
+            Evidence(path, line, f"registered models wait for a person's approval ({status})")
+            for path, line, status in approvals[:1]
+        ]
         if reviewed:
             evidence.append(
                 Evidence(
@@ -288,6 +294,7 @@ class Model1(Check):
                 (len(configs), pluralise(len(configs), "model config file")),
                 (len(cards), pluralise(len(cards), "model card")),
                 (len(templates), "a PR template"),
+                (len(approvals), "a manual model approval"),
                 (owners, "a CODEOWNERS rule"),
                 (reviewed, f"{reviewed}/{looked} commits via reviewed PRs"),
             )

@@ -34,6 +34,7 @@ from mltestscore.evidence.monitoring import (
     training_files,
 )
 from mltestscore.evidence.perfile import grep_bytes, grep_code, per_file
+from mltestscore.evidence.platforms.trackers import training_telemetry
 from mltestscore.evidence.python import names
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Wiring
@@ -730,9 +731,9 @@ class Monitor4(Check):
         "scheduled retraining: a CI job on `schedule:`/cron that trains (dvc repro, a train script, make train), a scheduled Airflow/Kubeflow/Vertex/Prefect/Dagster pipeline that trains, a Kubernetes CronJob or Argo CronWorkflow that trains",
         "model-age alert rules (e.g. `time() - model_trained_timestamp > …`)",
         "git history: when the model artifact last changed (dvc.lock outputs, .dvc pointers, model files, registry pins such as storageUri …/v12), against `model_max_age_days`",
-        "a retraining job or script a person starts: 0.5",
+        "git history showing the model refreshed within the age limit: 0.5 (training a person starts on demand alone: 0)",
     )
-    manual = "retraining is started by a person (a dispatch-only workflow, a retrain script), or git history shows the model refreshed within the age limit"
+    manual = "git history shows the model refreshed within the age limit, or a model-age check nothing runs"
     automated = "retraining runs on a schedule, or an alert fires when the model gets too old"
     remediation = (
         "Retrain on a schedule (a cron CI job or a scheduled pipeline that runs training and ships the model) "
@@ -756,18 +757,24 @@ class Monitor4(Check):
             )
             what = "retraining runs on a schedule" if scheduled else "an alert rule watches the model's age"
             return automated(f"{what}{age_note}{warning}", _first(strong + age_evidence))
-        weak = by_hand + rules_weak
-        if weak:
+        # Training a person starts on demand watches no staleness: listed, worth nothing on its own.
+        if rules_weak:
             return manual(
-                f"retraining exists but a person starts it{age_note}",
-                _first(weak + age_evidence),
+                f"a model-age check exists but nothing runs it{age_note}",
+                _first(rules_weak + by_hand + age_evidence),
                 "Run the retraining on a schedule (cron CI job, scheduled pipeline) or alert on the model's age.",
             )
         if state == "fresh":
             return manual(
                 f"the model is refreshed by hand{age_note}",
-                age_evidence,
+                _first(age_evidence + by_hand),
                 "Make the refresh a schedule (cron CI job or scheduled pipeline that retrains) or alert on model age.",
+            )
+        if by_hand:
+            return missing(
+                f"training runs only when a person starts it: nothing watches the model's age{age_note}",
+                "Run the retraining on a schedule (cron CI job, scheduled pipeline) or alert on the model's age.",
+                _first(by_hand + age_evidence),
             )
         return missing(f"no scheduled retraining or model-age alert{age_note}", self.remediation, age_evidence)
 
@@ -801,8 +808,13 @@ class Monitor4(Check):
     def _retraining(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
         scheduled, by_hand = [], []
         seen = set()
-        for command in ctx.wiring.find(TRAIN_COMMAND):
+        for command in ctx.wiring.find(TRAIN_COMMAND, include_stages=True):
             runner = command.runner
+            if runner.kind == "pipeline":  # a platform pipeline step (Airflow, Azure ML...) on its own schedule
+                if "schedule" in runner.triggers and (runner.path, runner.line) not in seen:
+                    seen.add((runner.path, runner.line))
+                    scheduled.append(Evidence(runner.path, runner.line, f"runs `{command.command}`", runner.describe()))
+                continue
             # Jobs that also run on push/PR, and cut-short runs, test the training code: not retraining.
             if runner.kind != "ci" or runner.triggers & TEST_TRIGGERS or SMOKE_RUN.search(command.command):
                 continue
@@ -821,6 +833,15 @@ class Monitor4(Check):
                     )
                 )
         training = ctx.fact(training_files)
+        # a step of a platform pipeline that a schedule starts (training code first), when no train
+        # command above named it (SageMaker entry points, KFP components run files, not commands)
+        for path in sorted(training, key=lambda p: "train" not in p.rsplit("/", 1)[-1]) if not scheduled else ():
+            runner = next(
+                (r for r in ctx.wiring.runners_for(path) if r.kind == "pipeline" and "schedule" in r.triggers), None
+            )
+            if runner is not None:
+                scheduled.append(Evidence(path, None, "runs in a scheduled training pipeline", runner.describe()))
+                break
         for pipeline in ctx.code_pipelines:
             trains = (
                 pipeline.path in training
@@ -1205,6 +1226,10 @@ class Monitor6(Check):
             Evidence(m.path, m.line, f"exports {m.kind} {m.name} (collected; no alert rule on it)")
             for m in ctx.fact(exported_metrics)
             if "latency" in m.topics
+        ]
+        found += [
+            Evidence(path, line, f"{call} records training speed and memory (collected; no alert on it)")
+            for path, line, call in training_telemetry(ctx)[:2]
         ]
         load_tests = files_named(ctx, r"locustfile[^/]*\.py|asv\.conf\.json")
         load_tests += ctx.fact(k6_scripts)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import fnmatch
 import shlex
 from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -72,10 +73,13 @@ def _config(section, source: str) -> PytestConfig:
 class TestSuite:
     __test__ = False
 
-    def __init__(self, parsed: Parsed) -> None:
+    def __init__(self, parsed: Parsed, named: Iterable[str] = ()) -> None:
+        """`named`: .py files a pytest command names on its command line: pytest collects those
+        whatever their name (`pytest tests/model_checks.py`)."""
         self.parsed = parsed
         self.config = read_pytest_config(parsed)
-        self.files = [p for p in parsed.files.with_suffix(".py") if self.is_test_file(p)]
+        self.named = frozenset(named)
+        self.files = [p for p in parsed.files.with_suffix(".py") if self.is_test_file(p) or p in self.named]
 
     @cached_property
     def test_code(self) -> frozenset[str]:
@@ -89,7 +93,7 @@ class TestSuite:
 
     def is_test_file(self, path: str) -> bool:
         name = path.rsplit("/", 1)[-1]
-        return any(fnmatch.fnmatch(name, pattern) for pattern in self.config.python_files)
+        return path in self.named or any(fnmatch.fnmatch(name, pattern) for pattern in self.config.python_files)
 
     def collected_by(self, args: list[str]) -> list[str]:
         """Test files a `pytest ARGS` run collects (path args, else testpaths, else everything)."""

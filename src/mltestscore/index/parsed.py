@@ -98,6 +98,17 @@ class NotebookSource:
             cell = number
         return cell
 
+    def where(self, line: int | None) -> str:
+        """'cell 4, line 2' for a line of the joined source: what a notebook's reader can find."""
+        if not line:
+            return "line ?"
+        found = None
+        for start, number in zip(self.cell_starts, self.cell_numbers):
+            if start > line:
+                break
+            found = (number, line - start + 1)
+        return f"cell {found[0]}, line {found[1]}" if found else f"line {line}"
+
 
 _MAGIC = re.compile(r"^\s*[%!]")
 _ASSIGNED_MAGIC = re.compile(r"^(\s*[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*)[%!].*$")  # files = !ls, t = %timeit …
@@ -221,6 +232,7 @@ class Parsed:
         return self._cached("python", path, self._parse_python)
 
     def _parse_python(self, path: str) -> ast.Module | None:
+        notebook = None
         if path.endswith(".ipynb"):
             notebook = self.notebook(path)
             source = notebook.source if notebook else None
@@ -233,7 +245,8 @@ class Parsed:
                 warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes is not our business
                 return ast.parse(source, filename=path)
         except SyntaxError as error:
-            self._warn(path, f"Python syntax error line {error.lineno}; not analysed")
+            where = notebook.where(error.lineno) if notebook is not None else f"line {error.lineno}"
+            self._warn(path, f"Python syntax error {where}; not analysed")
         except (ValueError, RecursionError, MemoryError) as error:
             self._warn(path, f"Python source cannot be parsed ({type(error).__name__}); not analysed")
         return None

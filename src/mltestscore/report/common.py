@@ -37,6 +37,10 @@ GENERAL_ANCHORS = (
     "README",
 )
 
+PROJECT_CONFIG_FILES = (".mltestscore.yaml", ".mltestscore.yml")
+PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "README.md", "README.rst", "README")
+REPOSITORY_LEVEL = "Repository-level finding: no file holds evidence for it."
+
 # Band colours by final score: (shields.io colour name, hex). Upper bounds are inclusive.
 BAND_COLORS = (
     (0, "red", "#e05d44"),
@@ -64,16 +68,25 @@ def findings(report: AuditReport) -> list[TestResult]:
     return [item for item in report.items() if item.score < 1 and item.status != Status.SKIPPED]
 
 
+def effort(item: TestResult) -> int:
+    """A rough cost of the next level: 1 when the repository nearly has it (done by hand, or
+    evidence found that only lacks a runner: a test file no CI job runs, a hook missing from a
+    pre-commit config), 3 when it must be built from nothing."""
+    return 1 if item.score > 0 or item.evidence else 3
+
+
 def next_steps(report: AuditReport, limit: int = 3) -> list[TestResult]:
-    """Missing points in the weakest sections first: those lift the final (minimum) score."""
+    """Missing points in the weakest sections first (those lift the final, minimum score); within
+    a section, points gained per effort, so what the repository nearly has comes before advice to
+    build something new."""
     steps = [
-        (section.score, item.score, item)
+        (section.score, -(1 - item.score) / effort(item), item.id, item)
         for section in report.sections
         for item in section.items
         if item.score < 1 and item.status not in (Status.SKIPPED, Status.NOT_ASSESSED)
     ]
-    steps.sort(key=lambda triple: (triple[0], triple[1]))
-    return [item for _, _, item in steps[:limit]]
+    steps.sort(key=lambda step: step[:3])
+    return [step[3] for step in steps[:limit]]
 
 
 def finding_message(item: TestResult) -> str:
@@ -106,13 +119,33 @@ class Anchors:
         )
         self._workflows = sorted(workflows, key=lambda path: (not _MAIN_WORKFLOW.search(path.rsplit("/", 1)[-1]), path))
 
-    def location(self, item: TestResult) -> tuple[str, int]:
-        """(repo-relative path, 1-based line) for a finding."""
+    def evidence_location(self, item: TestResult) -> tuple[str, int] | None:
+        """(repo-relative path, line) of the finding's strongest evidence in a file, or None: a
+        repository-level finding (nothing found, so no file to point at)."""
         with_line = [e for e in item.evidence if e.line and self._is_file(e.path)]
         any_file = [e for e in item.evidence if self._is_file(e.path)]
         if with_line or any_file:
             chosen = (with_line or any_file)[0]
             return self.uri(chosen.path), chosen.line or 1
+        return None
+
+    def project_file(self) -> str | None:
+        """The project's config file (mltestscore's own, else the project's), where a
+        repository-level finding is anchored when a format needs a file, rather than on some
+        workflow's line 1 next to unrelated findings."""
+        for name in (*PROJECT_CONFIG_FILES, *PROJECT_FILES):
+            if (self.root / name).is_file():
+                return self.uri(name)
+        return None
+
+    def location(self, item: TestResult) -> tuple[str, int]:
+        """(repo-relative path, 1-based line) for a finding."""
+        found = self.evidence_location(item)
+        if found is not None:
+            return found
+        project = self.project_file()
+        if project is not None:
+            return project, 1
         for candidate in (*SECTION_ANCHORS.get(item.section, ()), *self._workflows, *GENERAL_ANCHORS):
             if (self.root / candidate).is_file():
                 return self.uri(candidate), 1

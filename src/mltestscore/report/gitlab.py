@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from mltestscore.report.common import Anchors, finding_message, findings, fingerprint
+from mltestscore.report.common import REPOSITORY_LEVEL, Anchors, finding_message, findings, fingerprint
 from mltestscore.results import AuditReport, Status
 
 SEVERITY = {Status.MISSING: "major", Status.MANUAL: "minor", Status.ATTESTED: "minor", Status.NOT_ASSESSED: "info"}
@@ -29,7 +29,8 @@ def to_list(report: AuditReport) -> list[dict]:
             {
                 "type": "issue",
                 "check_name": item.id,
-                "description": finding_message(item),
+                "description": finding_message(item)
+                + (f" {REPOSITORY_LEVEL}" if anchors.evidence_location(item) is None else ""),
                 "categories": ["Bug Risk"],
                 "severity": SEVERITY.get(item.status, "major"),
                 "fingerprint": key,

@@ -96,6 +96,23 @@ def section_chart(sections: list[SectionResult]) -> dict:
     }
 
 
+def _evidence_links(report: AuditReport):
+    """evidence -> URL of the file at the audited commit on its host, or None (no known remote,
+    no commit, or not a file path)."""
+    from mltestscore.report.links import remote_for
+
+    remote = remote_for(report.repository)
+    commit = report.commit or ""
+
+    def url(evidence) -> str | None:
+        path = evidence.path
+        if remote is None or not path or path in (".", "config") or path.startswith(("/", "..")):
+            return None
+        return remote.file_url(commit, path, evidence.line)
+
+    return url
+
+
 def render(report: AuditReport) -> str:
     name, color = band_color(report.score)
     return (
@@ -109,6 +126,7 @@ def render(report: AuditReport) -> str:
             steps=next_steps(report),
             Status=Status,
             tool_version=report.tool_version,
+            evidence_url=_evidence_links(report),
         )
     )
 

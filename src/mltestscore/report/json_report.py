@@ -17,12 +17,16 @@ def to_dict(report: AuditReport) -> dict:
         "repository": {"path": report.repository, "commit": report.commit},
         "generated_at": report.generated_at,
         "score": report.score,
+        "scaled": report.scaled,
         "band": report.band,
         "sections": {
             section.id: {
                 "title": section.title,
                 "score": section.score,
                 "max": section.max,
+                "not_applicable": section.not_applicable,
+                "scaled": bool(section.scaled and section.not_applicable),
+                "na_note": section.na_note,
                 "items": [
                     {
                         "id": item.id,

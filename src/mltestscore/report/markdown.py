@@ -31,7 +31,10 @@ def render(report: AuditReport) -> str:
     ]
     for section in report.sections:
         name = f"**{section.title}** (weakest)" if section is weakest else section.title
-        out.append(f"| {name} | {score_text(section.score)} / {section.max} | `{_bar(section.score, section.max)}` |")
+        shown = f"{score_text(section.score)} / {section.max}" + (
+            f" ({_cell(section.na_note)})" if section.na_note else ""
+        )
+        out.append(f"| {name} | {shown} | `{_bar(section.score, section.max)}` |")
     out += ["", "The final score is the weakest section's sum (Breck et al. 2017).", ""]
     steps = next_steps(report)
     if steps:

@@ -13,6 +13,7 @@ import re
 from mltestscore.report.common import (
     CHECKS_DOC_URL,
     PROJECT_URL,
+    REPOSITORY_LEVEL,
     Anchors,
     finding_message,
     findings,
@@ -43,6 +44,7 @@ def to_dict(report: AuditReport) -> dict:
         },
         "invocations": [{"executionSuccessful": True, "endTimeUtc": _utc(report.generated_at)}],
         "results": results,
+        **_provenance(report),
         "properties": {
             "score": report.score,
             "band": report.band,
@@ -72,12 +74,19 @@ def _rule(item: TestResult, check) -> dict:
 
 
 def _result(item: TestResult, index: int, anchors: Anchors) -> dict:
+    """A finding with evidence in a file points at it. A repository-level finding (nothing found)
+    says so in its message and points at the project's config file (GitHub code scanning rejects
+    a result without a location), not at one arbitrary workflow line shared by every finding."""
+    repository_level = anchors.evidence_location(item) is None
     path, line = anchors.location(item)
-    return {
+    message = finding_message(item)
+    if repository_level:
+        message = f"{message} {REPOSITORY_LEVEL} (Anchored at {path}.)"
+    result: dict = {
         "ruleId": item.id,
         "ruleIndex": index,
         "level": LEVELS.get(item.status, "warning"),
-        "message": {"text": finding_message(item)},
+        "message": {"text": message},
         "locations": [
             {
                 "physicalLocation": {
@@ -86,13 +95,26 @@ def _result(item: TestResult, index: int, anchors: Anchors) -> dict:
                 }
             }
         ],
-        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(item.id, anchors.prefix)},
-        "properties": {
-            "score": item.score,
-            "status": item.status.value,
-            "evidence": [e.location() for e in item.evidence],
-        },
     }
+    result["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint(item.id, anchors.prefix)}
+    result["properties"] = {
+        "score": item.score,
+        "status": item.status.value,
+        "evidence": [e.location() for e in item.evidence],
+        "repositoryLevel": repository_level,
+    }
+    return result
+
+
+def _provenance(report: AuditReport) -> dict:
+    """versionControlProvenance: the repository's web URL and the audited commit, from git remote."""
+    from mltestscore.report.links import remote_for
+
+    remote = remote_for(report.repository)
+    if remote is None or not report.commit:
+        return {}
+    entry = {"repositoryUri": remote.web_url, "revisionId": report.commit, "mappedTo": {"uriBaseId": "%SRCROOT%"}}
+    return {"versionControlProvenance": [entry]}
 
 
 def _help(item: TestResult, check) -> tuple[str, str]:

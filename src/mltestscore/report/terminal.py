@@ -21,13 +21,27 @@ _MARK = {
     Status.NOT_ASSESSED: ("?", "dim"),
 }
 MAX_WARNINGS = 15
+# One symbol per outcome, as the tables use them; the pts column always shows the real points.
+LEGEND = Text.assemble(
+    ("● ", "green"),
+    "1 automated (or attested with a runner)   ",
+    ("◐ ", "yellow"),
+    "0.5 by hand or attested   ",
+    ("○ ", "red"),
+    "0 missing   ",
+    ("– ", "dim"),
+    "skipped or n/a   ",
+    ("? ", "dim"),
+    "not assessed",
+    style="dim",
+)
 
 
 def _score_text(score: float) -> str:
     return f"{score:g}"
 
 
-def _section_table(section) -> Table:
+def _section_table(section, verbose: bool = False) -> Table:
     table = Table(show_header=True, header_style="bold", expand=True, box=None, pad_edge=False)
     table.add_column("", width=1)
     table.add_column("test", no_wrap=True, width=9)
@@ -35,31 +49,40 @@ def _section_table(section) -> Table:
     table.add_column("finding", ratio=1)
     for item in section.items:
         mark, color = _MARK[item.status]
-        table.add_row(Text(mark, style=color), item.id, _score_text(item.score), _finding(item))
+        if item.status == Status.ATTESTED and item.score >= 1:
+            mark = "●"  # attested with a verified runner earns full points: the symbol says so
+        table.add_row(Text(mark, style=color), item.id, _score_text(item.score), _finding(item, verbose))
     return table
 
 
-def _finding(item: TestResult) -> Text:
+def _finding(item: TestResult, verbose: bool = False) -> Text:
     text = Text()
     text.append(item.title, style="bold")
     text.append("\n")
     text.append(item.reason, style="italic" if item.status in (Status.SKIPPED, Status.NOT_ASSESSED) else "")
-    for evidence in item.evidence[:2]:
+    shown = item.evidence if verbose else item.evidence[:2]
+    for evidence in shown:
         text.append("\n  ")
         text.append(evidence.location(), style="cyan")
         text.append(f"  {evidence.detail}")
         if evidence.runner:
             text.append(f"\n    ↳ run by {evidence.runner}", style="dim")
-    if len(item.evidence) > 2:
-        text.append(f"\n  … {len(item.evidence) - 2} more", style="dim")
+    if len(item.evidence) > len(shown):
+        text.append(f"\n  … {len(item.evidence) - len(shown)} more (-v shows all)", style="dim")
     return text
 
 
-def build(report: AuditReport):
+def build(report: AuditReport, detail: str = "full", verbose: bool = False):
+    """The report as rich renderables. detail: "full"; "summary" (the scores panel only);
+    "quiet" (one line: the final score). verbose: every evidence line, every warning."""
+    if detail == "quiet":
+        return Text(f"ML Test Score: {_score_text(report.score)} ({report.band.splitlines()[0]})")
     header = Text()
     header.append(f"ML Test Score: {_score_text(report.score)}", style="bold")
     header.append("   (minimum of the four section scores)\n", style="dim")
     header.append(report.band)
+    if report.scaled:
+        header.append("\n* scaled over the applicable tests (na_policy: scale); the paper scores n/a as 0", style="dim")
     if report.from_memo:
         header.append(
             "\nNothing changed since the last audit: this report comes from the cache (--no-cache recomputes).",
@@ -68,13 +91,20 @@ def build(report: AuditReport):
     sections_line = Text()
     for section in report.sections:
         sections_line.append(f"{section.title} ", style="bold")
-        sections_line.append(f"{_score_text(section.score)}/{section.max}   ")
+        scaled = "*" if section.scaled and section.not_applicable else ""
+        sections_line.append(f"{_score_text(section.score)}{scaled}/{section.max}   ")
     parts = [Panel(Group(header, Text(), sections_line), title="mltestscore", subtitle=escape(report.repository))]
+    if detail == "summary":
+        return Group(*parts)
+    parts.append(LEGEND)
     for section in report.sections:
         parts.append(
             Panel(
-                _section_table(section),
-                title=f"{section.title}: {_score_text(section.score)}/{section.max}",
+                _section_table(section, verbose),
+                title=f"{section.title}: {_score_text(section.score)}/{section.max}"
+                + (" (scaled)" if section.scaled and section.not_applicable else ""),
+                subtitle=section.na_note or None,
+                subtitle_align="left",
                 title_align="left",
             )
         )
@@ -88,11 +118,12 @@ def build(report: AuditReport):
         parts.append(Panel(text, title="Next steps worth most (they lift your weakest section)", title_align="left"))
     if report.warnings:
         text = Text()
-        for warning in report.warnings[:MAX_WARNINGS]:
+        limit = len(report.warnings) if verbose else MAX_WARNINGS
+        for warning in report.warnings[:limit]:
             text.append(f"{warning.path}: ", style="yellow")
             text.append(f"{warning.message}\n")
-        if len(report.warnings) > MAX_WARNINGS:
-            text.append(f"… {len(report.warnings) - MAX_WARNINGS} more (see --format json)\n", style="dim")
+        if len(report.warnings) > limit:
+            text.append(f"… {len(report.warnings) - limit} more (-v or --format json)\n", style="dim")
         parts.append(Panel(text, title=f"Warnings ({len(report.warnings)})", title_align="left", border_style="yellow"))
     return Group(*parts)
 
@@ -103,8 +134,8 @@ def render(report: AuditReport, width: int | None = None, color: bool | None = N
     return console.export_text(styles=bool(color))
 
 
-def print_report(report: AuditReport, console: Console) -> None:
-    console.print(build(report))
+def print_report(report: AuditReport, console: Console, detail: str = "full", verbose: bool = False) -> None:
+    console.print(build(report, detail, verbose))
 
 
 class _Null:

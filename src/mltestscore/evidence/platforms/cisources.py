@@ -1,0 +1,27 @@
+"""CI configs whose trigger lives outside them (AWS CodeBuild's buildspec): started on a push only
+when infrastructure code in the repository creates that trigger (a CodePipeline source action, a
+CodeBuild webhook, in CloudFormation, CDK or Terraform). Otherwise the trigger was made in a
+console, and RUBRIC.md counts the config as hand-run."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from mltestscore.evidence.ci import MANUAL, CIPipeline
+
+# CI system (ci.py) -> Trigger.target of the infrastructure trigger that starts it
+_STARTED_BY = {"aws-codebuild": "codebuild"}
+
+
+def started_by_infrastructure(ctx, pipelines: list[CIPipeline]) -> list[CIPipeline]:
+    if not any(p.system in _STARTED_BY for p in pipelines):
+        return pipelines
+    triggers = ctx.platform_triggers
+    adjusted = []
+    for pipeline in pipelines:
+        target = _STARTED_BY.get(pipeline.system)
+        if target and not any(t.target == target and t.enabled for t in triggers):
+            jobs = [replace(job, triggers=frozenset({MANUAL})) for job in pipeline.jobs]
+            pipeline = replace(pipeline, jobs=jobs)
+        adjusted.append(pipeline)
+    return adjusted
