@@ -44,6 +44,8 @@ names(
     "kfp.dsl.component",
     "flytekit.workflow",
     "aws_cdk",
+    "azureml.pipeline.core.Pipeline",  # azureml.read asks for "azureml" and "azure": else a grep of every source
+    "azure.ai.ml.command",
 )
 
 
