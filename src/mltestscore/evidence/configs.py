@@ -13,7 +13,7 @@ import re
 try:  # the regex parser, to find what literals a pattern requires
     from re import _parser as _sre  # type: ignore[attr-defined]  # Python 3.11+
 except ImportError:  # pragma: no cover - Python 3.10
-    import sre_parse as _sre  # type: ignore[no-redef]
+    import sre_parse as _sre
 from dataclasses import dataclass
 from hashlib import sha1
 

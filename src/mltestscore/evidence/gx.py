@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from mltestscore.context import AuditContext
 from mltestscore.evidence.perfile import code_passing, per_file
@@ -326,7 +327,8 @@ def _read_code(ctx: AuditContext, project: GxProject) -> None:
         )
     )
     for path in sorted(scanned):
-        expectations, suite_names, runs, executes = scanned[path]  # type: ignore[misc]
+        plain: Any = scanned[path]  # (expectations, suite names, runs, executes), as _scan_file gives them
+        expectations, suite_names, runs, executes = plain
         if expectations:
             found = [Expectation(*e) for e in expectations]
             name = suite_names[0] if suite_names else path
