@@ -82,6 +82,28 @@ def test_summary_sections_kinds_and_platforms():
     assert s.per_test_agreement["data-1"] == 0.5
 
 
+def test_split_selection_and_per_split_summaries():
+    repos = [{"repo": "a/x", "split": "dev"}, {"repo": "b/y", "split": "holdout"}, {"repo": "c/z"}]
+    assert [r["repo"] for r in m.select_split(repos, "all")] == ["a/x", "b/y", "c/z"]
+    assert [r["repo"] for r in m.select_split(repos, "holdout")] == ["b/y"]
+    # An entry without a split belongs to dev (the set fixers tune on).
+    assert [r["repo"] for r in m.select_split(repos, "dev")] == ["a/x", "c/z"]
+    pairs = [
+        m.Pair("b/y", "data-1", 1.0, 0.0, split="holdout"),
+        m.Pair("a/x", "data-1", 1.0, 1.0, split="dev"),
+        m.Pair("a/x", "data-2", 0.5, 0.0, split="dev"),
+    ]
+    by_split = m.summarise_by_split(pairs)
+    assert list(by_split) == ["dev", "holdout"]
+    assert by_split["dev"].agreement == pytest.approx(0.5)
+    assert by_split["dev"].recall == pytest.approx(1.0 / 1.5)
+    assert by_split["holdout"].n == 1 and by_split["holdout"].recall == 0.0
+    # pairs_for carries the entry's split (dev when absent).
+    label = {"tests": {t: {"score": 0, "evidence": "x"} for t in m.TEST_IDS}}
+    assert {p.split for p in m.pairs_for({"repo": "c/z"}, label, {})} == {"dev"}
+    assert {p.split for p in m.pairs_for({"repo": "b/y", "split": "holdout"}, label, {})} == {"holdout"}
+
+
 def test_tool_scores_reads_section_items():
     report = {"sections": {"data": {"items": [{"id": "data-1", "score": 0.5}]}, "infra": {"items": []}}}
     assert m.tool_scores(report) == {"data-1": 0.5}
@@ -92,6 +114,8 @@ def test_every_label_file_is_complete_and_pinned():
     assert len(repos) >= 20
     kept_aside = ROOT.parent / "shared" / "kept-aside.txt"
     aside = set(kept_aside.read_text().split()) if kept_aside.exists() else set()
+    assert {entry.get("split") for entry in repos} == {"dev", "holdout"}
+    assert len({entry["repo"] for entry in repos}) == len(repos)
     for entry in repos:
         assert entry["repo"] not in aside
         assert len(entry["commit"]) == 40 and int(entry["commit"], 16) >= 0

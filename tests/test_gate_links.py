@@ -88,3 +88,36 @@ def test_next_steps_put_what_the_repository_nearly_has_first(tmp_path):
     assert all(report.item(test_id).score == 0.5 for test_id in half_done)
     # every section is equally weak; finishing what is done by hand beats building from nothing
     assert [step.id for step in next_steps(report, limit=4)] == half_done
+
+
+def test_ci_evidence_points_at_the_command_not_the_run_block(tmp_path):
+    workflow = (
+        "on: [push]\n"
+        "jobs:\n"
+        "  test:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+        "      - run: |\n"
+        "          pip install -e .\n"
+        "          python -m pip check\n"
+        "          pytest tests\n"
+    )
+    tests = "from src.model import train\n\ndef test_train_is_reproducible():\n    assert train(1) == train(1)\n"
+    root = make_repo(
+        tmp_path,
+        {
+            ".github/workflows/ci.yml": workflow,
+            "src/model.py": "import sklearn.linear_model\n\ndef train(x):\n    return x\n",
+            "tests/test_model.py": tests,
+        },
+    )
+    from mltestscore.config import Config
+    from mltestscore.context import AuditContext
+
+    ctx = AuditContext(root, Config(), None)
+    try:
+        wired = [c for c in ctx.wiring.commands if c.command.startswith("pytest")]
+    finally:
+        ctx.close()
+    assert wired and wired[0].runner.line == 10  # `pytest tests`, not line 8 (the block's first command)

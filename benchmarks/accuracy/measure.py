@@ -5,11 +5,13 @@ For every repository in repos.yaml: clone it from a local mirror folder at the p
 `mltestscore audit <clone> --format json --no-cache`, and compare the 28 scores with the label file.
 Prints per-test agreement, Cohen's kappa (categories 0 / 0.5 / 1), the same two accepting the
 labeller's stated alternative (`alt`), recall and precision of awarded points, mean absolute section
-error, recall per kind and per platform, and every disagreement with the label's evidence.
+error, recall per kind and per platform, the headline numbers per split (`dev`: the repositories fixers
+tune on; `holdout`: labelled later and never tuned on), and every disagreement with the label's evidence.
 
 Not run in CI: it needs the mirrors (fetched snapshots) and runs the tool on real repositories.
 
-    python benchmarks/accuracy/measure.py --mirror /work/.mirror --workdir /tmp/acc [--repo owner/name] [--json out.json]
+    python benchmarks/accuracy/measure.py --mirror /work/.mirror --workdir /tmp/acc [--split dev|holdout|all]
+        [--repo owner/name] [--json out.json]
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ HERE = Path(__file__).resolve().parent
 SECTIONS = ("data", "model", "infra", "monitor")
 TEST_IDS = tuple(f"{s}-{i}" for s in SECTIONS for i in range(1, 8))
 CATEGORIES = (0.0, 0.5, 1.0)
+SPLITS = ("dev", "holdout")
 
 
 # ---------------------------------------------------------------- metrics (pure, unit-tested)
@@ -47,6 +50,7 @@ class Pair:
     evidence: str = ""
     kind: str = ""
     platform: str = ""
+    split: str = ""
 
     @property
     def label_accepting_alt(self) -> float:
@@ -158,6 +162,22 @@ def summarise(pairs: Sequence[Pair]) -> Summary:
     )
 
 
+def summarise_by_split(pairs: Sequence[Pair]) -> dict[str, Summary]:
+    """One Summary per split present in pairs (dev first, then holdout, then anything else)."""
+    groups: dict[str, list[Pair]] = defaultdict(list)
+    for p in pairs:
+        groups[p.split or "?"].append(p)
+    order = [s for s in SPLITS if s in groups] + sorted(s for s in groups if s not in SPLITS)
+    return {s: summarise(groups[s]) for s in order}
+
+
+def select_split(repos: list[dict], split: str) -> list[dict]:
+    """Entries of repos.yaml in the split ("all" keeps every entry; an entry without `split` is dev)."""
+    if split == "all":
+        return list(repos)
+    return [r for r in repos if r.get("split", "dev") == split]
+
+
 # ---------------------------------------------------------------- labels and tool output
 
 
@@ -204,6 +224,7 @@ def pairs_for(entry: dict, label: dict, scores: dict[str, float]) -> list[Pair]:
                 evidence=str(t.get("evidence", "")),
                 kind=str(entry.get("kind", "")),
                 platform=str(entry.get("platform", "")),
+                split=str(entry.get("split", "dev")),
             )
         )
     return pairs
@@ -280,7 +301,13 @@ def fmt(x: float) -> str:
     return "  n/a" if x != x else f"{x:5.2f}"
 
 
-def print_report(summary: Summary, pairs: Sequence[Pair], per_repo: dict[str, Summary], out=sys.stdout) -> None:
+def print_report(
+    summary: Summary,
+    pairs: Sequence[Pair],
+    per_repo: dict[str, Summary],
+    out=sys.stdout,
+    per_split: dict[str, Summary] | None = None,
+) -> None:
     w = out.write
     w(f"repositories: {len(per_repo)}   test judgements: {summary.n}\n")
     w(f"agreement {fmt(summary.agreement)}   kappa {fmt(summary.kappa)}\n")
@@ -288,6 +315,18 @@ def print_report(summary: Summary, pairs: Sequence[Pair], per_repo: dict[str, Su
     w(f"awarded points: recall {fmt(summary.recall)}   precision {fmt(summary.precision)}")
     w(f"   (accepting alt: {fmt(summary.recall_alt)} / {fmt(summary.precision_alt)})\n")
     w(f"mean absolute section error: {fmt(summary.mean_section_error)} points\n\n")
+    if per_split:
+        repos_in = defaultdict(set)
+        for p in pairs:
+            repos_in[p.split or "?"].add(p.repo)
+        w("per split (repos, agreement, kappa, agreement/kappa accepting alt, recall, precision, section error):\n")
+        for name, s in per_split.items():
+            w(
+                f"  {name:<8} {len(repos_in[name]):3d}  {fmt(s.agreement)} {fmt(s.kappa)}  "
+                f"{fmt(s.agreement_alt)} {fmt(s.kappa_alt)}  {fmt(s.recall)} {fmt(s.precision)}  "
+                f"{fmt(s.mean_section_error)}\n"
+            )
+        w("\n")
     w("per-test agreement:\n")
     for test, value in summary.per_test_agreement.items():
         w(f"  {test:<10} {fmt(value)}\n")
@@ -315,9 +354,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write all pairs and summaries to this file")
     ap.add_argument("--tool", default="mltestscore", help="the mltestscore executable")
     ap.add_argument("--labels", type=Path, default=HERE, help="folder holding repos.yaml and labels/")
+    ap.add_argument(
+        "--split",
+        choices=(*SPLITS, "all"),
+        default="all",
+        help="dev: repositories fixers tune on; holdout: never tuned on; all (default): both, reported per split too",
+    )
     args = ap.parse_args(argv)
 
-    repos = load_repos(args.labels / "repos.yaml")
+    repos = select_split(load_repos(args.labels / "repos.yaml"), args.split)
     if args.repo:
         repos = [r for r in repos if r["repo"] in set(args.repo)]
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -347,12 +392,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("nothing measured", file=sys.stderr)
         return 1
     summary = summarise(all_pairs)
-    print_report(summary, all_pairs, per_repo)
+    per_split = summarise_by_split(all_pairs)
+    print_report(summary, all_pairs, per_repo, per_split=per_split)
     if args.json:
         args.json.write_text(
             json.dumps(
                 {
                     "summary": summary.__dict__,
+                    "per_split": {k: v.__dict__ for k, v in per_split.items()},
                     "per_repo": {k: v.__dict__ for k, v in per_repo.items()},
                     "pairs": [p.__dict__ for p in all_pairs],
                 },

@@ -61,6 +61,9 @@ def _run_audit(
 
         with timed("memo lookup (index and content ids)"):
             key = memos.memo_key(ctx)
+        if key is None:  # a plugin the key cannot pin down: never answer from the memo
+            return _audit(ctx)
+        with timed("memo lookup (index and content ids)"):
             known = memos.recall(ctx.cache, key)
         if known is not None:
             return known
@@ -83,12 +86,10 @@ def _audit(ctx: AuditContext) -> AuditReport:
     # Imported here: an audit answered from the memo loads no check.
     from mltestscore.attest import apply_attestation
     from mltestscore.checks.registry import load_checks
-    from mltestscore.rubric import load_rubric
-    from mltestscore.scoring import final_score
 
-    rubric = load_rubric()
-    checks = load_checks(ctx.warn)
     config = ctx.config
+    rubric = config.rubric()
+    checks = load_checks(ctx.warn, rubric)
     for test_id in config.unknown_ignores:
         ctx.warn(config.source or "config", f"ignore names {test_id!r}, which matches no test; it has no effect")
     for note in config.notes:
@@ -104,32 +105,37 @@ def _audit(ctx: AuditContext) -> AuditReport:
     for section in rubric.sections:
         items = []
         for test in section.tests:
-            check = checks[test.id]
+            check = checks[test.check_id]
             with timed(test.id, ctx.profile.checks if ctx.profile is not None else None):
-                outcome = _run_one(ctx, check)
+                outcome = _run_one(ctx, check, test.id)
             if test.id in config.attestations and test.id not in config.ignore:
                 outcome = apply_attestation(ctx, config.attestations[test.id], outcome)
-            remediation = check.remediation
             items.append(
                 TestResult(
                     test.id,
                     section.id,
                     test.title,
-                    outcome.score,
+                    rubric.points.scale(outcome.score, test.weight),
                     outcome.status,
                     outcome.reason,
                     outcome.evidence,
                     outcome.missing if outcome.score < 1 else "",
-                    remediation,
+                    check.remediation,
+                    rubric.points.scale(1.0, test.weight),
                 )
             )
         not_applicable = sum(1 for test in section.tests if test.id in config.not_applicable)
         sections.append(
             SectionResult(
-                section.id, section.title, items, not_applicable=not_applicable, scaled=config.na_policy == "scale"
+                section.id,
+                section.title,
+                items,
+                section.max,
+                not_applicable=not_applicable,
+                scaled=config.na_policy == "scale",
             )
         )
-    score = final_score(sections)
+    score = rubric.aggregate([s.score for s in sections])
     return AuditReport(
         tool_version=__version__,
         repository=str(ctx.root),
@@ -139,11 +145,15 @@ def _audit(ctx: AuditContext) -> AuditReport:
         score=score,
         band=rubric.band(score),
         warnings=list(ctx.warnings),
+        rubric=rubric.name,
+        rubric_id=rubric.id,
+        max_score=rubric.max_score,
+        aggregation=rubric.aggregation,
     )
 
 
-def _run_one(ctx: AuditContext, check) -> Outcome:
-    not_applicable = ctx.config.not_applicable.get(check.id)
+def _run_one(ctx: AuditContext, check, test_id: str) -> Outcome:
+    not_applicable = ctx.config.not_applicable.get(test_id)
     if not_applicable is not None:
         scaled = ctx.config.na_policy == "scale"
         return Outcome(
@@ -154,7 +164,7 @@ def _run_one(ctx: AuditContext, check) -> Outcome:
             "Declared not applicable in config; "
             + ("the section is scored over its applicable tests." if scaled else "it scores 0, as in the paper."),
         )
-    reason = ctx.config.ignore.get(check.id)
+    reason = ctx.config.ignore.get(test_id)
     if reason is not None:
         return Outcome(
             0.0, Status.SKIPPED, f"skipped: {reason}", [], "Ignored in config; it earns no points while ignored."

@@ -4,6 +4,7 @@ coloured by the paper's band (red at 0 … bright green above 5)."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
@@ -18,19 +19,37 @@ class BadgeError(Exception):
     pass
 
 
-def message(score: float, scaled: bool = False) -> str:
-    return f"{score_text(score)} / 7" + (" (scaled)" if scaled else "")
+@dataclass(frozen=True)
+class Scored:
+    """A final score with its rubric's maximum and name (the badge's label)."""
+
+    score: float
+    max_score: float = 7.0
+    rubric: str = LABEL
+    scaled: bool = False  # rescaled over applicable tests (na_policy: scale)
 
 
-def endpoint_json(score: float, scaled: bool = False) -> str:
+def _scored(score: float | Scored, scaled: bool = False) -> Scored:
+    return score if isinstance(score, Scored) else Scored(float(score), scaled=scaled)
+
+
+def message(score: float | Scored, scaled: bool = False) -> str:
+    scored = _scored(score, scaled)
+    return f"{score_text(scored.score)} / {score_text(scored.max_score)}" + (" (scaled)" if scored.scaled else "")
+
+
+def endpoint_json(score: float | Scored, scaled: bool = False) -> str:
     """https://shields.io/badges/endpoint-badge: host the file, point shields at its URL."""
-    color, _ = band_color(score)
-    return json.dumps({"schemaVersion": 1, "label": LABEL, "message": message(score, scaled), "color": color}) + "\n"
+    scored = _scored(score, scaled)
+    color, _ = band_color(scored.score, scored.max_score)
+    return json.dumps({"schemaVersion": 1, "label": scored.rubric, "message": message(scored), "color": color}) + "\n"
 
 
-def svg(score: float, scaled: bool = False) -> str:
-    _, color = band_color(score)
-    text = message(score, scaled)
+def svg(score: float | Scored, scaled: bool = False) -> str:
+    scored = _scored(score, scaled)
+    _, color = band_color(scored.score, scored.max_score)
+    text = message(scored)
+    LABEL = scored.rubric  # noqa: N806 (the label is the rubric's name)
     label_w, text_w = _text_width(LABEL) + 12, _text_width(text) + 12
     width = label_w + text_w
     return (
@@ -59,16 +78,20 @@ def scaled_in_report(path: Path) -> bool:
         return False
 
 
-def score_from_report(path: Path) -> float:
-    """The final score of a JSON report written by `--format json`."""
+def score_from_report(path: Path) -> Scored:
+    """The final score (and the rubric's maximum and name) of a JSON report written by `--format json`."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BadgeError(f"cannot read {path}: {error}") from None
     score = data.get("score") if isinstance(data, dict) else None
-    if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 7:
-        raise BadgeError(f"{path} is not an mltestscore JSON report (no final score from 0 to 7)")
-    return float(score)
+    rubric: dict = data["rubric"] if isinstance(data, dict) and isinstance(data.get("rubric"), dict) else {}
+    maximum = rubric.get("max", 7)
+    if isinstance(maximum, bool) or not isinstance(maximum, (int, float)) or maximum <= 0:
+        maximum = 7
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= maximum:
+        raise BadgeError(f"{path} is not an mltestscore JSON report (no final score from 0 to {maximum:g})")
+    return Scored(float(score), float(maximum), str(rubric.get("name") or LABEL), data.get("scaled") is True)
 
 
 def _text_width(text: str) -> float:

@@ -36,15 +36,50 @@ class _DefaultGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
+def _print_version(ctx: click.Context, _param, value: bool) -> None:
+    """`mltestscore X.Y.Z`, then each loaded plugin and its version (like pytest's header)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from mltestscore.plugins import PluginError, load_third_party, version_lines
+
+    click.echo(f"mltestscore {__version__}")
+    lines = version_lines()
+    if lines:
+        click.echo("plugins: " + ", ".join(lines))
+    try:
+        load_third_party()
+    except PluginError as error:
+        _fail(str(error))
+    ctx.exit()
+
+
+def _rubric_option(function):
+    return click.option(
+        "--rubric",
+        "rubric",
+        metavar="FILE|NAME",
+        help="Score against this rubric (a YAML file, or a shipped/plugin rubric name such as mlops-course). "
+        "Overrides `rubric:` in config. Default: the paper's ML Test Score (4 sections x 7 tests).",
+    )(function)
+
+
 @click.group(cls=_DefaultGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="mltestscore", message="%(prog)s %(version)s")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and the loaded plugins, and exit.",
+)
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    """Score an ML repository against the ML Test Score rubric (Breck et al. 2017).
+    """Score an ML repository against the ML Test Score rubric (Breck et al. 2017), or your own rubric.
 
     Reads the repository statically (CI configs, DVC pipelines, tests, notebooks, serving and
-    monitoring configs, git history) and never runs its code. Each of the 28 tests earns 0, 0.5
-    (done by hand) or 1 (automated); the final score is the weakest section's sum.
+    monitoring configs, git history) and never runs its code. Each test of the rubric (the paper's
+    28) earns 0, 0.5 (done by hand) or 1 (automated); by default the final score is the weakest
+    section's sum.
 
     \b
     Examples:
@@ -55,11 +90,35 @@ def cli(ctx: click.Context) -> None:
       mltestscore baseline save                   then: audit --baseline .mltestscore-baseline.json
       mltestscore history --last 20 -f html -o history.html
       mltestscore badge -o badge.svg
-      mltestscore checks                          list the 28 tests
+      mltestscore checks                          list the rubric's tests
       mltestscore explain infra-1                 what a test means and how to earn it
+      mltestscore audit . --rubric mlops-course   score against another rubric
     """
+    from mltestscore.plugins import PluginError, load_third_party
+
+    try:
+        load_third_party()  # a broken plugin stops every command, with the distribution to blame
+    except PluginError as error:
+        _fail(str(error))
     if ctx.invoked_subcommand is None:
         ctx.invoke(audit)
+
+
+class _FormatChoice(click.ParamType):
+    """The built-in formats, plus those plugins register (looked up only when a format is given)."""
+
+    name = "format"
+
+    def convert(self, value, param, ctx):
+        from mltestscore.report import format_names
+
+        names = format_names()
+        if value not in names:
+            self.fail(f"{value!r} is not one of {', '.join(names)}", param, ctx)
+        return value
+
+    def get_metavar(self, param, ctx=None) -> str:
+        return "[" + "|".join(FORMATS) + "|...]"
 
 
 @cli.command()
@@ -68,9 +127,9 @@ def cli(ctx: click.Context) -> None:
     "-f",
     "--format",
     "formats",
-    type=click.Choice(FORMATS),
+    type=_FormatChoice(),
     multiple=True,
-    help="Report format (repeatable). Default: terminal.",
+    help=f"Report format (repeatable): {', '.join(FORMATS)}, or one a plugin adds. Default: terminal.",
 )
 @click.option(
     "-o",
@@ -85,7 +144,9 @@ def cli(ctx: click.Context) -> None:
     help="Write every format but terminal to this folder (mltestscore.html, mltestscore.sarif, ...); terminal still prints.",
 )
 @click.option(
-    "--fail-under", type=click.FloatRange(0, 7), help="Exit 1 when the final score is below this. Overrides config."
+    "--fail-under",
+    type=click.FloatRange(0),
+    help="Exit 1 when the final score is below this (0 to the rubric's maximum, 7 by default). Overrides config.",
 )
 @click.option(
     "--section-minimum",
@@ -149,6 +210,7 @@ def cli(ctx: click.Context) -> None:
     metavar="IDS",
     help="Skip these tests or sections (comma-separated or repeated), as `ignore` in config does.",
 )
+@_rubric_option
 @click.option(
     "--profile",
     is_flag=True,
@@ -174,6 +236,7 @@ def audit(
     select: tuple[str, ...] = (),
     ignore: tuple[str, ...] = (),
     diff_base: str | None = None,
+    rubric: str | None = None,
     profile: bool = False,
 ) -> None:
     """Audit the repository at PATH (default: the project root above the current folder: the
@@ -183,7 +246,7 @@ def audit(
     from mltestscore.selection import SelectionError, apply_selection
 
     root = _project_root(path)
-    config = _load_config(root, config_path)
+    config = _load_config(root, config_path, rubric)
     try:
         apply_selection(config, select, ignore)
     except SelectionError as error:
@@ -192,8 +255,18 @@ def audit(
     try:
         targets = plan_outputs(formats, output, output_dir)
         baseline = load_baseline(baseline_path) if baseline_path is not None else None
+        # The rubric is parsed only when a gate needs its ranges: an audit the memo answers parses none.
+        chosen = config.rubric() if fail_under is not None or section_minimums else None
+        if chosen is not None and fail_under is not None and fail_under > chosen.max_score:
+            raise GateError(
+                f"--fail-under {fail_under:g}: the rubric {chosen.name!r} scores from 0 to {chosen.max_score:g}"
+            )
         gates = choose_gates(
-            config.fail_under, config.section_minimums, fail_under, parse_section_minimums(section_minimums), baseline
+            config.fail_under,
+            config.section_minimums,
+            fail_under,
+            parse_section_minimums(section_minimums, chosen),
+            baseline,
         )
     except (OutputError, GateError) as error:
         _fail(str(error))
@@ -287,11 +360,11 @@ def _say_if_nothing_to_audit(root: Path) -> None:
         )
 
 
-def _load_config(root: Path, config_path: Path | None):
+def _load_config(root: Path, config_path: Path | None, rubric: str | None = None):
     from mltestscore.config import ConfigError, load_config
 
     try:
-        return load_config(root, config_path)
+        return load_config(root, config_path, rubric)
     except ConfigError as error:
         _fail(f"config error: {error}")
 
@@ -301,12 +374,13 @@ def _run(root: Path, config, cache: bool = True, profile: bool = False):
     from mltestscore.audit import run_audit
     from mltestscore.checks import RegistryError
     from mltestscore.index.cache import default_cache_dir
+    from mltestscore.plugins import PluginError
 
     timing = profiles.Profile() if profile or profiles.wanted() else None
     try:
         with _progress(f"auditing {root.name or root}"):
             report = run_audit(root, config, default_cache_dir() if cache else None, profile=timing)
-    except RegistryError as error:
+    except (RegistryError, PluginError) as error:
         _fail(str(error))
     if timing is not None:
         click.echo(timing.render(), err=True)
@@ -400,12 +474,13 @@ def baseline() -> None:
     help="Baseline file to write. Default: PATH/.mltestscore-baseline.json.",
 )
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file, as for audit.")
-def baseline_save(path: Path | None, output: Path | None, config_path: Path | None) -> None:
+@_rubric_option
+def baseline_save(path: Path | None, output: Path | None, config_path: Path | None, rubric: str | None = None) -> None:
     """Audit PATH and save its final and per-test scores as the baseline."""
     from mltestscore.gates import DEFAULT_BASELINE, save_baseline
 
     root = _project_root(path)
-    report = _run(root, _load_config(root, config_path))
+    report = _run(root, _load_config(root, config_path, rubric))
     target = output or root / DEFAULT_BASELINE
     try:
         save_baseline(report, target)
@@ -483,9 +558,9 @@ def _write_history(points: list, repository: str, shallow: bool, fmt: str, outpu
     if fmt == "table" and output is None:
         from rich.console import Console
 
-        from mltestscore.config import SECTIONS
+        from mltestscore.history import section_ids
 
-        Console().print(table(points, SECTIONS))
+        Console().print(table(points, section_ids(points)))
         return
     _write_text(render(points, repository, shallow, fmt), output, f"history {fmt}")
 
@@ -511,21 +586,28 @@ def _write_history(points: list, repository: str, shallow: bool, fmt: str, outpu
     help="Take the score from a JSON report (--format json) instead of auditing again.",
 )
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file, as for audit.")
-def badge(path: Path, style: str, output: Path | None, from_report: Path | None, config_path: Path | None) -> None:
+@_rubric_option
+def badge(
+    path: Path,
+    style: str,
+    output: Path | None,
+    from_report: Path | None,
+    config_path: Path | None,
+    rubric: str | None = None,
+) -> None:
     """Write a badge with the final score, coloured by band."""
-    from mltestscore.badge import BadgeError, endpoint_json, scaled_in_report, score_from_report, svg
+    from mltestscore.badge import BadgeError, Scored, endpoint_json, score_from_report, svg
 
     if from_report is not None:
         try:
-            score = score_from_report(from_report)
+            scored = score_from_report(from_report)
         except BadgeError as error:
             _fail(str(error))
-        scaled = scaled_in_report(from_report)
     else:
         root = _repository_root(path)
-        report = _run(root, _load_config(root, config_path))
-        score, scaled = report.score, report.scaled
-    _write_text(svg(score, scaled) if style == "svg" else endpoint_json(score, scaled), output, f"{style} badge")
+        report = _run(root, _load_config(root, config_path, rubric))
+        scored = Scored(report.score, report.max_score, report.rubric, report.scaled)
+    _write_text(svg(scored) if style == "svg" else endpoint_json(scored), output, f"{style} badge")
 
 
 def _write_text(text: str, output: Path | None, what: str) -> None:
@@ -548,51 +630,84 @@ def _write_text(text: str, output: Path | None, what: str) -> None:
     default="table",
     help="table for the terminal; markdown is docs/checks.md; json for scripts.",
 )
-def list_checks(fmt: str) -> None:
-    """List the 28 rubric tests: id, section, title, and whether this version assesses it."""
-    from mltestscore.checks.registry import load_checks
-
-    checks = load_checks()
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file whose `rubric:` to list.")
+@_rubric_option
+def list_checks(fmt: str, config_path: Path | None = None, rubric: str | None = None) -> None:
+    """List the rubric's tests (the paper's 28 by default): id, section, title, whether this version assesses it."""
+    chosen, checks = _rubric_and_checks(config_path, rubric)
     if fmt == "json":
         import json
 
         rows = [
-            {"id": c.id, "section": c.section, "title": c.title, "assessed": bool(c.implemented)}
-            for c in checks.values()
+            {
+                "id": t.id,
+                "section": t.section,
+                "title": t.title,
+                "assessed": bool(checks[t.check_id].implemented),
+                "check": t.check_id,
+            }
+            for t in chosen.tests
         ]
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     if fmt == "markdown":
         from mltestscore.docs import checks_markdown
 
-        click.echo(checks_markdown(checks), nl=False)
+        click.echo(checks_markdown(checks, chosen), nl=False)
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="ML Test Score rubric (Breck et al. 2017)", title_justify="left")
+    table = Table(title=f"{chosen.name} rubric: {len(chosen.tests)} tests", title_justify="left")
     table.add_column("id", no_wrap=True)
     table.add_column("section")
     table.add_column("title")
     table.add_column("assessed", justify="center")
-    for check in checks.values():
-        table.add_row(check.id, check.section, check.title, "yes" if check.implemented else "not yet")
+    for test in chosen.tests:
+        check = checks[test.check_id]
+        assessed = "yes" if check.implemented else "not yet"
+        if test.check:
+            assessed += f" ({test.check})"
+        table.add_row(test.id, test.section, test.title, assessed)
     Console().print(table)
+
+
+def _rubric_and_checks(config_path: Path | None, rubric: str | None):
+    from mltestscore.checks import RegistryError
+    from mltestscore.checks.registry import load_checks
+    from mltestscore.plugins import PluginError
+    from mltestscore.rubric import RubricError, load_rubric
+
+    try:
+        # The config only when named: `checks` and `explain` run anywhere, whatever config sits there.
+        chosen = _load_config(Path.cwd(), config_path, rubric).rubric() if config_path else load_rubric(rubric)
+    except RubricError as error:
+        _fail(str(error))
+    try:
+        return chosen, load_checks(rubric=chosen)
+    except (RegistryError, PluginError) as error:
+        _fail(str(error))
+        raise  # unreachable: _fail exits
 
 
 @cli.command()
 @click.argument("test_id")
-def explain(test_id: str) -> None:
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file whose `rubric:` to use.")
+@_rubric_option
+def explain(test_id: str, config_path: Path | None = None, rubric: str | None = None) -> None:
     """Explain a test: what it means, what evidence counts, how to earn the points."""
-    from mltestscore.checks.registry import load_checks
+    from mltestscore.checks.registry import all_checks
 
-    checks = load_checks()
-    check = checks.get(test_id.lower())
+    chosen, checks = _rubric_and_checks(config_path, rubric)
+    wanted = test_id.lower()
+    test = next((t for t in chosen.tests if t.id == wanted), None)
+    check = checks.get(test.check_id) if test is not None else all_checks().get(wanted)
     if check is None:
-        _fail(f"unknown test id {test_id!r}; ids are {', '.join(checks)}")
+        _fail(f"unknown test id {test_id!r}; ids are {', '.join(t.id for t in chosen.tests)}")
+        return
     from mltestscore.docs import explain_text
 
-    click.echo(explain_text(check))
+    click.echo(explain_text(check, chosen, test))
 
 
 @cli.command("diff")

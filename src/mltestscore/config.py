@@ -10,11 +10,14 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mltestscore.rubric import Rubric
 
 CONFIG_FILES = (".mltestscore.yaml", ".mltestscore.yml")
-SECTIONS = ("data", "model", "infra", "monitor")
-_KEYS = {"fail_under", "section_minimums", "exclude", "ignore", "attestations", "max_file_size_kb"}
+SECTIONS = ("data", "model", "infra", "monitor")  # the default rubric's; use Config.rubric().section_ids
+_KEYS = {"fail_under", "section_minimums", "exclude", "ignore", "attestations", "max_file_size_kb", "rubric"}
 _KEYS |= {"not_applicable", "na_policy"}
 NA_POLICIES = ("zero", "scale")  # zero: the paper's arithmetic (n/a earns 0); scale: over applicable tests
 # Limits of the git-history evidence (docs/monitor.md): how far back to read, how old a model may be.
@@ -53,24 +56,46 @@ class Config:
     na_policy: str = "zero"
     notes: list[str] = field(default_factory=list)  # e.g. which of two config files won; shown as warnings
     origins: dict[str, str] = field(default_factory=dict)  # setting -> where its value came from
+    rubric_spec: str | None = None  # `rubric:` / --rubric: a file (absolute once resolved) or a name
+
+    def rubric(self) -> Rubric:
+        """The rubric this audit scores against (the paper's ML Test Score by default)."""
+        from mltestscore.rubric import load_rubric
+
+        return load_rubric(self.rubric_spec)
 
 
 PRECEDENCE = "--config, then .mltestscore.yaml (or .yml), then pyproject.toml [tool.mltestscore]"
 _TOOL_TABLE = re.compile(r"^\s*\[\s*tool\s*\.\s*mltestscore\b|^\s*tool\s*\.\s*mltestscore\s*[.=]", re.M)
 
 
-def load_config(root: Path, explicit: Path | None = None) -> Config:
+def load_config(root: Path, explicit: Path | None = None, rubric: str | None = None) -> Config:
     """The config for an audit of `root`: `explicit` if given, else the first file found, in the
     order of PRECEDENCE. A config that cannot be read is a ConfigError: a gate must not pass
-    because its threshold was silently dropped."""
+    because its threshold was silently dropped. `rubric` (--rubric) overrides the config's
+    `rubric:`; the config is validated against it."""
+    config = _find_config(root, explicit, rubric)
+    if rubric is not None and config.rubric_spec is None:
+        config.rubric_spec = _rubric_spec(rubric, Path.cwd(), "--rubric")
+    if config.source is None and config.rubric_spec is not None:
+        from mltestscore.rubric import RubricError
+
+        try:
+            config.rubric()  # a bad --rubric is an error even without a config file
+        except RubricError as error:
+            raise ConfigError(str(error)) from None
+    return config
+
+
+def _find_config(root: Path, explicit: Path | None, rubric: str | None) -> Config:
     if explicit is not None:
         if not explicit.is_file():
             raise ConfigError(f"config file not found: {explicit}")
-        return _from_file(explicit, _shown(explicit, root))
+        return _from_file(explicit, _shown(explicit, root), rubric)
     pyproject = root / "pyproject.toml"
     for name in CONFIG_FILES:
         if (root / name).is_file():
-            config = _from_file(root / name, name)
+            config = _from_file(root / name, name, rubric)
             if pyproject.is_file() and declares_tool_table(pyproject):
                 config.notes.append(
                     f"both {name} and pyproject.toml [tool.mltestscore] exist: {name} is used and the pyproject "
@@ -81,7 +106,7 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
         data = _read_toml(pyproject, "pyproject.toml")
         table = (data.get("tool") or {}).get("mltestscore") if isinstance(data, dict) else None
         if table is not None:
-            return parse_config(table, "pyproject.toml [tool.mltestscore]")
+            return parse_config(table, "pyproject.toml [tool.mltestscore]", rubric=rubric, base=root)
     return Config()
 
 
@@ -127,11 +152,11 @@ def _read_toml(path: Path, shown: str) -> Any:
         raise ConfigError(f"{shown}: cannot be read as TOML ({message})") from None
 
 
-def _from_file(path: Path, shown: str) -> Config:
+def _from_file(path: Path, shown: str, rubric: str | None = None) -> Config:
     if path.suffix == ".toml":
         data = _read_toml(path, shown)
         table = data.get("tool", {}).get("mltestscore", data) if isinstance(data, dict) else data
-        return parse_config(table, shown)
+        return parse_config(table, shown, rubric=rubric, base=path.parent)
     from mltestscore.index.parsed import load_yaml_text
 
     if path.stat().st_size > MAX_CONFIG_BYTES:
@@ -145,7 +170,21 @@ def _from_file(path: Path, shown: str) -> Config:
         where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark is not None else shown
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ConfigError(f"{where}: invalid YAML ({problem})") from None
-    return parse_config(data if data is not None else {}, shown)
+    return parse_config(data if data is not None else {}, shown, rubric=rubric, base=path.parent)
+
+
+def _rubric_spec(value: Any, base: Path | None, where: str) -> str:
+    """A `rubric:` value as the spec to load: a file made absolute against `base`, or a name."""
+    from mltestscore.rubric import RubricError, resolve_rubric
+
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: rubric must be a rubric file or the name of one (see docs/rubrics.md)")
+    try:
+        path = resolve_rubric(value.strip(), base)
+    except RubricError as error:
+        raise ConfigError(f"{where}: {error}") from None
+    looks_like_path = value.endswith((".yaml", ".yml")) or "/" in value or "\\" in value
+    return str(path) if looks_like_path else value.strip()
 
 
 def _did_you_mean(word: Any, choices: set[str] | tuple[str, ...]) -> str:
@@ -153,11 +192,14 @@ def _did_you_mean(word: Any, choices: set[str] | tuple[str, ...]) -> str:
     return f"; did you mean `{close[0]}`?" if close else ""
 
 
-def parse_config(data: Any, source: str, known_ids: set[str] | None = None) -> Config:
-    if known_ids is None:
-        from mltestscore.rubric import load_rubric
-
-        known_ids = {t.id for t in load_rubric().tests}
+def parse_config(
+    data: Any,
+    source: str,
+    known_ids: set[str] | None = None,
+    rubric: str | None = None,
+    base: Path | None = None,
+) -> Config:
+    """`rubric` (from --rubric) wins over the data's `rubric:`; relative rubric files resolve against `base`."""
     where = source
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a mapping of settings, got {type(data).__name__}")
@@ -169,8 +211,21 @@ def parse_config(data: Any, source: str, known_ids: set[str] | None = None) -> C
         )
     config = Config(source=source)
     config.origins = {str(key): source for key in data}
+    if rubric is not None:
+        config.rubric_spec = _rubric_spec(rubric, Path.cwd(), "--rubric")
+    elif "rubric" in data:
+        config.rubric_spec = _rubric_spec(data["rubric"], base, f"{where}: rubric")
+    from mltestscore.rubric import RubricError
+
+    try:
+        chosen = config.rubric()
+    except RubricError as error:
+        raise ConfigError(str(error)) from None
+    SECTIONS = chosen.section_ids  # noqa: N806 (shadows the default rubric's on purpose)
+    if known_ids is None:
+        known_ids = {t.id for t in chosen.tests}
     if "fail_under" in data:
-        config.fail_under = _score(data["fail_under"], f"{where}: fail_under")
+        config.fail_under = _score(data["fail_under"], f"{where}: fail_under", chosen.max_score)
     minimums = data.get("section_minimums", {})
     if not isinstance(minimums, dict):
         raise ConfigError(f"{where}: section_minimums must map a section ({', '.join(SECTIONS)}) to a score")
@@ -180,7 +235,9 @@ def parse_config(data: Any, source: str, known_ids: set[str] | None = None) -> C
                 f"{where}: section_minimums: unknown section {section!r}{_did_you_mean(section, SECTIONS)} "
                 f"(sections are {', '.join(SECTIONS)})"
             )
-        config.section_minimums[section] = _score(value, f"{where}: section_minimums.{section}")
+        config.section_minimums[section] = _score(
+            value, f"{where}: section_minimums.{section}", chosen.section(section).max
+        )
     exclude = data.get("exclude", [])
     if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
         raise ConfigError(f"{where}: exclude must be a list of path patterns")
@@ -247,9 +304,9 @@ def parse_config(data: Any, source: str, known_ids: set[str] | None = None) -> C
     return config
 
 
-def _score(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 7:
-        raise ConfigError(f"{where} must be a number from 0 to 7, got {value!r}")
+def _score(value: Any, where: str, maximum: float = 7) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= maximum:
+        raise ConfigError(f"{where} must be a number from 0 to {maximum:g}, got {value!r}")
     return float(value)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from mltestscore.config import Config
 from mltestscore.evidence.git import GitInfo, open_git
@@ -14,6 +14,9 @@ from mltestscore.index.files import RepoFiles
 from mltestscore.index.parsed import Parsed
 from mltestscore.results import AuditWarning
 from mltestscore.stats import Stats
+
+if TYPE_CHECKING:
+    from mltestscore.profile import Profile
 
 T = TypeVar("T")
 
@@ -27,7 +30,7 @@ class AuditContext:
         self._warned: set[tuple[str, str]] = set()
         self._facts: dict[Callable, object] = {}
         self.stats = Stats()  # work counters: tests bound them (see stats.py)
-        self.profile = None  # a profile.Profile when --profile asks where the time goes
+        self.profile: Profile | None = None  # a profile.Profile when --profile asks where the time goes
 
     def warn(self, path: str, message: str) -> None:
         key = (path, message)

@@ -15,6 +15,7 @@ from pathlib import Path
 from mltestscore.config import SECTIONS
 from mltestscore.report.common import score_text
 from mltestscore.results import AuditReport
+from mltestscore.rubric import Rubric
 from mltestscore.scoring import below_thresholds
 
 BASELINE_FORMAT = 1
@@ -76,22 +77,23 @@ def choose_gates(
     return Gates(cli_fail_under, dict(cli_minimums), baseline)
 
 
-def parse_section_minimums(values: tuple[str, ...] | list[str]) -> dict[str, float]:
-    """`data=2 infra=3.5` -> {"data": 2.0, "infra": 3.5}."""
+def parse_section_minimums(values: tuple[str, ...] | list[str], rubric: Rubric | None = None) -> dict[str, float]:
+    """`data=2 infra=3.5` -> {"data": 2.0, "infra": 3.5}, checked against the rubric's sections."""
+    maxima = {s.id: s.max for s in rubric.sections} if rubric is not None else dict.fromkeys(SECTIONS, 7.0)
     minimums = {}
     for value in values:
         section, sep, number = value.partition("=")
         section = section.strip()
-        if not sep or section not in SECTIONS:
+        if not sep or section not in maxima:
             raise GateError(
-                f"--section-minimum takes SECTION=SCORE with SECTION one of {', '.join(SECTIONS)}, got {value!r}"
+                f"--section-minimum takes SECTION=SCORE with SECTION one of {', '.join(maxima)}, got {value!r}"
             )
         try:
             score = float(number)
         except ValueError:
             raise GateError(f"--section-minimum {value!r}: {number!r} is not a number") from None
-        if not 0 <= score <= 7:
-            raise GateError(f"--section-minimum {value!r}: a section scores from 0 to 7")
+        if not 0 <= score <= maxima[section]:
+            raise GateError(f"--section-minimum {value!r}: section {section} scores from 0 to {maxima[section]:g}")
         minimums[section] = score
     return minimums
 

@@ -39,6 +39,8 @@ class HistoryPoint:
     sections: dict[str, float]
     warnings: int = 0
     note: str = ""  # e.g. the commit's config was invalid and defaults were used
+    max_score: float = 7.0  # of the rubric that scored this commit
+    rubric: str = "ML Test Score"
 
     @property
     def short(self) -> str:
@@ -54,6 +56,8 @@ class HistoryPoint:
             "sections": dict(self.sections),
             "warnings": self.warnings,
             "note": self.note,
+            "max": self.max_score,
+            "rubric": self.rubric,
         }
 
 
@@ -125,6 +129,8 @@ class History:
                 sections={section.id: section.score for section in report.sections},
                 warnings=len(report.warnings),
                 note=note,
+                max_score=report.max_score,
+                rubric=report.rubric,
             )
 
     def audit_with_progress(self) -> list[HistoryPoint]:
@@ -201,12 +207,12 @@ def open_history(
         history._prefix = "" if prefix == "." else prefix
         if not repo.head.is_valid():
             raise ValueError("no commits")
-        options = {"first_parent": True}
+        options: dict[str, object] = {"first_parent": True}
         if since:
             options["since"] = since
         if last or not since:
             options["max_count"] = last or DEFAULT_LAST
-        history.commits = list(reversed(list(repo.iter_commits("HEAD", **options))))
+        history.commits = list(reversed(list(repo.iter_commits("HEAD", **options))))  # type: ignore[arg-type]
     except ValueError:
         history.close()
         raise HistoryError("the repository has no commits yet") from None
@@ -237,11 +243,14 @@ def render(points: list[HistoryPoint], repository: str, shallow: bool, fmt: str)
         return render_history(points, repository, __version__, shallow)
     from rich.console import Console
 
-    from mltestscore.config import SECTIONS
-
     console = Console(record=True, width=120, file=io.StringIO())
-    console.print(table(points, SECTIONS))
+    console.print(table(points, section_ids(points)))
     return console.export_text()
+
+
+def section_ids(points: list[HistoryPoint]) -> tuple[str, ...]:
+    """The sections of the audited commits' rubrics, in first-seen order."""
+    return tuple(dict.fromkeys(sid for point in points for sid in point.sections))
 
 
 def table(points: list[HistoryPoint], section_ids: tuple[str, ...]):
@@ -252,9 +261,10 @@ def table(points: list[HistoryPoint], section_ids: tuple[str, ...]):
 
     from mltestscore.report.common import score_text
 
-    grid = Table(title="ML Test Score history", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    title = f"{points[-1].rubric if points else 'ML Test Score'} history"
+    grid = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for name, justify, width in (("commit", "left", 8), ("date", "left", 10), ("final", "right", 5), ("Δ", "right", 4)):
-        grid.add_column(name, justify=justify, no_wrap=True, min_width=width)
+        grid.add_column(name, justify=justify, no_wrap=True, min_width=width)  # type: ignore[arg-type]
     for section_id in section_ids:
         grid.add_column(section_id, justify="right", no_wrap=True, min_width=len(section_id))
     grid.add_column("subject", no_wrap=True, overflow="ellipsis", ratio=1)

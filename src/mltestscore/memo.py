@@ -3,8 +3,9 @@
 The key is everything an audit reads: each listed file's content id (git blob id, or size and
 modification time for files git does not know as they are), HEAD and shallowness (history
 evidence), the config, today's date (evidence ages in days), the repository's path, and the
-installed tool itself (its files' sizes and times, and the folders plugins install into). A change
-to any of them is a miss, and the audit runs with the per-file fact cache, re-reading only what
+installed tool itself (its files' sizes and times, and the folders plugins install into), the
+chosen rubric's text, and each loaded plugin's distribution, version and source-file hashes (the
+memo is skipped when a plugin is not from an installed distribution). A change to any of them is a miss, and the audit runs with the per-file fact cache, re-reading only what
 changed. The stored report is plain data in the fact cache; `generated_at` is set anew on a hit.
 """
 
@@ -19,14 +20,24 @@ from pathlib import Path
 
 from mltestscore.results import AuditReport, AuditWarning, Evidence, SectionResult, Status, TestResult
 
-KIND = "report:2"  # 2: sections carry their n/a count and na_policy
+KIND = "report:3"  # 2: sections carry their n/a count and na_policy; 3: the rubric, per-test maxima
 
 
-def memo_key(ctx) -> str:
-    """The key of this audit's inputs."""
+def memo_key(ctx) -> str | None:
+    """The key of this audit's inputs; None when they cannot all be pinned down (a plugin that is
+    not from an installed distribution): then the audit runs and nothing is remembered."""
+    from mltestscore.plugins import fingerprint
+
+    plugins = fingerprint()
+    if plugins is None:
+        return None
     digest = sha1()
     today = datetime.now(timezone.utc).date().isoformat()
+    from mltestscore.rubric import rubric_digest
+
+    rubric = rubric_digest(ctx.config.rubric_spec)  # a rubric file edited in place changes the key
     digest.update(f"{os.path.realpath(ctx.root)}\0{today}\0{ctx.config!r}\0{_installed()}\0".encode())
+    digest.update(f"rubric:{rubric}\0plugins:{plugins}\0".encode())
     git = ctx.git
     digest.update(f"git:{git.available}:{git.commit}:{git.shallow}\0".encode())
     files = ctx.files
@@ -96,6 +107,7 @@ def to_plain(report: AuditReport) -> tuple:
                     tuple((e.path, e.line, e.detail, e.runner) for e in i.evidence),
                     i.missing,
                     i.remediation,
+                    i.max,
                 )
                 for i in s.items
             ),
@@ -114,11 +126,12 @@ def to_plain(report: AuditReport) -> tuple:
         report.score,
         report.band,
         warnings,
+        (report.rubric, report.rubric_id, report.max_score, report.aggregation),
     )
 
 
 def from_plain(plain: tuple) -> AuditReport:
-    version, repository, commit, generated_at, sections, score, band, warnings = plain
+    version, repository, commit, generated_at, sections, score, band, warnings, rubric = plain
     return AuditReport(
         version,
         repository,
@@ -139,8 +152,9 @@ def from_plain(plain: tuple) -> AuditReport:
                         [Evidence(*e) for e in evidence],
                         missing,
                         remediation,
+                        tmax,
                     )
-                    for tid, section, ttitle, tscore, status, reason, evidence, missing, remediation in items
+                    for tid, section, ttitle, tscore, status, reason, evidence, missing, remediation, tmax in items
                 ],
                 maximum,
                 not_applicable,
@@ -151,4 +165,8 @@ def from_plain(plain: tuple) -> AuditReport:
         score,
         band,
         [AuditWarning(*w) for w in warnings],
+        rubric=rubric[0],
+        rubric_id=rubric[1],
+        max_score=rubric[2],
+        aggregation=rubric[3],
     )

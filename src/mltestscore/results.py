@@ -70,6 +70,7 @@ class TestResult:
     evidence: list[Evidence]
     missing: str
     remediation: str
+    max: float = 1.0  # the rubric's points for this test when automated (its weight)
 
 
 @dataclass
@@ -77,7 +78,7 @@ class SectionResult:
     id: str
     title: str
     items: list[TestResult]
-    max: int = 7
+    max: float = 7  # from the rubric: the sum of its tests' best points
     not_applicable: int = 0  # tests the config declares not applicable (shown "n/a (reason)")
     scaled: bool = False  # na_policy: scale: the sum is rescaled over the applicable tests
 
@@ -118,6 +119,28 @@ class AuditReport:
     band: str
     warnings: list[AuditWarning]
     from_memo: bool = False  # answered from the cache: nothing the audit reads changed (not in JSON)
+    # The rubric that scored it (rubric.py): reports print its name and maximum instead of "/ 7".
+    rubric: str = "ML Test Score"
+    rubric_id: str = "ml-test-score"
+    max_score: float = 7.0
+    aggregation: str = "min"
+
+    @property
+    def aggregation_text(self) -> str:
+        from mltestscore.rubric import AGGREGATIONS
+
+        return AGGREGATIONS.get(self.aggregation, self.aggregation)
+
+    @property
+    def final_rule(self) -> str:
+        """How the sections combine, for a report's header: "minimum of the four section scores"."""
+        count = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}.get(len(self.sections), str(len(self.sections)))
+        kind = {"sum": "sum", "mean": "mean"}.get(self.aggregation, "minimum")
+        return f"{kind} of the {count} section scores"
+
+    @property
+    def test_count(self) -> int:
+        return sum(len(section.items) for section in self.sections)
 
     @property
     def scaled(self) -> bool:

@@ -1,4 +1,5 @@
-"""Stage 5, the paper's arithmetic: section score = sum of its tests; final = minimum section."""
+"""Stage 5, the arithmetic: section score = sum of its tests; final = the rubric's aggregation of
+the sections (the paper's: the minimum)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from mltestscore.results import SectionResult
 from mltestscore.rubric import Rubric
 
 
-def final_score(sections: list[SectionResult]) -> float:
+def final_score(sections: list[SectionResult], rubric: Rubric | None = None) -> float:
+    """The paper's minimum of section sums, or the rubric's own aggregation."""
+    if rubric is not None:
+        return rubric.aggregate([section.score for section in sections])
     return min(section.score for section in sections) if sections else 0.0
 
 

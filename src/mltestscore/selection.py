@@ -9,25 +9,26 @@ from __future__ import annotations
 
 import difflib
 
-from mltestscore.config import SECTIONS, Config
+from mltestscore.config import Config
+from mltestscore.rubric import Rubric, load_rubric
 
 
 class SelectionError(Exception):
     """A --select/--ignore value names no test or section: exit code 2."""
 
 
-def expand(values: tuple[str, ...] | list[str], option: str) -> set[str]:
-    """Test ids named by `values` (sections expand to their tests)."""
-    from mltestscore.rubric import load_rubric
-
-    ids = [t.id for t in load_rubric().tests]
+def expand(values: tuple[str, ...] | list[str], option: str, rubric: Rubric | None = None) -> set[str]:
+    """Test ids named by `values` (sections expand to their tests), in the rubric (default: the paper's)."""
+    rubric = rubric or load_rubric()
+    ids = [t.id for t in rubric.tests]
+    SECTIONS = rubric.section_ids  # noqa: N806
     chosen: set[str] = set()
     for value in values:
         for name in (part.strip().lower() for part in value.split(",")):
             if not name:
                 continue
             if name in SECTIONS:
-                chosen.update(i for i in ids if i.startswith(f"{name}-"))
+                chosen.update(t.id for t in rubric.section(name).tests)
             elif name in ids:
                 chosen.add(name)
             else:
@@ -40,11 +41,10 @@ def expand(values: tuple[str, ...] | list[str], option: str) -> set[str]:
 def apply_selection(config: Config, select: tuple[str, ...], ignore: tuple[str, ...]) -> None:
     if not select and not ignore:
         return
-    from mltestscore.rubric import load_rubric
-
-    selected = expand(select, "--select") if select else None
-    ignored = expand(ignore, "--ignore")
-    for test in load_rubric().tests:
+    rubric = config.rubric()
+    selected = expand(select, "--select", rubric) if select else None
+    ignored = expand(ignore, "--ignore", rubric)
+    for test in rubric.tests:
         if test.id in config.ignore:
             continue
         if selected is not None and test.id not in selected:

@@ -14,7 +14,7 @@ import re
 import shlex
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
 from mltestscore.evidence.ci import AUTOMATIC_TRIGGERS, CIJob, CIPipeline, CIStep, split_commands
@@ -40,6 +40,26 @@ _WRAPPERS = {
 _PREFIXES = {"time", "xvfb-run", "sudo", "exec", "env", "nohup", "timeout"}
 _PYTHON = re.compile(r"^(?:.*/)?python(?:\d(?:\.\d+)?)?$")
 _RUNNABLE_SUFFIXES = (".py", ".ipynb", ".sh", ".bash", ".R", ".r")
+
+
+def _command_lines(files, path: str, commands: list[str], start: int | None) -> list[int | None]:
+    """The line of each command of a step in its CI file, searched in order from the step's line,
+    so evidence points at `pytest tests/` rather than at the `run:` block's first command. A
+    command not found verbatim (joined continuations, YAML folding) keeps the step's line."""
+    if len(commands) < 2 or not start:
+        return [start] * len(commands)
+    text = files.text(path)
+    if not text:
+        return [start] * len(commands)
+    rows = text.splitlines()
+    found: list[int | None] = []
+    at = start
+    for command in commands:
+        head = re.compile(r"\s+".join(re.escape(word) for word in command.split()[:3]))
+        line = next((n for n in range(at, len(rows) + 1) if head.search(rows[n - 1])), None)
+        found.append(line or start)
+        at = line or at
+    return found
 
 
 @dataclass(frozen=True)
@@ -270,12 +290,14 @@ class Wiring:
                 for step in job.steps:
                     runner = self.ci_runner(pipeline, job, step)
                     cwd = step.cwd
-                    for command in step.commands:
+                    lines = _command_lines(self._repo_files, pipeline.path, step.commands, runner.line)
+                    for command, line in zip(step.commands, lines):
                         words = tokens(command)
                         if words[:1] == ["cd"] and len(words) == 2:  # `cd dir` moves the commands after it
                             cwd = _join(cwd, words[1])
                             continue
-                        self._expand(command, runner, cwd, found, 0)
+                        at = runner if line in (None, runner.line) else replace(runner, line=line)
+                        self._expand(command, at, cwd, found, 0)
         for hook in self.tasks.precommit:
             runner = Runner("pre-commit", True, hook.path, hook.line, f"{hook.path} hook '{hook.name}'")
             for command in hook.commands:

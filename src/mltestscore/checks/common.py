@@ -3,48 +3,25 @@ artifact's runner turns into the paper's 0 / 0.5 / 1."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from mltestscore.context import AuditContext
 from mltestscore.evidence import pipelines as _pipelines  # noqa: F401  (declares its names before the scan)
+
+# Which files are project code or tests is a fact evidence needs too: it lives in evidence/sources.py.
+from mltestscore.evidence.sources import Artifact, files_named, is_test_file, notebook_line, project_sources
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Runner
 
-_NON_PROJECT = re.compile(r"(^|/)(docs?|examples?|tutorials?|site-packages|third_party|vendor)/")
-
-
-@dataclass(frozen=True)
-class Artifact:
-    """A file (and line) that does the test, before we know what runs it."""
-
-    path: str
-    line: int | None
-    detail: str
-
-
-def is_test_file(ctx: AuditContext, path: str) -> bool:
-    return path in ctx.tests.test_code
-
-
-def project_sources(ctx: AuditContext) -> list[str]:
-    """Python files and notebooks that are the project's own code: not tests, docs or vendored."""
-    return ctx.fact(_project_sources)
-
-
-def _project_sources(ctx: AuditContext) -> list[str]:
-    return [p for p in ctx.python.sources if not is_test_file(ctx, p) and not _NON_PROJECT.search(p)]
-
-
-def files_named(ctx: AuditContext, pattern: str) -> list[str]:
-    """Files whose base name matches `pattern` as a whole: what `(^|/)(pattern)$` finds over the
-    paths, faster (a pattern led by a literal rejects most names at their first character)."""
-    regex = re.compile(pattern)
-    return [path for path, name in ctx.fact(_base_names) if regex.fullmatch(name)]
-
-
-def _base_names(ctx: AuditContext) -> list[tuple[str, str]]:
-    return [(path, path.rsplit("/", 1)[-1]) for path in ctx.files.paths]
+__all__ = [
+    "Artifact",
+    "call_artifacts",
+    "files_named",
+    "is_test_file",
+    "notebook_line",
+    "pluralise",
+    "project_sources",
+    "runner_evidence",
+    "score_artifacts",
+]
 
 
 def runner_evidence(ctx: AuditContext, artifact: Artifact) -> tuple[Evidence, Runner | None]:
@@ -89,15 +66,6 @@ def score_artifacts(
 
 def pluralise(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def notebook_line(ctx: AuditContext, path: str, line: int) -> tuple[int | None, str]:
-    """(line to report, suffix) for a hit in a .py file or a notebook cell."""
-    if path.endswith(".ipynb"):
-        notebook = ctx.parsed.notebook(path)
-        cell = notebook.cell_of(line) if notebook else None
-        return None, f" (cell {cell})" if cell else ""
-    return line, ""
 
 
 def call_artifacts(ctx: AuditContext, names, paths=None, describe=None, limit: int | None = None) -> list[Artifact]:

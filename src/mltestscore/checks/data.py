@@ -18,7 +18,6 @@ from mltestscore.checks.common import (
     project_sources,
     score_artifacts,
 )
-from mltestscore.checks.infra import tests_importing
 from mltestscore.checks.reach import reach_evidence, reach_of
 from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
@@ -36,6 +35,7 @@ from mltestscore.evidence.perfile import code_passing, grep_code, per_file
 from mltestscore.evidence.prefilters import passing, prefilter
 from mltestscore.evidence.python import module_name, names
 from mltestscore.evidence.schemas import CheckSite, Schema, read_schemas
+from mltestscore.probes.tests_import import tests_importing
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 
 SCHEMA_PACKAGES = re.compile(
@@ -195,7 +195,7 @@ class Data1(Check):
             return automated(
                 f"{pluralise(len(real), 'schema')} checked automatically on real data "
                 f"({', '.join(sorted({s.tool for s, _ in real}))})",
-                evidence,
+                evidence,  # type: ignore[arg-type]
             )
         structural = [e for s, status, e in judged if status == "real" and not s.value_level]
         fixtures = [e for s, status, e in judged if status == "fixtures"]
@@ -204,13 +204,13 @@ class Data1(Check):
         if structural:
             return manual(
                 f"{found}; only structural expectations (row/column counts, columns exist) run automatically",
-                structural[:2] + listed,
+                structural[:2] + listed,  # type: ignore[arg-type]
                 "Add expectations on feature values (types, ranges, sets, nulls) to the suite that runs.",
             )
         if fixtures:
             return manual(
                 f"{found}; CI checks them only in tests, on data the tests make",
-                fixtures[:2] + listed,
+                fixtures[:2] + listed,  # type: ignore[arg-type]
                 "Validate the real training data (or a committed real sample) against the schema in CI or a pipeline stage.",
             )
         reason = f"{found}; nothing checks data against them on its own"
@@ -218,7 +218,7 @@ class Data1(Check):
             reason = f"{found}; nothing checks data against them (no checkpoint run, validate call or validation step)"
         return manual(
             reason,
-            hand[:2] + listed,
+            hand[:2] + listed,  # type: ignore[arg-type]
             "Run the validation on every pipeline run: a DVC stage or CI job that runs the checkpoint / validate call.",
         )
 
@@ -514,7 +514,7 @@ class Data4(Check):
 
     def run(self, ctx: AuditContext) -> Outcome:
         artifacts = [
-            Artifact(r.path, r.line, f"{r.name} ({r.size} listed) applied at {r.used_at[0]}:{r.used_at[1]}")
+            Artifact(r.path, r.line, f"{r.name} ({r.size} listed) applied at {r.used_at[0]}:{r.used_at[1]}")  # type: ignore[index]
             for r in rule_lists(ctx)
         ]
         artifacts += [

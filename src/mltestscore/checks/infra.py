@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import ast
 import re
 from functools import partial
-from hashlib import sha1
 
 from mltestscore.checks.base import Check
 from mltestscore.checks.common import (
@@ -20,11 +18,14 @@ from mltestscore.checks.common import (
 )
 from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
-from mltestscore.evidence.importers import may_import
 from mltestscore.evidence.perfile import grep_code, per_file, per_outline
 from mltestscore.evidence.platforms.serving import versioned_serving
-from mltestscore.evidence.promotion import MODEL_LOADS, promotes, reports_evaluation
+from mltestscore.evidence.promotion import MODEL_LOADS, reports_evaluation
 from mltestscore.evidence.python import ModuleFacts, names, parts
+from mltestscore.probes.dependencies import LOCK_FILES, requirements_pinned
+from mltestscore.probes.metric_gate import metric_gate, metric_gate_line  # noqa: F401  (shared with monitor-*)
+from mltestscore.probes.model_code import MODEL_BASES, model_modules  # noqa: F401  (shared with model-1)
+from mltestscore.probes.tests_import import _cached_test_imports, tests_importing  # shared with data-7
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 
 SEED_CALLS = names(
@@ -54,25 +55,6 @@ DETERMINISM_ASSIGNS = names(
     "os.environ.TF_DETERMINISTIC_OPS",
     "os.environ.CUBLAS_WORKSPACE_CONFIG",
 )
-LOCK_FILES = ("uv.lock", "poetry.lock", "Pipfile.lock", "pdm.lock", "conda-lock.yml", "conda-lock.yaml", "pixi.lock")
-_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._\-\[\],]*)\s*(.*)$")
-
-
-def requirements_pinned(text: str) -> tuple[int, int]:
-    """(pinned, total) requirement lines; pinned means an exact version (==, ===, @ URL, --hash)."""
-    pinned = total = 0
-    for raw in text.splitlines():
-        line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith(("#", "-r", "-c", "--", "-e", "-i")):
-            continue
-        match = _REQUIREMENT.match(line)
-        if not match:
-            continue
-        total += 1
-        spec = match.group(2)
-        if "==" in spec or " @ " in f" {spec}" or "--hash" in spec:
-            pinned += 1
-    return pinned, total
 
 
 class Infra1(Check):
@@ -203,90 +185,8 @@ _RANDOM_STATE_ESTIMATORS = names(
     "KMeans",
 )
 
+
 # -- infra-2 ------------------------------------------------------------------------------------
-_MODEL_PATH = re.compile(
-    r"(^|/|_)(models?|modell?ing|train(ing|er)?|networks?|nets?|arch\w*|estimators?|layers?|modules?)(/|\.py$|_)", re.I
-)
-
-
-MODEL_BASES = names(
-    "torch.nn.Module",
-    "lightning.LightningModule",
-    "pytorch_lightning.LightningModule",
-    "tensorflow.keras.Model",
-    "keras.Model",
-    "flax.linen.Module",
-    "sklearn.base.BaseEstimator",
-    "transformers.PreTrainedModel",
-)
-
-
-_MODEL_BASE_LEAVES = {b.rsplit(".", 1)[-1] for b in MODEL_BASES} - {"Module"}
-
-
-def _is_model_base(base: str) -> bool:
-    """nn.Module / LightningModule / keras Model ... (a bare `Module` is too vague to count)."""
-    return base in MODEL_BASES or base.endswith("nn.Module") or base.rsplit(".", 1)[-1] in _MODEL_BASE_LEAVES
-
-
-def model_modules(ctx: AuditContext) -> dict[str, str]:
-    """Project modules holding model code: path -> why (a model class, or the module's name).
-    Computed once per audit (infra-2 and model-1 ask); callers must not change it."""
-    return ctx.fact(_model_modules)
-
-
-def _model_modules(ctx: AuditContext) -> dict[str, str]:
-    sources = [p for p in project_sources(ctx) if p.endswith(".py")]
-    found = {path: "model/training module" for path in sources if _MODEL_PATH.search(path)}
-    for path, name in per_outline(
-        ctx, "model-class:1", ctx.python.candidates(MODEL_BASES, sources), _first_model_class
-    ):
-        if name:
-            found[path] = f"defines model class {name}"
-    return found
-
-
-def _first_model_class(outline: ModuleFacts) -> str:
-    """The first class with a model base ("" when none)."""
-    return next((name for name, bases, _ in outline.classes if any(_is_model_base(b) for b in bases)), "")
-
-
-def tests_importing(ctx: AuditContext, targets: dict[str, str]) -> list[Artifact]:
-    """Test files that import any target module and hold at least one test function."""
-    known = ctx.fact(_cached_test_imports)
-    candidates = set(may_import(ctx.python, targets, [p for p in ctx.tests.files if p not in known]))
-    wanted = set(targets)
-    candidates.update(p for p, imported in known.items() if not wanted.isdisjoint(imported))
-    artifacts = []
-    for path, outline in ctx.python.iter_outlines([p for p in ctx.tests.files if p in candidates]):
-        tests = outline.test_functions()
-        if not tests:
-            continue
-        imported = ctx.python.project_imports(path)
-        hits = [t for t in imported if t in targets]
-        if hits:
-            artifacts.append(
-                Artifact(path, imported[hits[0]], f"{pluralise(len(tests), 'test')} exercising {', '.join(hits[:3])}")
-            )
-    return artifacts
-
-
-def _cached_test_imports(ctx: AuditContext) -> dict[str, frozenset[str | None]]:
-    """Test file -> the project files its imports resolve to (None for imports outside the
-    project), for the test files the fact cache knows: their resolved imports (valid while the
-    project's module table is the same), else their cached outline. Loaded once per audit."""
-    tests = ctx.tests.files
-    table = ctx.python.modules
-    kind = "test-imports:1:" + sha1("\n".join(f"{name}\0{path}" for name, path in table.items()).encode()).hexdigest()
-    ids = {path: ctx.files.content_id(path) for path in tests}
-    known = ctx.cache.get_many(kind, [i for i in ids.values() if i])
-    found = {path: frozenset(known[ids[path]]) for path in tests if ids[path] in known}
-    for path, imports in ctx.python.cached_imports([p for p in tests if p not in found]).items():
-        found[path] = frozenset(map(ctx.python.resolve_import, imports))
-        ctx.cache.put(kind, ids[path], found[path])
-    return found
-
-
 class Infra2(Check):
     id = "infra-2"
     section = "infra"
@@ -367,7 +267,7 @@ class Infra3(Check):
         ]
         for path, runner in self._training_runs(ctx):
             evidence.append(
-                Evidence(path, None, "training entry point run by CI (a smoke run of the pipeline)", runner.describe())
+                Evidence(path, None, "training entry point run by CI (a smoke run of the pipeline)", runner.describe())  # type: ignore[attr-defined]
             )
         e2e = self._e2e_tests(ctx)
         for artifact in e2e:
@@ -443,9 +343,6 @@ _GATE_LINE = re.compile(
     rb"(?im)^[ \t]*(?:assert|if|elif)\b[^\n]*(?<![A-Za-z0-9])(?:" + _METRIC_WORDS + rb")\w*\b[^\n]*[<>]"
 )
 METRIC_PARTS = parts(*_METRIC_WORDS.decode().split("|"))
-_METRIC = re.compile(
-    r"auc|accuracy|acc\b|f1|precision|recall|rmse|mse|mae|r2|loss|score|metric|map\b|ndcg|bleu|rouge|perplexity", re.I
-)
 GATE_CALLS = names(
     "tensorflow_model_analysis.MetricThreshold",
     "tensorflow_model_analysis.GenericValueThreshold",
@@ -458,34 +355,6 @@ GATE_CALLS = names(
 )
 
 
-def metric_gate_line(tree: ast.AST) -> int | None:
-    """Line of a metric comparison that can fail the run or decides a promotion: an assert, an
-    `if` whose branches promote the model (set a registry alias/stage, register, approve, deploy),
-    or an `if` in a module that exits non-zero or raises (scripts often set a flag and `sys.exit(main())`)."""
-    gate = metric_gate(tree)
-    return gate[0] if gate else None
-
-
-def metric_gate(tree: ast.AST) -> tuple[int, bool] | None:
-    """(line, decides promotion) of the module's metric gate, as metric_gate_line."""
-    compared = None
-    exits = False
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assert) and _compares_metric(node.test):
-            return node.lineno, False
-        if isinstance(node, ast.If) and _compares_metric(node.test):
-            if promotes(node.body) or promotes(node.orelse):
-                return node.lineno, True
-            compared = node.lineno if compared is None else compared
-        if isinstance(node, ast.Raise):
-            exits = True
-        elif isinstance(node, ast.Call):
-            name = ast.unparse(node.func)
-            if name in ("sys.exit", "exit", "quit", "os._exit") or name.endswith("SystemExit"):
-                exits = True
-    return (compared, False) if exits and compared is not None else None
-
-
 def _metric_gate_line_of(ctx: AuditContext, path: str) -> tuple[tuple[tuple[int, bool], ...], bool]:
     tree = ctx.parsed.python(path)
     gate = metric_gate(tree) if tree is not None else None
@@ -496,16 +365,6 @@ def _reported_evaluation_of(ctx: AuditContext, path: str) -> tuple[tuple[int, ..
     tree = ctx.parsed.python(path)
     line = reports_evaluation(tree) if tree is not None else None
     return (() if line is None else (line,)), tree is not None
-
-
-def _compares_metric(node: ast.AST) -> bool:
-    for inner in ast.walk(node):
-        if isinstance(inner, ast.Compare) and any(
-            isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in inner.ops
-        ):
-            if _METRIC.search(ast.unparse(inner)):
-                return True
-    return False
 
 
 class Infra4(Check):
@@ -554,9 +413,9 @@ class Infra4(Check):
         wired: list[Evidence] = []
         unwired: list[Evidence] = []
         for gate in gates:
-            evidence, runner = runner_evidence(ctx, gate)
+            proof, runner = runner_evidence(ctx, gate)
             in_pipeline = gate.detail.endswith("in the pipeline")
-            (wired if (runner and runner.automatic) or in_pipeline else unwired).append(evidence)
+            (wired if (runner and runner.automatic) or in_pipeline else unwired).append(proof)
         if wired:
             return automated(f"{pluralise(len(wired), 'metric gate')} run automatically", wired + unwired[:2])
         compare = ctx.wiring.find(r"\bdvc\s+metrics\s+diff\b|\bdvc\s+exp\s+diff\b")

@@ -22,7 +22,6 @@ from mltestscore.checks.common import (
     project_sources,
     score_artifacts,
 )
-from mltestscore.checks.infra import model_modules
 from mltestscore.checks.reach import reach_evidence
 from mltestscore.context import AuditContext
 from mltestscore.evidence.ci import PULL_REQUEST
@@ -58,6 +57,7 @@ from mltestscore.evidence.modelspec import (
 from mltestscore.evidence.perfile import code_passing, pattern_key, per_file
 from mltestscore.evidence.platforms.sagemaker import model_approvals
 from mltestscore.evidence.python import ModuleFacts, names, parts
+from mltestscore.probes.model_code import model_modules
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Runner
 
@@ -87,7 +87,7 @@ def admitted(
     for group in parts:
         paths = ctx.python.with_parts(group, paths)
     if code is None:
-        return paths
+        return paths  # type: ignore[return-value]
     return code_passing(ctx, paths, code, key or pattern_key(code.__self__))  # type: ignore[attr-defined]
 
 
@@ -532,7 +532,7 @@ def _sweep_config(data) -> str | None:
         return "wandb sweep config"
     hydra = data.get("hydra")
     defaults = data.get("defaults") if isinstance(data.get("defaults"), list) else []
-    if any("hydra/sweeper" in str(d) for d in defaults) or (
+    if any("hydra/sweeper" in str(d) for d in defaults) or (  # type: ignore[union-attr]
         isinstance(hydra, dict) and ("sweeper" in hydra or hydra.get("mode") == "MULTIRUN")
     ):
         return "Hydra sweeper (multirun search)"

@@ -15,7 +15,6 @@ from functools import partial
 
 from mltestscore.checks.base import Check
 from mltestscore.checks.common import Artifact, files_named, notebook_line, pluralise, project_sources, runner_evidence
-from mltestscore.checks.infra import LOCK_FILES, metric_gate_line, requirements_pinned
 from mltestscore.context import AuditContext
 from mltestscore.evidence.ci import line_of
 from mltestscore.evidence.configs import search_configs
@@ -25,7 +24,6 @@ from mltestscore.evidence.monitoring import (
     AlertRule,
     ToolUse,
     alert_rules,
-    automatic_run,
     deployment,
     exported_metrics,
     import_closure,
@@ -36,6 +34,9 @@ from mltestscore.evidence.monitoring import (
 from mltestscore.evidence.perfile import grep_bytes, grep_code, per_file
 from mltestscore.evidence.platforms.trackers import training_telemetry
 from mltestscore.evidence.python import names
+from mltestscore.probes.dependencies import LOCK_FILES, requirements_pinned
+from mltestscore.probes.metric_gate import metric_gate_line
+from mltestscore.probes.runs import automatic_run
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 from mltestscore.wiring import Wiring
 
@@ -197,7 +198,7 @@ class Monitor1(Check):
             for update in updates if isinstance(updates, list) else []:
                 if isinstance(update, dict) and update.get("package-ecosystem"):
                     schedule = update.get("schedule") if isinstance(update.get("schedule"), dict) else {}
-                    watched.append(f"{update['package-ecosystem']} ({schedule.get('interval', 'no schedule')})")
+                    watched.append(f"{update['package-ecosystem']} ({schedule.get('interval', 'no schedule')})")  # type: ignore[union-attr]
             if watched:
                 line = line_of(ctx.files.text(path), "package-ecosystem")
                 found.append(Evidence(path, line, f"Dependabot watches {', '.join(watched[:4])}", "GitHub Dependabot"))
@@ -218,7 +219,8 @@ class Monitor1(Check):
 
     @staticmethod
     def _audits(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
-        auto, by_hand = [], []
+        auto: list = []
+        by_hand: list = []
         for command in ctx.wiring.find(AUDIT_COMMAND):
             item = Evidence(
                 command.runner.path, command.runner.line, f"runs `{command.command}`", command.runner.describe()
@@ -237,7 +239,8 @@ class Monitor1(Check):
 
     @staticmethod
     def _upstream_data(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
-        auto, by_hand = [], []
+        auto: list = []
+        by_hand: list = []
         freshness = [h for h in search_configs(ctx, r"^\s*(warn_after|error_after)\s*:", (".yml", ".yaml"))]
         runs = [c for c in ctx.wiring.find(r"\bdbt\s+source\s+(freshness|snapshot-freshness)\b") if c.runner.automatic]
         for hit in freshness[:2]:
@@ -614,7 +617,8 @@ class Monitor3(Check):
         if not serving:
             return [], []
         training_side = set(import_closure(ctx, ctx.fact(training_files)))
-        auto, by_hand = [], []
+        auto: list = []
+        by_hand: list = []
         for path in _comparing_tests(ctx):
             reached = import_closure(ctx, [path], depth=2)  # outlines only: most tests stop here
             served = [p for p in reached if p in serving]
@@ -643,7 +647,8 @@ class Monitor3(Check):
     @staticmethod
     def _tfdv_skew(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
         """TFDV skew detection (skew_comparator thresholds, serving_statistics): automatic or not."""
-        strong, weak = [], []
+        strong: list = []
+        weak: list = []
         for path in ctx.python.candidates(TFDV_SKEW, project_sources(ctx)):
             notebook = path.endswith(".ipynb")
             text = ctx.files.text(path) or ""
@@ -999,7 +1004,8 @@ class Monitor5(Check):
         training_side = set(import_closure(ctx, ctx.fact(training_files)))
         serving_side = set(import_closure(ctx, ctx.fact(serving_files)))
         sources = project_sources(ctx)
-        strong, weak = [], []
+        strong: list = []
+        weak: list = []
         for artifact in self._checks_in(ctx, sources + list(ctx.tests.files)):
             if len(strong) >= SHOWN:  # the evidence shown is settled: parse no further
                 break
@@ -1348,7 +1354,8 @@ class Monitor7(Check):
 
     @staticmethod
     def _scheduled_evaluations(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
-        strong, weak = [], []
+        strong: list = []
+        weak: list = []
         for path in project_sources(ctx):
             if not path.endswith(".py") or not _SERVED_EVAL.search(path.rsplit("/", 1)[-1]):
                 continue

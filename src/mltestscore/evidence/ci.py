@@ -249,7 +249,7 @@ def _gitlab_job_triggers(job: dict) -> set[str]:
 def parse_gitlab_ci(path: str, data: Any, text: str | None) -> CIPipeline | None:
     if not isinstance(data, dict):
         return None
-    default = data.get("default") if isinstance(data.get("default"), dict) else {}
+    default: Any = data.get("default") if isinstance(data.get("default"), dict) else {}
     global_before = data.get("before_script", default.get("before_script", []))
     templates = {k: v for k, v in data.items() if isinstance(k, str) and k.startswith(".") and isinstance(v, dict)}
     jobs = []
@@ -414,5 +414,24 @@ def find_pipelines(parsed: Parsed) -> list[CIPipeline]:
         pipeline = parse_jenkinsfile(path, files.text(path))
         if pipeline is not None:
             pipelines.append(pipeline)
+    pipelines += _plugin_pipelines(parsed)
     resolve_reusable_workflows(pipelines)
     return pipelines
+
+
+def _plugin_pipelines(parsed: Parsed) -> list[CIPipeline]:
+    """CI systems that plugins register (evidence/providers.py): each reads the files its pattern selects."""
+    from mltestscore.evidence.providers import providers
+
+    found: list[CIPipeline] = []
+    for provider in providers("ci"):
+        for path in parsed.files.matching(provider.regex):
+            try:
+                data = parsed.yaml(path) if provider.yaml else None
+                pipeline = provider.parse(path, data, parsed.files.text(path))
+            except Exception as error:  # a plugin's parser must not sink the audit either
+                parsed.warn(path, f"{provider.system} CI config could not be read ({type(error).__name__}); skipped")
+                continue
+            if pipeline is not None:
+                found.append(pipeline)
+    return found

@@ -217,9 +217,10 @@ def sliced_metrics(tree: ast.AST, metric_lines: set[int]) -> list[SlicedMetric]:
     found: list[SlicedMetric] = []
     for node in ast.walk(tree):
         source = None
+        body: list[ast.AST]
         if isinstance(node, (ast.For, ast.AsyncFor)):
             source = _slice_source(node.iter)
-            body = node.body
+            body = list(node.body)
         elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             source = next((s for s in (_slice_source(g.iter) for g in node.generators) if s), None)
             body = [node]
@@ -231,7 +232,7 @@ def sliced_metrics(tree: ast.AST, metric_lines: set[int]) -> list[SlicedMetric]:
                 found.append(SlicedMetric(node.lineno, source[1], "apply"))
                 continue
         if source and any(_has_line(metric_lines, part) for part in body):
-            found.append(SlicedMetric(node.lineno, source[1], source[0]))
+            found.append(SlicedMetric(node.lineno, source[1], source[0]))  # type: ignore[attr-defined]
     return found
 
 
@@ -330,7 +331,7 @@ def _tests(code: bytes):
     """Text of every assert statement (from its line's start) and of every `if`/`elif` test."""
     for match in _ASSERT_WORD.finditer(code):
         if match.start() == 0 or not _WORD_BYTE.match(code, match.start() - 1):
-            yield _STATEMENT_LINES.match(code, code.rfind(b"\n", 0, match.start()) + 1).group(0)
+            yield _STATEMENT_LINES.match(code, code.rfind(b"\n", 0, match.start()) + 1).group(0)  # type: ignore[union-attr]
     for match in _IF_WORD.finditer(code):
         line = code.rfind(b"\n", 0, match.start()) + 1
         if code[line : match.start()].strip() in (b"", b"el"):

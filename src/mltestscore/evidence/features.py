@@ -7,11 +7,11 @@ import ast
 import re
 from dataclasses import dataclass
 
-from mltestscore.checks.common import is_test_file, project_sources
 from mltestscore.context import AuditContext
 from mltestscore.evidence.perfile import grep_code
 from mltestscore.evidence.prefilters import passing, prefilter
 from mltestscore.evidence.python import names
+from mltestscore.evidence.sources import is_test_file, project_sources
 
 _FEATURE_PATH = re.compile(
     r"(^|/|_)(features?|featuriz\w*|feature_\w+|feature_engineering|preprocess\w*|pre_processing|"
@@ -79,7 +79,7 @@ def _writes_a_feature_key(data: bytes) -> bool:
     text = data.lower()
     for end in _FEATURE_KEY_END.finditer(text):
         start = _KEY_START.search(text, max(0, end.start() - 40), end.start())
-        if _FEATURE_KEY.match((start.group() + end.group(1)).decode("ascii", "replace")):
+        if _FEATURE_KEY.match((start.group() + end.group(1)).decode("ascii", "replace")):  # type: ignore[union-attr]
             return True
     return False
 
@@ -297,9 +297,9 @@ def ablation_loops(ctx: AuditContext) -> list[tuple[str, int, str]]:
                 variable = node.target.id
                 body = ast.Module(body=node.body, type_ignores=[])
                 calls = [n for n in ast.walk(body) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
-                fits = any(c.func.attr in ("fit", "fit_transform", "cross_val_score") for c in calls)
+                fits = any(c.func.attr in ("fit", "fit_transform", "cross_val_score") for c in calls)  # type: ignore[attr-defined]
                 drops = any(
-                    c.func.attr == "drop" and variable in {n.id for n in ast.walk(c) if isinstance(n, ast.Name)}
+                    c.func.attr == "drop" and variable in {n.id for n in ast.walk(c) if isinstance(n, ast.Name)}  # type: ignore[attr-defined]
                     for c in calls
                 )
                 excludes = any(

@@ -223,7 +223,7 @@ def _read_suite(ctx: AuditContext, path: str, roots: dict[str, str]) -> Suite | 
         found = text.find(f'"{kind}"', position)
         line = text.count("\n", 0, found) + 1 if found >= 0 else None
         position = found + 1 if found >= 0 else position
-        column = kwargs.get("column") or kwargs.get("column_A")
+        column = kwargs.get("column") or kwargs.get("column_A")  # type: ignore[union-attr]
         expectations.append(Expectation(kind, column if isinstance(column, str) else None, line))
     first = text.find('"expectations"')
     return Suite(str(name), path, text.count("\n", 0, first) + 1 if first >= 0 else 1, generation, expectations)
@@ -244,10 +244,13 @@ def _read_validation_definitions(ctx: AuditContext, project: GxProject) -> None:
                 continue
             suite = data.get("suite") if isinstance(data.get("suite"), dict) else {}
             source = data.get("data") if isinstance(data.get("data"), dict) else {}
-            asset = source.get("asset") if isinstance(source.get("asset"), dict) else {}
+            asset = source.get("asset") if isinstance(source.get("asset"), dict) else {}  # type: ignore[union-attr]
             project.validations.append(
                 ValidationDefinition(
-                    str(data.get("name") or posixpath.basename(path)[:-5]), path, suite.get("name"), asset.get("name")
+                    str(data.get("name") or posixpath.basename(path)[:-5]),
+                    path,
+                    suite.get("name"),  # type: ignore[union-attr]
+                    asset.get("name"),  # type: ignore[union-attr]
                 )
             )
 
@@ -286,7 +289,7 @@ def _read_commands(ctx: AuditContext, project: GxProject) -> None:
     for command in ctx.wiring.find(_CLI_RUN, include_stages=True):
         match = _CLI_RUN.search(command.command)
         runner = command.runner
-        project.runs.append(GxRun(runner.path, runner.line, f"runs `{command.command}`", (match.group(2),), runner))
+        project.runs.append(GxRun(runner.path, runner.line, f"runs `{command.command}`", (match.group(2),), runner))  # type: ignore[union-attr]
     for pipeline in ctx.ci:
         for job in pipeline.jobs:
             for step in job.steps:

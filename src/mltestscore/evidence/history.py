@@ -186,7 +186,7 @@ class History:
         if repo is None:
             return None
         try:
-            blob = repo.commit(revision).tree / (self._prefix + path)  # type: ignore[attr-defined]
+            blob = repo.commit(revision).tree / (self._prefix + path)
             return blob.data_stream.read().decode("utf-8", errors="replace")
         except Exception:  # KeyError: absent at that commit; ValueError/BadName: unknown revision
             return None
@@ -211,7 +211,7 @@ def read_history(ctx) -> History:
     # The window ends at the audited commit, so an old snapshot still shows its own history.
     start_date = commit_date(git, ctx.cache, git.commit) or now
     try:
-        if getattr(git, "past", False) and git.commit != git.repo.head.commit.hexsha:  # type: ignore[attr-defined]
+        if getattr(git, "past", False) and git.commit != git.repo.head.commit.hexsha:
             now = start_date  # `mltestscore history`: ages as of that commit
     except Exception:
         pass

@@ -85,7 +85,7 @@ def model_artifacts(ctx) -> list[ModelArtifact]:
     for pointer in ctx.dvc.tracked:
         data = ctx.parsed.yaml(pointer)
         outs = data.get("outs") if isinstance(data, dict) else None
-        paths = [o.get("path") for o in outs or [] if isinstance(o, dict) and isinstance(o.get("path"), str)]
+        paths: list[str] = [o["path"] for o in outs or [] if isinstance(o, dict) and isinstance(o.get("path"), str)]
         if any(is_model_path(p) or _MODEL_NAME.search(p) for p in paths) and not _NOT_SHIPPED.search(pointer):
             found.append(ModelArtifact(pointer, None, f"DVC-tracked model {', '.join(paths[:2])}"))
     for hit in search_configs(ctx, _PIN.pattern):

@@ -294,7 +294,7 @@ def codeowners(ctx: AuditContext) -> list[OwnerRule]:
     path = next((p for p in CODEOWNERS_PATHS if p in ctx.files), None)
     if path is None:
         return []
-    rules = []
+    rules: list = []
     for number, raw in enumerate((ctx.files.text(path) or "").splitlines(), start=1):
         line = raw.split(" #", 1)[0].strip()
         if not line or line.startswith(("#", "[", "^[")):  # comments, GitLab sections
@@ -350,7 +350,7 @@ def reviewed_commits(ctx: AuditContext, paths: list[str], limit: int = 200) -> t
     key = sha1("\0".join([git.commit, str(git.shallow), git.prefix, str(limit), *paths]).encode()).hexdigest()
     known = ctx.cache.get_many("reviewed-commits:1", [key]).get(key)
     if isinstance(known, tuple) and len(known) == 3:
-        return known  # type: ignore[return-value]
+        return known
     commits = git.commit_messages(paths, limit)  # it names them from the top of the work tree
     reviewed = [sha for sha, message in commits if _MERGED_PR.search(message)]
     answer = (len(reviewed), len(commits), reviewed[0] if reviewed else None)

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 from mltestscore.context import AuditContext
 from mltestscore.evidence.python import ModuleFacts
 
 # (value, keep): keep is False when the file could not be read or parsed, so that the next audit
 # tries again and repeats the warning instead of replaying a silent answer.
-Compute = Callable[[str], tuple[object, bool]]
+T = TypeVar("T")
+Compute = Callable[[str], tuple[Any, bool]]
 
 
-def per_file(ctx: AuditContext, kind: str, paths: Iterable[str], compute: Compute) -> Iterator[tuple[str, object]]:
+def per_file(
+    ctx: AuditContext, kind: str, paths: Iterable[str], compute: Callable[[str], tuple[T, bool]]
+) -> Iterator[tuple[str, T]]:
     """(path, value) for each of `paths` in order, computed lazily where the cache has no value.
     Values are also kept in memory for the rest of the audit: the fact cache shows only what
     earlier audits wrote, and nothing at all under --no-cache."""
@@ -31,7 +35,7 @@ def per_file(ctx: AuditContext, kind: str, paths: Iterable[str], compute: Comput
     known = ctx.cache.get_many(kind, wanted) if wanted else {}
     for path in paths:
         content_id = ids[path]
-        value = None
+        value: Any = None
         if content_id:
             value = memory.get((kind, content_id))
             if value is None:
@@ -46,20 +50,20 @@ def per_file(ctx: AuditContext, kind: str, paths: Iterable[str], compute: Comput
         yield path, value
 
 
-def _answers(ctx: AuditContext) -> dict[tuple[str, str], object]:
+def _answers(ctx: AuditContext) -> dict[tuple[str, str], Any]:
     return {}  # (kind, content id) -> value, for the rest of one audit
 
 
 def per_outline(
-    ctx: AuditContext, kind: str, paths: Iterable[str], derive: Callable[[ModuleFacts], object]
-) -> Iterator[tuple[str, object]]:
+    ctx: AuditContext, kind: str, paths: Iterable[str], derive: Callable[[ModuleFacts], T]
+) -> Iterator[tuple[str, T]]:
     """(path, derive(outline)) for each of `paths` in order. The small derived value is cached, not
     the outline: a warm audit loads a few bytes a file instead of every outline, and the files the
     cache lacks are outlined in batches (iter_outlines), not all held at once."""
     paths = list(paths)
     ids = {path: ctx.python.analysis_id(path) for path in paths}  # outlines depend on the module path too
     known = ctx.cache.get_many(kind, [i for i in ids.values() if i])
-    derived = {}
+    derived: dict[str, T] = {}
     for path, outline in ctx.python.iter_outlines([p for p in paths if not ids[p] or ids[p] not in known]):
         derived[path] = derive(outline)
         if ids[path]:

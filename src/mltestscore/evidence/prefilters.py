@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from hashlib import sha1
 
-from mltestscore.checks.common import project_sources
 from mltestscore.context import AuditContext
 from mltestscore.evidence.python import BYTE_TESTS
+from mltestscore.evidence.sources import project_sources
 
 POOLS = ("python", "project", "tests")  # every .py file; the project's own code; test files
 

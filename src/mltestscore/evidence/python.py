@@ -145,7 +145,7 @@ def _constant(node: ast.AST) -> object:
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, (ast.List, ast.Tuple)) and all(isinstance(e, ast.Constant) for e in node.elts):
-        return tuple(e.value for e in node.elts)
+        return tuple(e.value for e in node.elts)  # type: ignore[attr-defined]
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
         value = node.operand.value
         return -value if isinstance(value, (int, float)) else ...
@@ -529,7 +529,7 @@ class PythonIndex:
         if data is None:
             return frozenset(), None, False
         self.byte_hits[path] = _byte_hits(data)
-        found, problem, cacheable, code = _scan_bytes(data, encoded, self._parts)
+        found, problem, cacheable, code = _scan_bytes(data, encoded, self._parts)  # type: ignore[assignment]
         if code is not None:
             self._keep(path, data, code)
         return found, problem, cacheable
@@ -622,7 +622,7 @@ class PythonIndex:
             data = self.files.read_bytes(path) or b""
             found = {m.decode() for m in leaves.findall(data)}
             if any(
-                heads.get(leaf) is None or re.search(rb"\b" + re.escape(heads[leaf].encode()) + rb"\b", data)
+                heads.get(leaf) is None or re.search(rb"\b" + re.escape(heads[leaf].encode()) + rb"\b", data)  # type: ignore[union-attr]
                 for leaf in found
             ):
                 hits.append(path)
@@ -812,7 +812,7 @@ class _PartFinder:
         """Split the identifiers whose lower-case letters hold a part's (one search over them all)."""
         joined = b"\n".join(identifiers)
         lowered = joined.lower()  # ASCII only: offsets stay those of `joined`
-        for match in self._letters.finditer(lowered):
+        for match in self._letters.finditer(lowered):  # type: ignore[union-attr]
             start, end = lowered.rfind(b"\n", 0, match.start()) + 1, lowered.find(b"\n", match.end())
             identifier = joined[start : end if end >= 0 else len(joined)]
             if identifier not in self._held:
@@ -863,7 +863,7 @@ def _scan_files(
     problem, cacheable, read problem, opened, missing, marshalled outline or None), what
     `_scan_one` and `outline` find here."""
     finder = _PartFinder(parts)
-    results = []
+    results: list = []
     for path in paths:
         data, read_problem, opened = read_guarded(root, real_root, path, max_bytes)
         if data is None:

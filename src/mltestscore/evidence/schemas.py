@@ -14,12 +14,12 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from mltestscore.checks.common import project_sources
 from mltestscore.context import AuditContext
 from mltestscore.evidence.ci import line_of
 from mltestscore.evidence.gx import GxProject, read_gx_project
 from mltestscore.evidence.perfile import grep_bytes, grep_code
 from mltestscore.evidence.python import names
+from mltestscore.evidence.sources import project_sources
 from mltestscore.wiring import Runner
 
 
@@ -433,7 +433,7 @@ def _dbt(ctx: AuditContext) -> list[Schema]:
 
 def _dbt_columns(data) -> list[dict]:
     """Column entries of models, seeds, snapshots and source tables."""
-    columns = []
+    columns: list = []
     for kind in ("models", "seeds", "snapshots", "sources"):
         entries = data.get(kind) if isinstance(data, dict) else None
         for entry in entries if isinstance(entries, list) else []:

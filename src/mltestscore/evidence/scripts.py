@@ -165,9 +165,9 @@ def parse_justfile(path: str, text: str) -> dict[str, Task]:
             name = words[0].lstrip("@")
             deps = [d for d in rest.split() if re.fullmatch(r"[\w-]+", d)]
             current = recipes.setdefault(name, Task("just", path, name, [], number, deps))
-    for alias, target in aliases.items():
+    for alias, target in aliases.items():  # type: ignore[assignment]
         if target in recipes and alias not in recipes:
-            recipes[alias] = recipes[target]
+            recipes[alias] = recipes[target]  # type: ignore[index]
     return recipes
 
 
@@ -240,11 +240,11 @@ def parse_poe(path: str, parsed: Parsed) -> dict[str, Task]:
             continue
         commands = [c for key in ("cmd", "shell") if isinstance(spec.get(key), str) for c in split_commands(spec[key])]
         sequence = spec.get("sequence") if isinstance(spec.get("sequence"), list) else []
-        deps = [step for step in sequence if isinstance(step, str)]
-        deps += [step["ref"] for step in sequence if isinstance(step, dict) and isinstance(step.get("ref"), str)]
+        deps = [step for step in sequence if isinstance(step, str)]  # type: ignore[union-attr]
+        deps += [step["ref"] for step in sequence if isinstance(step, dict) and isinstance(step.get("ref"), str)]  # type: ignore[union-attr]
         commands += [
             step[k]
-            for step in sequence
+            for step in sequence  # type: ignore[union-attr]
             if isinstance(step, dict)
             for k in ("cmd", "shell")
             if isinstance(step.get(k), str)
@@ -290,8 +290,10 @@ def parse_lefthook(path: str, parsed: Parsed) -> list[Task]:
             continue
         named = hook.get("commands") if isinstance(hook.get("commands"), dict) else {}
         jobs = hook.get("jobs") if isinstance(hook.get("jobs"), list) else []
-        entries = [(str(k), v) for k, v in named.items()] + [
-            (str(j.get("name") or f"job {n + 1}"), j) for n, j in enumerate(jobs) if isinstance(j, dict)
+        entries = [(str(k), v) for k, v in named.items()] + [  # type: ignore[union-attr]
+            (str(j.get("name") or f"job {n + 1}"), j)
+            for n, j in enumerate(jobs)  # type: ignore[arg-type]
+            if isinstance(j, dict)
         ]
         for name, spec in entries:
             run = spec.get("run") if isinstance(spec, dict) else None

@@ -46,7 +46,7 @@ class FactCache:
         self._today = today if today is not None else int(time.time() // 86400)
         self._max_bytes = max_bytes if max_bytes is not None else _max_bytes_from_env()
         self._path = folder / f"facts-v{SCHEMA}.sqlite3" if folder is not None else None
-        if folder is None:
+        if folder is None or self._path is None:
             return
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -93,7 +93,7 @@ class FactCache:
     def put(self, kind: str, content_id: str, value: object) -> None:
         if self._db is not None:
             try:
-                self._pending.append((content_id, self._kind(kind), marshal.dumps(value), self._today))
+                self._pending.append((content_id, self._kind(kind), marshal.dumps(value), self._today))  # type: ignore[arg-type]
             except ValueError:
                 return  # not plain data (an odd constant in a call): recomputed next time
             if len(self._pending) >= 5000:  # bound memory on very large repositories

@@ -36,7 +36,7 @@ def _yaml_loader():
     class BoundedSafeLoader(yaml.SafeLoader):
         aliases = 0
 
-        def compose_node(self, parent, index):  # type: ignore[override]
+        def compose_node(self, parent, index):
             if self.check_event(yaml.AliasEvent):
                 self.aliases += 1
                 if self.aliases > MAX_YAML_ALIASES:

@@ -56,7 +56,10 @@ def score_text(score: float) -> str:
     return f"{score:g}"
 
 
-def band_color(score: float) -> tuple[str, str]:
+def band_color(score: float, maximum: float = 7.0) -> tuple[str, str]:
+    """The colour of the paper's band; another rubric's score is first scaled to the paper's 0-7."""
+    if maximum and maximum != 7:
+        score = score * 7 / maximum
     for upper, name, hex_color in BAND_COLORS:
         if score <= upper:
             return name, hex_color
@@ -91,7 +94,7 @@ def next_steps(report: AuditReport, limit: int = 3) -> list[TestResult]:
 
 def finding_message(item: TestResult) -> str:
     """One sentence for CI tools: what scored, why, and how to earn the rest."""
-    text = f"{item.id} ({item.title}) scores {score_text(item.score)}/1: {item.reason}."
+    text = f"{item.id} ({item.title}) scores {score_text(item.score)}/{score_text(item.max)}: {item.reason}."
     todo = item.missing or item.remediation
     return f"{text} To earn it: {todo}" if todo else text
 

@@ -48,7 +48,7 @@ class ChartRow:
     y: float
     title: str
     score: str
-    max: int
+    max: float
     weakest: bool
     cells: tuple[Cell, ...]
 
@@ -77,7 +77,7 @@ def section_chart(sections: list[SectionResult]) -> dict:
         cells = tuple(
             Cell(
                 CHART_LABEL_WIDTH + i * (CELL + CELL_GAP),
-                item.score * CELL,
+                item.score / (item.max or 1) * CELL,
                 item.status.value.replace("_", "-"),
                 f"{item.id} {item.title}: {score_text(item.score)} ({STATUS_LABEL[item.status]})",
             )
@@ -114,7 +114,7 @@ def _evidence_links(report: AuditReport):
 
 
 def render(report: AuditReport) -> str:
-    name, color = band_color(report.score)
+    name, color = band_color(report.score, report.max_score)
     return (
         _environment()
         .get_template("report.html.j2")
@@ -137,7 +137,7 @@ TREND_LEFT, TREND_RIGHT, TREND_TOP, TREND_BOTTOM = 76, 24, 16, 64
 SECTION_COLORS = {"data": "#8250df", "model": "#0969da", "infra": "#1a7f37", "monitor": "#bf3989"}
 
 
-def trend_chart(points, maximum: int = 7) -> dict:
+def trend_chart(points, maximum: float = 7) -> dict:
     """Polylines of the final score (bold) and each section over the commits, oldest left."""
     plot_w = TREND_WIDTH - TREND_LEFT - TREND_RIGHT
     plot_h = TREND_HEIGHT - TREND_TOP - TREND_BOTTOM
@@ -164,7 +164,7 @@ def trend_chart(points, maximum: int = 7) -> dict:
         "left": TREND_LEFT,
         "right": TREND_WIDTH - TREND_RIGHT,
         "bottom": TREND_TOP + plot_h,
-        "grid": [(v, y(v)) for v in range(maximum + 1)],
+        "grid": [(v, y(v)) for v in range(int(maximum) + 1)],
         "lines": lines,
         "final": final,
         "final_points": " ".join(f"{f['x']},{f['y']}" for f in final),
@@ -185,7 +185,7 @@ def render_history(points, repository: str, tool_version: str, shallow: bool = F
         .render(
             points=points,
             rows=rows,
-            chart=trend_chart(points),
+            chart=trend_chart(points, max((p.max_score for p in points), default=7)),
             repository=repository,
             tool_version=tool_version,
             shallow=shallow,

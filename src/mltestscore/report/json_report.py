@@ -19,6 +19,12 @@ def to_dict(report: AuditReport) -> dict:
         "score": report.score,
         "scaled": report.scaled,
         "band": report.band,
+        "rubric": {
+            "id": report.rubric_id,
+            "name": report.rubric,
+            "aggregation": report.aggregation,
+            "max": report.max_score,
+        },
         "sections": {
             section.id: {
                 "title": section.title,
@@ -40,6 +46,7 @@ def to_dict(report: AuditReport) -> dict:
                         ],
                         "missing": item.missing,
                         "remediation": item.remediation,
+                        "max": item.max,
                     }
                     for item in section.items
                 ],

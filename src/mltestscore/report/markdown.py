@@ -22,7 +22,7 @@ STATUS_MARK = {
 def render(report: AuditReport) -> str:
     weakest = min(report.sections, key=lambda s: s.score)
     out = [
-        f"## ML Test Score: {score_text(report.score)} / 7",
+        f"## {report.rubric}: {score_text(report.score)} / {score_text(report.max_score)}",
         "",
         f"> {_cell(report.band)}",
         "",
@@ -35,7 +35,8 @@ def render(report: AuditReport) -> str:
             f" ({_cell(section.na_note)})" if section.na_note else ""
         )
         out.append(f"| {name} | {shown} | `{_bar(section.score, section.max)}` |")
-    out += ["", "The final score is the weakest section's sum (Breck et al. 2017).", ""]
+    source = "Breck et al. 2017" if report.rubric_id == "ml-test-score" else f"rubric: {report.rubric}"
+    out += ["", f"The final score is {report.aggregation_text} ({source}).", ""]
     steps = next_steps(report)
     if steps:
         out.append("**Next steps worth most:**")
@@ -59,9 +60,9 @@ def render(report: AuditReport) -> str:
     return "\n".join(out) + "\n"
 
 
-def _bar(score: float, maximum: int) -> str:
+def _bar(score: float, maximum: float) -> str:
     halves = round(score * 2)
-    return "█" * (halves // 2) + ("▌" if halves % 2 else "") + "·" * (maximum - (halves + 1) // 2)
+    return "█" * (halves // 2) + ("▌" if halves % 2 else "") + "·" * (int(maximum) - (halves + 1) // 2)
 
 
 def _cell(text: str) -> str:

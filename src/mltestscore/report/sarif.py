@@ -39,7 +39,7 @@ def to_dict(report: AuditReport) -> dict:
                 "version": report.tool_version,
                 "semanticVersion": report.tool_version,
                 "informationUri": PROJECT_URL,
-                "rules": [_rule(item, checks.get(item.id)) for item in items],
+                "rules": [_rule(item, checks.get(item.id), report.rubric_id) for item in items],
             }
         },
         "invocations": [{"executionSuccessful": True, "endTimeUtc": _utc(report.generated_at)}],
@@ -48,6 +48,8 @@ def to_dict(report: AuditReport) -> dict:
         "properties": {
             "score": report.score,
             "band": report.band,
+            "rubric": report.rubric,
+            "maxScore": report.max_score,
             "sections": {s.id: s.score for s in report.sections},
             "commit": report.commit,
         },
@@ -59,7 +61,7 @@ def render(report: AuditReport) -> str:
     return json.dumps(to_dict(report), indent=2, ensure_ascii=False) + "\n"
 
 
-def _rule(item: TestResult, check) -> dict:
+def _rule(item: TestResult, check, rubric_id: str = "ml-test-score") -> dict:
     text, markdown = _help(item, check)
     return {
         "id": item.id,
@@ -69,7 +71,7 @@ def _rule(item: TestResult, check) -> dict:
         "helpUri": f"{CHECKS_DOC_URL}#{_anchor(item.id, item.title)}",
         "help": {"text": text, "markdown": markdown},
         "defaultConfiguration": {"level": "warning"},
-        "properties": {"tags": ["ml-test-score", item.section]},
+        "properties": {"tags": [rubric_id, item.section]},
     }
 
 
@@ -138,9 +140,9 @@ def _help(item: TestResult, check) -> tuple[str, str]:
 
 def _checks() -> dict:
     try:
-        from mltestscore.checks.registry import load_checks
+        from mltestscore.checks.registry import all_checks
 
-        return load_checks()
+        return all_checks()
     except Exception:  # a broken plugin must not stop the report: rules fall back to the report's text
         return {}
 

@@ -3,6 +3,8 @@ its score and strongest evidence, then the next steps worth most points, then wa
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console, Group
 from rich.markup import escape
 from rich.panel import Panel
@@ -78,8 +80,8 @@ def build(report: AuditReport, detail: str = "full", verbose: bool = False):
     if detail == "quiet":
         return Text(f"ML Test Score: {_score_text(report.score)} ({report.band.splitlines()[0]})")
     header = Text()
-    header.append(f"ML Test Score: {_score_text(report.score)}", style="bold")
-    header.append("   (minimum of the four section scores)\n", style="dim")
+    header.append(f"{report.rubric}: {_score_text(report.score)} / {_score_text(report.max_score)}", style="bold")
+    header.append(f"   ({report.final_rule})\n", style="dim")
     header.append(report.band)
     if report.scaled:
         header.append("\n* scaled over the applicable tests (na_policy: scale); the paper scores n/a as 0", style="dim")
@@ -93,7 +95,9 @@ def build(report: AuditReport, detail: str = "full", verbose: bool = False):
         sections_line.append(f"{section.title} ", style="bold")
         scaled = "*" if section.scaled and section.not_applicable else ""
         sections_line.append(f"{_score_text(section.score)}{scaled}/{section.max}   ")
-    parts = [Panel(Group(header, Text(), sections_line), title="mltestscore", subtitle=escape(report.repository))]
+    parts: list[Any] = [
+        Panel(Group(header, Text(), sections_line), title="mltestscore", subtitle=escape(report.repository))
+    ]
     if detail == "summary":
         return Group(*parts)
     parts.append(LEGEND)
@@ -129,7 +133,7 @@ def build(report: AuditReport, detail: str = "full", verbose: bool = False):
 
 
 def render(report: AuditReport, width: int | None = None, color: bool | None = None) -> str:
-    console = Console(record=True, width=width or 100, force_terminal=color, no_color=color is False, file=_Null())
+    console = Console(record=True, width=width or 100, force_terminal=color, no_color=color is False, file=_Null())  # type: ignore[arg-type]
     console.print(build(report))
     return console.export_text(styles=bool(color))
 

@@ -85,16 +85,16 @@ def read(parsed: Parsed) -> list[CIPipeline]:
         return parsed.yaml(path), files.text(path)
 
     pipelines = []
-    for path, data in shaped.items():
+    for path, data in shaped.items():  # type: ignore[assignment]
         if path in referenced:
             continue  # a template: it runs where it is included
-        if not any(k in data for k in _PIPELINE_KEYS) and not _NAMED.search(path):
+        if not any(k in data for k in _PIPELINE_KEYS) and not _NAMED.search(path):  # type: ignore[operator]
             continue  # template-shaped and included from elsewhere (another repository), not a pipeline
         try:
             pipelines.append(parse_azure_pipeline(path, data, files.text(path), load))
         except Exception as error:
             parsed.warn(path, f"Azure Pipelines file of an unexpected shape ({type(error).__name__}); skipped")
-    return pipelines
+    return pipelines  # type: ignore[return-value]
 
 
 def _is_azure(data: dict) -> bool:
@@ -175,7 +175,7 @@ class _Walker:
             loaded = self.load(target) if target else None
             if loaded is not None:
                 at = line if line is not None else line_of(self.text, f"template: {ref}")
-                found.extend(self.steps(loaded[0], target, f"{note}template {target}: ", depth + 1, at))
+                found.extend(self.steps(loaded[0], target, f"{note}template {target}: ", depth + 1, at))  # type: ignore[arg-type]
         for key in _SHELL_KEYS:
             if isinstance(node.get(key), str):
                 found.append(self._step(node, split_commands(node[key]), note, line, key))

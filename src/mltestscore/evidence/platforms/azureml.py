@@ -135,14 +135,14 @@ def _from_yaml(python: PythonIndex) -> list[PlatformPipeline]:
                 schedules[_folder(target.removeprefix("file:"), path)] = path
         elif kind in ("pipeline", "command") or "jobs" in parsed and isinstance(parsed.get("jobs"), dict):
             jobs[path] = parsed
-    for path, data in jobs.items():
-        steps = _yaml_job_steps(python, path, data)
+    for path, data in jobs.items():  # type: ignore[assignment]
+        steps = _yaml_job_steps(python, path, data)  # type: ignore[arg-type]
         if not steps:
             continue
         schedule = schedules.get(path)
         triggers = frozenset({SCHEDULE}) if schedule else frozenset({MANUAL})
         note = f"scheduled by {schedule}" if schedule else "submitted by hand unless a CI job runs it"
-        name = str(data.get("display_name") or data.get("name") or posixpath.basename(path))
+        name = str(data.get("display_name") or data.get("name") or posixpath.basename(path))  # type: ignore[union-attr]
         found.append(PlatformPipeline("azureml", name, path, 1, tuple(steps), triggers, note))
     return found
 
@@ -150,7 +150,7 @@ def _from_yaml(python: PythonIndex) -> list[PlatformPipeline]:
 def _yaml_job_steps(python: PythonIndex, path: str, data: dict[str, Any]) -> list[PlatformStep]:
     text = python.files.text(path) or ""
     if data.get("type") == "command" and isinstance(data.get("command"), str):
-        return [_yaml_step(python, path, str(data.get("name") or "command"), 1)] if path else []
+        return [_yaml_step(python, path, str(data.get("name") or "command"), 1)] if path else []  # type: ignore[list-item]
     steps = []
     for name, job in (data.get("jobs") or {}).items():
         if not isinstance(job, dict):

@@ -31,7 +31,7 @@ def _cfn_loader():
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    class CfnLoader(base):  # type: ignore[misc, valid-type]
+    class CfnLoader(base):  # type: ignore[misc, valid-type, unused-ignore]
         pass
 
     def construct(loader, suffix, node):
@@ -121,27 +121,27 @@ def cloudformation_triggers(ctx) -> list[Trigger]:
             props = resource.get("Properties") if isinstance(resource.get("Properties"), dict) else {}
             line = line_of(text, f"{logical}:") or line_of(text, f'"{logical}"')
             if kind in ("AWS::Events::Rule", "AWS::Scheduler::Schedule"):
-                targets = props.get("Targets") or props.get("Target")
+                targets = props.get("Targets") or props.get("Target")  # type: ignore[union-attr]
                 target = _plain(targets) + " " + _referenced_names(targets, resources, parameters)
-                state = str(props.get("State", "ENABLED")).upper()
+                state = str(props.get("State", "ENABLED")).upper()  # type: ignore[union-attr]
                 enabled = not example and not state.startswith("DISABLED")
-                expression = props.get("ScheduleExpression")
+                expression = props.get("ScheduleExpression")  # type: ignore[union-attr]
                 if expression:
                     text_of = expression if isinstance(expression, str) else _plain(expression)
                     triggers.append(
                         Trigger(SCHEDULE, text_of, path, line, f"CloudFormation {logical}", target, "aws", enabled)
                     )
-                elif props.get("EventPattern"):
-                    pattern = props["EventPattern"]
+                elif props.get("EventPattern"):  # type: ignore[union-attr]
+                    pattern = props["EventPattern"]  # type: ignore[index]
                     what = _plain(pattern.get("detail-type") or pattern.get("source") or pattern)[:60]
                     triggers.append(
                         Trigger(EVENT, f"event {what}", path, line, f"CloudFormation {logical}", target, "aws", enabled)
                     )
-            elif kind == "AWS::CodePipeline::Pipeline" and _has_source_action(props):
+            elif kind == "AWS::CodePipeline::Pipeline" and _has_source_action(props):  # type: ignore[arg-type]
                 triggers.append(
                     Trigger(PUSH, "source change", path, line, f"CloudFormation CodePipeline {logical}", "codebuild")
                 )
-            elif kind == "AWS::CodeBuild::Project" and _dict(props.get("Triggers")).get("Webhook") is True:
+            elif kind == "AWS::CodeBuild::Project" and _dict(props.get("Triggers")).get("Webhook") is True:  # type: ignore[union-attr]
                 triggers.append(
                     Trigger(PUSH, "webhook", path, line, f"CloudFormation CodeBuild {logical}", "codebuild", "aws")
                 )
@@ -182,8 +182,8 @@ def cdk_triggers(ctx) -> list[Trigger]:
                 "schedule" in kwargs or "schedule_expression" in kwargs or "event_pattern" in kwargs
             ):
                 enabled = not (
-                    isinstance(kwargs.get("enabled"), ast.Constant) and kwargs["enabled"].value is False
-                ) and not (isinstance(kwargs.get("state"), ast.Constant) and kwargs["state"].value == "DISABLED")
+                    isinstance(kwargs.get("enabled"), ast.Constant) and kwargs["enabled"].value is False  # type: ignore[attr-defined]
+                ) and not (isinstance(kwargs.get("state"), ast.Constant) and kwargs["state"].value == "DISABLED")  # type: ignore[attr-defined]
                 target = " ".join(ast.unparse(kwargs[k]) for k in ("targets", "target") if k in kwargs)
                 construct = _construct_id(node)
                 if "schedule" in kwargs or "schedule_expression" in kwargs:
@@ -222,7 +222,7 @@ def _schedule_text(node: ast.AST) -> str:
             return f"rate({amount} {unit})"
         if method == "cron":
             fields = " ".join(
-                f"{k.arg}={k.value.value if isinstance(k.value, ast.Constant) else ast.unparse(k.value)}"
+                f"{k.arg}={k.value.value if isinstance(k.value, ast.Constant) else ast.unparse(k.value)}"  # type: ignore[str-bytes-safe]
                 for k in node.keywords
             )
             return f"cron({fields})"

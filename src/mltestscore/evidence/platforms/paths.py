@@ -76,12 +76,12 @@ def constant_words(node: ast.AST | None) -> list[str] | None:
             if isinstance(item, ast.Constant) and isinstance(item.value, (str, int, float)):
                 words.append(str(item.value))
             elif isinstance(item, ast.JoinedStr):
-                words.append("".join(v.value for v in item.values if isinstance(v, ast.Constant)) or "{}")
+                words.append("".join(v.value for v in item.values if isinstance(v, ast.Constant)) or "{}")  # type: ignore[misc]
             else:
                 words.append("{}")
         return words
     if isinstance(node, ast.JoinedStr):
-        return ["".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)]
+        return ["".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)]  # type: ignore[misc]
     return None
 
 

@@ -28,7 +28,7 @@ class Bindings:
                 arguments = node.args.posonlyargs + node.args.args
                 for arg, default in zip(arguments[len(arguments) - len(node.args.defaults) :], node.args.defaults):
                     self.values.setdefault(arg.arg, default)
-                for arg, default in zip(node.args.kwonlyargs, node.args.kw_defaults):
+                for arg, default in zip(node.args.kwonlyargs, node.args.kw_defaults):  # type: ignore[assignment]
                     if default is not None:
                         self.values.setdefault(arg.arg, default)
 
@@ -63,9 +63,9 @@ class Bindings:
         if isinstance(node, ast.Call):
             name = ast.unparse(node.func)
             if name.endswith(("path.join", "Path", "joinpath")) or name.endswith("PurePosixPath"):
-                parts = [self.string(a, depth + 1) for a in node.args]
+                parts = [self.string(a, depth + 1) for a in node.args]  # type: ignore[misc]
                 if name.endswith("joinpath") and isinstance(node.func, ast.Attribute):
-                    parts.insert(0, self.string(node.func.value, depth + 1))
+                    parts.insert(0, self.string(node.func.value, depth + 1))  # type: ignore[arg-type]
                 return "/".join(p for p in parts if p) or None
         return None
 

@@ -125,7 +125,7 @@ def _estimator_code(node: ast.AST | None, bindings: Bindings, depth: int = 0) ->
         estimator = node.args[0] if node.args else args.get("estimator")
         return _estimator_code(bindings.value(estimator), bindings, depth + 1)
     entry = bindings.string(args.get("entry_point"))
-    return [_under(bindings.string(args.get("source_dir")), entry)] if entry else []
+    return [_under(bindings.string(args.get("source_dir")), entry)] if entry else []  # type: ignore[list-item]
 
 
 def _under(folder: str | None, path: str | None) -> str | None:

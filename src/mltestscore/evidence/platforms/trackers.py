@@ -26,7 +26,7 @@ def training_telemetry(ctx) -> list[tuple[str, int, str]]:
 
 
 def _telemetry(ctx) -> list[tuple[str, int, str]]:
-    from mltestscore.checks.common import project_sources
+    from mltestscore.evidence.sources import project_sources
 
     found = []
     for path, call in ctx.python.find_calls(list(TELEMETRY), project_sources(ctx), limit=6):
