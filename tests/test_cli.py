@@ -78,7 +78,9 @@ def test_json_output_file_validates_against_documented_schema(tmp_path):
     assert data["schema_version"] == 1 and len(data["repository"]["commit"]) == 40
     infra1 = data["sections"]["infra"]["items"][0]
     assert infra1["id"] == "infra-1" and infra1["score"] == 0.5 and infra1["status"] == "manual"
-    assert {"path": "train.py", "line": 2, "detail": "calls random.seed", "runner": None} in infra1["evidence"]
+    assert {"path": "train.py", "line": 2, "detail": "calls random.seed", "runner": None, "kind": "proof"} in infra1[
+        "evidence"
+    ]
 
 
 def test_json_on_stdout_is_pure_json(tmp_path):

@@ -744,7 +744,7 @@ def test_data4_levels(repo):
     assert any("test asserts a column is absent" in e.detail and e.runner for e in result.evidence)
 
 
-def test_data4_strict_pandera_schema_validated_in_pipeline_and_unused_denylist(repo):
+def test_data4_strict_pandera_schema_is_data1_context_and_unused_denylist(repo):
     root = repo(
         {
             "src/churn/__init__.py": "",
@@ -753,8 +753,9 @@ def test_data4_strict_pandera_schema_validated_in_pipeline_and_unused_denylist(r
             "dvc.yaml": dvc_stage("load", "python src/churn/load.py"),
         }
     )
-    result = item(root, "data-4")
-    assert result.score == 1 and "rules are enforced automatically" in result.reason
+    result = item(root, "data-4")  # a closed column list is a schema (data-1), not a meta-level rule
+    assert result.score == 0 and [e.is_context for e in result.evidence] == [True]
+    assert "closes the column list" in result.evidence[0].detail
     unused = repo({"src/constants.py": "BANNED_FEATURES = ['ssn']\n"}, name="unused")
     assert item(unused, "data-4").score == 0  # declared but applied nowhere
 
@@ -762,8 +763,10 @@ def test_data4_strict_pandera_schema_validated_in_pipeline_and_unused_denylist(r
 # -- data-5 ------------------------------------------------------------------------------------
 def test_data5_levels(repo):
     assert item(repo({"train.py": "print(1)\n"}, name="none"), "data-5").score == 0
+    # Hygiene is context (RUBRIC.md): listed in the report, worth 0.
     result = item(repo({".gitignore": "__pycache__/\n/data/\n", "train.py": "print(1)\n"}, name="ignored"), "data-5")
-    assert result.score == 0.5 and result.evidence[0].detail == "keeps data out of git: /data/"
+    assert result.score == 0 and result.evidence[0].is_context
+    assert result.evidence[0].detail.startswith("keeps data out of git: /data/")
     precommit = """
         repos:
           - repo: https://github.com/gitleaks/gitleaks
@@ -772,7 +775,8 @@ def test_data5_levels(repo):
               - id: gitleaks
     """
     result = item(repo({".pre-commit-config.yaml": precommit, ".gitignore": "data/\n"}, name="scanned"), "data-5")
-    assert result.score == 1 and "gitleaks" in result.evidence[0].detail
+    assert result.score == 0 and "gitleaks" in result.evidence[0].detail
+    assert all(e.is_context for e in result.evidence) and len(result.evidence) == 2
 
 
 def test_data5_committed_personal_data_caps_the_score(repo):
@@ -785,8 +789,9 @@ def test_data5_committed_personal_data_caps_the_score(repo):
         }
     )
     result = item(root, "data-5")
-    assert result.score == 0.5
+    assert result.score == 0  # secret scanning is context, so nothing acts on the data
     assert result.evidence[0].path == "data/customers.csv" and "email, phone" in result.evidence[0].detail
+    assert not result.evidence[0].is_context and result.evidence[-1].is_context
     assert not any(e.path.startswith("tests/") for e in result.evidence)
 
 
@@ -899,7 +904,7 @@ def test_data7_a_test_named_for_features_that_imports_nothing_does_not_count(rep
     assert item(root, "data-7").score == 0
 
 
-@pytest.mark.parametrize("example, expected", [("production-pipeline", 4.0), ("research-notebook", 0.0)])
+@pytest.mark.parametrize("example, expected", [("production-pipeline", 3.0), ("research-notebook", 0.0)])
 def test_examples_data_section(example, expected):
     from pathlib import Path
 

@@ -149,12 +149,15 @@ def item(root, test_id, config=None):
 
 
 # -- infra-1 --------------------------------------------------------------------------------
-def test_infra1_seed_alone_is_not_enough(repo):
+def test_infra1_seed_alone_is_manual_a_lock_alone_is_not_enough(repo):
     files = project()
     files["requirements.txt"] = "pandas\nscikit-learn\n"
-    result = item(repo(files), "infra-1")
+    result = item(repo(files, name="seeded"), "infra-1")
+    assert result.score == 0.5 and result.status == Status.MANUAL  # fixed seeds: the same run can be repeated by hand
+    unseeded = project(**{"src/churn/models/train.py": "import pandas as pd\n\ndef train(df):\n    return df.mean()\n"})
+    result = item(repo(unseeded, name="pinned"), "infra-1")
     assert result.score == 0 and result.status == Status.MISSING
-    assert "seeds" in result.reason and "at least two" in result.reason
+    assert "pinned environment" in result.reason and "at least two" in result.reason
 
 
 def test_infra1_seeds_and_pins_are_manual(repo):

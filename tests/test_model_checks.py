@@ -224,18 +224,20 @@ def _merged_pull_request(root, train_path: str, extra: dict[str, str] | None = N
     return root
 
 
-def test_model1_merged_pull_requests_in_history_are_half(tmp_path):
+def test_model1_merged_pull_requests_in_history_are_context_not_review(tmp_path):
+    # "(#12)" or "Merge pull request" shows a merge through a PR, not that anyone reviewed it.
     root = _merged_pull_request(tmp_path / "repo", "src/churn/models/train.py", {"README.md": "# churn\n"})
     result = item(root, "model-1")
-    assert result.score == 0.5
-    assert shows(result, "1 of the last 2 commits")
+    assert result.score == 0
+    assert shows(result, "1 of the last 2 commits to model code/configs were merged through a PR")
+    assert all(e.is_context for e in result.evidence)
 
 
 def test_model1_reviewed_history_is_found_when_auditing_a_subfolder(tmp_path):
     # A monorepo audited at its ML project folder: git names paths from the top.
     root = _merged_pull_request(tmp_path / "mono", "ml/src/churn/models/train.py", {"web/app.js": "x()\n"})
     result = item(root / "ml", "model-1")
-    assert result.score == 0.5
+    assert result.score == 0
     assert shows(result, "1 of the last 2 commits")
 
 

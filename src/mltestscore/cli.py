@@ -89,6 +89,7 @@ def cli(ctx: click.Context) -> None:
       mltestscore audit . -f terminal -f html -f sarif --output-dir reports/
       mltestscore baseline save                   then: audit --baseline .mltestscore-baseline.json
       mltestscore history --last 20 -f html -o history.html
+      mltestscore batch --from repos.txt -d grades/  audit many repositories, one leaderboard
       mltestscore badge -o badge.svg
       mltestscore checks                          list the rubric's tests
       mltestscore explain infra-1                 what a test means and how to earn it
@@ -823,6 +824,15 @@ def _effective_settings(config) -> list[tuple[str, object]]:
 def _fail(message: str) -> None:
     click.echo(f"mltestscore: {message}", err=True)
     sys.exit(EXIT_ERROR)
+
+
+def _register_batch() -> None:
+    from mltestscore.batch.command import batch as batch_command  # click only; its work imports lazily
+
+    cli.add_command(batch_command)
+
+
+_register_batch()
 
 
 def main() -> None:

@@ -95,9 +95,12 @@ class AuditContext:
 
     @cached_property
     def python(self):
+        from mltestscore.evidence.import_roots import import_roots
         from mltestscore.evidence.python import PythonIndex
 
-        return PythonIndex(self.parsed, self.cache, self.stats)
+        return PythonIndex(
+            self.parsed, self.cache, lambda: import_roots(self.parsed, self.ci, self.tests.config), self.stats
+        )
 
     @cached_property
     def tests(self):

@@ -104,7 +104,7 @@ def to_plain(report: AuditReport) -> tuple:
                     i.score,
                     i.status.value,
                     i.reason,
-                    tuple((e.path, e.line, e.detail, e.runner) for e in i.evidence),
+                    tuple((e.path, e.line, e.detail, e.runner, e.kind) for e in i.evidence),
                     i.missing,
                     i.remediation,
                     i.max,

@@ -23,9 +23,24 @@ class Evidence:
     line: int | None
     detail: str
     runner: str | None = None
+    # "proof" earns the outcome's points; "context" is shown next to them but is worth 0 (RUBRIC.md:
+    # repository hygiene such as data kept out of git, secret scanning, version pins).
+    kind: str = "proof"
 
     def location(self) -> str:
         return f"{self.path}:{self.line}" if self.line else self.path
+
+    @property
+    def is_context(self) -> bool:
+        return self.kind == CONTEXT
+
+
+CONTEXT = "context"
+
+
+def context(path: str, line: int | None, detail: str, runner: str | None = None) -> Evidence:
+    """Evidence worth no points that the report lists as context (what it is, and why it does not count)."""
+    return Evidence(path, line, detail, runner, CONTEXT)
 
 
 @dataclass

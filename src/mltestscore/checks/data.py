@@ -21,6 +21,8 @@ from mltestscore.checks.common import (
 from mltestscore.checks.reach import reach_evidence, reach_of
 from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
+from mltestscore.evidence.datastores import enclosing_resource, is_data_store
+from mltestscore.evidence.feature_decls import feature_declarations
 from mltestscore.evidence.features import (
     ablation_loops,
     absent_column_asserts,
@@ -36,7 +38,7 @@ from mltestscore.evidence.prefilters import passing, prefilter
 from mltestscore.evidence.python import module_name, names
 from mltestscore.evidence.schemas import CheckSite, Schema, read_schemas
 from mltestscore.probes.tests_import import tests_importing
-from mltestscore.results import Evidence, Outcome, automated, manual, missing
+from mltestscore.results import Evidence, Outcome, automated, context, manual, missing
 
 SCHEMA_PACKAGES = re.compile(
     r"(?im)^\s*['\"]?(great[-_]expectations|pandera|tensorflow[-_]data[-_]validation|tfx|deepchecks)\b"
@@ -174,6 +176,8 @@ class Data1(Check):
         "JSON Schema files for records checked with jsonschema; deepchecks data_integrity suites",
         "dbt column tests (not_null, accepted_values, dbt_expectations ...) run by `dbt test`/`dbt build`; "
         "Soda checks files (`checks for <dataset>:`) run by `soda scan` or a Scan in code",
+        "plain pytest asserts on values (nulls, ranges, categories) of a data file the test reads; dtype or "
+        "shape asserts alone are structural",
     )
     manual = "expectations are written down, but data is checked against them only by hand, only in tests on fixtures, or only structurally"
     automated = "CI, a pipeline stage or the serving path checks real data against value-level expectations"
@@ -370,7 +374,10 @@ class Data2(Check):
 
 
 # -- data-3 ---------------------------------------------------------------------------------------
-COST_CALLS = names(
+# Timers measure what they surround: around a whole data step they give one number, not a cost per
+# feature. They count inside a loop (over features, feature functions or columns); profilers break the
+# cost down per function, so they count wherever they are.
+TIMER_CALLS = names(
     "time.perf_counter",
     "time.process_time",
     "timeit.timeit",
@@ -378,11 +385,40 @@ COST_CALLS = names(
     "tracemalloc.start",
     "tracemalloc.get_traced_memory",
     "memory_profiler.memory_usage",
+)
+PROFILER_CALLS = names(
     "cProfile.run",
     "cProfile.Profile",
     "pyinstrument.Profiler",
     "line_profiler.LineProfiler",
 )
+COST_CALLS = TIMER_CALLS + PROFILER_CALLS
+_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp)
+
+
+def _loop_lines(ctx: AuditContext, path: str) -> list[tuple[int, int]]:
+    tree = ctx.parsed.python(path)
+    return [
+        (node.lineno, node.end_lineno or node.lineno)
+        for node in (ast.walk(tree) if tree is not None else ())
+        if isinstance(node, _LOOPS)
+    ]
+
+
+def per_feature_cost_calls(ctx: AuditContext, paths: list[str]) -> list[Artifact]:
+    """Profilers anywhere, and timers inside a loop: what measures cost feature by feature."""
+    artifacts = call_artifacts(ctx, PROFILER_CALLS, paths, describe=lambda c: f"profiles feature code with {c.name}")
+    timed = ctx.python.find_calls(TIMER_CALLS, paths)
+    loops: dict[str, list[tuple[int, int]]] = {}
+    for path, call in timed:
+        if path not in loops:
+            loops[path] = _loop_lines(ctx, path)
+        if any(start <= call.line <= end for start, end in loops[path]):
+            line, where = notebook_line(ctx, path, call.line)
+            artifacts.append(Artifact(path, line, f"measures cost per feature with {call.name} in a loop{where}"))
+    return artifacts
+
+
 BENCHMARK_FIXTURE = names("benchmark")
 _WORD = re.compile(rb"\w+")
 
@@ -397,7 +433,8 @@ class Data3(Check):
     )
     evidence = (
         "pytest-benchmark tests (the `benchmark` fixture) of the project's feature code",
-        "timing or memory profiling around feature code: perf_counter, timeit, tracemalloc, memory_profiler, cProfile",
+        "profiling of feature code per function (cProfile, pyinstrument, line_profiler), or timers and memory "
+        "measurements (perf_counter, timeit, tracemalloc, memory_profiler) in a loop over features",
         "benchmarks with a failing threshold in CI: `--benchmark-compare-fail`, github-action-benchmark `fail-on-alert`",
     )
     manual = "feature code is benchmarked or profiled"
@@ -424,15 +461,12 @@ class Data3(Check):
             Artifact(p, line, f"benchmark test {name} of feature code")
             for p, line, name in _benchmark_tests(ctx, users)
         ]
-        artifacts += call_artifacts(
-            ctx,
-            COST_CALLS,
-            [p for p in users if not is_test_file(ctx, p)],
-            describe=lambda c: f"measures feature cost with {c.name}",
-        )
+        artifacts += per_feature_cost_calls(ctx, [p for p in users if not is_test_file(ctx, p)])
         if not artifacts:
             return missing(
-                f"{pluralise(len(features), 'feature module')}, none benchmarked or profiled", self.remediation
+                f"{pluralise(len(features), 'feature module')}, none benchmarked or profiled per feature "
+                "(one timer around a whole data step is not a per-feature cost)",
+                self.remediation,
             )
         threshold = ctx.wiring.ci_starts(r"--benchmark-compare-fail|--benchmark-max-time")
         gated = (
@@ -502,14 +536,14 @@ class Data4(Check):
     evidence = (
         "allow/deny lists of features (FORBIDDEN_FEATURES, SENSITIVE_COLUMNS, ALLOWED_FEATURES...) that code or tests apply",
         "tests asserting banned columns are absent (`assert 'ssn' not in df.columns`)",
-        "schemas that reject unlisted columns: pandera strict=True, GX expect_table_columns_to_match_set",
         "feature registry metadata: Feast feature views with owner/tags/description; data contracts (datacontract.yaml, dbt enforced contracts)",
     )
     manual = "feature rules are written in code, tests, schemas or a registry but nothing enforces them automatically"
-    automated = "CI or the pipeline enforces them (tests in CI, a strict schema validated automatically, `feast apply` / `datacontract test` in CI)"
+    automated = "CI or the pipeline enforces them (tests in CI, `feast apply` / `datacontract test` in CI)"
     remediation = (
-        "Write the rules down as code: a deny-list of banned features that the feature pipeline checks, a test "
-        "asserting those columns are absent from the training matrix, or a strict schema; run them in CI."
+        "Write the rules down as code: a deny-list of banned features that the feature pipeline checks, or a test "
+        "asserting those columns are absent from the training matrix; run them in CI. (A strict schema that closes "
+        "the column list is data-1 evidence: it says which columns exist, not which rules they follow.)"
     )
 
     def run(self, ctx: AuditContext) -> Outcome:
@@ -521,30 +555,32 @@ class Data4(Check):
             Artifact(p, line, f"test asserts a column is absent: {source}")
             for p, line, source in absent_column_asserts(ctx)
         ]
-        enforced: list[Evidence] = []
-        for schema in ctx.fact(read_schemas):
-            if schema.strict:
-                status, site = _best_site(ctx, schema)
-                artifacts.append(Artifact(schema.path, schema.line, f"{schema.tool} schema rejects unlisted columns"))
-                if status == "real" and site is not None:
-                    enforced.append(site)
+        # A closed column list (pandera strict=True, GX expect_table_columns_to_match_*) is a schema:
+        # data-1 evidence, listed here as context, worth 0 (RUBRIC.md data-4 counts rules set outside the model).
+        closed = [
+            context(s.path, s.line, f"{s.tool} schema closes the column list: data-1 evidence, not a feature rule")
+            for s in ctx.fact(read_schemas)
+            if s.strict
+        ][:1]
         registry = self._registry(ctx)
-        enforced += registry[1]
+        enforced = registry[1]
         if enforced:
             return automated(
                 "feature rules are enforced automatically",
                 enforced[:3] + [Evidence(a.path, a.line, a.detail) for a in artifacts[:2]],
             )
         artifacts += registry[0]
-        return score_artifacts(
+        outcome = score_artifacts(
             ctx,
             artifacts,
             found=f"{pluralise(len(artifacts), 'feature rule')} in code, tests or registry",
-            none="no feature allow/deny list, column assertion, strict schema or feature registry metadata found",
-            to_automate="Run the rule checks in CI (the tests or the strict schema validation) so a banned feature fails the build.",
+            none="no feature allow/deny list, absent-column assertion, data contract or feature registry metadata found",
+            to_automate="Run the rule checks in CI (the tests or the contract) so a banned feature fails the build.",
             to_start=self.remediation,
             find_runner=reach_evidence,
         )
+        outcome.evidence += closed
+        return outcome
 
     @staticmethod
     def _registry(ctx: AuditContext) -> tuple[list[Artifact], list[Evidence]]:
@@ -613,18 +649,23 @@ _PII_DEFINITION_FILES = prefilter("project", _PII_DEFINITION)
 _DELETION_FUNCTION = re.compile(
     r"^_?(delete|forget|erase|purge|remove)_(user|customer|subject|person)\w*$|gdpr|right_to_be_forgotten"
 )
+# (pattern, what it is, True when the key itself names a data store: an S3 bucket's encryption is a
+# store's whatever block it sits in; a KMS key or a retention period counts only inside a store).
 PRIVACY_CONFIG = (
     (
         r"server_side_encryption_configuration|aws_s3_bucket_server_side_encryption|ServerSideEncryptionConfiguration",
         "storage encryption",
+        True,
     ),
     (
         r"aws_s3_bucket_public_access_block|block_public_acls\s*[:=]\s*true|PublicAccessBlockConfiguration",
         "public access blocked",
+        True,
     ),
-    (r"uniform_bucket_level_access\s*[:=]\s*true|public_access_prevention", "bucket access restricted"),
-    (r"\bkms_key_(id|name|arn)\b|KmsKeyId|kms_master_key_id", "KMS encryption key"),
-    (r"lifecycle_rule|expiration_days|LifecycleConfiguration|retention_(period|days)", "data retention rule"),
+    (r"uniform_bucket_level_access\s*[:=]\s*true|public_access_prevention", "bucket access restricted", True),
+    (r"\bkms_key_(id|name|arn)\b|KmsKeyId|kms_master_key_id", "KMS encryption key", False),
+    (r"lifecycle_rule|LifecycleConfiguration|aws_s3_bucket_lifecycle_configuration", "data retention rule", True),
+    (r"expiration_days|retention_(period|days)", "data retention rule", False),
 )
 
 
@@ -639,30 +680,30 @@ class Data5(Check):
     evidence = (
         "PII detection or masking: presidio, scrubadub, hashing or masking of identifier columns, anonymise/redact functions",
         "differential privacy: Opacus PrivacyEngine, TF-Privacy DP optimizers",
-        "raw data kept out of git: .gitignore for data folders and files, a DVC remote; committed files with personal-data columns are a finding",
-        "secret scanning: gitleaks, detect-secrets, trufflehog in pre-commit or CI",
-        "encryption, access and retention in infrastructure config (S3/GCS encryption, public access blocks, KMS, lifecycle rules)",
+        "encryption, access and retention on stores of data in infrastructure config (S3/GCS bucket encryption, "
+        "public access blocks, KMS keys, lifecycle rules); a stream's or log's retention does not count",
         "user-deletion code (delete_user, forget, purge) that a schedule runs",
+        "context, worth 0: raw data kept out of git (.gitignore, a DVC remote) and secret scanning (gitleaks, "
+        "detect-secrets): they protect the repository and credentials, not the people in the data",
+        "committed data files with personal-data columns are a finding",
     )
-    manual = "privacy controls exist in code or config that a person applies"
-    automated = "a control runs on its own: secret scanning on every commit, PII scrubbing as a pipeline step, IaC applied by CI"
+    manual = (
+        "a control acts on the data but a person applies it: a notebook that anonymises, infrastructure applied by hand"
+    )
+    automated = "a control on the data runs on its own: PII scrubbing as a pipeline step or CI test, IaC applied by CI"
     remediation = (
-        "Keep raw data out of git (DVC remote, .gitignore), scan every commit for secrets (gitleaks or "
-        "detect-secrets in pre-commit and CI), and mask or hash identifier columns in a pipeline step (e.g. presidio)."
+        "Mask, hash or drop identifier columns in a pipeline step (e.g. presidio) with a test that checks it, and "
+        "declare encryption, access and retention for the stores of training and serving data in infrastructure code."
     )
 
     def run(self, ctx: AuditContext) -> Outcome:
-        wired, unwired = self._secret_scanning(ctx)
+        wired: list[Evidence] = []
+        unwired: list[Evidence] = []
         for artifact in self._pii_code(ctx):
             runner = ctx.fact(reach_of).runner(artifact.path, artifact.line)
             evidence = Evidence(artifact.path, artifact.line, artifact.detail, runner.describe() if runner else None)
             (wired if runner and runner.automatic else unwired).append(evidence)
-        unwired += self._kept_out_of_git(ctx)
-        infra = [
-            Evidence(h.path, h.line, f"{what}: {h.text}")
-            for pattern, what in PRIVACY_CONFIG
-            for h in search_configs(ctx, pattern)[:1]
-        ]
+        infra, ignored = self._store_settings(ctx)
         applied = ctx.wiring.ci_starts(
             r"\bterraform\s+apply\b|\bpulumi\s+up\b|\bcdk\s+deploy\b|\bcloudformation\s+deploy\b"
         )
@@ -677,6 +718,17 @@ class Data5(Check):
             ]
         else:
             unwired += infra
+        # Hygiene protects the repository and credentials, not users' data: listed, worth 0 (RUBRIC.md).
+        scanning, scan_configs = self._secret_scanning(ctx)
+        hygiene = [
+            context(e.path, e.line, f"{e.detail} (protects credentials, not users' data)", e.runner)
+            for e in scanning + scan_configs
+        ]
+        hygiene += [
+            context(e.path, e.line, f"{e.detail} (repository hygiene, not a control on the data)")
+            for e in self._kept_out_of_git(ctx)
+        ]
+        hygiene += ignored
         leaks = committed_personal_data(ctx)
         findings = [
             Evidence(p, 1, f"committed data file with personal-data columns: {', '.join(cols[:4])}")
@@ -684,28 +736,57 @@ class Data5(Check):
         ]
         fix = "Remove committed files with personal data from git (history too), keep them in a DVC remote with access control, and add a PII scan to CI."
         if wired and not findings:
-            return automated(f"{pluralise(len(wired), 'privacy control')} run automatically", wired[:4] + unwired[:2])
+            return automated(
+                f"{pluralise(len(wired), 'privacy control')} on the data run automatically",
+                wired[:4] + unwired[:2] + hygiene[:2],
+            )
         if wired or unwired:
-            reason = "privacy controls exist but none runs on its own"
+            reason = "privacy controls act on the data but none runs on its own"
             if findings:
                 reason = f"privacy controls exist, but {pluralise(len(leaks), 'committed data file')} hold personal-data columns"
             return manual(
                 reason,
-                findings + (wired + unwired)[:5],
+                findings + (wired + unwired)[:5] + hygiene[:2],
                 fix
                 if findings
-                else "Automate a control: secret scanning in pre-commit/CI, or PII masking as a pipeline step.",
+                else "Automate a control on the data: PII masking as a pipeline step or CI test, or apply the storage policies from CI.",
             )
         if findings:
             return missing(
                 f"no privacy controls, and {pluralise(len(leaks), 'committed data file')} hold personal-data columns",
                 fix,
-                findings,
+                findings + hygiene[:3],
+            )
+        if hygiene:
+            return missing(
+                "no control acts on the data (PII masking, DP training, policies on data stores); "
+                "repository hygiene found is context, worth 0",
+                self.remediation,
+                hygiene[:4],
             )
         return missing(
-            "no privacy controls found (PII masking, secret scanning, data kept out of git, encryption)",
+            "no privacy controls on the data found (PII masking, DP training, encryption/access/retention on data stores)",
             self.remediation,
         )
+
+    @staticmethod
+    def _store_settings(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
+        """Encryption/access/retention settings on data stores (proof), and those on other resources (context)."""
+        counted: list[Evidence] = []
+        ignored: list[Evidence] = []
+        for pattern, what, store_key in PRIVACY_CONFIG:
+            for hit in search_configs(ctx, pattern):
+                resource = enclosing_resource(ctx.files.text(hit.path) or "", hit.line)
+                if store_key or is_data_store(resource):
+                    where = f" on {resource}" if resource else ""
+                    counted.append(Evidence(hit.path, hit.line, f"{what}{where}: {hit.text}"))
+                    break
+                if not ignored:
+                    on = resource or "a resource that is not a data store"
+                    ignored.append(
+                        context(hit.path, hit.line, f"{hit.text} on {on}: not a store of training or serving data")
+                    )
+        return counted, ignored
 
     @staticmethod
     def _secret_scanning(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
@@ -806,16 +887,17 @@ class Data6(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         evidence: list[Evidence] = []
         stores = ctx.files.named("feature_store.yaml", "feature_store.yml")
-        views = call_artifacts(ctx, FEAST_DEFINITIONS) if stores else []
+        # feature views count without feature_store.yaml too: the store's config may be built in code
+        views = call_artifacts(ctx, FEAST_DEFINITIONS)
         if views:
-            evidence += [
-                Evidence(stores[0], None, f"Feast feature repository: {pluralise(len(views), 'feature view')}")
-            ]
+            where = stores[0] if stores else views[0].path
+            evidence += [Evidence(where, None, f"Feast feature repository: {pluralise(len(views), 'feature view')}")]
             evidence += [Evidence(a.path, a.line, a.detail) for a in views[:2]]
         lists = feature_lists(ctx)
         evidence += [
             Evidence(f.path, f.line, f"feature list '{f.key}' ({f.size} entries) in config") for f in lists[:3]
         ]
+        evidence += [Evidence(d.path, d.line, d.detail) for d in feature_declarations(ctx)[:3]]
         for path, decorator in self._registries(ctx):
             evidence.append(Evidence(path[0], path[1], f"feature registry: @{decorator}"))
         if not evidence:

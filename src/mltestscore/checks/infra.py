@@ -25,6 +25,7 @@ from mltestscore.evidence.python import ModuleFacts, names, parts
 from mltestscore.probes.dependencies import LOCK_FILES, requirements_pinned
 from mltestscore.probes.metric_gate import metric_gate, metric_gate_line  # noqa: F401  (shared with monitor-*)
 from mltestscore.probes.model_code import MODEL_BASES, model_modules  # noqa: F401  (shared with model-1)
+from mltestscore.probes.seeding import seed_artifacts
 from mltestscore.probes.tests_import import _cached_test_imports, tests_importing  # shared with data-7
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
 
@@ -73,7 +74,10 @@ class Infra1(Check):
         "containerised training: a Dockerfile",
         "a CI job that reproduces: `dvc repro` then `git diff --exit-code dvc.lock` / `dvc status`, or a test named for reproducibility",
     )
-    manual = "at least two ingredients: seeds or determinism flags, a pinned environment, versioned data, a container"
+    manual = (
+        "fixed seeds (calls, seed keywords, seed config values), or at least two ingredients: seeds or "
+        "determinism flags, a pinned environment, versioned data, a container"
+    )
     automated = "CI re-runs the pipeline and fails when results differ, or CI runs a reproducibility test"
     remediation = (
         "Seed every source of randomness in training, pin the environment with a lock file, version data "
@@ -98,6 +102,8 @@ class Infra1(Check):
                             f"{call.name.rsplit('.', 1)[-1]}(random_state={call.kwarg('random_state')})",
                         )
                     )
+        if not seeds:  # seed keywords on any call, seeding helpers, seed values in configs
+            seeds = seed_artifacts(ctx, sources)
         if seeds:
             ingredients["seeds"] = [Evidence(a.path, a.line, a.detail) for a in seeds[:3]]
         pins = [Evidence(p, None, "lock file pins the environment") for p in ctx.files.named(*LOCK_FILES)]
@@ -116,9 +122,9 @@ class Infra1(Check):
             ingredients["container"] = [Evidence(p, None, "container image definition") for p in containers[:2]]
         evidence = [e for items in ingredients.values() for e in items]
         names = ", ".join(ingredients) or "none"
-        if len(ingredients) < 2:
+        if len(ingredients) < 2 and "seeds" not in ingredients:  # fixed seeds alone: reproducible by hand
             return missing(
-                f"reproducibility ingredients found: {names} (at least two are needed)",
+                f"reproducibility ingredients found: {names} (fixed seeds, or at least two, are needed)",
                 "Add seeds or determinism flags, a pinned environment (lock file), versioned data (DVC) and/or a container definition.",
                 evidence,
             )
@@ -395,7 +401,8 @@ class Infra4(Check):
         sources = [p for p in ctx.python.sources if p.endswith(".py") and (p in project or is_test_file(ctx, p))]
         named = set(ctx.python.candidates(METRIC_NAMES, sources)) | set(ctx.python.with_parts(METRIC_PARTS, sources))
         candidates = grep_code(ctx, _GATE_LINE, [p for p in sources if p in named])
-        for path, found in per_file(ctx, "metric-gate-line:2", candidates, partial(_metric_gate_line_of, ctx)):
+        # :3 since range checks (metric > 0.0) stopped counting as gates
+        for path, found in per_file(ctx, "metric-gate-line:3", candidates, partial(_metric_gate_line_of, ctx)):
             for line, promotion in found:  # none or one
                 if promotion:
                     kind = "a metric comparison decides the model's promotion"
@@ -656,11 +663,25 @@ REGISTRY_CALLS = names(
     "create_model_package_group",
     "google.cloud.aiplatform.Model.upload",
     "google_cloud_pipeline_components.v1.model.ModelUploadOp",  # Vertex Model Registry from a pipeline
-    "wandb.log_artifact",
-    "log_artifact",
     "bentoml.models.create",
     "registered_model_name",
 )
+# Logging a file to a run (`mlflow.log_artifact("predictions.png")`) keeps no model version: only
+# model artifacts count, a wandb Artifact of type "model" or a log_model call that registers the model.
+MODEL_ARTIFACT_CALLS = names("wandb.Artifact", "log_model")
+
+
+def model_versions(ctx: AuditContext) -> list[Artifact]:
+    found = []
+    for path, call in ctx.python.find_calls(MODEL_ARTIFACT_CALLS, project_sources(ctx), limit=6):
+        kind = call.kwarg("type", call.args[1] if len(call.args) > 1 else None)
+        if call.name.endswith("Artifact") and kind == "model":
+            found.append(Artifact(path, call.line, "logs a wandb model artifact (versioned v0, v1, ...)"))
+        elif call.name.endswith("log_model") and call.kwarg("registered_model_name") is not None:
+            found.append(Artifact(path, call.line, f"{call.name} registers the model (registered_model_name)"))
+    return found[:3]
+
+
 ROLLBACK_KEYS = (
     (r"AutoRollbackConfiguration", "SageMaker automatic rollback on alarms"),
     (r"^\s*kind:\s*Rollout\b", "Argo Rollouts (abort returns traffic to the stable version)"),
@@ -703,7 +724,7 @@ class Infra7(Check):
             return automated("a rollback mechanism is configured", evidence[:5])
         versioned = [
             Evidence(a.path, a.line, f"{a.detail} (versioned model registry)")
-            for a in call_artifacts(ctx, REGISTRY_CALLS, limit=3)
+            for a in call_artifacts(ctx, REGISTRY_CALLS, limit=3) + model_versions(ctx)
         ]
         versioned += [
             Evidence(h.path, h.line, f"model served from a versioned path: {h.text}")

@@ -58,7 +58,8 @@ from mltestscore.evidence.perfile import code_passing, pattern_key, per_file
 from mltestscore.evidence.platforms.sagemaker import model_approvals
 from mltestscore.evidence.python import ModuleFacts, names, parts
 from mltestscore.probes.model_code import model_modules
-from mltestscore.results import Evidence, Outcome, automated, manual, missing
+from mltestscore.probes.model_specs import holds_model_code, pipeline_specs, spacy_configs
+from mltestscore.results import Evidence, Outcome, automated, context, manual, missing
 from mltestscore.wiring import Runner
 
 MAX_EVIDENCE = 6
@@ -254,7 +255,7 @@ class Model1(Check):
         "model cards: MODEL_CARD.md / model_card.*, Hugging Face README front matter, Model Card Toolkit",
         "pull-request / merge-request templates",
         "CODEOWNERS rules covering model code and configs",
-        "git history: commits to model code and configs that arrived as merged pull requests",
+        "context, worth 0: commits to model code and configs merged through a PR (a merge does not show a review)",
         "branch protection as code: .github/settings.yml with required_pull_request_reviews",
     )
     manual = "model specs are versioned with a review artifact (config files, model card, PR template, owners, reviewed merges)"
@@ -266,9 +267,11 @@ class Model1(Check):
     )
 
     def run(self, ctx: AuditContext) -> Outcome:
-        configs = model_configs(ctx)
-        model_paths = sorted({c.path for c in configs} | set(model_modules(ctx)))
-        cards, templates = ctx.fact(model_cards), pr_templates(ctx)
+        configs = model_configs(ctx) + spacy_configs(ctx)
+        pipelines = pipeline_specs(ctx) if not configs else []  # a pipeline definition is the spec of every model
+        model_paths = sorted({c.path for c in configs + pipelines} | set(holds_model_code(ctx, model_modules(ctx))))
+        # A PR template reviews no model where there is none: it counts only next to model code or configs.
+        cards, templates = ctx.fact(model_cards), (pr_templates(ctx) if model_paths else [])
         owners = self._owners(ctx, model_paths)
         reviewed, looked, sha = reviewed_commits(ctx, model_paths)
         evidence = ([owners] if owners else []) + [Evidence(c.path, c.line, c.detail) for c in configs[:3]]
@@ -279,24 +282,29 @@ class Model1(Check):
             Evidence(path, line, f"registered models wait for a person's approval ({status})")
             for path, line, status in approvals[:1]
         ]
-        if reviewed:
-            evidence.append(
-                Evidence(
+        evidence += [Evidence(p.path, p.line, p.detail) for p in pipelines]
+        # A "(#12)" subject shows a merge through a PR, not that anyone reviewed it: context, worth 0.
+        merged = (
+            [
+                context(
                     ".git",
                     None,
-                    f"{reviewed} of the last {looked} commits to model code/configs arrived "
-                    f"through reviewed pull requests (e.g. {sha})",
+                    f"{reviewed} of the last {looked} commits to model code/configs were merged through a PR "
+                    f"(e.g. {sha}); a merge does not show a review",
                 )
-            )
+            ]
+            if reviewed
+            else []
+        )
         kinds = [
             text
             for count, text in (
                 (len(configs), pluralise(len(configs), "model config file")),
                 (len(cards), pluralise(len(cards), "model card")),
+                (len(pipelines), pluralise(len(pipelines), "pipeline definition")),
                 (len(templates), "a PR template"),
                 (len(approvals), "a manual model approval"),
                 (owners, "a CODEOWNERS rule"),
-                (reviewed, f"{reviewed}/{looked} commits via reviewed PRs"),
             )
             if count
         ]
@@ -309,23 +317,24 @@ class Model1(Check):
                 else []
             )
             return automated(
-                "review of model code and configs is enforced", (evidence[:1] + enforced + evidence[1:])[:MAX_EVIDENCE]
+                "review of model code and configs is enforced",
+                (evidence[:1] + enforced + evidence[1:])[:MAX_EVIDENCE] + merged,
             )
         if evidence:
             return manual(
                 f"model specs are versioned ({', '.join(kinds)}), but review is not enforced",
-                evidence[:MAX_EVIDENCE],
+                evidence[:MAX_EVIDENCE] + merged,
                 "Run CI on pull_request so every change to model code and configs goes through a checked pull request."
                 if owners
                 else "Enforce review: add a CODEOWNERS rule covering model code and configs and run CI on "
                 "pull_request (with branch protection requiring code-owner review).",
             )
         why = (
-            "model code is checked in, but no model config, model card, PR template, owners rule or reviewed merge was found"
+            "model code is checked in, but no model config, model card, PR template or owners rule was found"
             if model_paths
-            else "no model config files or model modules found in the repository"
+            else "no model config files or model modules found in the repository (a PR template reviews no model here)"
         )
-        return missing(why, self.remediation)
+        return missing(why, self.remediation, merged)
 
     @staticmethod
     def _owners(ctx: AuditContext, model_paths: list[str]) -> Evidence | None:
@@ -545,11 +554,20 @@ def _sweep_config(data) -> str | None:
         and isinstance(data.get("hyperparameters"), dict)
     ):
         return "Determined searcher"
+    if data.get("type") == "sweep" and isinstance(data.get("search_space"), dict):
+        return f"Azure ML sweep job ({data.get('sampling_algorithm', 'search')} sampling)"
     if ("searchSpace" in data or "searchSpaceFile" in data or "search_space" in data) and (
         "tuner" in data or "trialCommand" in data
     ):
         return "NNI experiment config"
     return None
+
+
+def _pipeline_sweep(data) -> str | None:
+    """The name of a sweep job inside an Azure ML pipeline job (`type: pipeline`, `jobs: {x: {type: sweep}}`)."""
+    if not isinstance(data, dict) or data.get("type") != "pipeline" or not isinstance(data.get("jobs"), dict):
+        return None
+    return next((str(k) for k, job in data["jobs"].items() if _sweep_config(job) and job.get("type") == "sweep"), None)
 
 
 class Model3(Check):
@@ -611,8 +629,17 @@ class Model3(Check):
             if len(ctx.files.read_bytes(p) or b"") <= MAX_CONFIG_BYTES
         ]
         for path in ctx.files.grep(prefilter, configs):
-            kind = _sweep_config(ctx.parsed.json(path) if path.endswith(".json") else ctx.parsed.yaml(path))
-            if kind:
+            data = ctx.parsed.json(path) if path.endswith(".json") else ctx.parsed.yaml(path)
+            kind = _sweep_config(data)
+            step = _pipeline_sweep(data)
+            if step:  # a sweep step of an Azure ML pipeline job: every model the pipeline makes is tuned
+                name = data.get("display_name") or data.get("name") or path
+                text = ctx.files.text(path) or ""
+                match = re.search(rf"(?m)^[ \t]*{re.escape(step)}[ \t]*:", text)
+                line = text.count("\n", 0, match.start()) + 1 if match else 1
+                runner = Runner("pipeline", True, path, line, f"{path} azureml pipeline '{name}' step '{step}'")
+                found.append((Evidence(path, line, "Azure ML sweep step of the pipeline", runner.describe()), runner))
+            elif kind:
                 stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
                 uses = ctx.wiring.find(rf"(^|[\s/=]){re.escape(stem)}(\.ya?ml|\.json)?(\s|$)", include_stages=True)
                 runner = uses[0].runner if uses else None

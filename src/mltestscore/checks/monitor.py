@@ -37,7 +37,8 @@ from mltestscore.evidence.python import names
 from mltestscore.probes.dependencies import LOCK_FILES, requirements_pinned
 from mltestscore.probes.metric_gate import metric_gate_line
 from mltestscore.probes.runs import automatic_run
-from mltestscore.results import Evidence, Outcome, automated, manual, missing
+from mltestscore.probes.skew_paths import reused_pipeline_features, served_fitted_transformer
+from mltestscore.results import Evidence, Outcome, automated, context, manual, missing
 from mltestscore.wiring import Wiring
 
 # Tools whose monitor runs on its own once a call registers it: tool -> how the registering call ends.
@@ -140,9 +141,10 @@ class Monitor1(Check):
         "pip-audit, safety, osv-scanner, Snyk, Trivy or GitHub dependency review run by CI or pre-commit",
         "upstream data: dbt source freshness checks run by CI, scheduled `dvc update` of imported data",
         "git history: commits and merges by dependabot[bot] / renovate[bot] prove the notifications arrive (also when Dependabot is enabled in the repository settings only)",
-        "lock files and exact pins (poetry.lock, uv.lock, conda-lock, requirements pinned with ==) make changes visible: 0.5",
+        "a dependency audit or freshness check a person runs (pip-audit in a Makefile target no CI job calls): 0.5",
+        "context, worth 0: lock files and exact pins (poetry.lock, uv.lock, requirements pinned with ==) notify nobody",
     )
-    manual = "dependencies are pinned (lock files) so changes show in review, or an audit/freshness check a person runs"
+    manual = "an audit or freshness check exists that a person runs"
     automated = "a dependency bot or an automatic audit announces changes, or git history shows bot updates landing"
     remediation = (
         "Add .github/dependabot.yml (or Renovate) for your package ecosystems with a weekly schedule, run "
@@ -175,18 +177,25 @@ class Monitor1(Check):
                 reason += (
                     "; this covers software packages only, not the upstream data sources and services the paper means"
                 )
-            return automated(reason, strong + data_manual + pins[:1])
-        evidence = audits_manual + data_manual + pins
+            return automated(reason, strong + data_manual + pins[:1])  # pins are context evidence
+        evidence = audits_manual + data_manual
         no_history = (
             "" if history.available else f"; git history not read ({history.reason}), so bot activity is unknown"
         )
         if evidence:
             return manual(
-                "dependency changes are visible (pins, hand-run audits) but nothing announces them" + no_history,
-                _first(evidence),
+                "dependency changes are checked by hand (an audit or freshness check a person runs), nothing announces them"
+                + no_history,
+                _first(evidence) + pins[:1],
                 "Turn on Dependabot or Renovate for your ecosystems (.github/dependabot.yml with a schedule), and alert on upstream data changes (freshness, schema).",
             )
-        return missing("nothing pins or watches the project's dependencies" + no_history, self.remediation)
+        if pins:
+            return missing(
+                "dependencies are pinned, but pins notify nobody (context, worth 0)" + no_history,
+                self.remediation,
+                pins,
+            )
+        return missing("nothing watches the project's dependencies" + no_history, self.remediation)
 
     @staticmethod
     def _bot_configs(ctx: AuditContext) -> list[Evidence]:
@@ -235,7 +244,25 @@ class Monitor1(Check):
                         (auto if runner.automatic else by_hand).append(item)
         for hit in search_configs(ctx, r"Dependency-Scanning\.gitlab-ci\.yml", (".yml", ".yaml")):
             auto.append(Evidence(hit.path, hit.line, "GitLab dependency scanning template", "GitLab CI"))
+        if not auto and not by_hand:
+            by_hand = Monitor1._audit_tasks(ctx)
         return auto, by_hand
+
+    @staticmethod
+    def _audit_tasks(ctx: AuditContext) -> list[Evidence]:
+        """Audits in a task nothing automatic calls (a make target, tox env, script): a person runs them."""
+        regex = re.compile(AUDIT_COMMAND)
+        tasks = ctx.tasks
+        pools = [*tasks.make.values(), *tasks.just.values(), tasks.tox, tasks.nox, tasks.scripts, tasks.mise, tasks.poe]
+        found = []
+        for pool in pools:
+            for task in pool.values():
+                command = next((c for c in task.commands if regex.search(c)), None)
+                if command:
+                    found.append(
+                        Evidence(task.path, task.line, f"{task.kind} '{task.name}' runs `{command}`; a person runs it")
+                    )
+        return found[:2]
 
     @staticmethod
     def _upstream_data(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
@@ -302,17 +329,18 @@ class Monitor1(Check):
     @staticmethod
     def _pins(ctx: AuditContext) -> list[Evidence]:
         pins = [
-            Evidence(p, None, "lock file pins dependencies: changes show in review")
+            context(p, None, "lock file pins dependencies: changes show in review, nobody is notified")
             for p in ctx.files.named(*LOCK_FILES)
         ]
         for path in files_named(ctx, r"requirements[^/]*\.txt"):
             pinned, total = requirements_pinned(ctx.files.text(path) or "")
             if total and pinned >= 0.8 * total:  # infra-1's rule for a pinned environment
                 pins.append(
-                    Evidence(
+                    context(
                         path,
                         None,
-                        f"{pinned} of {total} requirements pinned to an exact version: changes show in review",
+                        f"{pinned} of {total} requirements pinned to an exact version: changes show in review, "
+                        "nobody is notified",
                     )
                 )
         return pins[:3]
@@ -591,7 +619,8 @@ class Monitor3(Check):
         weak += tfdv_weak
         tests_auto, tests_manual = self._parity_tests(ctx)
         strong += tests_auto
-        structure = shared_feature_modules(ctx) + self._packaged(ctx) + self._feast(ctx)
+        structure = shared_feature_modules(ctx) + (self._packaged(ctx) or served_fitted_transformer(ctx))
+        structure += self._feast(ctx) + reused_pipeline_features(ctx, _is_feature_code)
         if strong:
             return automated("training/serving skew is checked automatically", _first(strong + structure[:2]))
         evidence = structure + tests_manual + weak
@@ -700,7 +729,9 @@ class Monitor3(Check):
         sources = project_sources(ctx)
         offline = ctx.python.find_calls(FEAST_OFFLINE, sources, limit=1)
         online = ctx.python.find_calls(FEAST_ONLINE, sources, limit=1) if offline else []
-        if offline and online:
+        # one feature-store wrapper offering both lookups, and no server: nothing serves from it
+        wrapper_only = bool(online) and online[0][0] == offline[0][0] and not ctx.fact(serving_files)
+        if offline and online and not wrapper_only:
             return [
                 Evidence(
                     online[0][0],
@@ -722,6 +753,17 @@ SMOKE_RUN = re.compile(
     r"--epochs?[= ]1\b|fast_dev_run|--max[-_]steps[= ]\d{1,2}\b|--dry[-_]run|--smoke|--debug\b|--limit[-_]\w+[= ]\d{1,3}\b"
 )
 TEST_TRIGGERS = frozenset({"push", "pull_request"})
+
+
+def _trains(ctx: AuditContext, path: str, why: str) -> bool:
+    """A pipeline step's file that trains: named for training, or fitting a model (not any step a pipeline runs)."""
+    if not why.startswith("run by ") or _TRAIN_STEP.search(path.rsplit("/", 1)[-1]):
+        return True
+    return bool(grep_code(ctx, _FIT_CALL, [path]))  # chained calls too: Model().fit(X, y)
+
+
+_TRAIN_STEP = re.compile(r"(re)?train|fit|tun(e|ing)", re.I)
+_FIT_CALL = re.compile(rb"\.(fit|fit_transform|fit_generator|train|train_model)\s*\(")
 
 
 class Monitor4(Check):
@@ -844,7 +886,8 @@ class Monitor4(Check):
             runner = next(
                 (r for r in ctx.wiring.runners_for(path) if r.kind == "pipeline" and "schedule" in r.triggers), None
             )
-            if runner is not None:
+            # a drift report or a data export on a schedule retrains nothing
+            if runner is not None and _trains(ctx, path, training[path]):
                 scheduled.append(Evidence(path, None, "runs in a scheduled training pipeline", runner.describe()))
                 break
         for pipeline in ctx.code_pipelines:

@@ -20,7 +20,7 @@ from hashlib import sha1
 from mltestscore.index.files import RepoFiles
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".tf", ".tfvars", ".pbtxt", ".config", ".toml")
-_KIND = "config-lines:1"  # bump when the search below changes
+_KIND = "config-lines:2"  # bump when the search below changes
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,10 @@ def _search(files: RepoFiles, pattern: str, candidates: list[str]) -> tuple[list
             continue
         clean = clean and _decodes_quietly(data)
         text = files.text(path) or ""
+        json_file = path.endswith(".json")
         for number, line in enumerate(text.splitlines(), start=1):
-            if regex.search(line):
+            found = regex.search(line)
+            if found and not (json_file and _in_prose(line, found.start())):
                 hits.append(ConfigHit(path, number, line.strip()[:120]))
     return hits, clean
 
@@ -117,6 +119,18 @@ def _needs(items: list) -> set[bytes] | None:
         elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and arg[0] >= 1:
             consider(_needs(list(arg[2])))
     return best
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _in_prose(line: str, at: int) -> bool:
+    """Whether position `at` of a JSON line falls inside a string value of words (a sentence in
+    a report or description): keywords count in JSON keys and identifier-like values only."""
+    for literal in _JSON_STRING.finditer(line):
+        if literal.start() <= at < literal.end():
+            return " " in literal.group() and not line[literal.end() :].lstrip().startswith(":")
+    return False
 
 
 def _decodes_quietly(data: bytes) -> bool:

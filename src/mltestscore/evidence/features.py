@@ -20,15 +20,67 @@ _FEATURE_PATH = re.compile(
 )
 _TRANSFORMER_BASES = ("sklearn.base.TransformerMixin", "TransformerMixin")
 # Top-level functions that build features, in modules whose names do not say so (data.py, utils.py).
+# Methods count too (ModelService.prepare_features): the leaf name is matched.
 _FEATURE_FUNCTION = re.compile(
-    r"^(preprocess|pre_process|clean|tokeni[sz]e|featuri[sz]e|build_features|make_features|"
-    r"engineer_features|feature_engineering|extract_features|add_features|compute_features|"
-    r"create_features|encode_features|transform_features)\w*$"
+    r"^_?(preprocess|pre_process|clean|tokeni[sz]e|featuri[sz]e|feature_engineering|"
+    r"(build|make|engineer|extract|add|compute|create|encode|transform|prepare|prep|generate|calc|calculate|"
+    r"derive|process|construct)_\w*features?)\w*$"
 )
-_FEATURE_FUNCTION_NAMES = rb"(preprocess|pre_process|clean|tokeni|featuri|\w*_features|feature_engineering)"
-_FEATURE_FUNCTION_BYTES = re.compile(rb"(?m)^def\s+" + _FEATURE_FUNCTION_NAMES)
+_FEATURE_FUNCTION_NAMES = rb"_?(preprocess|pre_process|clean|tokeni|featuri|\w*_features?\b|feature_engineering)"
+_FEATURE_FUNCTION_BYTES = re.compile(rb"(?m)^[ \t]*(async[ \t]+)?def\s+" + _FEATURE_FUNCTION_NAMES)
 _FEATURE_FUNCTION_FILES = prefilter("project", re.compile(rb"def\s+" + _FEATURE_FUNCTION_NAMES))  # any def: fast
 TRANSFORMER_MIXIN = names("TransformerMixin")
+# Libraries whose calls transform raw inputs into model features: a module calling them is feature
+# code whatever it is called (a ColumnTransformer inside a model class, torchvision transforms in a
+# LightningDataModule). Model, metric and split calls of the same libraries are not.
+FEATURE_CALL_PREFIXES = (
+    "sklearn.preprocessing.",
+    "sklearn.compose.",
+    "sklearn.feature_extraction.",
+    "sklearn.impute.",
+    "torchvision.transforms.",
+    "torchaudio.transforms.",
+    "albumentations.",
+    "monai.transforms.",
+    "category_encoders.",
+    "feature_engine.",
+    "featuretools.",
+    "tsfresh.",
+    "nltk.tokenize.",
+    "tensorflow.keras.layers.TextVectorization",
+    "tensorflow.keras.layers.Normalization",
+    "tensorflow.keras.layers.StringLookup",
+    "tensorflow.keras.layers.CategoryEncoding",
+    "keras.layers.TextVectorization",
+    "keras.layers.Normalization",
+    "tensorflow_transform.",
+    "pandas.get_dummies",
+)
+_FEATURE_LIBRARIES = names(
+    "sklearn.preprocessing",
+    "sklearn.compose",
+    "sklearn.feature_extraction",
+    "sklearn.impute",
+    "torchvision.transforms",
+    "torchaudio.transforms",
+    "albumentations",
+    "monai.transforms",
+    "category_encoders",
+    "feature_engine",
+    "featuretools",
+    "tsfresh",
+    "nltk.tokenize",
+    "tensorflow.TextVectorization",
+    "tensorflow.Normalization",
+    "tensorflow.StringLookup",
+    "keras.TextVectorization",
+    "keras.Normalization",
+    "tensorflow_transform",
+    "pandas.get_dummies",
+)
+# Data modules prepare the model's inputs (loading, transforms, batching): input feature code.
+_DATA_MODULE_BASES = ("LightningDataModule",)
+DATA_MODULE = names("LightningDataModule")
 
 
 def feature_modules(ctx: AuditContext) -> dict[str, str]:
@@ -47,7 +99,7 @@ def _feature_modules(ctx: AuditContext) -> dict[str, str]:
                 found[path] = "feature/preprocessing module"
     others = [p for p in passing(ctx, _FEATURE_FUNCTION_FILES) if p not in found]
     for path in grep_code(ctx, _FEATURE_FUNCTION_BYTES, others):
-        defined = [n for n, _ in ctx.python.outline(path).functions if _FEATURE_FUNCTION.match(n)]
+        defined = [n for n, _ in ctx.python.outline(path).functions if _FEATURE_FUNCTION.match(n.rsplit(".", 1)[-1])]
         if defined:
             found[path] = f"defines {defined[0]}()"
     for path in ctx.python.candidates(TRANSFORMER_MIXIN, sources):
@@ -55,6 +107,16 @@ def _feature_modules(ctx: AuditContext) -> dict[str, str]:
             if any(b in _TRANSFORMER_BASES or b.endswith(".TransformerMixin") for b in bases):
                 found[path] = f"defines transformer {name}"
                 break
+    for path in ctx.python.candidates(DATA_MODULE, [p for p in sources if p not in found]):
+        for name, bases, _ in ctx.python.outline(path).classes:
+            if any(b.rsplit(".", 1)[-1] in _DATA_MODULE_BASES for b in bases):
+                found[path] = f"defines data module {name}"
+                break
+    for path in ctx.python.candidates(_FEATURE_LIBRARIES, [p for p in sources if p not in found]):
+        facts = ctx.python.facts(path)
+        call = next((c for c in facts.calls if c.name.startswith(FEATURE_CALL_PREFIXES)), None) if facts else None
+        if call:
+            found[path] = f"transforms inputs: calls {call.name}"
     return found
 
 

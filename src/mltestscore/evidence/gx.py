@@ -128,11 +128,13 @@ class GxProject:
         return bool(self.roots or self.suites or self.imports)
 
     def suites_named(self, names: tuple[str, ...]) -> list[Suite]:
-        """Suites a run reaches through the names it gives (checkpoints resolve to their suites)."""
+        """Suites a run reaches through the names it gives (checkpoints and GX 1.x validation
+        definitions resolve to their suites: `context.validation_definitions.get("vd").run()`)."""
         wanted = set(names)
         for checkpoint in self.checkpoints:
             if checkpoint.name in wanted:
                 wanted.update(checkpoint.suites)
+        wanted.update(v.suite for v in self.validations if v.name in wanted and v.suite)
         return [s for s in self.suites if s.name in wanted]
 
 
@@ -314,7 +316,7 @@ def _records_without_import(code: bytes) -> bool:
 def _read_code(ctx: AuditContext, project: GxProject) -> None:
     # An import of the audited repository's own package (GX's own source, or a project folder that
     # shadows it) is not a use of the GX library: a library's own code is not its users' expectations.
-    imports = [(p, line) for p, module, line in ctx.python.find_imports(GX_MODULES) if not _own(ctx, module)]
+    imports = [(p, line) for p, module, line in ctx.python.find_imports(GX_MODULES) if not _own(ctx, module, p)]
     gx_files = {path for path, _ in imports}
     project.imports = sorted(set(imports))
     if not gx_files and not project.roots:
@@ -339,9 +341,9 @@ def _read_code(ctx: AuditContext, project: GxProject) -> None:
         project.runs.extend(GxRun(path, line, detail, tuple(names)) for line, detail, names in runs)
 
 
-def _own(ctx: AuditContext, module: str) -> bool:
-    """Whether an import of `module` resolves to a file of the audited repository."""
-    return ctx.python.resolve_import(module) is not None
+def _own(ctx: AuditContext, module: str, importer: str) -> bool:
+    """Whether `importer`'s import of `module` resolves to a file of the audited repository."""
+    return ctx.python.resolve_import(module, importer) is not None
 
 
 def _scan_file(ctx: AuditContext, imports_gx: bool, path: str) -> tuple[object, bool]:

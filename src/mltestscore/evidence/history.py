@@ -29,6 +29,22 @@ BOT_AUTHORS = (
     ("snyk", re.compile(r"\bsnyk-bot\b", re.I)),
 )
 _BOT_MERGE = re.compile(r"^Merge (pull request #\d+ from \S+?/|branch ')(dependabot|renovate)/", re.I)
+# A bot's pull request squashed or rebased by a person keeps the bot's subject and gains the PR
+# number: "Bump requests from 2.31.0 to 2.32.0 (#45)", "chore(deps): update dependency pandas to v2 (#17)".
+_BOT_SUBJECTS = (
+    (
+        "dependabot",
+        re.compile(r"^(\w+\(deps(-dev)?\):\s*)?bump (\S+ from \S+ to \S+|the \S+ group\b).*\((#|!)\d+\)\s*$", re.I),
+    ),
+    (
+        "renovate",
+        re.compile(
+            r"^(\w+\(deps\):\s*)?(update (dependency|module|\S+ (action|docker tag|digest))\b.* to \S+|"
+            r"lock file maintenance|pin dependencies)\b.*\((#|!)\d+\)\s*$",
+            re.I,
+        ),
+    ),
+)
 MAX_VALUE_READS = 40  # old versions of one file read to find when a value in it changed
 
 _RECORD, _FIELD = "\x1e", "\x1f"
@@ -123,13 +139,16 @@ class History:
         return table
 
     def bot_commits(self) -> list[tuple[CommitRecord, str]]:
-        """Commits authored by a dependency bot, and merges of a bot's branch: (commit, bot)."""
+        """Commits authored by a dependency bot, merges of a bot's branch, and bot pull requests merged
+        (squashed or rebased) by a person: (commit, bot)."""
         found = []
         for commit in self.commits:
             bot = next((name for name, pattern in BOT_AUTHORS if pattern.search(commit.author)), None)
             if bot is None:
                 match = _BOT_MERGE.search(commit.subject)
                 bot = match.group(2).lower() if match else None
+            if bot is None:
+                bot = next((name for name, pattern in _BOT_SUBJECTS if pattern.search(commit.subject)), None)
             if bot:
                 found.append((commit, bot))
         return found

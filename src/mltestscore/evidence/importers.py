@@ -22,19 +22,24 @@ def may_import(index: PythonIndex, targets: Iterable[str], paths: Iterable[str])
     out: no import in such a file resolves to a target through `project_imports`."""
     targets = set(targets)
     modules = {name for name, path in index.modules.items() if path in targets}
+    for root in index.import_roots:  # `import model` with code/ on sys.path names code/model.py
+        modules.update(module_name(path[len(root) + 1 :]) for path in targets if path.startswith(root + "/"))
     names_a_package = _naming_any({name.rsplit(".", 1)[0] for name in modules})  # a.b.c -> a.b; top-level c -> c
     enclosing = {".".join(name.split(".")[:depth]) for name in modules for depth in range(1, name.count(".") + 2)}
+    folders = {target.rsplit("/", 1)[0] for target in targets if "/" in target}
     paths = list(paths)
     known = index.cached_imports(paths)  # warm audit: decided from cached outlines, no read
     found = []
     for path in paths:
         if path in known:
-            if any(index.resolve_import(imported) in targets for imported in known[path]):
+            if any(index.resolve_import(imported, path) in targets for imported in known[path]):
                 found.append(path)
             continue
         parts = module_name(path).split(".")
         if any(".".join(parts[:depth]) in enclosing for depth in range(1, len(parts))):
             found.append(path)  # inside a package that holds a target: a relative import can reach it
+        elif path.rsplit("/", 1)[0] in folders:
+            found.append(path)  # a sibling of a target: a bare import from its own folder reaches it
         elif names_a_package(index.files.read_bytes(path, keep=False) or b""):
             found.append(path)
     return found
@@ -69,7 +74,7 @@ def test_importers(ctx) -> dict[str, list[str]]:
     ctx.stats.importer_indexes += 1
     for path in tests:
         if path in known:
-            targets = dict.fromkeys(t for t in map(resolve, known[path]) if t and t != path)
+            targets = dict.fromkeys(t for t in (resolve(i, path) for i in known[path]) if t and t != path)
         else:
             targets = ctx.python.project_imports(path)
         for target in targets:

@@ -50,6 +50,14 @@ HYPERPARAMETER_KEYS = frozenset(
         "max_iter",
         "reg_lambda",
         "reg_alpha",
+        # architecture keys of a network spec
+        "activation",
+        "dropout_rate",
+        "n_filters",
+        "num_filters",
+        "kernel_size",
+        "hidden_units",
+        "num_classes",
     }
 )
 _KEY_PREFILTER = re.compile(

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from mltestscore.evidence.configs import search_configs
+from mltestscore.evidence.prefilters import passing, prefilter
 from mltestscore.evidence.python import name_matches, names
 from mltestscore.evidence.sources import notebook_line, project_sources
 
@@ -111,6 +112,23 @@ def serving_files(ctx) -> dict[str, str]:
             why = "Triton Python backend model"
         if why:
             found[path] = why
+    found.update(azureml_scoring_scripts(ctx, [p for p in ctx.fact(_python_sources) if p not in found]))
+    return found
+
+
+# An Azure ML (or Azure Functions-style) scoring script: module-level init() loads the model, run()
+# answers each request; the endpoint calls both, so nothing in the file names a web framework.
+_SCORING_ENTRY = prefilter("project", re.compile(rb"^def init\(\s*\)[^\n]*:\s*$(?s:.*)^def run\(", re.M))
+_LOAD_LEAVES = frozenset({"load_model", "load", "get_model_path"})
+
+
+def azureml_scoring_scripts(ctx, paths: list[str]) -> dict[str, str]:
+    found = {}
+    wanted = set(paths)
+    for path in (p for p in passing(ctx, _SCORING_ENTRY) if p in wanted):
+        facts = ctx.python.facts(path)
+        if facts and any(c.name.rsplit(".", 1)[-1] in _LOAD_LEAVES and "." in c.name for c in facts.calls):
+            found[path] = "scoring script: init() loads the model, run() answers requests (Azure ML endpoint)"
     return found
 
 

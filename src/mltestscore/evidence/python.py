@@ -406,8 +406,15 @@ _SOURCE_SUFFIXES = (".py", ".ipynb")
 class PythonIndex:
     """Lazily built facts about every .py file and notebook in the repository."""
 
-    def __init__(self, parsed: Parsed, cache=None, stats: Stats | None = None) -> None:
+    def __init__(
+        self,
+        parsed: Parsed,
+        cache=None,
+        roots: Callable[[], tuple[str, ...]] | None = None,
+        stats: Stats | None = None,
+    ) -> None:
         self.parsed = parsed
+        self._roots = roots
         self.files = parsed.files
         self.cache = cache
         self.stats = stats if stats is not None else Stats()
@@ -638,7 +645,8 @@ class PythonIndex:
             if content_id is None:
                 return None
             known = self._analysis_ids[path] = (
-                f"{content_id}@{module_name(path)}" if path.endswith(".py") else content_id
+                # notebooks: "@nb2" since magics and unparsable cells are handled per cell
+                f"{content_id}@{module_name(path)}" if path.endswith(".py") else f"{content_id}@nb2"
             )
         return known
 
@@ -684,13 +692,37 @@ class PythonIndex:
         ids = {self.analysis_id(p): p for p in paths}
         return {ids[i]: dict(plain[0]) for i, plain in self.cache.get_many("outline", [i for i in ids if i]).items()}
 
-    def resolve_import(self, imported: str) -> str | None:
-        """The project file an import names (`pkg.mod`, or `pkg.mod.function`), if any."""
+    @cached_property
+    def import_roots(self) -> tuple[str, ...]:
+        """Folders on sys.path besides the repository root (CI working directories, pytest
+        `pythonpath`, conftest sys.path inserts): evidence/import_roots.py."""
+        return self._roots() if self._roots else ()
+
+    def resolve_import(self, imported: str, importer: str | None = None) -> str | None:
+        """The project file an import names (`pkg.mod`, or `pkg.mod.function`), if any. With the
+        importer's path, its own folder comes first, as for a script run from its folder or a test
+        pytest inserts the folder of (`from data import preprocess` next to app/data.py)."""
         self.stats.imports_resolved += 1
+        if importer is not None and "/" in importer:
+            local = self._resolve_under((importer.rsplit("/", 1)[0],), imported)
+            if local is not None and local != importer:
+                return local
         target = self.modules.get(imported)
         if target is None and "." in imported:
             target = self.modules.get(imported.rsplit(".", 1)[0])
+        if target is None and self.import_roots:
+            target = self._resolve_under(self.import_roots, imported)
         return target
+
+    def _resolve_under(self, roots: Iterable[str], imported: str) -> str | None:
+        names = (imported, imported.rsplit(".", 1)[0]) if "." in imported else (imported,)
+        for root in roots:
+            for name in names:
+                base = f"{root}/{name.replace('.', '/')}"
+                for candidate in (f"{base}.py", f"{base}/__init__.py"):
+                    if candidate in self.files:
+                        return candidate
+        return None
 
     def iter_outlines(self, paths: list[str], batch: int = 2000):
         """(path, outline) for many files without holding them all: a pass over every test file."""
@@ -778,7 +810,7 @@ class PythonIndex:
         if found is None:
             found = self._project_imports[path] = {}
             for imported, line in self.outline(path).imports.items():
-                target = self.resolve_import(imported)
+                target = self.resolve_import(imported, path)
                 if target and target != path:
                     found.setdefault(target, line)
         return found

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from mltestscore.context import AuditContext
+from mltestscore.evidence.assert_expectations import assert_expectations
 from mltestscore.evidence.ci import line_of
 from mltestscore.evidence.gx import GxProject, read_gx_project
 from mltestscore.evidence.perfile import grep_bytes, grep_code
@@ -504,6 +505,14 @@ def _soda(ctx: AuditContext) -> list[Schema]:
 def read_schemas(ctx: AuditContext) -> list[Schema]:
     """Every data schema in the repository; computed once per audit via ctx.fact."""
     schemas = _gx_schemas(ctx, ctx.fact(read_gx_project))
-    for reader in (_pandera, _tfdv, _pydantic, _json_schemas, _deepchecks, _dbt, _soda):
+    for reader in (_pandera, _tfdv, _pydantic, _json_schemas, _deepchecks, _dbt, _soda, _asserts):
         schemas.extend(reader(ctx))
     return schemas
+
+
+def _asserts(ctx: AuditContext) -> list[Schema]:
+    """Plain pytest asserts of expectations on data a test reads: the test is its own check site."""
+    return [
+        Schema("pytest asserts", path, line, detail, value_level=value_level, sites=[CheckSite(path, line, detail)])
+        for path, line, detail, value_level in assert_expectations(ctx)
+    ]

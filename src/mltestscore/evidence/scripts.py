@@ -76,6 +76,25 @@ def parse_makefile(path: str, text: str) -> dict[str, Task]:
     return targets
 
 
+# tox substitutions, read as what they stand for where it matters: `{envpython} -m pytest` runs
+# pytest, `pytest {posargs}` is a bare pytest, `{toxinidir}/tests` is the tests folder.
+_TOX_TOOL = re.compile(r"\{(envbindir|envdir)\}/(?:bin/)?")
+_TOX_DEFAULT = re.compile(r"\{(posargs|env:[^:}]+)(?::([^}]*))?\}")
+_TOX_VALUES = {"{envpython}": "python", "{toxinidir}": ".", "{tox_root}": ".", "{envtmpdir}": "/tmp"}
+
+
+def _tox_substitute(command: str) -> str:
+    command = command.strip()
+    if command.startswith("- "):  # `- cmd`: tox ignores the exit code, the command still runs
+        command = command[2:].strip()
+    command = _TOX_TOOL.sub("", command)
+    command = _TOX_DEFAULT.sub(lambda m: m.group(2) or "", command)
+    for key, value in _TOX_VALUES.items():
+        command = command.replace(key, value)
+    command = re.sub(r"(^|\s)\./", r"\1", command)  # ./tests -> tests, as paths are kept elsewhere
+    return " ".join(command.split())
+
+
 def parse_tox(path: str, parsed: Parsed) -> dict[str, Task]:
     config = parsed.ini(path)
     envs: dict[str, Task] = {}
@@ -87,7 +106,8 @@ def parse_tox(path: str, parsed: Parsed) -> dict[str, Task]:
             continue
         commands = config.get(section, "commands", fallback="")
         name = section.split(":", 1)[1] if ":" in section else "testenv"
-        lines = [c.strip() for c in commands.splitlines() if c.strip()]
+        lines = [_tox_substitute(c) for c in commands.replace("\\\n", " ").splitlines() if c.strip()]
+        lines = [c for c in lines if c]
         line = next((n for n, l in enumerate(text.splitlines(), 1) if l.strip() == f"[{section}]"), None)
         envs[name] = Task("tox", path, name, [c for l in lines for c in split_commands(l)], line)
     return envs

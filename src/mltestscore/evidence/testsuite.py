@@ -22,6 +22,7 @@ class PytestConfig:
     testpaths: tuple[str, ...] = ()
     python_files: tuple[str, ...] = DEFAULT_PYTHON_FILES
     source: str | None = None  # the config file it came from
+    pythonpath: tuple[str, ...] = ()  # folders pytest puts on sys.path (relative to the config's folder)
 
 
 def _split(value) -> tuple[str, ...]:
@@ -67,7 +68,8 @@ def _config(section, source: str) -> PytestConfig:
         return PytestConfig(source=source)
     testpaths = _split(section.get("testpaths"))
     python_files = _split(section.get("python_files")) or DEFAULT_PYTHON_FILES
-    return PytestConfig(tuple(p.strip("/") for p in testpaths), python_files, source)
+    pythonpath = tuple(p.strip("/") for p in _split(section.get("pythonpath")))
+    return PytestConfig(tuple(p.strip("/") for p in testpaths), python_files, source, pythonpath)
 
 
 class TestSuite:

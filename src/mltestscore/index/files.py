@@ -9,7 +9,11 @@ import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from mltestscore.index.own_output import is_own_output
+
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+# Formats mltestscore writes (own_output.py decides by content): .md for the Markdown report.
+_OUTPUT_SUFFIXES = (".json", ".sarif", ".xml", ".html", ".htm", ".svg", ".md")
 
 # Folders a walk outside git never enters: environments, caches, build output, data stores.
 SKIP_DIRS = frozenset(
@@ -160,9 +164,16 @@ class RepoFiles:
         hands them back with `keep_bytes` if it turns out to need them again."""
         if path in self._bytes:
             return self._bytes[path]
-        data = self._read(path)
+        data = self._own_output(path, self._read(path))
         if keep or data is None:
             self._bytes[path] = data
+        return data
+
+    def _own_output(self, path: str, data: bytes | None) -> bytes | None:
+        """None (with a warning) for a report mltestscore wrote: never evidence (index/own_output.py)."""
+        if data is not None and path.endswith(_OUTPUT_SUFFIXES) and is_own_output(data):
+            self._warn(path, "mltestscore's own output (a report, baseline or badge); not read as evidence")
+            return None
         return data
 
     def read_head(self, path: str, size: int = 4096) -> bytes | None:
@@ -170,7 +181,7 @@ class RepoFiles:
         if path in self._bytes:
             data = self._bytes[path]
             return data[:size] if data is not None else None
-        return self._read(path, head=size)
+        return self._own_output(path, self._read(path, head=size))
 
     def keep_bytes(self, path: str, data: bytes) -> None:
         self._bytes.setdefault(path, data)

@@ -114,6 +114,27 @@ _MAGIC = re.compile(r"^\s*[%!]")
 _ASSIGNED_MAGIC = re.compile(r"^(\s*[\w.]+(?:\s*,\s*[\w.]+)*\s*=\s*)[%!].*$")  # files = !ls, t = %timeit …
 
 
+def _without_magics(lines: list[str]) -> list[str]:
+    """A cell's lines with IPython syntax made Python, line numbers kept: a line magic or shell escape
+    becomes `pass` at its indentation (a magic alone in an `if` block keeps the block valid), and the
+    lines it continues with a trailing backslash (`!cmd \\`) become blank; `x = !ls` becomes `x = None`."""
+    out: list[str] = []
+    continued = False
+    for line in lines:
+        if continued:
+            out.append("")
+            continued = line.rstrip().endswith("\\")
+        elif _MAGIC.match(line):
+            out.append(line[: len(line) - len(line.lstrip())] + "pass")
+            continued = line.rstrip().endswith("\\")
+        elif _ASSIGNED_MAGIC.match(line):
+            out.append(_ASSIGNED_MAGIC.sub(r"\1None", line))
+            continued = line.rstrip().endswith("\\")
+        else:
+            out.append(line)
+    return out
+
+
 class Parsed:
     """Cached parses over a RepoFiles. Each method returns None (after one warning) on failure."""
 
@@ -221,11 +242,33 @@ class Parsed:
                 continue  # cell magics (%%bash, %%sql) are not Python
             starts.append(len(lines) + 1)
             numbers.append(number)
-            # Line magics and shell escapes become blank lines so line numbers stay true.
-            lines.extend(
-                "" if _MAGIC.match(line) else _ASSIGNED_MAGIC.sub(r"\1None", line) for line in source.splitlines()
-            )
+            lines.extend(_without_magics(source.splitlines()))
         return NotebookSource("\n".join(lines) + "\n", tuple(starts), tuple(numbers))
+
+    def _parse_cells(self, path: str, notebook: NotebookSource) -> ast.Module | None:
+        """The notebook's AST with each code cell that will not parse left out (a warning names it):
+        one bad cell must not hide the rest of the notebook."""
+        lines = notebook.source.split("\n")
+        bounds = [*notebook.cell_starts, len(lines) + 1]
+        for index, number in enumerate(notebook.cell_numbers):
+            first, last = bounds[index] - 1, bounds[index + 1] - 1
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    ast.parse("\n".join(lines[first:last]))
+            except SyntaxError as error:
+                self._warn(path, f"Python syntax error cell {number}, line {error.lineno}; cell skipped")
+                lines[first:last] = [""] * (last - first)
+            except (ValueError, RecursionError, MemoryError):
+                self._warn(path, f"Python source cannot be parsed in cell {number}; cell skipped")
+                lines[first:last] = [""] * (last - first)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return ast.parse("\n".join(lines), filename=path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            self._warn(path, "Python source cannot be parsed; not analysed")
+            return None
 
     def python(self, path: str) -> ast.Module | None:
         """The AST of a .py file, or of a notebook's code cells."""
@@ -245,8 +288,9 @@ class Parsed:
                 warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes is not our business
                 return ast.parse(source, filename=path)
         except SyntaxError as error:
-            where = notebook.where(error.lineno) if notebook is not None else f"line {error.lineno}"
-            self._warn(path, f"Python syntax error {where}; not analysed")
+            if notebook is not None:
+                return self._parse_cells(path, notebook)
+            self._warn(path, f"Python syntax error line {error.lineno}; not analysed")
         except (ValueError, RecursionError, MemoryError) as error:
             self._warn(path, f"Python source cannot be parsed ({type(error).__name__}); not analysed")
         return None

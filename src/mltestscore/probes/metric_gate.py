@@ -53,9 +53,18 @@ def _compares_metric(node: ast.AST) -> bool:
         if isinstance(inner, ast.Compare) and any(
             isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in inner.ops
         ):
-            if _METRIC.search(ast.unparse(inner)):
+            if _METRIC.search(ast.unparse(inner)) and not _sanity_bound(inner):
                 return True
     return False
+
+
+def _sanity_bound(compare: ast.Compare) -> bool:
+    """`metric > 0.0`, `0 <= acc <= 1`: a bound every metric meets (its range), not a quality bar.
+    True when every constant compared against is 0 or 1 and nothing else is a threshold."""
+    sides = [compare.left, *compare.comparators]
+    constants = [s.value for s in sides if isinstance(s, ast.Constant) and isinstance(s.value, (int, float))]
+    others = [s for s in sides if not (isinstance(s, ast.Constant) and isinstance(s.value, (int, float)))]
+    return bool(constants) and all(c in (0, 1) for c in constants) and len(others) == 1
 
 
 @register

@@ -5,10 +5,12 @@ moved here from checks/infra.py so that no section imports another's module."""
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from mltestscore.context import AuditContext
 from mltestscore.evidence.perfile import per_outline
 from mltestscore.evidence.python import ModuleFacts, names
+from mltestscore.evidence.record_classes import records_only
 from mltestscore.evidence.sources import project_sources
 
 _MODEL_PATH = re.compile(
@@ -44,7 +46,13 @@ def model_modules(ctx: AuditContext) -> dict[str, str]:
 
 def _model_modules(ctx: AuditContext) -> dict[str, str]:
     sources = [p for p in project_sources(ctx) if p.endswith(".py")]
-    found = {path: "model/training module" for path in sources if _MODEL_PATH.search(path)}
+    named = [path for path in sources if _MODEL_PATH.search(path)]
+    # A name is a lead: a models.py of HTTP request/response records is no ML model code.
+    found = {
+        path: "model/training module"
+        for path in named
+        if not records_only(ctx.python.outline(path), partial(ctx.python.code, path))
+    }
     for path, name in per_outline(
         ctx, "model-class:1", ctx.python.candidates(MODEL_BASES, sources), _first_model_class
     ):

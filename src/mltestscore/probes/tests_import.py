@@ -45,12 +45,16 @@ def _cached_test_imports(ctx: AuditContext) -> dict[str, frozenset[str | None]]:
     project's module table is the same), else their cached outline. Loaded once per audit."""
     tests = ctx.tests.files
     table = ctx.python.modules
-    kind = "test-imports:1:" + sha1("\n".join(f"{name}\0{path}" for name, path in table.items()).encode()).hexdigest()
+    roots = "\0".join(ctx.python.import_roots)  # resolution depends on the sys.path folders too
+    kind = (
+        "test-imports:2:"
+        + sha1("\n".join([roots, *(f"{name}\0{path}" for name, path in table.items())]).encode()).hexdigest()
+    )
     ids = {path: ctx.files.content_id(path) for path in tests}
     known = ctx.cache.get_many(kind, [i for i in ids.values() if i])
     found = {path: frozenset(known[ids[path]]) for path in tests if ids[path] in known}
     for path, imports in ctx.python.cached_imports([p for p in tests if p not in found]).items():
-        found[path] = frozenset(map(ctx.python.resolve_import, imports))
+        found[path] = frozenset(ctx.python.resolve_import(imported, path) for imported in imports)
         ctx.cache.put(kind, ids[path], found[path])
     return found
 

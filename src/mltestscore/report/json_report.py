@@ -41,7 +41,7 @@ def to_dict(report: AuditReport) -> dict:
                         "status": item.status.value,
                         "reason": item.reason,
                         "evidence": [
-                            {"path": e.path, "line": e.line, "detail": e.detail, "runner": e.runner}
+                            {"path": e.path, "line": e.line, "detail": e.detail, "runner": e.runner, "kind": e.kind}
                             for e in item.evidence
                         ],
                         "missing": item.missing,

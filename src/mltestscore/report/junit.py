@@ -72,7 +72,8 @@ def _testcase(suite: ET.Element, item: TestResult, fail_below: float, anchors: A
 def _details(item: TestResult) -> str:
     lines = [f"score {score_text(item.score)}/1 ({item.status.value}): {item.reason}"]
     for evidence in item.evidence:
-        lines.append(f"  {evidence.location()}  {evidence.detail}")
+        label = "context, 0 pts: " if evidence.is_context else ""
+        lines.append(f"  {label}{evidence.location()}  {evidence.detail}")
         if evidence.runner:
             lines.append(f"    run by {evidence.runner}")
     if item.missing:

@@ -62,15 +62,25 @@ def _finding(item: TestResult, verbose: bool = False) -> Text:
     text.append(item.title, style="bold")
     text.append("\n")
     text.append(item.reason, style="italic" if item.status in (Status.SKIPPED, Status.NOT_ASSESSED) else "")
-    shown = item.evidence if verbose else item.evidence[:2]
+    proof = [e for e in item.evidence if not e.is_context]
+    shown = proof if verbose else proof[:2]
     for evidence in shown:
         text.append("\n  ")
         text.append(evidence.location(), style="cyan")
         text.append(f"  {evidence.detail}")
         if evidence.runner:
             text.append(f"\n    ↳ run by {evidence.runner}", style="dim")
-    if len(item.evidence) > len(shown):
-        text.append(f"\n  … {len(item.evidence) - len(shown)} more (-v shows all)", style="dim")
+    if len(proof) > len(shown):
+        text.append(f"\n  … {len(proof) - len(shown)} more (-v shows all)", style="dim")
+    # Context (hygiene, pins) is listed so the team sees it was found, marked as worth no points.
+    context = [e for e in item.evidence if e.is_context]
+    listed = context if verbose else context[:2]
+    for evidence in listed:
+        text.append("\n  context, 0 pts: ", style="dim")
+        text.append(evidence.location(), style="cyan")
+        text.append(f"  {evidence.detail}", style="dim")
+    if len(context) > len(listed):
+        text.append(f"\n  … {len(context) - len(listed)} more context (-v shows all)", style="dim")
     return text
 
 

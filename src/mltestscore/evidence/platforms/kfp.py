@@ -27,19 +27,28 @@ def read(python) -> list[PlatformPipeline]:
     paths = [p for p in python.candidates(["kfp.dsl.pipeline", "kfp.dsl.component"]) if p.endswith(".py")]
     modules = {}
     components: dict[str, PlatformStep] = {}
+    defined: dict[str, list[PlatformStep]] = {}  # function components by name, from every module
+    own: dict[str, dict[str, PlatformStep]] = {}  # each module's components win over same-named ones elsewhere
     for path in paths:
         tree = python.parsed.python(path)
         if tree is None or not _imports(tree, "kfp"):
             continue
         modules[path] = tree
-        components.update(_components(python, path, tree))
+        made = _components(python, path, tree)
+        for name, step in made.items():
+            if step.files:
+                defined.setdefault(name, []).append(step)
+        own[path] = made
+    for path, made in own.items():
+        own[path] = _link_compiled(python, made, defined)
+        components.update(own[path])
     found = []
     for path, tree in modules.items():
         vertex = _imports(tree, "google.cloud.aiplatform") or _imports(tree, "google_cloud_pipeline_components")
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _decorated(node, ("pipeline",)):
                 name = _decorator_name(node) or node.name
-                steps = _steps(node, components, Bindings(tree))
+                steps = _steps(node, {**components, **own.get(path, {})}, Bindings(tree))
                 found.append(
                     PlatformPipeline(
                         "vertex" if vertex else "kubeflow",
@@ -138,6 +147,45 @@ def _yaml_commands(python, path: str) -> list[str]:
     if words[:2] in (["sh", "-c"], ["bash", "-c"]) and len(words) > 2:
         return split_commands(words[2])
     return [" ".join(words)] if words else []
+
+
+def _link_compiled(
+    python, components: dict[str, PlatformStep], defined: dict[str, list[PlatformStep]]
+) -> dict[str, PlatformStep]:
+    """A compiled KFP v2 component YAML (`deploymentSpec` executors running `--function_to_execute f`)
+    loaded by a pipeline runs the project's `@dsl.component def f`: give the step that function's files."""
+    linked = dict(components)
+    for name, step in components.items():
+        if not step.path or step.commands:
+            continue
+        for function in _compiled_functions(python, step.path):
+            # the definition nearest the YAML (most shared folders) when several modules define it
+            sources = sorted(defined.get(function, ()), key=lambda s: -_shared_folders(s.files[0], step.path))
+            source = sources[0] if sources else None
+            if source is not None:
+                linked[name] = replace(step, commands=source.commands, files=source.files)
+                break
+    return linked
+
+
+def _shared_folders(a: str, b: str) -> int:
+    count = 0
+    for x, y in zip(a.split("/")[:-1], b.split("/")[:-1]):
+        if x != y:
+            break
+        count += 1
+    return count
+
+
+def _compiled_functions(python, path: str) -> list[str]:
+    executors = _dict(_dict(_dict(python.parsed.yaml(path)).get("deploymentSpec")).get("executors"))
+    found = []
+    for executor in executors.values():
+        args = _dict(_dict(executor).get("container")).get("args") or []
+        for flag, value in zip(args, args[1:]):
+            if flag == "--function_to_execute" and isinstance(value, str):
+                found.append(value)
+    return found
 
 
 def _dict(value) -> dict:
