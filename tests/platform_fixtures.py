@@ -605,3 +605,90 @@ deployments:
     timezone: Europe/Berlin
     active: true
 """
+
+
+# -- Dagster asset job with a schedule -------------------------------------------------------------
+DAGSTER = """
+import joblib
+from dagster import Definitions, ScheduleDefinition, asset, define_asset_job
+from sklearn.linear_model import LogisticRegression
+
+
+@asset
+def churn_model():
+    model = LogisticRegression().fit([[0], [1]], [0, 1])
+    joblib.dump(model, "model.joblib")
+    return model
+
+
+training_job = define_asset_job("training_job", selection=[churn_model])
+defs = Definitions(
+    assets=[churn_model],
+    jobs=[training_job],
+    schedules=[ScheduleDefinition(job=training_job, cron_schedule="0 6 * * 1")],
+)
+"""
+
+
+# -- Terraform on AWS: an EventBridge rule starting the SageMaker pipeline, CodePipeline from GitHub --
+AWS_TERRAFORM = """
+resource "aws_cloudwatch_event_rule" "monthly_retrain" {
+  name                = "churn-monthly-retrain"
+  schedule_expression = "cron(0 3 1 * ? *)"
+}
+
+resource "aws_cloudwatch_event_target" "churn_pipeline" {
+  rule     = aws_cloudwatch_event_rule.monthly_retrain.name
+  arn      = "arn:aws:sagemaker:eu-west-1:123456789012:pipeline/ChurnTrainPipeline"
+  role_arn = aws_iam_role.events.arn
+
+  sagemaker_pipeline_target {
+    pipeline_parameter_list {
+      name  = "InputDataUrl"
+      value = "s3://churn-data/raw/churn.csv"
+    }
+  }
+}
+
+resource "aws_codepipeline" "model_build" {
+  name     = "churn-model-build"
+  role_arn = aws_iam_role.codepipeline.arn
+
+  artifact_store {
+    location = "acme-artifacts"
+    type     = "S3"
+  }
+
+  stage {
+    name = "Source"
+    action {
+      name             = "Source"
+      category         = "Source"
+      owner            = "AWS"
+      provider         = "CodeStarSourceConnection"
+      version          = "1"
+      output_artifacts = ["source"]
+      configuration = {
+        ConnectionArn    = "arn:aws:codestar-connections:eu-west-1:123456789012:connection/x"
+        FullRepositoryId = "acme/churn"
+        BranchName       = "main"
+      }
+    }
+  }
+
+  stage {
+    name = "Build"
+    action {
+      name            = "Build"
+      category        = "Build"
+      owner           = "AWS"
+      provider        = "CodeBuild"
+      version         = "1"
+      input_artifacts = ["source"]
+      configuration = {
+        ProjectName = "churn-model-build"
+      }
+    }
+  }
+}
+"""

@@ -36,14 +36,9 @@ EXPECTED = {
 
 # Not yet met: expected to fail until fixed (strict: a fix shows as XPASS and must leave this set).
 PENDING = {
-    "r07_cloudbuild",
-    "r11_e2e_by_name",
-    "r11b_cli_jobs",
     "r15_served_eval_name",
     "r16_helm_istio_weights",
     "r16b_anyscale",
-    "r18_azureml_registry",
-    "r21_seed_guarded",
 }
 
 

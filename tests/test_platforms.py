@@ -68,7 +68,7 @@ def test_sagemaker_scores(repo):
     assert stale.score == 1 and "rate(7 days)" in stale.evidence[0].runner
     assert report.item("infra-3").score == 1  # a schedule starts the whole pipeline
     approval = report.item("model-1")
-    assert approval.score == 0.5 and "PendingManualApproval" in approval.evidence[0].detail
+    assert approval.score == 0.5 and "registry approval status" in approval.evidence[0].detail
     assert report.item("infra-6").score == 1  # canary traffic routing on the endpoint
     assert report.item("infra-7").score == 1  # auto rollback on alarms
 
@@ -87,7 +87,8 @@ def test_sagemaker_pipeline_without_schedule_still_runs_its_steps_but_is_not_ret
 def test_disabled_schedule_is_not_a_schedule(repo):
     root = repo(pf.sagemaker_repo(schedule=pf.SAGEMAKER_CFN.replace("State: ENABLED", "State: DISABLED")))
     assert "(disabled)" in runners(root, "pipelines/churn/evaluate.py")[0]
-    assert audit(root).item("monitor-4").score < 1
+    stale = audit(root).item("monitor-4")
+    assert stale.score == 0.5 and "declared but not enabled" in stale.reason  # RUBRIC.md: disabled schedule
 
 
 def test_codebuild_is_hand_run_unless_infrastructure_code_creates_its_trigger(repo):
@@ -179,7 +180,7 @@ def test_paused_or_example_only_schedule_is_not_a_schedule(repo, tmp_path):
     paused = pf.KFP_TERRAFORM.replace('time_zone   = "Europe/Berlin"', 'time_zone   = "Europe/Berlin"\n  paused = true')
     root = repo(pf.kfp_repo(terraform=paused))
     assert "(disabled)" in runners(root, "src/evaluate.py")[0]
-    assert audit(root).item("monitor-4").score < 1
+    assert audit(root).item("monitor-4").score == 0.5
     files = pf.kfp_repo(terraform="")
     files["examples/scheduler.tf"] = pf.KFP_TERRAFORM
     root = make_repo(tmp_path / "example", files)
@@ -257,7 +258,7 @@ def test_prefect_deployment_schedule_runs_the_flow(tmp_path):
     paused = pf.PREFECT_YAML.replace("active: true", "active: false")
     root = make_repo(tmp_path / "paused", {**files, "prefect.yaml": paused})
     assert "started by hand" in runners(root, "flows/train_flow.py")[0]
-    assert audit(root).item("monitor-4").score < 1
+    assert audit(root).item("monitor-4").score == 0.5  # declared, but paused
 
 
 def test_sagemaker_clarify_bias_check_step_is_an_automated_inclusion_test(tmp_path):
@@ -291,3 +292,31 @@ def test_sagemaker_clarify_bias_check_step_is_an_automated_inclusion_test(tmp_pa
     root = make_repo(tmp_path / "clarify", {**pf.sagemaker_repo(), "pipelines/churn/pipeline.py": clarify})
     inclusion = audit(root).item("model-7")
     assert inclusion.score == 1 and "sagemaker pipeline 'ChurnTrainPipeline'" in inclusion.evidence[0].runner
+
+
+# -- Dagster ------------------------------------------------------------------------------------------
+def test_dagster_schedule_counts_when_the_code_starts_it_running(tmp_path):
+    root = make_repo(tmp_path / "stopped", {"orchestration/definitions.py": pf.DAGSTER})
+    chain = runners(root, "orchestration/definitions.py")[0]
+    assert "dagster pipeline 'training_job'" in chain and "STOPPED until turned on in the UI" in chain
+    assert audit(root).item("monitor-4").score == 0.5  # Dagster starts schedules stopped: declared, not on
+    running = pf.DAGSTER.replace(
+        'cron_schedule="0 6 * * 1")', 'cron_schedule="0 6 * * 1", default_status=DefaultScheduleStatus.RUNNING)'
+    ).replace("from dagster import ", "from dagster import DefaultScheduleStatus, ")
+    root = make_repo(tmp_path / "running", {"orchestration/definitions.py": running})
+    report = audit(root)
+    assert report.item("monitor-4").score == 1 and report.item("infra-3").score == 1
+
+
+def test_terraform_event_rule_and_codepipeline_start_the_sagemaker_pipeline(tmp_path):
+    buildspec = "version: 0.2\nphases:\n  build:\n    commands:\n      - python pipelines/churn/pipeline.py\n"
+    files = {**pf.sagemaker_repo(schedule=""), "infra/main.tf": pf.AWS_TERRAFORM, "buildspec.yml": buildspec}
+    root = make_repo(tmp_path / "tf", files)
+    chains = runners(root, "pipelines/churn/evaluate.py")
+    assert chains[0].startswith("buildspec.yml job 'build' step 'build' (on push)")  # CodePipeline source action
+    assert any(
+        "(on schedule cron(0 3 1 * ? *), Terraform aws_cloudwatch_event_rule.monthly_retrain) step 'EvaluateChurnModel'"
+        in c
+        for c in chains
+    )
+    assert audit(root).item("monitor-4").score == 1

@@ -67,7 +67,10 @@ def report_from_dict(data: dict) -> AuditReport:
                     item["score"],
                     Status(item["status"]),
                     item["reason"],
-                    [Evidence(e["path"], e["line"], e["detail"], e.get("runner")) for e in item["evidence"]],
+                    [
+                        Evidence(e["path"], e["line"], e["detail"], e.get("runner"), e.get("kind", "proof"))
+                        for e in item["evidence"]
+                    ],
                     item["missing"],
                     item["remediation"],
                     item.get("max", 1.0),

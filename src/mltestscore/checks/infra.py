@@ -23,8 +23,10 @@ from mltestscore.evidence.platforms.serving import versioned_serving
 from mltestscore.evidence.promotion import MODEL_LOADS, reports_evaluation
 from mltestscore.evidence.python import ModuleFacts, names, parts
 from mltestscore.probes.dependencies import LOCK_FILES, requirements_pinned
+from mltestscore.probes.e2e import end_to_end_tests, hand_run_pipelines, platform_runs
 from mltestscore.probes.metric_gate import metric_gate, metric_gate_line  # noqa: F401  (shared with monitor-*)
 from mltestscore.probes.model_code import MODEL_BASES, model_modules  # noqa: F401  (shared with model-1)
+from mltestscore.probes.repro import guarded_seed, seed_off_by_default, trains_twice
 from mltestscore.probes.seeding import seed_artifacts
 from mltestscore.probes.tests_import import _cached_test_imports, tests_importing  # shared with data-7
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
@@ -104,6 +106,9 @@ class Infra1(Check):
                     )
         if not seeds:  # seed keywords on any call, seeding helpers, seed values in configs
             seeds = seed_artifacts(ctx, sources)
+        null_seed = seed_off_by_default(ctx) if seeds else None
+        if null_seed:  # `if cfg.seed: seed_everything(cfg.seed)` with `seed: null` by default seeds nothing
+            seeds = [a for a in seeds if a.line is None or not guarded_seed(ctx, a.path, a.line)]
         if seeds:
             ingredients["seeds"] = [Evidence(a.path, a.line, a.detail) for a in seeds[:3]]
         pins = [Evidence(p, None, "lock file pins the environment") for p in ctx.files.named(*LOCK_FILES)]
@@ -120,6 +125,9 @@ class Infra1(Check):
         containers = files_named(ctx, r"Dockerfile[^/]*|[^/]+\.Dockerfile|Containerfile")
         if containers:
             ingredients["container"] = [Evidence(p, None, "container image definition") for p in containers[:2]]
+        repro, determinism = self._reproduction(ctx)
+        if determinism and not repro:  # a seeded test of one step or a forward pass: an ingredient, not a rerun
+            ingredients["seeded determinism test (not a training run)"] = determinism[:2]
         evidence = [e for items in ingredients.values() for e in items]
         names = ", ".join(ingredients) or "none"
         if len(ingredients) < 2 and "seeds" not in ingredients:  # fixed seeds alone: reproducible by hand
@@ -128,7 +136,6 @@ class Infra1(Check):
                 "Add seeds or determinism flags, a pinned environment (lock file), versioned data (DVC) and/or a container definition.",
                 evidence,
             )
-        repro = self._reproduction(ctx)
         if repro:
             return automated(f"ingredients: {names}; CI reproduces and compares", repro + evidence)
         return manual(
@@ -139,8 +146,10 @@ class Infra1(Check):
         )
 
     @staticmethod
-    def _reproduction(ctx: AuditContext) -> list[Evidence]:
+    def _reproduction(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
+        """(CI reruns that compare results, seeded tests that run no training twice)."""
         found = []
+        determinism = []
         repro_jobs = {c.runner.job for c in ctx.wiring.ci_starts(r"\bdvc\s+(repro|exp\s+run)\b")}
         for command in ctx.wiring.ci_starts(
             r"git\s+diff\s+(--exit-code|--quiet)[^|]*dvc\.lock|\bdvc\s+status\b|dvc\s+diff\b|git\s+diff\s+--exit-code\s*$"
@@ -157,11 +166,15 @@ class Infra1(Check):
         for path, tests in per_outline(ctx, "test-functions-named-repro:1", ctx.tests.files, _repro_named_tests):
             if _REPRO_NAME.search(path.rsplit("/", 1)[-1]):  # a reproducibility test file: all its tests
                 tests = ctx.python.outline(path).test_functions()
+            training = set(trains_twice(ctx, path, list(tests))) if tests else set()
             for name, line in tests:
+                if (name, line) not in training:
+                    determinism.append(Evidence(path, line, f"seeded test {name} compares runs without training"))
+                    continue
                 evidence, runner = runner_evidence(ctx, Artifact(path, line, f"reproducibility test {name}"))
                 if runner and runner.automatic:
                     found.append(evidence)
-        return found
+        return found, determinism
 
 
 _REPRO_NAME = re.compile(r"reproduc|determinis|same_seed|seeded", re.I)
@@ -275,7 +288,9 @@ class Infra3(Check):
             evidence.append(
                 Evidence(path, None, "training entry point run by CI (a smoke run of the pipeline)", runner.describe())  # type: ignore[attr-defined]
             )
-        e2e = self._e2e_tests(ctx)
+        platform_auto, platform_by_hand = platform_runs(ctx)
+        evidence += platform_auto[:3]
+        e2e = end_to_end_tests(ctx, _imports_project_code)
         for artifact in e2e:
             item, runner = runner_evidence(ctx, artifact)
             if runner and runner.automatic and runner.kind == "ci":
@@ -297,6 +312,7 @@ class Infra3(Check):
             Evidence(p.path, p.line, f"{p.orchestrator} pipeline {p.name}") for p in ctx.code_pipelines[:3]
         ]
         manual_evidence += [Evidence(a.path, a.line, a.detail) for a in e2e[:3]]
+        manual_evidence += platform_by_hand[:3] + hand_run_pipelines(ctx)[:3]
         if manual_evidence:
             return manual(
                 "a full pipeline exists, but only a person starts it",
@@ -316,15 +332,6 @@ class Infra3(Check):
             if runner is not None:
                 found.append((path, runner))
         return found[:3]
-
-    @staticmethod
-    def _e2e_tests(ctx: AuditContext) -> list[Artifact]:
-        found = []
-        named = [path for path in ctx.tests.files if _E2E_NAME.search(path)]
-        for path, (count, first_line) in per_outline(ctx, "test-count:1", named, _test_count):
-            if count and _imports_project_code(ctx, path):
-                found.append(Artifact(path, first_line, f"end-to-end test ({pluralise(count, 'test')})"))
-        return found
 
 
 def _test_count(outline: ModuleFacts) -> tuple[int, int]:
@@ -356,6 +363,8 @@ GATE_CALLS = names(
     "sagemaker.workflow.condition_step.ConditionStep",
     "kfp.dsl.Condition",
     "kfp.dsl.If",
+    "kfp.v2.dsl.Condition",  # `from kfp.v2 import dsl` (KFP 1.8's v2 namespace, Vertex samples)
+    "kfp.v2.dsl.If",
     "mlflow.models.MetricThreshold",
     "mlflow.validate_evaluation_results",
 )
@@ -665,6 +674,10 @@ REGISTRY_CALLS = names(
     "google_cloud_pipeline_components.v1.model.ModelUploadOp",  # Vertex Model Registry from a pipeline
     "bentoml.models.create",
     "registered_model_name",
+    "azureml.core.model.Model.register",
+    "azureml.core.Model.register",
+    "azure.ai.ml.MLClient.models.create_or_update",
+    "models.create_or_update",
 )
 # Logging a file to a run (`mlflow.log_artifact("predictions.png")`) keeps no model version: only
 # model artifacts count, a wandb Artifact of type "model" or a log_model call that registers the model.

@@ -17,6 +17,7 @@ from mltestscore.checks.base import Check
 from mltestscore.checks.common import (
     Artifact,
     call_artifacts,
+    is_test_file,
     notebook_line,
     pluralise,
     project_sources,
@@ -55,7 +56,7 @@ from mltestscore.evidence.modelspec import (
     reviewed_commits,
 )
 from mltestscore.evidence.perfile import code_passing, pattern_key, per_file
-from mltestscore.evidence.platforms.sagemaker import model_approvals
+from mltestscore.evidence.promotion import APPROVAL_WORDS, approval_lines
 from mltestscore.evidence.python import ModuleFacts, names, parts
 from mltestscore.probes.model_code import model_modules
 from mltestscore.probes.model_specs import holds_model_code, pipeline_specs, spacy_configs
@@ -277,11 +278,8 @@ class Model1(Check):
         evidence = ([owners] if owners else []) + [Evidence(c.path, c.line, c.detail) for c in configs[:3]]
         evidence += [Evidence(card.path, None, card.detail) for card in cards[:2]]
         evidence += [Evidence(p, None, "pull-request template") for p in templates[:1]]
-        approvals = model_approvals(ctx)  # a person approves each registered model (SageMaker model packages)
-        evidence += [
-            Evidence(path, line, f"registered models wait for a person's approval ({status})")
-            for path, line, status in approvals[:1]
-        ]
+        approvals = registry_approvals(ctx)  # a person approves each registered model version
+        evidence += approvals[:2]
         evidence += [Evidence(p.path, p.line, p.detail) for p in pipelines]
         # A "(#12)" subject shows a merge through a PR, not that anyone reviewed it: context, worth 0.
         merged = (
@@ -303,8 +301,8 @@ class Model1(Check):
                 (len(cards), pluralise(len(cards), "model card")),
                 (len(pipelines), pluralise(len(pipelines), "pipeline definition")),
                 (len(templates), "a PR template"),
-                (len(approvals), "a manual model approval"),
                 (owners, "a CODEOWNERS rule"),
+                (len(approvals), "registry approval of model versions"),
             )
             if count
         ]
@@ -356,6 +354,22 @@ class Model1(Check):
                 if PULL_REQUEST in job.triggers and job.steps:
                     return ctx.wiring.ci_runner(pipeline, job, job.steps[0])
         return None
+
+
+def registry_approvals(ctx: AuditContext) -> list[Evidence]:
+    """Model versions that wait in the registry for a person's approval (SageMaker model package
+    approval status), a review of each model before deployment."""
+    sources = [p for p in ctx.python.candidates(APPROVAL_WORDS) if p.endswith(".py") and not is_test_file(ctx, p)]
+
+    def lines(path: str) -> tuple[tuple[int, ...], bool]:
+        code = ctx.python.code(path)
+        return tuple(approval_lines(code)), bool(code)
+
+    return [
+        Evidence(path, found[0], "registry approval status: a person approves each model version before it deploys")
+        for path, found in per_file(ctx, "registry-approval:1", sources, lines)
+        if found
+    ]
 
 
 # -- model-2 ------------------------------------------------------------------------------------

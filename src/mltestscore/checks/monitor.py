@@ -811,6 +811,13 @@ class Monitor4(Check):
                 _first(rules_weak + by_hand + age_evidence),
                 "Run the retraining on a schedule (cron CI job, scheduled pipeline) or alert on the model's age.",
             )
+        disabled = self._disabled_schedules(ctx)
+        if disabled:  # RUBRIC.md: a schedule the repository declares disabled (or only as an example) is 0.5
+            return manual(
+                f"a retraining schedule is declared but not enabled{age_note}",
+                _first(disabled + by_hand + age_evidence),
+                "Enable the declared retraining schedule in the repository (not by hand), or alert on the model's age.",
+            )
         if state == "fresh":
             return manual(
                 f"the model is refreshed by hand{age_note}",
@@ -850,6 +857,21 @@ class Monitor4(Check):
             f"; model last changed more than {newest.change.age_days} days ago ({newest.artifact.path}, older than the "
             f"history read): model age against the {limit}-day limit unknown"
         ), "unknown"
+
+    @staticmethod
+    def _disabled_schedules(ctx: AuditContext) -> list[Evidence]:
+        """Schedules of platform pipelines that train, declared disabled, paused or only as examples."""
+        training = ctx.fact(training_files)
+        found = []
+        for pipeline in ctx.platform_pipelines:
+            files = {pipeline.path, *(f for step in pipeline.steps for f in step.files)}
+            if files & training.keys():
+                found += [
+                    Evidence(t.path, t.line, f"retraining schedule {t.text} declared but not enabled", t.source)
+                    for t in pipeline.started_by
+                    if t.kind == "schedule" and not t.enabled
+                ]
+        return found
 
     @staticmethod
     def _retraining(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:

@@ -100,3 +100,13 @@ def _dotted(node: ast.AST) -> str:
         head = _dotted(node.value)
         return f"{head}.{node.attr}" if head else node.attr
     return ""
+
+
+# Registry approval: a model version waits for a person's approval before anything deploys it.
+APPROVAL_WORDS = names("ModelApprovalStatus", "PendingManualApproval", "approval_status")
+_APPROVAL = re.compile(rb"PendingManualApproval|ModelApprovalStatus\W+[\"']?(Approved|PendingManualApproval)")
+
+
+def approval_lines(code: bytes) -> list[int]:
+    """Lines that hold a model's registry approval status (SageMaker model package approval)."""
+    return [code.count(b"\n", 0, m.start()) + 1 for m in _APPROVAL.finditer(code)]

@@ -327,10 +327,19 @@ def terraform_triggers(ctx) -> list[Trigger]:
                 )
             )
         elif kind in ("aws_codepipeline", "aws_codebuild_webhook"):
-            if kind == "aws_codebuild_webhook" or '"Source"' in _plain(attributes):
+            if kind == "aws_codebuild_webhook" or _has(attributes, "category", "Source"):
                 triggers.append(Trigger(PUSH, "source change", path, line, source, "codebuild", "aws", not example))
         elif kind == "google_cloudbuild_trigger" and not attributes.get("disabled"):
             body = _plain(attributes)
             if '"push"' in body or '"pull_request"' in body or "github" in body or "trigger_template" in body:
                 triggers.append(Trigger(PUSH, "source change", path, line, source, "cloudbuild", "gcp", not example))
     return triggers
+
+
+def _has(node: Any, key: str, value: str) -> bool:
+    """Whether any nested block sets `key = "value"` (HCL values come quoted from python-hcl2)."""
+    if isinstance(node, dict):
+        return any((k == key and _unquote(v) == value) or _has(v, key, value) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_has(item, key, value) for item in node)
+    return False
