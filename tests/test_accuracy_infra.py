@@ -34,14 +34,6 @@ EXPECTED = {
 }
 
 
-# Not yet met: expected to fail until fixed (strict: a fix shows as XPASS and must leave this set).
-PENDING = {
-    "r15_served_eval_name",
-    "r16_helm_istio_weights",
-    "r16b_anyscale",
-}
-
-
 def case_files(name: str) -> dict[str, str]:
     files: dict[str, str] = {}
     current = None
@@ -59,9 +51,7 @@ def case_repo(tmp_path: Path, name: str) -> Path:
     return make_repo(tmp_path / name, {path: text.encode() for path, text in case_files(name).items()})
 
 
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=pytest.mark.xfail(strict=True)) if n in PENDING else n for n in sorted(EXPECTED)]
-)
+@pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_accuracy_case(tmp_path, name):
     result = audit(case_repo(tmp_path, name))
     got = {test_id: result.item(test_id).score for test_id in EXPECTED[name]}

@@ -160,6 +160,17 @@ def test_infra1_seed_alone_is_manual_a_lock_alone_is_not_enough(repo):
     assert "pinned environment" in result.reason and "at least two" in result.reason
 
 
+def test_infra1_seeded_training_alone_is_manual_and_a_lone_unpinned_environment_nothing(repo):
+    files = project()
+    files["requirements.txt"] = "pandas\nscikit-learn\n"
+    result = item(repo(files), "infra-1")
+    assert result.score == 0.5 and result.status == Status.MANUAL and "seeds" in result.reason
+    unseeded = {k: v for k, v in files.items() if not k.endswith("train.py")}
+    unseeded["Dockerfile"] = "FROM python:3.11\n"
+    result = item(repo(unseeded, name="unseeded"), "infra-1")
+    assert result.score == 0 and "container" in result.reason
+
+
 def test_infra1_seeds_and_pins_are_manual(repo):
     result = item(repo(project()), "infra-1")
     assert result.score == 0.5 and result.status == Status.MANUAL

@@ -88,4 +88,6 @@ def test_a_template_placeholder_named_train_is_not_model_code(tmp_path, repo):
     (root / "proj/modeling/train.py").write_text(real)
     git(root, "commit", "-qam", "real model")
     result = model1(root)
-    assert result.score == 0.5 and "reviewed pull requests" in result.evidence[0].detail
+    # Real model code now: its merge through a PR is listed, as context (a merge shows no review).
+    merged = [e for e in result.evidence if "merged through a PR" in e.detail]
+    assert merged and all(e.kind == "context" for e in merged)

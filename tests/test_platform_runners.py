@@ -214,3 +214,92 @@ def test_cloud_build_submitted_by_a_ci_job_takes_its_triggers(repo):
     )
     [pipeline] = [p for p in context(root).ci if p.system == "cloud-build"]
     assert pipeline.jobs[0].automatic
+
+
+def test_azure_failed_stage_that_moves_traffic_back_is_an_automatic_rollback(repo):
+    root = repo(
+        {
+            "azure-pipelines.yml": """
+                trigger: [main]
+                stages:
+                - stage: deploy
+                  jobs:
+                  - job: release
+                    steps:
+                    - script: az ml online-endpoint update -n ep --traffic "green=100"
+                - stage: rollback
+                  condition: failed()
+                  jobs:
+                  - job: undo
+                    steps:
+                    - script: az ml online-endpoint update -n ep --traffic "blue=100 green=0"
+                      displayName: back to blue
+                """,
+        }
+    )
+    item = audit(root).item("infra-7")
+    assert item.score == 1.0 and "failed()" in item.evidence[0].detail
+
+
+def test_github_step_on_success_is_no_rollback(repo):
+    root = repo(
+        {
+            ".github/workflows/cd.yml": """
+                on: [push]
+                jobs:
+                  deploy:
+                    runs-on: ubuntu-latest
+                    steps:
+                      - run: helm upgrade --install api chart/
+                      - if: failure()
+                        run: helm rollback api
+                      - if: success()
+                        run: echo "previous release kept"
+                """,
+        }
+    )
+    item = audit(root).item("infra-7")
+    assert item.score == 1.0 and [e.detail for e in item.evidence if "failure()" in e.detail]
+    assert not [e for e in item.evidence if "success()" in e.detail]
+
+
+def test_azure_cli_action_script_runs_an_sdk_v2_pipeline_with_components_found_by_their_tail(repo):
+    root = repo(
+        {
+            ".github/workflows/pr.yml": """
+                on: [pull_request]
+                jobs:
+                  run:
+                    runs-on: ubuntu-latest
+                    steps:
+                      - uses: azure/cli@v1
+                        with:
+                          inlineScript: |
+                            python -m mlops.build_pipeline --wait True
+                """,
+            "mlops/__init__.py": "",
+            "mlops/build_pipeline.py": """
+                import os
+                from azure.ai.ml import load_component
+                from azure.ai.ml.dsl import pipeline
+
+                here = os.path.dirname(__file__)
+
+                @pipeline()
+                def flow():
+                    train = load_component(source=here + "/components/train.yml")
+                    score = load_component(source=here + "/components/score.yml")
+                    return train, score
+                """,
+            "mlops/components/train.yml": "$schema: https://azuremlschemas.azureedge.net/latest/commandComponent.schema.json\ncode: ../../\ncommand: python -m model.train\n",
+            "mlops/components/score.yml": "$schema: https://azuremlschemas.azureedge.net/latest/commandComponent.schema.json\ncode: ../../\ncommand: python -m model.score\n",
+            "model/__init__.py": "",
+            "model/train.py": TRAIN,
+            "model/score.py": GATE,
+        }
+    )
+    ctx = context(root)
+    runner = ctx.wiring.runners_for("model/score.py")[0]
+    assert runner.kind == "ci" and runner.automatic
+    assert "azureml pipeline 'build_pipeline.py' step" in runner.describe()
+    assert audit(root).item("infra-3").score == 1.0

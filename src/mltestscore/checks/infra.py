@@ -18,15 +18,17 @@ from mltestscore.checks.common import (
 )
 from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
+from mltestscore.evidence.helm import chart_deployment, templated_values
 from mltestscore.evidence.perfile import grep_code, per_file, per_outline
 from mltestscore.evidence.platforms.serving import versioned_serving
 from mltestscore.evidence.promotion import MODEL_LOADS, reports_evaluation
 from mltestscore.evidence.python import ModuleFacts, names, parts
+from mltestscore.evidence.rollback import failure_rollbacks
 from mltestscore.probes.dependencies import LOCK_FILES, requirements_pinned
 from mltestscore.probes.e2e import end_to_end_tests, hand_run_pipelines, platform_runs
 from mltestscore.probes.metric_gate import metric_gate, metric_gate_line  # noqa: F401  (shared with monitor-*)
 from mltestscore.probes.model_code import MODEL_BASES, model_modules  # noqa: F401  (shared with model-1)
-from mltestscore.probes.repro import guarded_seed, seed_off_by_default, trains_twice
+from mltestscore.probes.repro import guarded_seed, seed_off_by_default, seed_settings, trains_twice
 from mltestscore.probes.seeding import seed_artifacts
 from mltestscore.probes.tests_import import _cached_test_imports, tests_importing  # shared with data-7
 from mltestscore.results import Evidence, Outcome, automated, manual, missing
@@ -106,6 +108,14 @@ class Infra1(Check):
                     )
         if not seeds:  # seed keywords on any call, seeding helpers, seed values in configs
             seeds = seed_artifacts(ctx, sources)
+        if not seeds:
+            seeds = seed_settings(ctx, sources)
+        if not seeds:  # a seed in the training config (Hydra, Kedro parameters, params.yaml)
+            seeds = [
+                Artifact(h.path, h.line, f"seed in the config: {h.text}")
+                for h in search_configs(ctx, _CONFIG_SEED, (".yaml", ".yml"))
+                if not h.path.startswith((".github/", ".gitlab")) and not is_test_file(ctx, h.path)
+            ][:3]
         null_seed = seed_off_by_default(ctx) if seeds else None
         if null_seed:  # `if cfg.seed: seed_everything(cfg.seed)` with `seed: null` by default seeds nothing
             seeds = [a for a in seeds if a.line is None or not guarded_seed(ctx, a.path, a.line)]
@@ -184,6 +194,7 @@ def _repro_named_tests(outline: ModuleFacts) -> tuple[tuple[str, int], ...]:
     return tuple((name, line) for name, line in outline.test_functions() if _REPRO_NAME.search(name))
 
 
+_CONFIG_SEED = r"^\s*(random_state|random_seed|seed|seed_value)\s*:\s*\d+\s*(#.*)?$"
 _RANDOM_STATE_ESTIMATORS = names(
     "train_test_split",
     "RandomForestClassifier",
@@ -355,6 +366,10 @@ METRIC_NAMES = names(*_METRIC_WORDS.decode().split("|"))
 _GATE_LINE = re.compile(
     rb"(?im)^[ \t]*(?:assert|if|elif)\b[^\n]*(?<![A-Za-z0-9])(?:" + _METRIC_WORDS + rb")\w*\b[^\n]*[<>]"
 )
+_METRIC_COMPARE_ANY = re.compile(rb"(?i)(?<![A-Za-z0-9])(?:" + _METRIC_WORDS + rb")\w*\b[^\n]*[<>]")
+_PROMOTION_HINT = re.compile(
+    rb"promot|transition_model_version_stage|set_registered_model_alias|register_model|update_model_package|deploy"
+)
 METRIC_PARTS = parts(*_METRIC_WORDS.decode().split("|"))
 GATE_CALLS = names(
     "tensorflow_model_analysis.MetricThreshold",
@@ -409,8 +424,12 @@ class Infra4(Check):
         project = set(project_sources(ctx))
         sources = [p for p in ctx.python.sources if p.endswith(".py") and (p in project or is_test_file(ctx, p))]
         named = set(ctx.python.candidates(METRIC_NAMES, sources)) | set(ctx.python.with_parts(METRIC_PARTS, sources))
-        candidates = grep_code(ctx, _GATE_LINE, [p for p in sources if p in named])
-        # :3 since range checks (metric > 0.0) stopped counting as gates
+        pool = [p for p in sources if p in named]
+        gating = set(grep_code(ctx, _GATE_LINE, pool))
+        # a comparison anywhere (`return mae < max_mae`, `x if recall >= t else y`) in code that promotes
+        promoting = grep_code(ctx, _PROMOTION_HINT, [p for p in pool if p not in gating])
+        gating |= set(grep_code(ctx, _METRIC_COMPARE_ANY, promoting))
+        candidates = [p for p in pool if p in gating]
         for path, found in per_file(ctx, "metric-gate-line:3", candidates, partial(_metric_gate_line_of, ctx)):
             for line, promotion in found:  # none or one
                 if promotion:
@@ -602,6 +621,8 @@ CANARY_KEYS = (
     (r"^\s*(- )?weight\s*:\s*([1-9]|[1-9]\d)\s*$", "weighted route (Istio/Seldon)"),
     (r"InfraValidator", "TFX InfraValidator loads the model in the serving binary"),
 )
+# a managed platform shifting traffic gradually, with no canary analysis of its own (Anyscale services)
+GRADUAL_ROLLOUT = r"^\s*rollout_strategy\s*:\s*['\"]?ROLLOUT\b"
 CANARY_CALLS = names("tfx.components.InfraValidator", "traffic_split", "traffic_percentage", "ProductionVariant")
 
 
@@ -619,7 +640,7 @@ class Infra6(Check):
         "TFX InfraValidator (the model is loaded in the real serving binary before push)",
         "a staged deployment (staging environment before production) in CI/CD: 0.5",
     )
-    manual = "a staged deployment a person promotes, without a traffic split"
+    manual = "a staged deployment a person promotes, a gradual rollout without canary checks, or a traffic split nothing deploys"
     automated = "a canary/shadow/traffic-split config or InfraValidator gates each new model"
     remediation = (
         "Roll out new models to a slice of traffic first: KServe `canaryTrafficPercent`, an Argo Rollouts or "
@@ -635,9 +656,15 @@ class Infra6(Check):
                     evidence.append(Evidence(hit.path, hit.line, f"{what}: {hit.text}"))
         for artifact in call_artifacts(ctx, CANARY_CALLS, limit=3):
             evidence.append(Evidence(artifact.path, artifact.line, artifact.detail))
+        weighted, undeployed = self._helm_weights(ctx)
+        evidence += weighted
         if evidence:
             return automated("new models meet a slice of traffic (or the serving binary) first", evidence[:5])
-        staged = self._staged_deploy(ctx)
+        staged = undeployed + self._staged_deploy(ctx)
+        staged += [
+            Evidence(h.path, h.line, f"managed gradual rollout, no canary checks: {h.text}")
+            for h in search_configs(ctx, GRADUAL_ROLLOUT)[:2]
+        ]
         if staged:
             return manual(
                 "deployment is staged (staging before production) but has no traffic split",
@@ -645,6 +672,22 @@ class Infra6(Check):
                 "Add a canary or shadow phase with a traffic split, and promote only when it is healthy.",
             )
         return missing("no canary, shadow or staged rollout found", self.remediation)
+
+    @staticmethod
+    def _helm_weights(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
+        """Weighted routes whose weights a Helm chart templates: (deployed by the repo, applied by hand)."""
+        deployed, by_hand = [], []
+        for value in templated_values(ctx, "weight"):
+            if not isinstance(value.value, int) or not 0 < value.value < 100:
+                continue
+            what = f"weighted route {value.value}% (Helm value {value.key} in {value.chart or '.'}/values.yaml)"
+            runner = chart_deployment(ctx, value.chart)
+            if runner is not None:
+                how = runner if isinstance(runner, str) else runner.describe()
+                deployed.append(Evidence(value.path, value.line, what, how))
+            else:
+                by_hand.append(Evidence(value.path, value.line, f"{what}; nothing in the repository deploys the chart"))
+        return deployed, by_hand
 
     @staticmethod
     def _staged_deploy(ctx: AuditContext) -> list[Evidence]:
@@ -733,6 +776,7 @@ class Infra7(Check):
         for pattern, what in ROLLBACK_KEYS:
             for hit in search_configs(ctx, pattern)[:2]:
                 evidence.append(Evidence(hit.path, hit.line, f"{what}: {hit.text}"))
+        evidence += failure_rollbacks(ctx)[:2]
         if evidence:
             return automated("a rollback mechanism is configured", evidence[:5])
         versioned = [

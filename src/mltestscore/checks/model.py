@@ -635,7 +635,7 @@ class Model3(Check):
 
     @staticmethod
     def _configs(ctx: AuditContext) -> list[tuple[Evidence, Runner | None]]:
-        found = []
+        found: list[tuple[Evidence, Runner | None]] = []
         prefilter = re.compile(rb"\b(method|sweeper|MULTIRUN|Experiment|searcher|searchSpace|search_space)\b")
         configs = [
             p
@@ -651,8 +651,10 @@ class Model3(Check):
                 text = ctx.files.text(path) or ""
                 match = re.search(rf"(?m)^[ \t]*{re.escape(step)}[ \t]*:", text)
                 line = text.count("\n", 0, match.start()) + 1 if match else 1
-                runner = Runner("pipeline", True, path, line, f"{path} azureml pipeline '{name}' step '{step}'")
-                found.append((Evidence(path, line, "Azure ML sweep step of the pipeline", runner.describe()), runner))
+                step_runner = Runner("pipeline", True, path, line, f"{path} azureml pipeline '{name}' step '{step}'")
+                found.append(
+                    (Evidence(path, line, "Azure ML sweep step of the pipeline", step_runner.describe()), step_runner)
+                )
             elif kind:
                 stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
                 uses = ctx.wiring.find(rf"(^|[\s/=]){re.escape(stem)}(\.ya?ml|\.json)?(\s|$)", include_stages=True)

@@ -1373,6 +1373,14 @@ QUALITY_METRIC = re.compile(
 )
 _SERVED_EVAL = re.compile(r"monitor|feedback|online|production|served|live|label_join|ground_truth", re.I)
 METRIC_CALL = re.compile(r"^sklearn\.metrics\.\w+|^torchmetrics\.|^evaluate\.load$")
+_METRIC_LIBRARIES = names("sklearn.metrics", "torchmetrics")
+# Predictions read back from a store (a query, a collection, a log table) and joined with actuals,
+# in code that calls no model itself.
+_SERVED_PREDICTIONS = re.compile(
+    rb"(?s)\A(?!.*\.predict(?:_proba)?\s*\()(?=.*(?:\.find\s*\(|read_sql|read_gbq|\.query\s*\(|\.execute\s*\(|"
+    rb"read_csv|read_parquet|read_json|scan\s*\(|get_item))(?=.*predictions?(?![a-z]))(?=.*\b(?:merge|join)\s*\()"
+    rb"(?=.*(?:actual|ground_?truth|label|feedback|outcome))"
+)
 
 
 class Monitor7(Check):
@@ -1421,8 +1429,12 @@ class Monitor7(Check):
     def _scheduled_evaluations(ctx: AuditContext) -> tuple[list[Evidence], list[Evidence]]:
         strong: list = []
         weak: list = []
-        for path in project_sources(ctx):
-            if not path.endswith(".py") or not _SERVED_EVAL.search(path.rsplit("/", 1)[-1]):
+        sources = [p for p in project_sources(ctx) if p.endswith(".py")]
+        served = set(grep_code(ctx, _SERVED_PREDICTIONS, ctx.python.candidates(_METRIC_LIBRARIES, sources)))
+        for path in sources:
+            # by what it does (scores predictions read back from where serving logged them, no model
+            # call of its own), or by a name that says it
+            if path not in served and not _SERVED_EVAL.search(path.rsplit("/", 1)[-1]):
                 continue
             run = automatic_run(ctx, path, follow_imports=False)
             facts = ctx.python.facts(path)

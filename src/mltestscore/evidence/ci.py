@@ -24,6 +24,7 @@ class CIStep:
     line: int | None = None
     uses: str | None = None  # GitHub action or orb reference, e.g. iterative/setup-cml@v2
     cwd: str = ""  # working directory of the commands, relative to the repo root
+    condition: str = ""  # when the step runs (GitHub `if:`, Azure `condition:`), e.g. failure()
 
 
 def _working_directory(node: Any) -> str | None:
@@ -165,6 +166,8 @@ def parse_github_workflow(path: str, data: Any, text: str | None) -> CIPipeline 
                 continue
             run = step.get("run")
             uses = step.get("uses") if isinstance(step.get("uses"), str) else None
+            if run is None and uses:  # actions that run a shell script given as an input (azure/cli inlineScript)
+                run = _action_script(uses, _dict(step.get("with")))
             name = str(
                 step.get("name")
                 or (uses or (run.strip().splitlines()[0] if isinstance(run, str) and run.strip() else f"step {index}"))
@@ -172,11 +175,23 @@ def parse_github_workflow(path: str, data: Any, text: str | None) -> CIPipeline 
             anchor = run if isinstance(run, str) and run.strip() else (uses or name)
             step_cwd = step.get("working-directory")
             cwd = step_cwd.strip("./") if isinstance(step_cwd, str) and "${{" not in step_cwd else job_cwd
-            steps.append(CIStep(name, split_commands(run), line_of(text, anchor, job_line or 1), uses, cwd))
+            condition = " ".join(str(c) for c in (job.get("if"), step.get("if")) if c)
+            steps.append(CIStep(name, split_commands(run), line_of(text, anchor, job_line or 1), uses, cwd, condition))
         needs = job.get("needs")
         needs = (needs,) if isinstance(needs, str) else tuple(n for n in _list(needs) if isinstance(n, str))
         jobs.append(CIJob(str(job_name), frozenset(triggers), steps, job_line, needs))
     return CIPipeline(path, "github-actions", jobs)
+
+
+_SCRIPT_ACTIONS = {"appleboy/ssh-action": "script", "azure/powershell": "inlineScript", "azure/cli": "inlineScript"}
+
+
+def _action_script(uses: str, inputs: dict) -> str | None:
+    """The shell script an action runs from its inputs: `inlineScript` (Azure CLI/PowerShell actions and
+    their kin), or the script input of a known remote-shell action. JavaScript inputs are not shell."""
+    key = _SCRIPT_ACTIONS.get(uses.split("@")[0].lower(), "inlineScript")
+    value = inputs.get(key)
+    return value if isinstance(value, str) else None
 
 
 def resolve_reusable_workflows(pipelines: list[CIPipeline]) -> None:

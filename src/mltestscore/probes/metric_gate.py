@@ -11,7 +11,7 @@ import ast
 import re
 
 from mltestscore.context import AuditContext
-from mltestscore.evidence.promotion import promotes
+from mltestscore.evidence.promotion import is_promotion, promotes
 from mltestscore.evidence.sources import Artifact, project_sources
 from mltestscore.probes import Probe, ProbeResult, register, result_from_artifacts
 
@@ -32,6 +32,8 @@ def metric_gate(tree: ast.AST) -> tuple[int, bool] | None:
     """(line, decides promotion) of the module's metric gate, as metric_gate_line."""
     compared = None
     exits = False
+    decided = None  # a promotion under a decision flag (`if model_passes:`), or fed a metric-chosen stage
+    metric_compared = False
     for node in ast.walk(tree):
         if isinstance(node, ast.Assert) and _compares_metric(node.test):
             return node.lineno, False
@@ -39,12 +41,20 @@ def metric_gate(tree: ast.AST) -> tuple[int, bool] | None:
             if promotes(node.body) or promotes(node.orelse):
                 return node.lineno, True
             compared = node.lineno if compared is None else compared
+        if isinstance(node, ast.Compare) and not metric_compared:
+            metric_compared = _compares_metric(node)
+        if decided is None and isinstance(node, ast.If) and _DECISION.search(ast.unparse(node.test)):
+            decided = node.lineno if promotes(node.body) else None
+        if decided is None and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            decided = _promotes_metric_choice(node)
         if isinstance(node, ast.Raise):
             exits = True
         elif isinstance(node, ast.Call):
             name = ast.unparse(node.func)
             if name in ("sys.exit", "exit", "quit", "os._exit") or name.endswith("SystemExit"):
                 exits = True
+    if metric_compared and decided is not None:  # the module compares metrics and promotes on the outcome
+        return decided, True
     return (compared, False) if exits and compared is not None else None
 
 
@@ -53,18 +63,27 @@ def _compares_metric(node: ast.AST) -> bool:
         if isinstance(inner, ast.Compare) and any(
             isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in inner.ops
         ):
-            if _METRIC.search(ast.unparse(inner)) and not _sanity_bound(inner):
+            if _METRIC.search(ast.unparse(inner)) and not _sanity_bounds(inner):
                 return True
     return False
 
 
-def _sanity_bound(compare: ast.Compare) -> bool:
-    """`metric > 0.0`, `0 <= acc <= 1`: a bound every metric meets (its range), not a quality bar.
-    True when every constant compared against is 0 or 1 and nothing else is a threshold."""
-    sides = [compare.left, *compare.comparators]
-    constants = [s.value for s in sides if isinstance(s, ast.Constant) and isinstance(s.value, (int, float))]
-    others = [s for s in sides if not (isinstance(s, ast.Constant) and isinstance(s.value, (int, float)))]
-    return bool(constants) and all(c in (0, 1) for c in constants) and len(others) == 1
+_DECISION = re.compile(r"pass|better|promot|approv|accept|improv|beat|\bok\b|_ok|is_best|qualif", re.I)
+
+
+def _promotes_metric_choice(function: ast.AST) -> int | None:
+    """`stage = "Production" if recall >= threshold else "Staging"` then a promotion call in the same
+    function: the metric chooses where the model goes."""
+    if not any(isinstance(node, ast.IfExp) and _compares_metric(node.test) for node in ast.walk(function)):
+        return None
+    return next((n.lineno for n in ast.walk(function) if isinstance(n, ast.Call) and is_promotion(n)), None)
+
+
+def _sanity_bounds(compare: ast.Compare) -> bool:
+    """`0 <= score <= 1`, `auc > 0`: a range check that any model passes, no quality threshold."""
+    values = [n.value for n in (compare.left, *compare.comparators) if isinstance(n, ast.Constant)]
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return bool(numbers) and len(numbers) == len(values) and all(v in (0, 1) for v in numbers)
 
 
 @register

@@ -14,10 +14,35 @@ import re
 
 from mltestscore.context import AuditContext
 from mltestscore.evidence.perfile import per_file
+from mltestscore.evidence.python import parts
+from mltestscore.evidence.sources import Artifact
 
+SEED_PARTS = parts("seed", "random")
+# a seed given as a number to any call or in a parameter dict: random_state=42, seed=0, "seed": 7
+_SEED_SETTING = re.compile(rb"""(?<![\w.])["']?(random_state|random_seed|seed)["']?\s*[=:]\s*\d+\b""")
 _NULL_SEED = re.compile(rb"(?m)^\s*(random_)?seed\s*:\s*(null|~|None|none)?\s*(#.*)?$")
 _TRAIN_ENTRY = re.compile(r"^(fit|train|train_model|train_and_\w+|run_train\w*|fit_model|main|run|run_pipeline|repro)$")
 _TRAIN_SCRIPT = re.compile(r"train\w*\.py|dvc\s+repro|\brepro\b")
+
+
+def seed_settings(ctx: AuditContext, sources: list[str]) -> list[Artifact]:
+    """Seeds passed as numbers (`XGBRegressor(seed=0)`, `{"random_state": 42}`, `split(random_state=1)`)."""
+
+    def first_setting(path: str) -> tuple[tuple, bool]:
+        code = ctx.python.code(path)
+        match = _SEED_SETTING.search(code)
+        if match is None:
+            return (), bool(code)
+        return (code.count(b"\n", 0, match.start()) + 1, match.group(0).decode(errors="replace")), True
+
+    pool = [p for p in ctx.python.with_parts(SEED_PARTS, sources) if p.endswith(".py")]
+    found = []
+    for path, hit in per_file(ctx, "seed-setting:1", pool, first_setting):
+        if hit:
+            found.append(Artifact(path, hit[0], f"seed set to a number: {hit[1]}"))
+            if len(found) == 3:
+                break
+    return found
 
 
 def seed_off_by_default(ctx: AuditContext) -> str | None:

@@ -107,7 +107,7 @@ class PlatformPipeline:
         return f"{self.path} {self.platform} pipeline '{self.name}'{when}"
 
 
-# Registration: modules of this package. Add one name to one list; modules load on first use.
+# Registration: modules of this package. Add one name to one list (each loads when this package does).
 CI_READERS: list[str] = ["azure_pipelines", "cloudbuild"]
 PIPELINE_READERS: list[str] = ["airflow", "azureml", "sagemaker", "kfp", "orchestrators"]
 TRIGGER_READERS: list[str] = ["iac"]

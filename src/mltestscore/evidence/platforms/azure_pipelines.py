@@ -155,6 +155,7 @@ class _Walker:
         self.root = root
         self.text = text
         self.load = load
+        self.conditions: list[str] = []  # conditions of the stages and jobs around the current node
 
     def steps(self, node: Any, where: str, note: str, depth: int, line: int | None = None) -> list[CIStep]:
         """Steps under `node` (from file `where`); `note` prefixes names (template, condition);
@@ -169,6 +170,15 @@ class _Walker:
         condition = node.get("condition")
         if isinstance(condition, str) and any(k in node for k in ("stage", "job", "deployment")):
             note = f"{note}[{_short(condition)}] "
+            self.conditions.append(condition)
+            try:
+                return self._steps_under(node, where, note, depth, line)
+            finally:
+                self.conditions.pop()
+        return self._steps_under(node, where, note, depth, line)
+
+    def _steps_under(self, node: dict, where: str, note: str, depth: int, line: int | None) -> list[CIStep]:
+        found: list[CIStep] = []
         ref = node.get("template")
         if isinstance(ref, str) and depth < MAX_TEMPLATE_DEPTH and self.load is not None:
             target = _resolve(ref, where)
@@ -194,7 +204,9 @@ class _Walker:
         name = str(node.get("displayName") or task or (commands[0] if commands else fallback))
         anchor = line if line is not None else line_of(self.text, commands[0] if commands else fallback)
         cwd = node.get("workingDirectory") or _dict(node.get("inputs")).get("workingDirectory")
-        return CIStep(f"{note}{name}", commands, anchor, task, _folder(cwd))
+        own = str(node["condition"]) if isinstance(node.get("condition"), str) else ""
+        condition = " ".join([*self.conditions, own]).strip()
+        return CIStep(f"{note}{name}", commands, anchor, task, _folder(cwd), condition)
 
 
 def task_commands(task: str, inputs: Any) -> list[str]:

@@ -79,6 +79,8 @@ def _from_code(path: str, python: PythonIndex) -> list[PlatformPipeline]:
         elif name in ("azure.ai.ml.load_component",):
             source = string(node, "source", 0)
             component = posixpath.normpath(posixpath.join(posixpath.dirname(path), source)) if source else None
+            if component is None or component not in files.paths:
+                component = _component_by_tail(node, path, python)
             step = _yaml_step(python, component, component or "component", node.lineno) if component else None
             if step is not None:
                 steps.append(step)
@@ -91,6 +93,24 @@ def _from_code(path: str, python: PythonIndex) -> list[PlatformPipeline]:
             "azureml", posixpath.basename(path), path, pipeline_line or steps[0].line, tuple(steps), triggers, note
         )
     ]
+
+
+def _component_by_tail(call: ast.Call, path: str, python: PythonIndex) -> str | None:
+    """`load_component(source=folder + "/prep.yml")`: the one component YAML of the repository whose
+    path ends with the constant tail (nearest the defining file when several do)."""
+    node = call.keywords[0].value if call.keywords and call.keywords[0].arg == "source" else None
+    node = node or (call.args[0] if call.args else None)
+    tails = (
+        [n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)] if node else []
+    )
+    tail = tails[-1].lstrip("./") if tails else ""
+    if not tail.endswith((".yml", ".yaml")):
+        return None
+    matches = [p for p in python.files.with_suffix(".yml", ".yaml") if p == tail or p.endswith("/" + tail)]
+    if len(matches) > 1:
+        top = path.split("/", 1)[0]
+        matches = [p for p in matches if p.split("/", 1)[0] == top] or matches
+    return matches[0] if len(matches) == 1 else None
 
 
 def _step(name: str, line: int | None, commands: list[str], folder: str, files, path: str = "") -> PlatformStep:
