@@ -48,5 +48,7 @@ def test_counters_grow_linearly_when_suites_runs_and_tests_double(measured):
 def test_each_distinct_site_is_judged_once_whatever_the_number_of_suites(measured):
     few, _ = measured[(8, 8, 8)]
     many, _ = measured[(32, 8, 8)]
-    assert few["sites_judged"] == 8  # 8 runs, each attached to all 8 suites: 64 sites, 8 distinct
+    # 8 runs, each attached to all 8 suites: 64 sites, 8 distinct (plus a site per test that asserts on
+    # the data it reads, where a check reads those): never one per suite and run
+    assert 8 <= few["sites_judged"] <= 8 + 8
     assert many == few  # four times the suites: not one more site judged, import resolved or regex built
