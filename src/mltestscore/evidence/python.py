@@ -23,6 +23,7 @@ from mltestscore.index import fork
 from mltestscore.index.files import read_guarded
 from mltestscore.index.parsed import Parsed
 
+
 # The scan vocabulary lives in mltestscore/vocabulary.py: names() and parts() declare built-in words
 # there, and the index asks it (after it loads every registrant) when it scans. Unknown words fall
 # back to a byte search.
