@@ -12,7 +12,7 @@ exactly those files; the built-in checks then see its results with their own:
 
 - `SchemaProvider` (kind "schema"): a schema library. A call to one of `schema_calls` defines a
   `Schema` (data-1), a call to one of `check_calls` validates data against the schemas of its own
-  file or of the project files it imports (a check site: data-1 and monitor-2 follow its runner).
+  file or of the project files it imports (a check site: data-1 follows its runner).
   `pattern` + `read(path, data, text)` adds schemas written in config files (a list of Schema).
   Hooked in evidence/schemas.read_schemas.
 - `AlertProvider` (kind "alerts"): a monitoring system's alert config. `read(path, data, text)` on
