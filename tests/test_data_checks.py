@@ -9,8 +9,8 @@ import pytest
 from conftest import audit
 
 from mltestscore.context import AuditContext
-from mltestscore.results import Status
 from mltestscore.evidence.gx import read_gx_project, suite_name_from_path
+from mltestscore.results import Status
 
 
 def workflow(*commands: str, on: str = "[push, pull_request]") -> str:
@@ -958,7 +958,9 @@ def test_gx_suite_built_by_code_and_stored_as_json_is_one_suite_run_by_a_src_pac
     ctx.close()
     result = item(root, "data-1")
     assert result.score == 1 and result.status == Status.AUTOMATED
-    assert any(e.path == "src/data/validate.py" and "dvc.yaml stage 'validate'" in (e.runner or "") for e in result.evidence)
+    assert any(
+        e.path == "src/data/validate.py" and "dvc.yaml stage 'validate'" in (e.runner or "") for e in result.evidence
+    )
     assert len(result.evidence) == len(set(result.evidence))
 
 
