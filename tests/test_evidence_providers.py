@@ -5,6 +5,7 @@ PYTHONPATH, as pip leaves it), each changing the score of the checks that read t
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -191,3 +192,26 @@ def test_provider_words_join_the_scan_vocabulary_from_the_registry(tmp_path, mon
         sys.modules.pop("acme_mltestscore", None)
         plugins.reset()
     assert "enforce" not in vocabulary.words()
+
+
+def test_the_scan_vocabulary_does_not_depend_on_what_was_imported_first():
+    """A process that only imported one probe scans with the same vocabulary as a full audit
+    (before the registry, it scanned with none of the checks' words and a different cache key)."""
+    probe_only = (
+        "import mltestscore.probes.tests_import\n"
+        "from mltestscore import vocabulary\n"
+        "print(len(vocabulary.words()), len(vocabulary.parts()))\n"
+    )
+    full = (
+        "from mltestscore.checks.registry import all_checks\n"
+        "all_checks()\n"
+        "from mltestscore import vocabulary\n"
+        "print(len(vocabulary.words()), len(vocabulary.parts()))\n"
+    )
+    counts = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        for code in (probe_only, full)
+    ]
+    assert counts[0] == counts[1]
+    words, parts = map(int, counts[0].split())
+    assert words > 100 and parts > 10  # the checks' words are in, not only the probe's
