@@ -215,3 +215,22 @@ def test_the_scan_vocabulary_does_not_depend_on_what_was_imported_first():
     assert counts[0] == counts[1]
     words, parts = map(int, counts[0].split())
     assert words > 100 and parts > 10  # the checks' words are in, not only the probe's
+
+
+def test_a_registered_probe_declares_its_words():
+    from mltestscore import probes
+
+    class FindsWidgets(probes.Probe):
+        name = "finds-widgets-for-the-vocabulary-test"
+        names = ("widgetlib.make_widget",)
+        parts = ("widgetish",)
+
+    vocabulary.reset()
+    assert "make_widget" not in vocabulary.words()
+    probes.register(FindsWidgets)
+    try:
+        vocabulary.reset()
+        assert {"make_widget", "widgetlib"} <= vocabulary.words() and "widgetish" in vocabulary.parts()
+    finally:
+        probes._REGISTRY.pop(FindsWidgets.name)
+        vocabulary.reset()
