@@ -19,38 +19,29 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from hashlib import sha1
 
+from mltestscore import vocabulary
 from mltestscore.index import fork
 from mltestscore.index.files import read_guarded
 from mltestscore.index.parsed import Parsed
 from mltestscore.stats import Stats
 
-# Every word a built-in check queries: the last component and the top-level module of each dotted
-# name declared with `names(...)`. Unknown words fall back to a byte search (plugins).
-VOCABULARY: set[str] = set()
 
-
+# The scan vocabulary lives in mltestscore/vocabulary.py: names() and parts() declare built-in words
+# there, and the index asks it (after it loads every registrant) when it scans. Unknown words fall
+# back to a byte search.
 def names(*dotted: str) -> tuple[str, ...]:
-    """Declare dotted names a check queries (numpy.random.seed); registers their words for the scan."""
-    for name in dotted:
-        VOCABULARY.update(_words(name))
+    """Declare dotted names a check queries (numpy.random.seed): their words join the scan vocabulary."""
+    vocabulary.declare_names(dotted)
     return dotted
 
 
-def _words(name: str) -> set[str]:
-    parts = name.split(".")
-    return {parts[-1], parts[0]} if len(parts) > 1 else {parts[0]}
-
-
-# Identifier parts a built-in check queries (`baseline` in baseline_auc, BaselineModel and "baseline"),
-# declared with `parts(...)`: the scan also notes which of them the identifiers of each file hold.
-PARTS: set[str] = set()
 _PART = re.compile(r"[A-Z]+(?![a-z])[0-9]*|[A-Z]?[a-z]+[0-9]*|[0-9]+")
 _PART_KEY = "part:"  # how the scan files a part among the words it found
 
 
 def parts(*words: str) -> frozenset[str]:
     """Declare lower-case identifier parts a check queries (as identifier_parts splits them)."""
-    PARTS.update(words)
+    vocabulary.declare_parts(words)
     return frozenset(words)
 
 
@@ -447,11 +438,11 @@ class PythonIndex:
     # -- layer 1: words ------------------------------------------------------------------
     @cached_property
     def _vocabulary(self) -> frozenset[str]:
-        return frozenset(VOCABULARY)
+        return vocabulary.words()
 
     @cached_property
     def _parts(self) -> _PartFinder:
-        return _PartFinder(frozenset(PARTS))
+        return _PartFinder(vocabulary.parts())
 
     @cached_property
     def words(self) -> dict[str, frozenset[str]]:
@@ -466,10 +457,10 @@ class PythonIndex:
             self.scan_seconds += time.perf_counter() - start
 
     def _scan_words(self) -> dict[str, frozenset[str]]:
-        vocabulary = self._vocabulary
+        known_words = self._vocabulary
         self.byte_tests_scanned = len(BYTE_TESTS)  # byte_hits index the tests declared by now
-        encoded = {w.encode(): w for w in vocabulary}  # one str per word, shared by every file's set
-        declared = " ".join(sorted(vocabulary)) + " | " + " ".join(sorted(self._parts.parts))
+        encoded = {w.encode(): w for w in known_words}  # one str per word, shared by every file's set
+        declared = " ".join(sorted(known_words)) + " | " + " ".join(sorted(self._parts.parts))
         kind = "scan:" + sha1(declared.encode()).hexdigest()[:16]
         ids = {path: self.files.content_id(path) for path in self.sources}
         known = self.cache.get_many(kind, [i for i in ids.values() if i]) if self.cache else {}

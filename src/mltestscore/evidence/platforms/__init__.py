@@ -129,6 +129,10 @@ def read_platform_pipelines(python: PythonIndex) -> list[PlatformPipeline]:
     found: list[PlatformPipeline] = []
     for module in PIPELINE_READERS:
         found.extend(_guarded(python.parsed, _reader(module), python))
+    from mltestscore.evidence.providers import providers  # orchestrators plugins add (PipelineProvider)
+
+    for provider in providers("pipeline"):
+        found.extend(p for p in _guarded(python.parsed, provider.read, python) if isinstance(p, PlatformPipeline))
     return found
 
 
