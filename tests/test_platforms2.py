@@ -223,3 +223,14 @@ def test_rollout_reader_tells_checked_canaries_from_hand_promoted_ones(tmp_path)
     assert "0.9 / 0.1" in found["infra/endpoint.yml"].detail and not found["infra/endpoint.yml"].checked
     assert found["serving/models.config"].versions and found["serving/models.config"].system == "tf-serving"
     assert found["model_repository/churn/config.pbtxt"].system == "triton"
+
+
+def test_kedro_run_through_a_makefile_target_or_python_m(tmp_path):
+    makefile = "train:\n\tpython -m kedro run --pipeline=data_science\n"
+    ci = pf2.KEDRO_CI.replace("kedro run --pipeline data_science", "make train")
+    root = make_repo(tmp_path / "make", {**pf2.kedro_repo(ci), "Makefile": makefile})
+    assert runners(root, "src/churn/pipelines/data_science/nodes.py")[0] == (
+        ".github/workflows/retrain.yml job 'retrain' step 'make train' (on schedule) → make train"
+        " → kedro pipeline 'data_science' step 'split_data_node'"
+    )
+    assert audit(root).item("monitor-4").score == 1

@@ -567,6 +567,8 @@ def _in_chain(pipeline: str, runner: Runner) -> bool:
 
 def _cli_started(platforms: list[PlatformPipeline], words: list[str]) -> list[PlatformPipeline]:
     """Pipelines a command runs without naming their file (`kedro run`, `kedro run --pipeline=train`)."""
+    if len(words) > 2 and _PYTHON.match(words[0]) and words[1] == "-m":
+        words = words[2:]  # python -m kedro run
     said = " ".join(w.rsplit("/", 1)[-1] if i == 0 else w for i, w in enumerate(words))
     started = [p for p in platforms if p.cli and (said + " ").startswith(p.cli + " ")]
     chosen = {n for v in _option_values(words[1:], ("--pipeline", "--pipelines", "-p")) for n in v.split(",")}
