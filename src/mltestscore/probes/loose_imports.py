@@ -1,0 +1,67 @@
+"""Project files a test reaches by imports the static resolver cannot place on sys.path.
+
+`PythonIndex.resolve_import` follows the repository root, `src/`, CI working directories, pytest's
+`pythonpath` and conftest inserts. Tests also reach project code in two ways those miss:
+- the code is put on sys.path outside the repository (`pip install -e sub/` of a nested src-layout
+  package, `PYTHONPATH=lib pytest` typed by a person): `from digital_twin import X` names
+  `mllib/digital_twin.py`, the only project file whose path ends in that module path;
+- the test loads a file by its path (`importlib.util.spec_from_file_location("m", "training.py")`,
+  `runpy.run_path`, `SourceFileLoader`), which imports nothing by name.
+Only used after the exact resolution found nothing, and only a unique match counts, so that a
+third-party import never lands on an unrelated project file of the same name.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from mltestscore.context import AuditContext
+
+_LOADS_BY_PATH = re.compile(rb"spec_from_file_location|run_path|SourceFileLoader|load_source")
+_PY_LITERAL = re.compile(rb"""["']([\w ./-]+\.py)["']""")
+
+
+def _by_suffix(ctx: AuditContext) -> dict[str, list[str]]:
+    """File name (`digital_twin.py`) -> the project .py files of that name (built once per audit)."""
+    table: dict[str, list[str]] = {}
+    for path in ctx.files.with_suffix(".py"):
+        table.setdefault(path.rsplit("/", 1)[-1], []).append(path)
+    return table
+
+
+def _unique_suffix(ctx: AuditContext, dotted: str) -> str | None:
+    """The one project file whose path ends in the module path `dotted` names (a.b -> */a/b.py)."""
+    parts = dotted.split(".")
+    for tail in ("/".join(parts) + ".py", "/".join(parts) + "/__init__.py"):
+        name = tail.rsplit("/", 1)[-1]
+        found = [p for p in ctx.fact(_by_suffix).get(name, ()) if p == tail or p.endswith("/" + tail)]
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+def loose_imports(ctx: AuditContext, path: str) -> dict[str, int]:
+    """Project files test `path` reaches through unplaced imports or loads by file path: path -> line."""
+    found: dict[str, int] = {}
+    for imported, line in ctx.python.outline(path).imports.items():
+        if ctx.python.resolve_import(imported, path) is not None:
+            continue
+        target = _unique_suffix(ctx, imported)
+        if target is None and "." in imported:  # `from mod import Name` is recorded as mod.Name too
+            target = _unique_suffix(ctx, imported.rsplit(".", 1)[0])
+        if target is not None and target != path:
+            found.setdefault(target, line)
+    data = ctx.files.read_bytes(path, keep=False) or b""
+    if _LOADS_BY_PATH.search(data):
+        folder = posixpath.dirname(path)
+        for match in _PY_LITERAL.finditer(data):
+            literal = match.group(1).decode()
+            line = data.count(b"\n", 0, match.start()) + 1
+            # the test's folder, its parent (tests/ next to the code) and the root: where such paths point
+            for base in (folder, posixpath.dirname(folder), ""):
+                candidate = posixpath.normpath(posixpath.join(base, literal))
+                if candidate in ctx.files and candidate != path:
+                    found.setdefault(candidate, line)
+                    break
+    return found
