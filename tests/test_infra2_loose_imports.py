@@ -64,7 +64,8 @@ def test_ambiguous_bare_import_is_not_guessed(repo):
     assert audit(root).item("infra-2").score == 0.0
 
 
-LOADER_TEST = """
+LOADER_TEST = (
+    """
 import importlib.util
 import os
 
@@ -82,7 +83,9 @@ def load(filename, name):
 
 nets = load("acoustic net.py", "nets")
 AudioNet = nets.AudioNet
-""" + TEST_BODY
+"""
+    + TEST_BODY
+)
 
 
 def test_module_loaded_by_file_path_run_by_a_jenkins_job_is_hand_run(repo):

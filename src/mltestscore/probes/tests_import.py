@@ -12,8 +12,8 @@ from hashlib import sha1
 from mltestscore.context import AuditContext
 from mltestscore.evidence.importers import may_import
 from mltestscore.evidence.sources import Artifact, project_sources
-from mltestscore.probes.loose_imports import loose_imports
 from mltestscore.probes import Probe, ProbeResult, register, result_from_artifacts
+from mltestscore.probes.loose_imports import loose_imports
 
 
 def pluralise(count: int, noun: str) -> str:
