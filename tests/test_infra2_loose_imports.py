@@ -41,24 +41,27 @@ def test_nested_src_layout_package_installed_by_hand(repo):
     assert item.evidence[0].path == "classifier/tests/test_nets.py"
 
 
-def test_bare_import_of_a_module_folder_on_pythonpath(repo):
+def test_nested_package_without_packaging_file_is_not_guessed(repo):
     root = repo(
         {
-            "mylib/__init__.py": "",
-            "mylib/acoustic.py": MODEL,
-            "tests/test_acoustic.py": "import torch\nfrom acoustic import AudioNet\n" + TEST_BODY,
-            ".github/workflows/ci.yml": "on: [push]\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: PYTHONPATH=mylib pytest\n",
+            "classifier/src/classifier/__init__.py": "",
+            "classifier/src/classifier/nets.py": MODEL,
+            "classifier/tests/test_nets.py": "import torch\nfrom classifier.nets import AudioNet\n" + TEST_BODY,
         }
     )
-    assert audit(root).item("infra-2").score == 1.0
+    assert audit(root).item("infra-2").score == 0.0
 
 
-def test_ambiguous_bare_import_is_not_guessed(repo):
+def test_ambiguous_package_path_is_not_guessed(repo):
     root = repo(
         {
-            "a/acoustic.py": MODEL,
-            "b/acoustic.py": MODEL,
-            "tests/test_acoustic.py": "import torch\nfrom acoustic import AudioNet\n" + TEST_BODY,
+            "a/pyproject.toml": "[project]\nname = 'a'\n",
+            "a/src/audio/__init__.py": "",
+            "a/src/audio/nets.py": MODEL,
+            "b/setup.py": "from setuptools import setup\nsetup()\n",
+            "b/audio/__init__.py": "",
+            "b/audio/nets.py": MODEL,
+            "tests/test_nets.py": "import torch\nfrom audio.nets import AudioNet\n" + TEST_BODY,
         }
     )
     assert audit(root).item("infra-2").score == 0.0

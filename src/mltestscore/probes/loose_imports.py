@@ -2,9 +2,10 @@
 
 `PythonIndex.resolve_import` follows the repository root, `src/`, CI working directories, pytest's
 `pythonpath` and conftest inserts. Tests also reach project code in two ways those miss:
-- the code is put on sys.path outside the repository (`pip install -e sub/` of a nested src-layout
-  package, `PYTHONPATH=lib pytest` typed by a person): `from digital_twin import X` names
-  `mllib/digital_twin.py`, the only project file whose path ends in that module path;
+- the package is installed from a sub-project (`pip install -e sub/` with sub/pyproject.toml and
+  sub/src/pkg/): `from pkg.nets import X` names `sub/src/pkg/nets.py`, the only project file whose
+  path ends in that module path, below a folder holding a packaging file. A bare `import model`
+  with no such install resolves to nothing, as in Python;
 - the test loads a file by its path (`importlib.util.spec_from_file_location("m", "training.py")`,
   `runpy.run_path`, `SourceFileLoader`), which imports nothing by name.
 Only used after the exact resolution found nothing, and only a unique match counts, so that a
@@ -30,15 +31,27 @@ def _by_suffix(ctx: AuditContext) -> dict[str, list[str]]:
     return table
 
 
+_PACKAGING = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
 def _unique_suffix(ctx: AuditContext, dotted: str) -> str | None:
-    """The one project file whose path ends in the module path `dotted` names (a.b -> */a/b.py)."""
+    """The one project file whose path ends in the package path `dotted` names (a.b -> */a/b.py), when
+    a packaging file next to the package folder (or one above, for a src layout) makes it installable."""
     parts = dotted.split(".")
+    if len(parts) < 2:
+        return None
     for tail in ("/".join(parts) + ".py", "/".join(parts) + "/__init__.py"):
         name = tail.rsplit("/", 1)[-1]
         found = [p for p in ctx.fact(_by_suffix).get(name, ()) if p == tail or p.endswith("/" + tail)]
-        if len(found) == 1:
+        if len(found) == 1 and _installable(ctx, found[0][: -len(tail)].rstrip("/")):
             return found[0]
     return None
+
+
+def _installable(ctx: AuditContext, root: str) -> bool:
+    """Whether the folder on sys.path (`root`, "" for the repository) or its parent holds a packaging file."""
+    folders = {root, posixpath.dirname(root)} if root else {""}
+    return any(posixpath.join(folder, name) in ctx.files for folder in folders for name in _PACKAGING)
 
 
 def loose_imports(ctx: AuditContext, path: str) -> dict[str, int]:
