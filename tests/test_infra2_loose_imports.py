@@ -128,3 +128,51 @@ def test_jenkins_job_polling_the_repository_is_automated(repo):
         }
     )
     assert audit(root).item("infra-2").score == 1.0
+
+
+TRAINED_MODEL_TEST = """
+import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+
+def test_probabilities_of_the_trained_model():
+    model = AutoModelForSequenceClassification.from_pretrained("{target}")
+    tokenizer = AutoTokenizer.from_pretrained("distilbert-base-uncased")
+    logits = model(**tokenizer("a fine film", return_tensors="pt")).logits
+    probs = torch.softmax(logits, dim=-1)
+    assert probs.shape == (1, 2)
+"""
+PULL_AND_TEST = """
+on: [push]
+jobs:
+  t:
+    runs-on: ubuntu-latest
+    steps:
+      - run: dvc pull
+      - run: pytest -v
+"""
+
+
+def test_test_of_the_dvc_versioned_trained_model_counts(repo):
+    root = repo(
+        {
+            "src/models/train_model.py": "from transformers import Trainer\n\ndef train():\n    Trainer().train()\n",
+            "models.dvc": "outs:\n- md5: 0a1b2c.dir\n  path: models\n",
+            "tests/test_model.py": TRAINED_MODEL_TEST.format(target="models"),
+            ".github/workflows/tests.yml": PULL_AND_TEST,
+        }
+    )
+    item = audit(root).item("infra-2")
+    assert item.score == 1.0
+    assert item.evidence[0].path == "tests/test_model.py"
+
+
+def test_test_of_a_hub_model_the_project_does_not_hold_does_not_count(repo):
+    root = repo(
+        {
+            "src/models/train_model.py": "from transformers import Trainer\n\ndef train():\n    Trainer().train()\n",
+            "tests/test_model.py": TRAINED_MODEL_TEST.format(target="bert-base-uncased"),
+            ".github/workflows/tests.yml": PULL_AND_TEST,
+        }
+    )
+    assert audit(root).item("infra-2").score == 0.0

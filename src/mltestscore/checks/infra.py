@@ -27,6 +27,7 @@ from mltestscore.evidence.rollback import failure_rollbacks
 from mltestscore.probes.dependencies import LOCK_FILES, requirements_pinned
 from mltestscore.probes.e2e import end_to_end_tests, hand_run_pipelines, platform_runs
 from mltestscore.probes.metric_gate import metric_gate, metric_gate_line  # noqa: F401  (shared with monitor-*)
+from mltestscore.probes.model_artifact_tests import tests_loading_model_artifacts
 from mltestscore.probes.model_code import MODEL_BASES, model_modules  # noqa: F401  (shared with model-1)
 from mltestscore.probes.reach import reach_evidence
 from mltestscore.probes.repro import guarded_seed, seed_off_by_default, seed_settings, trains_twice
@@ -242,7 +243,8 @@ class Infra2(Check):
         targets = model_modules(ctx)
         if not targets:
             return missing("no model or training code found to test", self.remediation)
-        artifacts = tests_importing(ctx, targets)
+        # tests of the trained model itself (loaded from the artifact the project versions) when none imports model code
+        artifacts = tests_importing(ctx, targets) or tests_loading_model_artifacts(ctx)
         return score_artifacts(
             ctx,
             artifacts,
