@@ -84,8 +84,8 @@ def monitor_evidence(
     return strong, weak
 
 
-# A pipeline definition that trains: a training step or an estimator fit in the same file.
-_TRAINING_STEP = re.compile(rb"\bTrainingStep\s*\(|\bTuningStep\s*\(|\bestimator\.fit\s*\(|\bCustomTrainingJob\w*\s*\(")
+# A pipeline definition that trains: a SageMaker training or tuning step, a Vertex custom training job.
+_TRAINING_STEP = re.compile(rb"\bTrainingStep\s*\(|\bTuningStep\s*\(|\bCustomTrainingJob\w*\s*\(")
 
 
 def _judge_tool(ctx: AuditContext, use: ToolUse) -> tuple[bool, Evidence]:
