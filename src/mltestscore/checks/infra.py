@@ -388,10 +388,11 @@ GATE_CALLS = names(
 )
 
 
-def _metric_gate_line_of(ctx: AuditContext, path: str) -> tuple[tuple[tuple[int, bool], ...], bool]:
+def _metric_gate_line_of(ctx: AuditContext, path: str) -> tuple[tuple[tuple[int, bool, bool], ...], bool]:
+    """(line, decides promotion, bounds only a loss) of the file's metric gate; cached per file."""
     tree = ctx.parsed.python(path)
     gate = metric_gate(tree) if tree is not None else None
-    return (() if gate is None else (gate,)), tree is not None
+    return (() if gate is None else ((*gate, _loss_only(ctx, path, gate[0])),)), tree is not None
 
 
 def _reported_evaluation_of(ctx: AuditContext, path: str) -> tuple[tuple[int, ...], bool]:
@@ -446,12 +447,12 @@ class Infra4(Check):
         promoting = grep_code(ctx, _PROMOTION_HINT, [p for p in pool if p not in gating])
         gating |= set(grep_code(ctx, _METRIC_COMPARE_ANY, promoting))
         candidates = [p for p in pool if p in gating]
-        for path, found in per_file(ctx, "metric-gate-line:3", candidates, partial(_metric_gate_line_of, ctx)):
-            for line, promotion in found:  # none or one
+        for path, found in per_file(ctx, "metric-gate-line:4", candidates, partial(_metric_gate_line_of, ctx)):
+            for line, promotion, loss_only in found:  # none or one
                 if promotion:
                     kind = "a metric comparison decides the model's promotion"
                 elif is_test_file(ctx, path):
-                    if _loss_only(ctx, path, line):
+                    if loss_only:
                         continue  # a training-loss bound in a test checks the training code (infra-2), not a model to serve
                     kind = "test asserts a metric threshold"
                 else:

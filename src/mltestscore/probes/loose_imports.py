@@ -57,7 +57,8 @@ def _installable(ctx: AuditContext, root: str) -> bool:
 def loose_imports(ctx: AuditContext, path: str) -> dict[str, int]:
     """Project files test `path` reaches through unplaced imports or loads by file path: path -> line."""
     found: dict[str, int] = {}
-    for imported, line in ctx.python.outline(path).imports.items():
+    imports = ctx.python.outline(path).imports  # cached: a warm audit answers without reading the file
+    for imported, line in imports.items():
         if ctx.python.resolve_import(imported, path) is not None:
             continue
         target = _unique_suffix(ctx, imported)
@@ -65,7 +66,8 @@ def loose_imports(ctx: AuditContext, path: str) -> dict[str, int]:
             target = _unique_suffix(ctx, imported.rsplit(".", 1)[0])
         if target is not None and target != path:
             found.setdefault(target, line)
-    data = ctx.files.read_bytes(path, keep=False) or b""
+    loaders = any(name.split(".")[0] in ("importlib", "runpy", "imp") for name in imports)
+    data = (ctx.files.read_bytes(path, keep=False) or b"") if loaders else b""
     if _LOADS_BY_PATH.search(data):
         folder = posixpath.dirname(path)
         for match in _PY_LITERAL.finditer(data):
