@@ -437,6 +437,18 @@ def alert_rules(ctx) -> list[AlertRule]:
                 text,
             )
         )
+    return rules + _plugin_alert_rules(ctx)
+
+
+def _plugin_alert_rules(ctx) -> list[AlertRule]:
+    """Alert configs of the monitoring systems plugins add (evidence/providers.AlertProvider)."""
+    from mltestscore.evidence.providers import providers, read_config_files
+
+    rules = []
+    for provider in providers("alerts"):
+        for path, found in read_config_files(ctx.parsed, provider, f"{provider.system} alert"):
+            for line, name, body in found:
+                rules.append(AlertRule(path, int(line or 1), str(name), f"{provider.system} alert rule", str(body)))
     return rules
 
 

@@ -46,6 +46,8 @@ names(
     "dagster.define_asset_job",
     "dagster.job",
     "aws_cdk",
+    "azureml.pipeline.core.Pipeline",  # azureml.read asks for "azureml" and "azure": else a grep of every source
+    "azure.ai.ml.command",
 )
 
 
@@ -127,6 +129,10 @@ def read_platform_pipelines(python: PythonIndex) -> list[PlatformPipeline]:
     found: list[PlatformPipeline] = []
     for module in PIPELINE_READERS:
         found.extend(_guarded(python.parsed, _reader(module), python))
+    from mltestscore.evidence.providers import providers  # orchestrators plugins add (PipelineProvider)
+
+    for provider in providers("pipeline"):
+        found.extend(p for p in _guarded(python.parsed, provider.read, python) if isinstance(p, PlatformPipeline))
     return found
 
 
