@@ -384,9 +384,15 @@ _JENKINS_SH = re.compile(r"""\b(?:sh|bat)\s*\(?\s*(?:script\s*:\s*)?('''|\"\"\"|
 def parse_jenkinsfile(path: str, text: str | None) -> CIPipeline | None:
     if not text:
         return None
-    triggers = {PUSH}
+    # Which events start a Jenkins job is configured on the Jenkins server (job or multibranch
+    # settings, webhooks), not in the repository: a Jenkinsfile alone is hand-run (RUBRIC.md, CI
+    # whose trigger lives outside the repo) unless its `triggers {}` block declares cron / pollSCM /
+    # a push or upstream trigger.
+    triggers = {MANUAL}
     if re.search(r"\bcron\s*\(", text):
         triggers.add(SCHEDULE)
+    if re.search(r"\b(pollSCM|githubPush|gitlab|GenericTrigger|upstream|bitbucketPush)\s*\(", text):
+        triggers.add(PUSH)
     steps = []
     for match in _JENKINS_SH.finditer(text):
         commands = split_commands(match.group(2))

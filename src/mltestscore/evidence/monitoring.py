@@ -201,6 +201,8 @@ MONITOR_TOOLS = (
     (r"evidently\.presets\.\w+", "Evidently", ("data",), False),
     (rf"{_E}\.metrics\.\w+", "Evidently", ("auto",), False),
     (r"evidently\.(dashboard\.tabs|tabs|profile_sections|model_profile\.sections)\.\w+", "Evidently", ("auto",), False),
+    # Evidently's real-time monitors (0.1.x): ModelMonitoring over DataDriftMonitor... exports metrics
+    (r"evidently\.model_monitoring(\.monitors)?(\.\w+)*\.\w*Monitor(ing)?", "Evidently", ("auto",), False),
     (r"whylogs\.core\.constraints(\.\w+)*\.\w+", "whylogs constraints", ("data",), True),
     (
         r"whylogs(\.experimental)?(\.api)?(\.logger)?\.log_(classification|regression)_metrics",
