@@ -3,13 +3,18 @@
     python benchmarks/bench.py                      # generated repos of 1k and 10k files
     python benchmarks/bench.py --sizes 1000 10000 100000
     python benchmarks/bench.py --repo /tmp/diffusers --repo /tmp/transformers
+    python benchmarks/bench.py --sizes --gx-shape 100 100 200 --gx-shape 200 200 400
 
-For each repository it prints: files, the floor (`git ls-files -z | xargs -0 cat > /dev/null`),
+For each repository it prints: files, the floor (`git ls-files -z | xargs -0 cat > /dev/null` plus
+`python3 -c pass`: reading every file and starting Python),
 a cold audit (`--no-cache`), a warm audit (cache filled by a previous run, tree unchanged: the
 report memo answers), an edit audit (warm, after one tracked Python file changed: what a pre-commit
 run sees; the memo misses and per-file facts answer for every other file), their ratios to the
 floor, and the audit's peak memory (max RSS). Each time is the best of --runs runs. Generated repos
 are kept in --workdir between invocations, so only the first run pays for generation.
+
+`--gx-shape S R T` adds a generated repository shaped like great_expectations' own (benchmarks/
+shapes.py): S suites × R validation runs that name no suite × T tests, where a quadratic corner shows.
 """
 
 from __future__ import annotations
@@ -17,12 +22,16 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shapes import gx_shape  # noqa: E402
 
 # An installed package has its bytecode compiled; PYTHONDONTWRITEBYTECODE would time compiling our sources.
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "PYTHONDONTWRITEBYTECODE"}
@@ -136,11 +145,29 @@ def generate(root: Path, files: int, seed: int = 0) -> None:
     subprocess.run(["git", "commit", "-q", "-m", "generated"], cwd=root, env=ENV, check=True)
 
 
+def generate_shape(root: Path, suites: int, runs: int, tests: int) -> None:
+    for rel, text in gx_shape(suites, runs, tests).items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, env=ENV, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=root, env=ENV, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "generated"], cwd=root, env=ENV, check=True)
+
+
+CPU = False  # --cpu: CPU seconds (user + system) of the processes instead of wall-clock seconds
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def floor(repo: Path) -> float:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _children_cpu()
     # Not check=True: a clone whose large files were left out still has a meaningful floor.
     subprocess.run("git ls-files -z | xargs -0 cat > /dev/null 2>&1", shell=True, cwd=repo, env=ENV)
-    return time.perf_counter() - start
+    subprocess.run([sys.executable, "-c", "pass"], env=ENV, check=True)
+    return _children_cpu() - cpu if CPU else time.perf_counter() - start
 
 
 def audit(repo: Path, cache: Path | None) -> tuple[float, int]:
@@ -169,6 +196,8 @@ def audit(repo: Path, cache: Path | None) -> tuple[float, int]:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise SystemExit(f"audit of {repo} failed with exit code {child.returncode}")
+    if CPU:
+        elapsed = usage.ru_utime + usage.ru_stime
     return elapsed, usage.ru_maxrss // 1024
 
 
@@ -232,9 +261,23 @@ def main() -> None:
     parser.add_argument(
         "--repo", type=Path, action="append", default=[], help="a local git clone to measure (repeatable)"
     )
+    parser.add_argument(
+        "--gx-shape",
+        type=int,
+        nargs=3,
+        action="append",
+        default=[],
+        metavar=("S", "R", "T"),
+        help="a generated GX repository: S suites, R runs naming no suite, T tests (repeatable)",
+    )
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "mltestscore-bench")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--cpu", action="store_true", help="CPU seconds instead of wall clock: steadier on a machine others load"
+    )
     args = parser.parse_args()
+    global CPU
+    CPU = args.cpu
     repos: list[tuple[str, Path]] = []
     for size in args.sizes:
         path = args.workdir / f"generated-{size}"
@@ -244,6 +287,13 @@ def main() -> None:
             generate(path, size)
             print(f"generated {path} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
         repos.append((f"generated {size}", path))
+    for suites, runs, tests in args.gx_shape:
+        path = args.workdir / f"gx-{suites}x{runs}x{tests}"
+        if not (path / ".git").exists():
+            shutil.rmtree(path, ignore_errors=True)
+            path.mkdir(parents=True)
+            generate_shape(path, suites, runs, tests)
+        repos.append((f"gx {suites}x{runs}x{tests}", path))
     repos += [(p.name, p) for p in args.repo]
     header = (
         f"{'repository':<24} {'files':>7} {'floor s':>8} {'cold s':>7} {'warm s':>7} {'edit s':>7} "

@@ -193,6 +193,7 @@ def test_other_ci_systems(repo):
     assert circle == ["make test", "python train.py --smoke"]
     jenkins = found["Jenkinsfile"].jobs[0]
     assert SCHEDULE in jenkins.triggers
+    assert PUSH not in jenkins.triggers  # the push hook is set on the Jenkins server, not in the repo
     assert [c for s in jenkins.steps for c in s.commands] == ["pytest -q", "dvc repro"]
     bitbucket = {j.name: j for j in found["bitbucket-pipelines.yml"].jobs}
     assert bitbucket["Unit tests"].triggers == {PUSH}

@@ -10,6 +10,7 @@ from conftest import audit
 
 from mltestscore.context import AuditContext
 from mltestscore.evidence.gx import read_gx_project, suite_name_from_path
+from mltestscore.results import Status
 
 
 def workflow(*commands: str, on: str = "[push, pull_request]") -> str:
@@ -184,8 +185,10 @@ def test_gx1_checkpoint_run_by_ci_scores_1(repo):
 
 def test_gx1_checkpoint_nothing_runs_scores_half(repo):
     result = item(repo(GX1_PROJECT), "data-1")
-    assert result.score == 0.5
-    assert "nothing checks data against them on its own" in result.reason
+    assert result.score == 0.5 and result.status == Status.MANUAL
+    # the checkpoint run and the suite are both cited; nothing automatic runs either
+    assert {e.path for e in result.evidence} == {"scripts/validate.py", "gx/expectations/taxi/warning.json"}
+    assert not any(e.runner for e in result.evidence)
     assert "DVC stage or CI job" in result.missing
 
 
@@ -201,7 +204,8 @@ def test_gx_suite_that_nothing_runs_is_half_even_when_another_checkpoint_runs(re
     files["great_expectations/checkpoints/orders_cp.yml"] = "name: orders_cp\nexpectation_suite_name: orders\n"
     result = item(repo(files), "data-1")
     assert result.score == 0.5
-    assert "no checkpoint run" in result.reason
+    # only the churn suite is cited, with no runner: the DVC stage runs another checkpoint
+    assert [(e.path, e.runner) for e in result.evidence] == [("great_expectations/expectations/churn/raw.json", None)]
 
 
 def test_empty_expectations_folder_scores_0(repo):
@@ -213,9 +217,8 @@ def test_empty_expectations_folder_scores_0(repo):
         }
     )
     result = item(root, "data-1")
-    assert result.score == 0
-    assert "gx/ holds no expectation suite" in result.reason
-    assert result.evidence[0].path == "gx/great_expectations.yml"
+    assert result.score == 0 and result.status == Status.MISSING
+    assert [e.path for e in result.evidence] == ["gx/great_expectations.yml"]  # the config, no suite
 
 
 def test_suite_with_no_expectations_scores_0(repo):
@@ -226,8 +229,11 @@ def test_suite_with_no_expectations_scores_0(repo):
         }
     )
     result = item(root, "data-1")
-    assert result.score == 0
-    assert "1 suite without expectations" in result.reason
+    assert result.score == 0 and result.status == Status.MISSING
+    assert [e.path for e in result.evidence] == [
+        "great_expectations/great_expectations.yml",
+        "great_expectations/expectations/empty.json",
+    ]
 
 
 def test_great_expectations_only_in_requirements_scores_0(repo):
@@ -238,8 +244,8 @@ def test_great_expectations_only_in_requirements_scores_0(repo):
         }
     )
     result = item(root, "data-1")
-    assert result.score == 0
-    assert "great_expectations is a declared dependency (requirements.txt)" in result.reason
+    assert result.score == 0 and result.status == Status.MISSING
+    assert [(e.path, e.line) for e in result.evidence] == [("requirements.txt", None)]  # the dependency only
 
 
 def test_structural_only_suite_run_in_ci_scores_half(repo):
@@ -253,8 +259,10 @@ def test_structural_only_suite_run_in_ci_scores_half(repo):
     )
     files[".github/workflows/ci.yml"] = workflow("python scripts/validate.py")
     result = item(repo(files), "data-1")
+    # CI runs the checkpoint, yet the suite checks shape only (row count, column exists): 0.5, not 1
     assert result.score == 0.5
-    assert "only structural expectations" in result.reason
+    run = next(e for e in result.evidence if e.path == "scripts/validate.py")
+    assert "ci.yml job 'check'" in (run.runner or "")
 
 
 def test_gx_action_and_manual_dispatch(repo):
@@ -881,7 +889,7 @@ def test_ratio():
 def test_data7_levels(repo):
     base = {"src/shop/__init__.py": "", "src/shop/features.py": FEATURES}
     result = item(repo(base, name="none"), "data-7")
-    assert result.score == 0 and result.reason == "1 feature module but no test imports them"
+    assert result.score == 0 and [(e.path, e.runner) for e in result.evidence] == [("src/shop/features.py", None)]
     result = item(repo({**base, "tests/test_features.py": TEST_FEATURES}, name="manual"), "data-7")
     assert result.score == 0.5
     root = repo(
@@ -949,7 +957,10 @@ def test_gx_suite_built_by_code_and_stored_as_json_is_one_suite_run_by_a_src_pac
     assert [(s.name, s.generation) for s in read_gx_project(ctx).suites] == [("reviews", "1.x")]
     ctx.close()
     result = item(root, "data-1")
-    assert result.score == 1 and result.reason.startswith("1 schema checked automatically")
+    assert result.score == 1 and result.status == Status.AUTOMATED
+    assert any(
+        e.path == "src/data/validate.py" and "dvc.yaml stage 'validate'" in (e.runner or "") for e in result.evidence
+    )
     assert len(result.evidence) == len(set(result.evidence))
 
 

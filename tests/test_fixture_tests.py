@@ -159,6 +159,6 @@ def test_a_script_loaded_by_file_path_is_exercised_and_a_jenkins_job_without_tri
     result = audit(repo(files, name="jenkins")).item("data-7")
     assert result.score == 0.5  # the Jenkins job's trigger lives in the Jenkins server, outside the repo
     assert result.evidence[0].path == "tests/test_all.py"
-    assert "take picture.py (loaded by path)" in result.evidence[0].detail
+    assert "exercising take picture.py" in result.evidence[0].detail
     polled = JENKINSFILE.replace("agent any", "agent any\n    triggers { pollSCM('H/5 * * * *') }")
     assert audit(repo({**files, "Jenkinsfile": polled}, name="polled")).item("data-7").score == 1

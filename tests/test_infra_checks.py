@@ -157,18 +157,19 @@ def test_infra1_seed_alone_is_manual_a_lock_alone_is_not_enough(repo):
     unseeded = project(**{"src/churn/models/train.py": "import pandas as pd\n\ndef train(df):\n    return df.mean()\n"})
     result = item(repo(unseeded, name="pinned"), "infra-1")
     assert result.score == 0 and result.status == Status.MISSING
-    assert "pinned environment" in result.reason and "at least two" in result.reason
+    assert [e.path for e in result.evidence] == ["requirements.txt"]  # a pinned environment alone is 0
 
 
 def test_infra1_seeded_training_alone_is_manual_and_a_lone_unpinned_environment_nothing(repo):
     files = project()
     files["requirements.txt"] = "pandas\nscikit-learn\n"
     result = item(repo(files), "infra-1")
-    assert result.score == 0.5 and result.status == Status.MANUAL and "seeds" in result.reason
+    assert result.score == 0.5 and result.status == Status.MANUAL
+    assert {(e.path, e.runner) for e in result.evidence} == {("src/churn/models/train.py", None)}  # its seeds
     unseeded = {k: v for k, v in files.items() if not k.endswith("train.py")}
     unseeded["Dockerfile"] = "FROM python:3.11\n"
     result = item(repo(unseeded, name="unseeded"), "infra-1")
-    assert result.score == 0 and "container" in result.reason
+    assert result.score == 0 and [e.path for e in result.evidence] == ["Dockerfile"]
 
 
 def test_infra1_seeds_and_pins_are_manual(repo):

@@ -21,6 +21,9 @@ LAYERS = {
     "mltestscore.results": 0,
     "mltestscore.rubric": 0,
     "mltestscore.plugins": 0,
+    "mltestscore.stats": 0,  # work counters every layer adds to (imports nothing of the package)
+    "mltestscore.profile": 0,  # --profile's timers, filled by the audit, printed by the command line
+    "mltestscore.vocabulary": 0,  # the scan vocabulary: asks the registry (plugins) and loads registrants by name
     # index: the file list, git's view of it (evidence/git.py lists files and blob ids), parsing, config
     "mltestscore.index": 1,
     "mltestscore.evidence.git": 1,

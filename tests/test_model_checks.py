@@ -107,7 +107,7 @@ def test_model1_code_without_specs_or_review_is_zero(repo):
     root = repo({**MODEL_CODE, "README.md": "All model changes are reviewed by the ML team before merging.\n"})
     result = item(root, "model-1")
     assert result.score == 0 and result.status == Status.MISSING
-    assert "no model config" in result.reason
+    assert not result.evidence  # the README's promise of review is not evidence of specs or review
 
 
 def test_model1_params_file_is_half(repo):
@@ -565,7 +565,8 @@ def test_model3_search_job_started_only_by_hand_is_half(repo):
     )
     result = item(root, "model-3")
     assert result.score == 0.5
-    assert "person starts" in result.reason
+    assert [e.path for e in result.evidence] == ["src/tune.py"]
+    assert (result.evidence[0].runner or "").endswith("(on manual)")  # the workflow's only trigger is a person
 
 
 # -- model-4 ------------------------------------------------------------------------------------

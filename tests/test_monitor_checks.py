@@ -251,7 +251,7 @@ def test_monitor1_a_person_writing_bump_is_not_a_bot(repo):
     git_commit_all(root, "Bump requests from 2.31.0 to 2.32.3")
     outcome, _ = check(root, M.Monitor1)
     assert outcome.score == 0.0
-    assert "nothing watches" in outcome.reason
+    assert not outcome.evidence  # the person's "Bump ..." commit is not cited as a bot's update
 
 
 def test_monitor1_a_bot_pull_request_squashed_by_a_person_counts(repo):
@@ -568,7 +568,7 @@ def test_monitor4_scheduled_retraining_is_automated(repo):
         }
     )
     outcome, _ = check(root, M.Monitor4)
-    assert outcome.score == 1.0 and outcome.reason.startswith("retraining runs on a schedule")
+    assert outcome.score == 1.0 and "schedule" in (outcome.evidence[0].runner or "")
     assert "runs `python src/churn/train.py`" in details(outcome)
 
 
@@ -578,7 +578,7 @@ def test_monitor4_dispatch_only_retraining_watches_no_staleness(repo):
         {**PROJECT, ".github/workflows/retrain.yml": workflow(ON_DISPATCH, "python src/churn/train.py", job="retrain")}
     )
     outcome, _ = check(root, M.Monitor4)
-    assert outcome.score == 0.0 and "a person starts it" in outcome.reason
+    assert outcome.score == 0.0 and (outcome.evidence[0].runner or "").endswith("(on manual)")
     assert "python src/churn/train.py" in details(outcome)
 
 

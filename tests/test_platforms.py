@@ -88,7 +88,10 @@ def test_disabled_schedule_is_not_a_schedule(repo):
     root = repo(pf.sagemaker_repo(schedule=pf.SAGEMAKER_CFN.replace("State: ENABLED", "State: DISABLED")))
     assert "(disabled)" in runners(root, "pipelines/churn/evaluate.py")[0]
     stale = audit(root).item("monitor-4")
-    assert stale.score == 0.5 and "declared but not enabled" in stale.reason  # RUBRIC.md: disabled schedule
+    # RUBRIC.md: a disabled schedule is 0.5, cited at the rule that declares it
+    assert stale.score == 0.5 and [(e.path, e.runner) for e in stale.evidence] == [
+        ("infra/retrain-schedule.yaml", "CloudFormation WeeklyRetrainRule")
+    ]
 
 
 def test_codebuild_is_hand_run_unless_infrastructure_code_creates_its_trigger(repo):

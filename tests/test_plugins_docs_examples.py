@@ -65,7 +65,8 @@ def test_a_third_party_plugin_replaces_a_check(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     item = json.loads(result.stdout)["sections"]["data"]["items"][2]
-    assert item["id"] == "data-3" and item["score"] == 0.5 and item["reason"] == "cost registry present"
+    assert item["id"] == "data-3" and (item["score"], item["status"]) == (0.5, "manual")
+    assert [(e["path"], e["line"]) for e in item["evidence"]] == [("registry.yaml", 1)]  # the plugin's evidence
 
 
 def test_docs_checks_md_is_generated_and_current():

@@ -235,7 +235,22 @@ def test_per_file_answers_by_content_and_recomputes_what_it_may_not_keep(repo, t
             ("c.py", 4),
         ]
         ctx.close()
-    assert computed == ["a.py", "b.py", "c.py", "c.py"]  # b.py shares a.py's content id; c.py each time
+    assert computed == ["a.py", "c.py", "c.py"]  # b.py shares a.py's content id; c.py each time
+
+
+def test_per_file_answers_again_from_memory_in_the_same_audit_even_without_a_cache(repo):
+    root = repo({"a.py": "x = 1\n", "b.py": "y = 2\n"})
+    computed: list[str] = []
+
+    def compute(path):
+        computed.append(path)
+        return path == "a.py", True  # False is an answer too, not a miss
+
+    ctx = AuditContext(root)  # --no-cache: the fact cache keeps nothing
+    for _ in range(3):
+        assert list(per_file(ctx, "test-first:1", ["a.py", "b.py"], compute)) == [("a.py", True), ("b.py", False)]
+    ctx.close()
+    assert computed == ["a.py", "b.py"]
 
 
 def test_an_unchanged_test_is_matched_to_a_module_added_since(repo, tmp_path):

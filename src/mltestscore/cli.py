@@ -212,6 +212,11 @@ class _FormatChoice(click.ParamType):
     help="Skip these tests or sections (comma-separated or repeated), as `ignore` in config does.",
 )
 @_rubric_option
+@click.option(
+    "--profile",
+    is_flag=True,
+    help="Print the time of each phase, check and cross-file fact to stderr (also: MLTESTSCORE_PROFILE=1).",
+)
 def audit(
     path: Path,
     formats: tuple[str, ...],
@@ -233,6 +238,7 @@ def audit(
     ignore: tuple[str, ...] = (),
     diff_base: str | None = None,
     rubric: str | None = None,
+    profile: bool = False,
 ) -> None:
     """Audit the repository at PATH (default: the project root above the current folder: the
     nearest folder with .mltestscore.yaml or pyproject's [tool.mltestscore], else the git top level)."""
@@ -267,7 +273,7 @@ def audit(
         _fail(str(error))
     if gx_verify:
         _require_gx()
-    report = _run(root, config, cache=not no_cache)
+    report = _run(root, config, cache=not no_cache, profile=profile)
     rejected = _gx_verify(report, root, config) if gx_verify else 0
     options = {"junit": {"fail_below": junit_fail_below}}
     failures = gates.failures(report)
@@ -364,17 +370,22 @@ def _load_config(root: Path, config_path: Path | None, rubric: str | None = None
         _fail(f"config error: {error}")
 
 
-def _run(root: Path, config, cache: bool = True):
+def _run(root: Path, config, cache: bool = True, profile: bool = False):
+    from mltestscore import profile as profiles
     from mltestscore.audit import run_audit
     from mltestscore.checks import RegistryError
     from mltestscore.index.cache import default_cache_dir
     from mltestscore.plugins import PluginError
 
+    timing = profiles.Profile() if profile or profiles.wanted() else None
     try:
         with _progress(f"auditing {root.name or root}"):
-            return run_audit(root, config, default_cache_dir() if cache else None)
+            report = run_audit(root, config, default_cache_dir() if cache else None, profile=timing)
     except (RegistryError, PluginError) as error:
         _fail(str(error))
+    if timing is not None:
+        click.echo(timing.render(), err=True)
+    return report
 
 
 def _progress(what: str):

@@ -6,13 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from mltestscore.config import Config
 from mltestscore.evidence.git import GitInfo, open_git
 from mltestscore.index.files import RepoFiles
 from mltestscore.index.parsed import Parsed
 from mltestscore.results import AuditWarning
+from mltestscore.stats import Stats
+
+if TYPE_CHECKING:
+    from mltestscore.profile import Profile
 
 T = TypeVar("T")
 
@@ -25,6 +29,8 @@ class AuditContext:
         self.warnings: list[AuditWarning] = []
         self._warned: set[tuple[str, str]] = set()
         self._facts: dict[Callable, object] = {}
+        self.stats = Stats()  # work counters: tests bound them (see stats.py)
+        self.profile: Profile | None = None  # a profile.Profile when --profile asks where the time goes
 
     def warn(self, path: str, message: str) -> None:
         key = (path, message)
@@ -92,7 +98,9 @@ class AuditContext:
         from mltestscore.evidence.import_roots import import_roots
         from mltestscore.evidence.python import PythonIndex
 
-        return PythonIndex(self.parsed, self.cache, lambda: import_roots(self.parsed, self.ci, self.tests.config))
+        return PythonIndex(
+            self.parsed, self.cache, lambda: import_roots(self.parsed, self.ci, self.tests.config), self.stats
+        )
 
     @cached_property
     def tests(self):
@@ -119,9 +127,11 @@ class AuditContext:
     def platform_pipelines(self):
         """Orchestrated pipelines of ML platforms (SageMaker, Kubeflow/Vertex, Airflow, Azure ML...),
         each with the infrastructure triggers that start it: evidence/platforms."""
-        from mltestscore.evidence.platforms import read_platform_pipelines, with_triggers
+        from mltestscore.evidence.platforms import deployed_by_ci, read_platform_pipelines, with_triggers
 
-        return with_triggers(read_platform_pipelines(self.python), self.platform_triggers)
+        return deployed_by_ci(
+            with_triggers(read_platform_pipelines(self.python), self.platform_triggers), lambda: self.ci
+        )
 
     # -- stage 3: wiring ------------------------------------------------------------------
     @cached_property
@@ -135,7 +145,10 @@ class AuditContext:
         """`producer(self)`, computed once per audit. Section modules and plugins keep their own
         extractors (e.g. `ctx.fact(read_gx_project)`) without touching this class."""
         if producer not in self._facts:
-            self._facts[producer] = producer(self)
+            if self.profile is None:
+                self._facts[producer] = producer(self)
+            else:
+                self._facts[producer] = self.profile.fact(producer, lambda: producer(self))
         return self._facts[producer]  # type: ignore[return-value]
 
     def close(self) -> None:

@@ -234,3 +234,6 @@ def reset() -> None:
     """Forget what was discovered and loaded (tests that install or edit a plugin in-process)."""
     discover.cache_clear()
     _LOADED.clear()
+    from mltestscore import vocabulary
+
+    vocabulary.reset()

@@ -378,6 +378,8 @@ class Wiring:
             return
         program = words[0].rsplit("/", 1)[-1]
         for link, task, task_cwd in self._tasks_for(program, words, cwd):
+            if task.kind == "platform-step" and _in_chain(link.split(" step '", 1)[0], runner):
+                continue  # a step running its pipeline's own file (a Metaflow step): no re-entry
             inner = runner.through(link)
             for sub in task.commands:
                 self._expand(sub, inner, task_cwd, out, depth + 1)
@@ -431,11 +433,12 @@ class Wiring:
                 named.add(self.python.modules[module])
         # a dotted module name as an argument (`run-pipeline --module-name pipelines.churn.pipeline`)
         named |= {self.python.modules[w] for w in words[1:] if "." in w and w in self.python.modules}
-        for path in sorted(named & self._platforms_by_path.keys()):
-            for platform in self._platforms_by_path[path]:
-                for step in platform.steps:
-                    link = f"{platform.platform} pipeline '{platform.name}' step '{_short(step.name)}'"
-                    yield link, Task("platform-step", path, step.name, list(step.commands), step.line), step.cwd
+        chosen = [p for path in sorted(named & self._platforms_by_path.keys()) for p in self._platforms_by_path[path]]
+        chosen += _cli_started(self.platform_pipelines, words)
+        for platform in chosen:
+            for step in platform.steps:
+                link = f"{platform.platform} pipeline '{platform.name}' step '{_short(step.name)}'"
+                yield link, Task("platform-step", platform.path, step.name, list(step.commands), step.line), step.cwd
 
     def _job_specs(self, words: list[str], cwd: str):
         """A command that submits a job spec (`anyscale jobs submit job.yaml`, `kubectl apply -f
@@ -556,6 +559,22 @@ class Wiring:
                 path = _join(wired.cwd, word)
                 if path in self._repo_files:
                     yield path, wired.runner
+
+
+def _in_chain(pipeline: str, runner: Runner) -> bool:
+    return pipeline in runner.label or any(v.startswith(pipeline) for v in runner.via)
+
+
+def _cli_started(platforms: list[PlatformPipeline], words: list[str]) -> list[PlatformPipeline]:
+    """Pipelines a command runs without naming their file (`kedro run`, `kedro run --pipeline=train`)."""
+    if len(words) > 2 and _PYTHON.match(words[0]) and words[1] == "-m":
+        words = words[2:]  # python -m kedro run
+    said = " ".join(w.rsplit("/", 1)[-1] if i == 0 else w for i, w in enumerate(words))
+    started = [p for p in platforms if p.cli and (said + " ").startswith(p.cli + " ")]
+    chosen = {n for v in _option_values(words[1:], ("--pipeline", "--pipelines", "-p")) for n in v.split(",")}
+    if chosen - {"__default__"}:
+        started = [p for p in started if p.name in chosen]
+    return started
 
 
 def _option_values(args: list[str], options: tuple[str, ...]) -> list[str]:

@@ -32,6 +32,7 @@ from mltestscore.evidence.features import (
     rule_lists,
 )
 from mltestscore.evidence.gx import read_gx_project
+from mltestscore.evidence.importers import test_importers
 from mltestscore.evidence.perfile import code_passing, grep_code, per_file
 from mltestscore.evidence.prefilters import passing, prefilter
 from mltestscore.evidence.python import module_name, names
@@ -56,10 +57,27 @@ def _location(ctx: AuditContext, path: str, line: int | None) -> tuple[int | Non
 def reads_real_data(ctx: AuditContext, path: str) -> str | None:
     """A data file the code (or the conftest.py beside it) names that the repository holds:
     committed, DVC-tracked, or a DVC stage output."""
+    answers = ctx.fact(_real_data_answers)
+    if path not in answers:
+        answers[path] = _reads_real_data(ctx, path)
+    return answers[path]
+
+
+def _real_data_answers(ctx: AuditContext) -> dict[str, str | None]:
+    return {}  # path -> reads_real_data's answer, once per audit: many sites ask about one test
+
+
+def _data_tables(ctx: AuditContext) -> tuple[set[str], dict[str, list[str]]]:
+    """(DVC-tracked paths and stage outputs, data file name -> committed paths), built once per audit."""
     tracked = set(ctx.dvc.tracked) | {o for s in ctx.dvc.stages for o in s.outs}
     by_name: dict[str, list[str]] = {}
     for known in ctx.files.with_suffix(*_DATA_SUFFIXES):
         by_name.setdefault(known.rsplit("/", 1)[-1], []).append(known)
+    return tracked, by_name
+
+
+def _reads_real_data(ctx: AuditContext, path: str) -> str | None:
+    tracked, by_name = ctx.fact(_data_tables)
     folders = path.split("/")[:-1]
     sources = [path] + ["/".join(folders[:i] + ["conftest.py"]) for i in range(len(folders), -1, -1)]
     for source in sources:
@@ -83,7 +101,20 @@ def reads_real_data(ctx: AuditContext, path: str) -> str | None:
 
 def site_status(ctx: AuditContext, site: CheckSite) -> tuple[str, Evidence]:
     """How data meets a schema at `site`: "real" (automatically, on real data), "fixtures"
-    (automatically, in tests on data they make), "hand" (only when a person runs it)."""
+    (automatically, in tests on data they make), "hand" (only when a person runs it). Judged once
+    per distinct site and audit: one run that names no suite is a site of every suite."""
+    judged = ctx.fact(_judged_sites)
+    if site not in judged:
+        ctx.stats.sites_judged += 1
+        judged[site] = _site_status(ctx, site)
+    return judged[site]
+
+
+def _judged_sites(ctx: AuditContext) -> dict[CheckSite, tuple[str, Evidence]]:
+    return {}
+
+
+def _site_status(ctx: AuditContext, site: CheckSite) -> tuple[str, Evidence]:
     line, where = _location(ctx, site.path, site.line)
     if site.serving:
         return "real", Evidence(site.path, line, site.detail + where, "serving path: every request")
@@ -104,7 +135,7 @@ def site_status(ctx: AuditContext, site: CheckSite) -> tuple[str, Evidence]:
 
 def _tests_running(ctx: AuditContext, path: str):
     """(test file, automatic runner) for a test file itself, or for the test files CI runs that import path."""
-    tests = [path] if is_test_file(ctx, path) else [t for t in ctx.tests.files if path in ctx.python.project_imports(t)]
+    tests = [path] if is_test_file(ctx, path) else ctx.fact(test_importers).get(path, [])
     for test in tests:
         runner = ctx.wiring.automatic_runner(test)
         if runner is not None:

@@ -27,7 +27,9 @@ from mltestscore.evidence.rollback import failure_rollbacks
 from mltestscore.probes.dependencies import LOCK_FILES, requirements_pinned
 from mltestscore.probes.e2e import end_to_end_tests, hand_run_pipelines, platform_runs
 from mltestscore.probes.metric_gate import metric_gate, metric_gate_line  # noqa: F401  (shared with monitor-*)
+from mltestscore.probes.model_artifact_tests import tests_loading_model_artifacts
 from mltestscore.probes.model_code import MODEL_BASES, model_modules  # noqa: F401  (shared with model-1)
+from mltestscore.probes.reach import reach_evidence
 from mltestscore.probes.repro import guarded_seed, seed_off_by_default, seed_settings, trains_twice
 from mltestscore.probes.seeding import seed_artifacts
 from mltestscore.probes.tests_import import _cached_test_imports, tests_importing  # shared with data-7
@@ -241,7 +243,8 @@ class Infra2(Check):
         targets = model_modules(ctx)
         if not targets:
             return missing("no model or training code found to test", self.remediation)
-        artifacts = tests_importing(ctx, targets)
+        # tests of the trained model itself (loaded from the artifact the project versions) when none imports model code
+        artifacts = tests_importing(ctx, targets) or tests_loading_model_artifacts(ctx)
         return score_artifacts(
             ctx,
             artifacts,
@@ -385,16 +388,30 @@ GATE_CALLS = names(
 )
 
 
-def _metric_gate_line_of(ctx: AuditContext, path: str) -> tuple[tuple[tuple[int, bool], ...], bool]:
+def _metric_gate_line_of(ctx: AuditContext, path: str) -> tuple[tuple[tuple[int, bool, bool], ...], bool]:
+    """(line, decides promotion, bounds only a loss) of the file's metric gate; cached per file."""
     tree = ctx.parsed.python(path)
     gate = metric_gate(tree) if tree is not None else None
-    return (() if gate is None else (gate,)), tree is not None
+    return (() if gate is None else ((*gate, _loss_only(ctx, path, gate[0])),)), tree is not None
 
 
 def _reported_evaluation_of(ctx: AuditContext, path: str) -> tuple[tuple[int, ...], bool]:
     tree = ctx.parsed.python(path)
     line = reports_evaluation(tree) if tree is not None else None
     return (() if line is None else (line,)), tree is not None
+
+
+_QUALITY_WORD = re.compile(
+    r"(?<![A-Za-z0-9])(auc|accuracy|acc|f1|precision|recall|rmse|mse|mae|r2|map|ndcg|bleu|rouge|perplexity|score)", re.I
+)
+
+
+def _loss_only(ctx: AuditContext, path: str, line: int) -> bool:
+    """Whether the asserted line bounds a loss and no quality metric (`assert logged["train_loss"] < 0.1`
+    after overfitting one batch): a sanity check of training code, not an evaluation gate."""
+    lines = (ctx.files.text(path) or "").splitlines()
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    return "loss" in text.lower() and not _QUALITY_WORD.search(text)
 
 
 class Infra4(Check):
@@ -430,11 +447,13 @@ class Infra4(Check):
         promoting = grep_code(ctx, _PROMOTION_HINT, [p for p in pool if p not in gating])
         gating |= set(grep_code(ctx, _METRIC_COMPARE_ANY, promoting))
         candidates = [p for p in pool if p in gating]
-        for path, found in per_file(ctx, "metric-gate-line:3", candidates, partial(_metric_gate_line_of, ctx)):
-            for line, promotion in found:  # none or one
+        for path, found in per_file(ctx, "metric-gate-line:4", candidates, partial(_metric_gate_line_of, ctx)):
+            for line, promotion, loss_only in found:  # none or one
                 if promotion:
                     kind = "a metric comparison decides the model's promotion"
                 elif is_test_file(ctx, path):
+                    if loss_only:
+                        continue  # a training-loss bound in a test checks the training code (infra-2), not a model to serve
                     kind = "test asserts a metric threshold"
                 else:
                     kind = "fails when a metric misses its threshold"
@@ -448,8 +467,10 @@ class Infra4(Check):
         wired: list[Evidence] = []
         unwired: list[Evidence] = []
         for gate in gates:
-            proof, runner = runner_evidence(ctx, gate)
-            in_pipeline = gate.detail.endswith("in the pipeline")
+            # a promotion rule in a helper module runs when the pipeline step importing it runs
+            find = runner_evidence if is_test_file(ctx, gate.path) else reach_evidence
+            proof, runner = find(ctx, gate)
+            in_pipeline = "a metric threshold in the pipeline" in gate.detail  # notebooks append "(cell N)"
             (wired if (runner and runner.automatic) or in_pipeline else unwired).append(proof)
         if wired:
             return automated(f"{pluralise(len(wired), 'metric gate')} run automatically", wired + unwired[:2])

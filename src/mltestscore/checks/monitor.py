@@ -58,7 +58,12 @@ def monitor_evidence(
     monitors `iac` = (regex, what) finds."""
     strong: list[Evidence] = []
     weak: list[Evidence] = []
-    judged = [_judge_tool(ctx, use) + (use,) for use in ctx.fact(tool_uses) if topic in use.topics]
+    uses = [use for use in ctx.fact(tool_uses) if topic in use.topics]
+    if topic == "quality":
+        # a model-quality check in the pipeline that trains the model scores the candidate on held-out
+        # data (infra-4's business), not the predictions the served model makes
+        uses = [u for u in uses if u.topics != ("quality",) or not grep_code(ctx, _TRAINING_STEP, [u.path])]
+    judged = [_judge_tool(ctx, use) + (use,) for use in uses]
     seen = set()
     for good, evidence, use in sorted(judged, key=lambda item: (not item[0], item[2].path.endswith(".ipynb"))):
         if (use.path, use.tool) not in seen:  # one line per tool and file: a notebook makes many calls
@@ -77,6 +82,10 @@ def monitor_evidence(
                 Evidence(hit.path, hit.line, f"{what}: {hit.text}" + ("" if how else " (nothing deploys it)"), how)
             )
     return strong, weak
+
+
+# A pipeline definition that trains: a SageMaker training or tuning step, a Vertex custom training job.
+_TRAINING_STEP = re.compile(rb"\bTrainingStep\s*\(|\bTuningStep\s*\(|\bCustomTrainingJob\w*\s*\(")
 
 
 def _judge_tool(ctx: AuditContext, use: ToolUse) -> tuple[bool, Evidence]:

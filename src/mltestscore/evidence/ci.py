@@ -381,20 +381,18 @@ def parse_buildspec(path: str, data: Any, text: str | None) -> CIPipeline | None
 _JENKINS_SH = re.compile(r"""\b(?:sh|bat)\s*\(?\s*(?:script\s*:\s*)?('''|\"\"\"|'|")(.*?)\1""", re.S)
 
 
-_JENKINS_SCM_TRIGGER = re.compile(
-    r"\b(pollSCM|githubPush|gitlab|GenericTrigger|bitbucketPush|upstream|gerrit)\s*\(|\bproperties\s*\(\s*\[[^\]]*pipelineTriggers"
-)
-
-
 def parse_jenkinsfile(path: str, text: str | None) -> CIPipeline | None:
     if not text:
         return None
-    # A Jenkinsfile says what to run, not when: the job, its webhook or polling live in the Jenkins
-    # server unless a `triggers {}` block declares them (RUBRIC: a trigger outside the repo is hand-run).
-    triggers = {PUSH} if _JENKINS_SCM_TRIGGER.search(text) else {MANUAL}
+    # Which events start a Jenkins job is configured on the Jenkins server (job or multibranch
+    # settings, webhooks), not in the repository: a Jenkinsfile alone is hand-run (RUBRIC.md, CI
+    # whose trigger lives outside the repo) unless its `triggers {}` block declares cron / pollSCM /
+    # a push or upstream trigger.
+    triggers = {MANUAL}
     if re.search(r"\bcron\s*\(", text):
         triggers.add(SCHEDULE)
-        triggers.discard(MANUAL)
+    if re.search(r"\b(pollSCM|githubPush|gitlab|GenericTrigger|upstream|bitbucketPush)\s*\(", text):
+        triggers.add(PUSH)
     steps = []
     for match in _JENKINS_SH.finditer(text):
         commands = split_commands(match.group(2))

@@ -9,6 +9,11 @@ reads no config file for them (a search costs ~1 ms a pattern, and checks make d
 from __future__ import annotations
 
 import re
+
+try:  # the regex parser, to find what literals a pattern requires
+    from re import _parser as _sre  # type: ignore[attr-defined]  # Python 3.11+
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_parse as _sre
 from dataclasses import dataclass
 from hashlib import sha1
 
@@ -53,6 +58,7 @@ def _search(files: RepoFiles, pattern: str, candidates: list[str]) -> tuple[list
     """(hits, clean): clean when every file was read without a warning."""
     regex = re.compile(pattern)
     prefilter = re.compile(pattern.encode(), re.M)
+    needs = required_literals(pattern)
     hits = []
     clean = True
     for path in candidates:
@@ -60,6 +66,8 @@ def _search(files: RepoFiles, pattern: str, candidates: list[str]) -> tuple[list
         if data is None:
             clean = False
             continue
+        if needs is not None and not any(literal in data for literal in needs):
+            continue  # a substring test (memchr fast) spares the regex most files
         if not prefilter.search(data):
             continue
         clean = clean and _decodes_quietly(data)
@@ -70,6 +78,47 @@ def _search(files: RepoFiles, pattern: str, candidates: list[str]) -> tuple[list
             if found and not (json_file and _in_prose(line, found.start())):
                 hits.append(ConfigHit(path, number, line.strip()[:120]))
     return hits, clean
+
+
+def required_literals(pattern: str) -> tuple[bytes, ...] | None:
+    """Literals of which every match of `pattern` holds at least one (`^\\s*(warn_after|error_after)`
+    needs b"warn_after" or b"error_after"), or None when no such set is known. Exact: a text holding
+    none of them cannot match."""
+    try:
+        parsed = _sre.parse(pattern)
+    except Exception:  # noqa: BLE001 - a pattern the parser rejects is left to re.compile to report
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    needs = _needs(list(parsed))
+    return tuple(sorted(needs)) if needs else None
+
+
+def _needs(items: list) -> set[bytes] | None:
+    """Of a sequence of parsed items: the best set of literals one of which any match holds."""
+    best: set[bytes] | None = None
+    run: list[str] = []
+
+    def consider(found: set[bytes] | None) -> None:
+        nonlocal best
+        if found and all(found) and (best is None or min(map(len, found)) > min(map(len, best))):
+            best = found
+
+    for op, arg in [*items, (None, None)]:
+        if op is _sre.LITERAL:
+            run.append(chr(arg))
+            continue
+        if run:
+            consider({"".join(run).encode()})
+            run = []
+        if op is _sre.SUBPATTERN and not arg[1] & re.IGNORECASE:  # (?i:...) matches other cases
+            consider(_needs(list(arg[-1])))
+        elif op is _sre.BRANCH:
+            branches = [_needs(list(branch)) for branch in arg[1]]
+            consider(set().union(*branches) if all(branches) else None)  # type: ignore[arg-type]
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and arg[0] >= 1:
+            consider(_needs(list(arg[2])))
+    return best
 
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')

@@ -18,9 +18,11 @@ import posixpath
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 from mltestscore.context import AuditContext
-from mltestscore.evidence.perfile import grep_code
+from mltestscore.evidence.perfile import code_passing, per_file
 from mltestscore.evidence.python import names
 from mltestscore.wiring import Runner
 
@@ -299,27 +301,60 @@ def _read_commands(ctx: AuditContext, project: GxProject) -> None:
 
 
 # -- code ------------------------------------------------------------------------------------
-# Files that do not import GX themselves can still hold `validator.expect_*` helpers or operators.
+# Files that do not import GX themselves can still hold `validator.expect_*` helpers or operators:
+# the call forms `_CodeScan` records without a GX import (an expect_* attribute, an
+# ExpectationConfiguration, an Airflow operator; a checkpoint run beside an expectation's name).
 _CODE_PREFILTER = re.compile(rb"\b(expect_\w+|ExpectationConfiguration|GreatExpectationsOperator)\b")
+_CALL_FORMS = re.compile(rb"\.[\s\\]*expect_|\b(ExpectationConfiguration|GreatExpectationsOperator)\b")
+_RUN_FORMS = re.compile(rb"\b(run_checkpoint|run_validation_operator)\b")
+
+
+def _records_without_import(code: bytes) -> bool:
+    return bool(_CALL_FORMS.search(code) or (_RUN_FORMS.search(code) and _CODE_PREFILTER.search(code)))
 
 
 def _read_code(ctx: AuditContext, project: GxProject) -> None:
-    gx_files = {path for path, _, _ in ctx.python.find_imports(GX_MODULES)}
-    project.imports = sorted({(p, line) for p, _, line in ctx.python.find_imports(GX_MODULES)})
+    # An import of the audited repository's own package (GX's own source, or a project folder that
+    # shadows it) is not a use of the GX library: a library's own code is not its users' expectations.
+    imports = [(p, line) for p, module, line in ctx.python.find_imports(GX_MODULES) if not _own(ctx, module, p)]
+    gx_files = {path for path, _ in imports}
+    project.imports = sorted(set(imports))
     if not gx_files and not project.roots:
         return  # `expect_*` calls mean GX only in a project that uses GX
-    for path in sorted(gx_files | set(grep_code(ctx, _CODE_PREFILTER, ctx.python.sources))):
-        tree = ctx.parsed.python(path)
-        if tree is None:
-            continue
-        scan = _CodeScan(path in gx_files, _string_constants(tree))
-        scan.visit(tree)
-        if scan.expectations:
-            name = scan.suite_names[0] if scan.suite_names else path
-            project.suites.append(
-                Suite(name, path, scan.expectations[0].line, "code", scan.expectations, scan.executes)
-            )
-        project.runs.extend(GxRun(path, line, detail, names) for line, detail, names in scan.runs)
+    others = [p for p in ctx.python.sources if p not in gx_files]
+    scanned = dict(per_file(ctx, "gx-code:1:gx", sorted(gx_files), partial(_scan_file, ctx, True)))
+    scanned.update(
+        per_file(
+            ctx,
+            "gx-code:1",
+            code_passing(ctx, others, _records_without_import, "gx-forms:1"),
+            partial(_scan_file, ctx, False),
+        )
+    )
+    for path in sorted(scanned):
+        plain: Any = scanned[path]  # (expectations, suite names, runs, executes), as _scan_file gives them
+        expectations, suite_names, runs, executes = plain
+        if expectations:
+            found = [Expectation(*e) for e in expectations]
+            name = suite_names[0] if suite_names else path
+            project.suites.append(Suite(name, path, found[0].line, "code", found, executes))
+        project.runs.extend(GxRun(path, line, detail, tuple(names)) for line, detail, names in runs)
+
+
+def _own(ctx: AuditContext, module: str, importer: str) -> bool:
+    """Whether `importer`'s import of `module` resolves to a file of the audited repository."""
+    return ctx.python.resolve_import(module, importer) is not None
+
+
+def _scan_file(ctx: AuditContext, imports_gx: bool, path: str) -> tuple[object, bool]:
+    """(expectations, suite names, runs, executes) of one file as plain tuples, for the fact cache."""
+    tree = ctx.parsed.python(path)
+    if tree is None:
+        return ((), (), (), False), False  # unparsable: the parse warned; not cached, so it warns again
+    scan = _CodeScan(imports_gx, _string_constants(tree))
+    scan.visit(tree)
+    expectations = tuple((e.type, e.column, e.line) for e in scan.expectations)
+    return (expectations, tuple(scan.suite_names), tuple(scan.runs), scan.executes), True
 
 
 def _string_constants(tree: ast.Module) -> dict[str, str]:

@@ -60,3 +60,23 @@ def _naming_any(packages: set[str]):
         pattern = rf"{name}(?<!\w{name})(?<!\w\.{name})(?:{'|'.join(rests)})(?!\w)"
         searches.append(re.compile(pattern.encode()).search)
     return lambda data: any(search(data) for search in searches)
+
+
+def test_importers(ctx) -> dict[str, list[str]]:
+    """Project file -> the test files importing it (in ctx.tests.files order), built once per audit
+    (use as `ctx.fact(test_importers)`): "which tests exercise X" is then a lookup per site, not a
+    pass over every test's imports. A test file the fact cache knows is answered from its cached
+    imports, without reading or outlining it."""
+    tests = ctx.tests.files
+    known = ctx.python.cached_imports(tests)
+    resolve = ctx.python.resolve_import
+    index: dict[str, list[str]] = {}
+    ctx.stats.importer_indexes += 1
+    for path in tests:
+        if path in known:
+            targets = dict.fromkeys(t for t in (resolve(i, path) for i in known[path]) if t and t != path)
+        else:
+            targets = ctx.python.project_imports(path)
+        for target in targets:
+            index.setdefault(target, []).append(path)
+    return index

@@ -201,6 +201,8 @@ MONITOR_TOOLS = (
     (r"evidently\.presets\.\w+", "Evidently", ("data",), False),
     (rf"{_E}\.metrics\.\w+", "Evidently", ("auto",), False),
     (r"evidently\.(dashboard\.tabs|tabs|profile_sections|model_profile\.sections)\.\w+", "Evidently", ("auto",), False),
+    # Evidently's real-time monitors (0.1.x): ModelMonitoring over DataDriftMonitor... exports metrics
+    (r"evidently\.model_monitoring(\.monitors)?(\.\w+)*\.\w*Monitor(ing)?", "Evidently", ("auto",), False),
     (r"whylogs\.core\.constraints(\.\w+)*\.\w+", "whylogs constraints", ("data",), True),
     (
         r"whylogs(\.experimental)?(\.api)?(\.logger)?\.log_(classification|regression)_metrics",
@@ -435,6 +437,18 @@ def alert_rules(ctx) -> list[AlertRule]:
                 text,
             )
         )
+    return rules + _plugin_alert_rules(ctx)
+
+
+def _plugin_alert_rules(ctx) -> list[AlertRule]:
+    """Alert configs of the monitoring systems plugins add (evidence/providers.AlertProvider)."""
+    from mltestscore.evidence.providers import providers, read_config_files
+
+    rules = []
+    for provider in providers("alerts"):
+        for path, found in read_config_files(ctx.parsed, provider, f"{provider.system} alert"):
+            for line, name, body in found:
+                rules.append(AlertRule(path, int(line or 1), str(name), f"{provider.system} alert rule", str(body)))
     return rules
 
 

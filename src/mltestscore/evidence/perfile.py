@@ -25,18 +25,33 @@ Compute = Callable[[str], tuple[Any, bool]]
 def per_file(
     ctx: AuditContext, kind: str, paths: Iterable[str], compute: Callable[[str], tuple[T, bool]]
 ) -> Iterator[tuple[str, T]]:
-    """(path, value) for each of `paths` in order, computed lazily where the cache has no value."""
+    """(path, value) for each of `paths` in order, computed lazily where the cache has no value.
+    Values are also kept in memory for the rest of the audit: the fact cache shows only what
+    earlier audits wrote, and nothing at all under --no-cache."""
     paths = list(paths)
+    memory = ctx.fact(_answers)
     ids = {path: ctx.files.content_id(path) for path in paths}
-    known = ctx.cache.get_many(kind, [i for i in ids.values() if i])
+    wanted = [i for i in ids.values() if i and (kind, i) not in memory]
+    known = ctx.cache.get_many(kind, wanted) if wanted else {}
     for path in paths:
         content_id = ids[path]
-        value = known.get(content_id) if content_id else None
+        value: Any = None
+        if content_id:
+            value = memory.get((kind, content_id))
+            if value is None:
+                value = known.get(content_id)
         if value is None:
             value, keep = compute(path)
             if keep and content_id:
                 ctx.cache.put(kind, content_id, value)
+                memory[(kind, content_id)] = value
+        elif content_id:
+            memory[(kind, content_id)] = value
         yield path, value
+
+
+def _answers(ctx: AuditContext) -> dict[tuple[str, str], Any]:
+    return {}  # (kind, content id) -> value, for the rest of one audit
 
 
 def per_outline(

@@ -74,6 +74,11 @@ def promotes(body: list[ast.stmt]) -> bool:
     return any(isinstance(n, ast.Call) and is_promotion(n) for stmt in body for n in ast.walk(stmt))
 
 
+# Model-quality report suites that compute the metrics themselves: Evidently RegressionPreset /
+# ClassificationPreset (and the older *PerformanceTab / *Quality* names), mlflow.evaluate's evaluators.
+_QUALITY_REPORT = re.compile(r"^(Regression|Classification|Ranking)\w*(Preset|Performance\w*|Quality\w*)$")
+
+
 def reports_evaluation(tree: ast.AST) -> int | None:
     """Line of a metric computed on a loaded model whose result the module writes or logs: an
     evaluation of a candidate that reports and decides nothing. None when the module does not."""
@@ -84,7 +89,11 @@ def reports_evaluation(tree: ast.AST) -> int | None:
             continue
         dotted = _dotted(node.func)
         leaf = _leaf(node.func)
-        if metric_line is None and is_metric_name(dotted) and not _WRITES.search(dotted):
+        if (
+            metric_line is None
+            and (is_metric_name(dotted) or _QUALITY_REPORT.search(leaf))
+            and not _WRITES.search(dotted)
+        ):
             metric_line = node.lineno
         if leaf in {n.rsplit(".", 1)[-1] for n in MODEL_LOADS} or dotted in MODEL_LOADS:
             loads = True

@@ -13,42 +13,35 @@ from __future__ import annotations
 import ast
 import marshal
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from hashlib import sha1
 
+from mltestscore import vocabulary
 from mltestscore.index import fork
 from mltestscore.index.files import read_guarded
 from mltestscore.index.parsed import Parsed
-
-# Every word a built-in check queries: the last component and the top-level module of each dotted
-# name declared with `names(...)`. Unknown words fall back to a byte search (plugins).
-VOCABULARY: set[str] = set()
+from mltestscore.stats import Stats
 
 
+# The scan vocabulary lives in mltestscore/vocabulary.py: names() and parts() declare built-in words
+# there, and the index asks it (after it loads every registrant) when it scans. Unknown words fall
+# back to a byte search.
 def names(*dotted: str) -> tuple[str, ...]:
-    """Declare dotted names a check queries (numpy.random.seed); registers their words for the scan."""
-    for name in dotted:
-        VOCABULARY.update(_words(name))
+    """Declare dotted names a check queries (numpy.random.seed): their words join the scan vocabulary."""
+    vocabulary.declare_names(dotted)
     return dotted
 
 
-def _words(name: str) -> set[str]:
-    parts = name.split(".")
-    return {parts[-1], parts[0]} if len(parts) > 1 else {parts[0]}
-
-
-# Identifier parts a built-in check queries (`baseline` in baseline_auc, BaselineModel and "baseline"),
-# declared with `parts(...)`: the scan also notes which of them the identifiers of each file hold.
-PARTS: set[str] = set()
 _PART = re.compile(r"[A-Z]+(?![a-z])[0-9]*|[A-Z]?[a-z]+[0-9]*|[0-9]+")
 _PART_KEY = "part:"  # how the scan files a part among the words it found
 
 
 def parts(*words: str) -> frozenset[str]:
     """Declare lower-case identifier parts a check queries (as identifier_parts splits them)."""
-    PARTS.update(words)
+    vocabulary.declare_parts(words)
     return frozenset(words)
 
 
@@ -404,11 +397,19 @@ _SOURCE_SUFFIXES = (".py", ".ipynb")
 class PythonIndex:
     """Lazily built facts about every .py file and notebook in the repository."""
 
-    def __init__(self, parsed: Parsed, cache=None, roots: Callable[[], tuple[str, ...]] | None = None) -> None:
+    def __init__(
+        self,
+        parsed: Parsed,
+        cache=None,
+        roots: Callable[[], tuple[str, ...]] | None = None,
+        stats: Stats | None = None,
+    ) -> None:
         self.parsed = parsed
         self._roots = roots
         self.files = parsed.files
         self.cache = cache
+        self.stats = stats if stats is not None else Stats()
+        self._project_imports: dict[str, dict[str, int]] = {}  # path -> resolved imports, once per audit
         self._facts: dict[str, ModuleFacts | None] = {}
         self._outlines: dict[str, ModuleFacts] = {}
         self._analysis_ids: dict[str, str] = {}
@@ -417,6 +418,7 @@ class PythonIndex:
         self._code: dict[str, bytes] = {}  # code with docstrings/comments blanked, within _KEEP_BYTES
         self._outlines_made: dict[str, bytes] = {}  # outlines the scan made (marshalled: compact)
         self.parses = 0  # full ast parses done: the benchmark and tests watch this
+        self.scan_seconds = 0.0  # time of the words scan, for --profile
 
     @cached_property
     def sources(self) -> list[str]:
@@ -436,11 +438,11 @@ class PythonIndex:
     # -- layer 1: words ------------------------------------------------------------------
     @cached_property
     def _vocabulary(self) -> frozenset[str]:
-        return frozenset(VOCABULARY)
+        return vocabulary.words()
 
     @cached_property
     def _parts(self) -> _PartFinder:
-        return _PartFinder(frozenset(PARTS))
+        return _PartFinder(vocabulary.parts())
 
     @cached_property
     def words(self) -> dict[str, frozenset[str]]:
@@ -448,10 +450,17 @@ class PythonIndex:
 
         The scan also notices what makes a source unusable (binary, not UTF-8, not a notebook), and
         the cache keeps that too, so a warm run warns exactly as a cold one does."""
-        vocabulary = self._vocabulary
+        start = time.perf_counter()
+        try:
+            return self._scan_words()
+        finally:
+            self.scan_seconds += time.perf_counter() - start
+
+    def _scan_words(self) -> dict[str, frozenset[str]]:
+        known_words = self._vocabulary
         self.byte_tests_scanned = len(BYTE_TESTS)  # byte_hits index the tests declared by now
-        encoded = {w.encode(): w for w in vocabulary}  # one str per word, shared by every file's set
-        declared = " ".join(sorted(vocabulary)) + " | " + " ".join(sorted(self._parts.parts))
+        encoded = {w.encode(): w for w in known_words}  # one str per word, shared by every file's set
+        declared = " ".join(sorted(known_words)) + " | " + " ".join(sorted(self._parts.parts))
         kind = "scan:" + sha1(declared.encode()).hexdigest()[:16]
         ids = {path: self.files.content_id(path) for path in self.sources}
         known = self.cache.get_many(kind, [i for i in ids.values() if i]) if self.cache else {}
@@ -592,6 +601,11 @@ class PythonIndex:
             code = code_bytes(notebook.source.encode()) if notebook else b""
         elif code is None:
             code = code_bytes(self.files.read_bytes(path, keep=False) or b"")
+        else:
+            return code
+        if self._kept < _KEEP_BYTES:  # blank a file once (the forked child's files come back unread)
+            self._kept += len(code)
+            self._code[path] = code
         return code
 
     def grep_code(self, pattern: re.Pattern[bytes], paths: Iterable[str]) -> list[str]:
@@ -679,6 +693,7 @@ class PythonIndex:
         """The project file an import names (`pkg.mod`, or `pkg.mod.function`), if any. With the
         importer's path, its own folder comes first, as for a script run from its folder or a test
         pytest inserts the folder of (`from data import preprocess` next to app/data.py)."""
+        self.stats.imports_resolved += 1
         if importer is not None and "/" in importer:
             local = self._resolve_under((importer.rsplit("/", 1)[0],), imported)
             if local is not None and local != importer:
@@ -780,12 +795,15 @@ class PythonIndex:
         return hits
 
     def project_imports(self, path: str) -> dict[str, int]:
-        """Project files a module imports: path -> line of the import."""
-        found: dict[str, int] = {}
-        for imported, line in self.outline(path).imports.items():
-            target = self.resolve_import(imported, path)
-            if target and target != path:
-                found.setdefault(target, line)
+        """Project files a module imports: path -> line of the import. Resolved once per file and
+        audit (callers ask about the same files once per site): treat the answer as read-only."""
+        found = self._project_imports.get(path)
+        if found is None:
+            found = self._project_imports[path] = {}
+            for imported, line in self.outline(path).imports.items():
+                target = self.resolve_import(imported, path)
+                if target and target != path:
+                    found.setdefault(target, line)
         return found
 
 

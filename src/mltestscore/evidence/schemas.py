@@ -538,6 +538,9 @@ def read_schemas(ctx: AuditContext) -> list[Schema]:
     schemas = _gx_schemas(ctx, ctx.fact(read_gx_project))
     for reader in (_pandera, _tfdv, _pydantic, _json_schemas, _deepchecks, _dbt, _soda, _asserts):
         schemas.extend(reader(ctx))
+    from mltestscore.evidence.plugin_schemas import plugin_schemas  # schema libraries plugins add
+
+    schemas.extend(plugin_schemas(ctx))
     return schemas
 
 

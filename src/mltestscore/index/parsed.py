@@ -10,6 +10,7 @@ import ast
 import configparser
 import json
 import re
+import time
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -142,6 +143,7 @@ class Parsed:
         self.warn = warn
         self.problems: dict[str, str] = {}  # path -> the last problem reported for it
         self._cache: dict[tuple[str, str], Any] = {}
+        self.seconds: dict[str, float] = {}  # parse time per kind (python, yaml ...): --profile shows it
 
     def _warn(self, path: str, message: str) -> None:
         self.problems[path] = message
@@ -150,7 +152,9 @@ class Parsed:
     def _cached(self, kind: str, path: str, parse):
         key = (kind, path)
         if key not in self._cache:
+            start = time.perf_counter()
             self._cache[key] = parse(path)
+            self.seconds[kind] = self.seconds.get(kind, 0.0) + time.perf_counter() - start
         return self._cache[key]
 
     # -- data formats ------------------------------------------------------------------

@@ -43,6 +43,10 @@ class ProbeResult:
 class Probe:
     name: ClassVar[str]
     description: ClassVar[str] = ""
+    # Words the probe asks the word index for (dotted names, identifier parts): the scan vocabulary
+    # (mltestscore/vocabulary.py) takes them from the registry, whatever was imported first.
+    names: ClassVar[tuple[str, ...]] = ()
+    parts: ClassVar[tuple[str, ...]] = ()
 
     def compute(self, ctx: AuditContext) -> ProbeResult:
         raise NotImplementedError

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 
 from mltestscore.context import AuditContext
 from mltestscore.evidence.evaluation import is_metric_name
@@ -39,17 +40,27 @@ def _fitting(ctx: AuditContext) -> frozenset[str]:
     return frozenset(grep_code(ctx, _FIT_CALL, ctx.python.candidates(FIT_WORDS, sources)))
 
 
-def _scoring(ctx: AuditContext) -> frozenset[str]:
-    """Project modules that compute a metric of a model."""
+def _scoring(ctx: AuditContext) -> Callable[[str], bool]:
+    """Whether a project module computes a metric of a model, asked per module: only the modules a
+    test's imports reach are parsed (metric-like words are in most files of a large library)."""
     sources = [p for p in project_sources(ctx) if p.endswith(".py")]
+    candidates = set(ctx.python.with_parts(METRIC_PARTS, sources))
+    answers: dict[str, bool] = {}
 
     def scores(path: str) -> tuple[bool, bool]:
         facts = ctx.python.facts(path)
         found = bool(facts) and any(is_metric_name(c.name) and not _LOGS.search(c.name) for c in facts.calls)
         return found, facts is not None
 
-    candidates = ctx.python.with_parts(METRIC_PARTS, sources)
-    return frozenset(path for path, found in per_file(ctx, "computes-metric:1", candidates, scores) if found)
+    def computes_metric(path: str) -> bool:
+        if path not in candidates:
+            return False
+        if path not in answers:
+            [(_, found)] = per_file(ctx, "computes-metric:1", [path], scores)
+            answers[path] = bool(found)
+        return answers[path]
+
+    return computes_metric
 
 
 def end_to_end_tests(ctx: AuditContext, imports_project) -> list[Artifact]:
@@ -62,7 +73,7 @@ def end_to_end_tests(ctx: AuditContext, imports_project) -> list[Artifact]:
         if not imports_project(ctx, path):
             continue
         reached = import_closure(ctx, [path], depth=3)
-        if any(p in fitting for p in reached) and any(p in scoring for p in reached):
+        if any(p in fitting for p in reached) and any(scoring(p) for p in reached):
             trains = next(p for p in reached if p in fitting)
             found.append(Artifact(path, None, f"end-to-end test: drives training ({trains}) through evaluation"))
     return found

@@ -1,7 +1,7 @@
-"""Tests that exercise project code without importing it by module name: through pytest fixtures: the test file imports nothing of the
+"""Tests that exercise project code through pytest fixtures: the test file imports nothing of the
 project, but its test functions take a fixture, defined in a conftest.py of its folder or a parent,
-that builds an object from the project module (`def processor(): return Preprocessor(...)`); or by
-loading the module from its file path.
+that builds an object from the project module (`def processor(): return Preprocessor(...)`).
+(Loads by file path are probes/loose_imports.py's.)
 
 Read from the ASTs of the conftest files that import a target and of the test files under them,
 never by file name.
@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import ast
 import posixpath
-import re
 
 from mltestscore.context import AuditContext
-from mltestscore.evidence.perfile import grep_code
-from mltestscore.evidence.prefilters import passing, prefilter
 from mltestscore.evidence.sources import Artifact
 
 
@@ -106,37 +103,5 @@ def tests_through_fixtures(ctx: AuditContext, targets: dict[str, str], skip: set
                     first.lineno,
                     f"{len(hits)} {noun} exercising {fixtures[used[0]]} through conftest fixture {used[0]}",
                 )
-            )
-    return artifacts
-
-
-_LOAD_BY_PATH = re.compile(rb"\bspec_from_file_location\b|\brunpy\.run_path\b|\bSourceFileLoader\b")
-_LOAD_BY_PATH_FILES = prefilter("tests", re.compile(rb"spec_from_file_location|run_path|SourceFileLoader"))
-
-
-def tests_loading_by_path(ctx: AuditContext, targets: dict[str, str], skip: set[str]) -> list[Artifact]:
-    """Test files that load a target by file path (importlib `spec_from_file_location`, runpy), as
-    tests of scripts whose names are no module names (`take picture.py`): a `.py` string in the test
-    that names a target, relative to the test's folder, its parent or the repository root."""
-    pool = [p for p in passing(ctx, _LOAD_BY_PATH_FILES) if p not in skip]
-    artifacts = []
-    for path in grep_code(ctx, _LOAD_BY_PATH, pool):
-        tree = ctx.parsed.python(path)
-        if tree is None:
-            continue
-        folder = posixpath.dirname(path)
-        named = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-        loaded = []
-        for name in (n for n in named if n.endswith(".py") and "\n" not in n):
-            for base in (folder, posixpath.dirname(folder), ""):
-                candidate = posixpath.normpath(posixpath.join(base, name))
-                if candidate in targets and candidate not in loaded:
-                    loaded.append(candidate)
-                    break
-        tests = ctx.python.outline(path).test_functions()
-        if loaded and tests:
-            noun = "test" if len(tests) == 1 else "tests"
-            artifacts.append(
-                Artifact(path, tests[0][1], f"{len(tests)} {noun} exercising {', '.join(loaded[:3])} (loaded by path)")
             )
     return artifacts

@@ -60,12 +60,17 @@ def _is_main_guard(test: ast.expr) -> bool:
     )
 
 
-def _absolute(node: ast.ImportFrom, importer_module: str) -> str:
+def _absolute(module: str, level: int, importer_module: str) -> str:
     """The module an ImportFrom names, relative imports anchored on the importer's package."""
-    if not node.level:
-        return node.module or ""
-    package = importer_module.split(".")[: -node.level] if importer_module else []
-    return ".".join([*package, node.module] if node.module else package)
+    if not level:
+        return module
+    package = importer_module.split(".")[:-level] if importer_module else []
+    return ".".join([*package, module] if module else package)
+
+
+# An import statement as plain data (cached per file): (module, level, line, ((name, asname), ...));
+# level -1 for `import a.b [as c]`, else `from <level dots><module> import ...`.
+Import = tuple[str, int, int, tuple[tuple[str, "str | None"], ...]]
 
 
 @dataclass(frozen=True)
@@ -73,16 +78,19 @@ class Uses:
     """What a module takes from others, collected in one walk of its tree: its import statements
     and every dotted name it reads (with the line). The import chain asks it about many modules."""
 
-    imports: tuple[ast.Import | ast.ImportFrom, ...]
+    imports: tuple[Import, ...]
     loads: tuple[tuple[str, int], ...]
 
 
 def uses_of(tree: ast.Module) -> Uses:
-    imports: list[ast.Import | ast.ImportFrom] = []
+    imports: list[Import] = []
     loads: list[tuple[str, int]] = []
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            imports.append(node)
+        if isinstance(node, ast.Import):
+            imports.append(("", -1, node.lineno, tuple((a.name, a.asname) for a in node.names)))
+        elif isinstance(node, ast.ImportFrom):
+            names = tuple((a.name, a.asname) for a in node.names)
+            imports.append((node.module or "", node.level or 0, node.lineno, names))
         elif isinstance(node, (ast.Attribute, ast.Name)) and isinstance(getattr(node, "ctx", None), ast.Load):
             dotted = _dotted(node)
             if dotted:
@@ -96,23 +104,23 @@ def _bindings(uses: Uses, module: str, importer_module: str) -> tuple[dict[str, 
     aliases: dict[str, str] = {}
     loading: list[int] = []
     parent, _, leaf = module.rpartition(".")
-    for node in uses.imports:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name == module:
-                    loading.append(node.lineno)
-                if alias.name == module or module.startswith(alias.name + "."):
-                    head = alias.name if alias.asname else alias.name.split(".")[0]
-                    aliases[alias.asname or head] = head
-        elif isinstance(node, ast.ImportFrom):
-            base = _absolute(node, importer_module)
-            for alias in node.names:
+    for source, level, line, names in uses.imports:
+        if level < 0:
+            for name, asname in names:
+                if name == module:
+                    loading.append(line)
+                if name == module or module.startswith(name + "."):
+                    head = name if asname else name.split(".")[0]
+                    aliases[asname or head] = head
+        else:
+            base = _absolute(source, level, importer_module)
+            for name, asname in names:
                 if base == module:
-                    aliases[alias.asname or alias.name] = f"{module}.{alias.name}"
-                    loading.append(node.lineno)
-                elif base == parent and alias.name == leaf:
-                    aliases[alias.asname or alias.name] = module
-                    loading.append(node.lineno)
+                    aliases[asname or name] = f"{module}.{name}"
+                    loading.append(line)
+                elif base == parent and name == leaf:
+                    aliases[asname or name] = module
+                    loading.append(line)
     return aliases, loading
 
 
@@ -226,9 +234,9 @@ class Reach:
             direct = self._direct(importer)
             if direct is not None and direct.automatic:
                 return direct.through(f"{importer} uses {link}")
-            tree = self.ctx.parsed.python(importer)
+            spans = self._top_level_spans(importer)
             for line in lines:
-                outer = enclosing_symbol(tree, line) if tree is not None else None
+                outer = _symbol_at(spans, line)
                 runner = self._through_importers(importer, outer, hops + 1)
                 if runner is not None:
                     return runner.through(f"{importer} uses {link}")
@@ -245,9 +253,16 @@ class Reach:
         # src/pkg/mod.py is `pkg.mod` on an installed path, `src.pkg.mod` when src is a package
         spelled = path[: -len(".py")].replace("/", ".").removesuffix(".__init__")
         pattern = re.compile(rb"\b" + re.escape(stem.encode()) + rb"\b")
-        tests = self.ctx.tests.test_code
-        candidates = [p for p in self.ctx.python.sources if p.endswith(".py") and p != path and p not in tests]
-        for importer in self.ctx.python.grep_code(pattern, candidates):
+        self.ctx.stats.regex_compiles += 1
+        # Candidates from the stem index (a superset: identifiers of each file's code), confirmed by the pattern.
+        code = self.ctx.python.code
+        candidates = self._naming_stem.get(stem.encode(), ()) if stem.encode() in self._files_by_stem else None
+        if candidates is None:  # not a module of the repository (no file has its stem): search every source
+            tests = self.ctx.tests.test_code
+            candidates = [p for p in self.ctx.python.sources if p.endswith(".py") and p not in tests]
+        for importer in candidates:
+            if importer == path or not pattern.search(code(importer)):
+                continue
             uses = self._uses_of(importer)
             if uses is None:
                 continue
@@ -261,8 +276,16 @@ class Reach:
 
     def _uses_of(self, path: str) -> Uses | None:
         if path not in self._uses:
-            tree = self.ctx.parsed.python(path)
-            self._uses[path] = uses_of(tree) if tree is not None else None
+
+            def plain_uses(path: str) -> tuple[object, bool]:
+                tree = self.ctx.parsed.python(path)
+                if tree is None:
+                    return None, False
+                uses = uses_of(tree)
+                return (uses.imports, uses.loads), True
+
+            [(_, plain)] = per_file(self.ctx, "uses:1", [path], plain_uses)
+            self._uses[path] = Uses(*plain) if plain is not None else None  # type: ignore[misc]
         return self._uses[path]
 
     # -- before the search: can anything run automatically reach this file at all? ------------
@@ -292,13 +315,29 @@ class Reach:
     def _named_modules(self, path: str) -> set[str]:
         """Python files whose module stem is an identifier of `path`'s code."""
         by_stem = self._files_by_stem
-
-        def stems_named(path: str) -> tuple[tuple[bytes, ...], bool]:
-            code = self.ctx.python.code(path)
-            return tuple(sorted(set(_IDENTIFIER.findall(code)).intersection(by_stem))), bool(code)
-
-        [(_, words)] = per_file(self.ctx, f"stems-named:1:{self._stems_digest}", [path], stems_named)
+        [(_, words)] = per_file(self.ctx, self._stems_kind, [path], self._stems_named)
         return {used for word in words for used in by_stem[word] if used != path}
+
+    def _stems_named(self, path: str) -> tuple[tuple[bytes, ...], bool]:
+        code = self.ctx.python.code(path)
+        return tuple(sorted(set(_IDENTIFIER.findall(code)).intersection(self._files_by_stem))), bool(code)
+
+    @cached_property
+    def _stems_kind(self) -> str:
+        return f"stems-named:1:{self._stems_digest}"
+
+    @cached_property
+    def _naming_stem(self) -> dict[bytes, list[str]]:
+        """Module stem -> the non-test Python files whose code holds it as an identifier, in source
+        order: who may import a module is then a lookup, not a grep of every source per question."""
+        self.ctx.stats.importer_indexes += 1
+        tests = self.ctx.tests.test_code
+        pool = [p for p in self.ctx.python.sources if p.endswith(".py") and p not in tests]
+        index: dict[bytes, list[str]] = {}
+        for path, words in per_file(self.ctx, self._stems_kind, pool, self._stems_named):
+            for word in words:
+                index.setdefault(word, []).append(path)
+        return index
 
     @cached_property
     def _stems_digest(self) -> str:

@@ -13,7 +13,8 @@ from mltestscore.context import AuditContext
 from mltestscore.evidence.importers import may_import
 from mltestscore.evidence.sources import Artifact, project_sources
 from mltestscore.probes import Probe, ProbeResult, register, result_from_artifacts
-from mltestscore.probes.fixture_tests import tests_loading_by_path, tests_through_fixtures
+from mltestscore.probes.fixture_tests import tests_through_fixtures
+from mltestscore.probes.loose_imports import loose_imports
 
 
 def pluralise(count: int, noun: str) -> str:
@@ -38,7 +39,26 @@ def tests_importing(ctx: AuditContext, targets: dict[str, str]) -> list[Artifact
                 Artifact(path, imported[hits[0]], f"{pluralise(len(tests), 'test')} exercising {', '.join(hits[:3])}")
             )
     artifacts += tests_through_fixtures(ctx, targets, {a.path for a in artifacts})
-    return artifacts + tests_loading_by_path(ctx, targets, {a.path for a in artifacts})
+    if not artifacts:
+        artifacts = _loosely_importing(ctx, targets)
+    return artifacts
+
+
+def _loosely_importing(ctx: AuditContext, targets: dict[str, str]) -> list[Artifact]:
+    """When no test imports a target by a resolvable name: tests reaching one through an import that
+    only a unique file-path match places, or a load by file path (probes/loose_imports.py)."""
+    artifacts = []
+    for path, outline in ctx.python.iter_outlines(list(ctx.tests.files)):
+        tests = outline.test_functions()
+        if not tests:
+            continue
+        reached = loose_imports(ctx, path)
+        hits = [t for t in reached if t in targets]
+        if hits:
+            artifacts.append(
+                Artifact(path, reached[hits[0]], f"{pluralise(len(tests), 'test')} exercising {', '.join(hits[:3])}")
+            )
+    return artifacts
 
 
 def _cached_test_imports(ctx: AuditContext) -> dict[str, frozenset[str | None]]:

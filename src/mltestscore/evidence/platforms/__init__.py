@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from importlib import import_module
 
-from mltestscore.evidence.ci import AUTOMATIC_TRIGGERS, MANUAL, SCHEDULE, CIPipeline
+from mltestscore.evidence.ci import AUTOMATIC_TRIGGERS, EVENT, MANUAL, SCHEDULE, CIPipeline
 from mltestscore.evidence.python import PythonIndex, names
 from mltestscore.index.parsed import Parsed
 
@@ -46,6 +46,8 @@ names(
     "dagster.define_asset_job",
     "dagster.job",
     "aws_cdk",
+    "azureml.pipeline.core.Pipeline",  # azureml.read asks for "azureml" and "azure": else a grep of every source
+    "azure.ai.ml.command",
 )
 
 
@@ -61,6 +63,7 @@ class Trigger:
     target: str = ""  # text naming what it starts (a pipeline name, an ARN); CI_TARGETS for CI configs
     platform: str = ""  # aws | gcp: it may start the only pipeline of that cloud when it names none
     enabled: bool = True  # False: declared disabled/paused, or only in an example file (0.5, RUBRIC.md)
+    deploy: str = ""  # a schedule a command registers (`python flow.py argo-workflows create`): that command
 
     def describe(self) -> str:
         state = "" if self.enabled else " (disabled)"
@@ -89,6 +92,7 @@ class PlatformPipeline:
     trigger_note: str = ""  # how it starts, for the report: "schedule @weekly", "schedule=None: started by hand"
     started_by: tuple[Trigger, ...] = ()  # infrastructure triggers (TRIGGER_READERS, Flyte launch plans)
     cloud: str = ""  # aws | gcp: which infrastructure triggers may start it without naming it
+    cli: str = ""  # a command that runs it without naming its file (`kedro run`; `--pipeline NAME` selects)
 
     @property
     def trigger_kinds(self) -> frozenset[str]:
@@ -107,8 +111,18 @@ class PlatformPipeline:
 
 # Registration: modules of this package. Add one name to one list (each loads when this package does).
 CI_READERS: list[str] = ["azure_pipelines", "cloudbuild"]
-PIPELINE_READERS: list[str] = ["airflow", "azureml", "sagemaker", "kfp", "orchestrators"]
-TRIGGER_READERS: list[str] = ["iac"]
+PIPELINE_READERS: list[str] = [
+    "airflow",
+    "azureml",
+    "sagemaker",
+    "kfp",
+    "orchestrators",
+    "kedro",
+    "metaflow",
+    "zenml",
+    "stepfunctions",
+]
+TRIGGER_READERS: list[str] = ["iac", "cdk_ts"]
 CI_TARGETS = ("codebuild", "cloudbuild")  # Trigger.target of a source action that starts a CI config
 
 
@@ -127,6 +141,10 @@ def read_platform_pipelines(python: PythonIndex) -> list[PlatformPipeline]:
     found: list[PlatformPipeline] = []
     for module in PIPELINE_READERS:
         found.extend(_guarded(python.parsed, _reader(module), python))
+    from mltestscore.evidence.providers import providers  # orchestrators plugins add (PipelineProvider)
+
+    for provider in providers("pipeline"):
+        found.extend(p for p in _guarded(python.parsed, provider.read, python) if isinstance(p, PlatformPipeline))
     return found
 
 
@@ -134,7 +152,20 @@ def read_platform_triggers(ctx) -> list[Trigger]:
     found: list[Trigger] = []
     for module in TRIGGER_READERS:
         found.extend(_guarded(ctx.parsed, _reader(module, "read_triggers"), ctx))
-    return found
+    return [t for trigger in found for t in _starting_codepipeline(trigger)]
+
+
+def _starting_codepipeline(trigger: Trigger) -> list[Trigger]:
+    """A schedule or event rule whose target is a CodePipeline (a model package approved in the
+    registry starts the deploy pipeline) also starts the CodeBuild configs that pipeline runs
+    (cisources.py); the rule itself is kept for the platform pipelines it names (with_triggers)."""
+    if (
+        trigger.kind in (SCHEDULE, EVENT)
+        and trigger.target not in CI_TARGETS
+        and "codepipeline" in trigger.target.lower()
+    ):
+        return [trigger, replace(trigger, target="codebuild")]
+    return [trigger]
 
 
 def _guarded(parsed: Parsed, reader, source) -> list:
@@ -166,6 +197,49 @@ def with_triggers(pipelines: list[PlatformPipeline], triggers: list[Trigger]) ->
                 found.append(trigger)
         joined.append(replace(pipeline, started_by=pipeline.started_by + tuple(found)) if found else pipeline)
     return joined
+
+
+def deployed_by_ci(pipelines: list[PlatformPipeline], ci: Callable[[], list[CIPipeline]]) -> list[PlatformPipeline]:
+    """A schedule that only takes effect once a command registers it (Metaflow `@schedule` on
+    `argo-workflows create`, a ZenML schedule on running the script) is on when a CI job that starts
+    without a person runs that command; otherwise the repository only declares it (RUBRIC.md: 0.5)."""
+    waiting = [t for p in pipelines for t in p.started_by if t.deploy and not t.enabled]
+    if not waiting:
+        return pipelines
+    return _enable(pipelines, ci())
+
+
+def _enable(pipelines: list[PlatformPipeline], ci: list[CIPipeline]) -> list[PlatformPipeline]:
+    commands = [
+        (command, step.cwd, f"{pipeline.path} job '{job.name}'")
+        for pipeline in ci
+        for job in pipeline.jobs
+        if job.triggers & AUTOMATIC_TRIGGERS
+        for step in job.steps
+        for command in step.commands
+    ]
+    adjusted = []
+    for platform in pipelines:
+        started = []
+        for trigger in platform.started_by:
+            if trigger.deploy and not trigger.enabled:
+                by = next((where for c, cwd, where in commands if _registers(c, cwd, trigger.deploy)), None)
+                if by is not None:
+                    trigger = replace(trigger, enabled=True, source=f"{trigger.source}, registered by {by}")
+            started.append(trigger)
+        adjusted.append(replace(platform, started_by=tuple(started)))
+    return adjusted
+
+
+def _registers(command: str, cwd: str, deploy: str) -> bool:
+    """Does `command` run the registering command `deploy` ("<file> [words|other words]")?"""
+    file, _, words = deploy.partition(" ")
+    said = [w.strip("'\"") for w in command.split()]
+    named = {posixpath.normpath(posixpath.join(cwd, w)) for w in said} | set(said)
+    module = file[:-3].replace("/", ".") if file.endswith(".py") else ""
+    if file not in named and not (module and any(w.endswith(module) for w in said)):
+        return False
+    return not words or any(w in " ".join(said) for w in words.split("|"))
 
 
 def _names(target: str, pipeline: PlatformPipeline) -> bool:

@@ -20,8 +20,10 @@ def started_by_infrastructure(ctx, pipelines: list[CIPipeline]) -> list[CIPipeli
     adjusted = []
     for pipeline in pipelines:
         target = _STARTED_BY.get(pipeline.system)
-        if target and not any(t.target == target and t.enabled for t in triggers):
-            jobs = [replace(job, triggers=frozenset({MANUAL})) for job in pipeline.jobs]
-            pipeline = replace(pipeline, jobs=jobs)
+        if target:
+            # started as the infrastructure says: on a source change, on an event (a model package
+            # approved in the registry), on a schedule; by hand when nothing in the repo starts it
+            kinds = frozenset(t.kind for t in triggers if t.target == target and t.enabled) or frozenset({MANUAL})
+            pipeline = replace(pipeline, jobs=[replace(job, triggers=kinds) for job in pipeline.jobs])
         adjusted.append(pipeline)
     return adjusted

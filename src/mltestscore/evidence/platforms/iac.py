@@ -102,7 +102,7 @@ def _referenced_names(value: Any, resources: dict, parameters: dict) -> str:
     for logical, resource in resources.items():
         if isinstance(resource, dict) and f'"{logical}' in text:
             properties = resource.get("Properties") or {}
-            names.append(logical)
+            names += [logical, str(resource.get("Type", ""))]  # AWS::CodePipeline::Pipeline: starts CodeBuild
             if isinstance(properties, dict):
                 names += [_plain(v) for k, v in properties.items() if k.endswith("Name")]
     return " ".join(names)
@@ -134,6 +134,8 @@ def cloudformation_triggers(ctx) -> list[Trigger]:
                 elif props.get("EventPattern"):  # type: ignore[union-attr]
                     pattern = props["EventPattern"]  # type: ignore[index]
                     what = _plain(pattern.get("detail-type") or pattern.get("source") or pattern)[:60]
+                    approval = _dict(pattern.get("detail")).get("ModelApprovalStatus")
+                    what += f" ModelApprovalStatus {_plain(approval)}" if approval else ""
                     triggers.append(
                         Trigger(EVENT, f"event {what}", path, line, f"CloudFormation {logical}", target, "aws", enabled)
                     )
@@ -151,8 +153,9 @@ def cloudformation_triggers(ctx) -> list[Trigger]:
 def _has_source_action(props: dict) -> bool:
     for stage in props.get("Stages") or []:
         for action in _dict(stage).get("Actions") or []:
-            if _dict(_dict(action).get("ActionTypeId")).get("Category") == "Source":
-                return True
+            polling = _dict(_dict(action).get("Configuration")).get("PollForSourceChanges")
+            if _dict(_dict(action).get("ActionTypeId")).get("Category") == "Source" and str(polling).lower() != "false":
+                return True  # PollForSourceChanges false: only an event rule (or a person) starts it
     return False
 
 

@@ -82,3 +82,32 @@ def leaf(call: ast.Call) -> str:
     if isinstance(func, ast.Name):
         return func.id
     return ""
+
+
+def imported_names(tree: ast.Module, path: str, python) -> dict[str, str]:
+    """Name -> project file of each `from X import name` in a module (relative imports resolved from
+    the module's folder), so a step calling `train_model` runs the file that defines it."""
+    import posixpath
+
+    found: dict[str, str] = {}
+    folder = posixpath.dirname(path)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            base = folder
+            for _ in range(node.level - 1):
+                base = posixpath.dirname(base)
+            stem = posixpath.join(base, *(node.module or "").split(".")) if node.module else base
+            candidates = [f"{stem}.py", f"{stem}/__init__.py"]
+            target = next((c for c in candidates if c in python.files), None)
+        else:
+            target = python.resolve_import(node.module or "", path) if node.module else None
+        for alias in node.names:
+            if node.level and not node.module:  # from . import nodes -> nodes.py
+                sub = posixpath.join(folder, f"{alias.name}.py")
+                if sub in python.files:
+                    found[alias.asname or alias.name] = sub
+            elif target is not None:
+                found[alias.asname or alias.name] = target
+    return found

@@ -39,4 +39,15 @@ def _versioned(ctx) -> list[tuple[str, int, str]]:
             data = ctx.parsed.yaml(path)
             if isinstance(data, dict) and data.get("service"):
                 found.append((path, 1, f"BentoML builds versioned bentos of service {data['service']}"))
+    return found + _plugin_serving(ctx)
+
+
+def _plugin_serving(ctx) -> list[tuple[str, int, str]]:
+    """Versioned serving configs of the model servers plugins add (evidence/providers.ServingProvider)."""
+    from mltestscore.evidence.providers import providers, read_config_files
+
+    found = []
+    for provider in providers("serving"):
+        for path, items in read_config_files(ctx.parsed, provider, f"{provider.system} serving"):
+            found += [(path, int(line or 1), str(detail)) for line, detail in items]
     return found
