@@ -55,14 +55,23 @@ def import_roots(parsed, ci, pytest_config) -> tuple[str, ...]:
 
 def _nested_src_layouts(files) -> list[str]:
     """`sub/src` for each packaging file below the root (pyproject.toml, setup.py, setup.cfg) whose
-    folder keeps its packages in a src/ layout (`sub/src/<pkg>/__init__.py`)."""
-    packages = {
-        posixpath.dirname(posixpath.dirname(p))
-        for p in files.named("__init__.py")
-        if posixpath.basename(posixpath.dirname(posixpath.dirname(p))) == "src"
-    }
+    folder keeps its packages in a src/ layout (`sub/src/<pkg>/__init__.py`). Not when another folder
+    holds a package of the same name: which one an import means is then a guess."""
+    inits = files.named("__init__.py")
+    packages: dict[str, set[str]] = {}  # src folder -> its top-level packages
+    homes: dict[str, set[str]] = {}  # package name -> the folders holding a package of that name
+    for path in inits:
+        package = posixpath.dirname(path)
+        parent, name = posixpath.dirname(package), posixpath.basename(package)
+        homes.setdefault(name, set()).add(parent)
+        if posixpath.basename(parent) == "src":
+            packages.setdefault(parent, set()).add(name)
     projects = {posixpath.dirname(p) for p in files.named("pyproject.toml", "setup.py", "setup.cfg")}
-    return sorted(f"{d}/src" for d in projects if d and f"{d}/src" in packages)
+    return sorted(
+        f"{d}/src"
+        for d in projects
+        if d and f"{d}/src" in packages and all(homes[name] == {f"{d}/src"} for name in packages[f"{d}/src"])
+    )
 
 
 def _sys_path_inserts(path: str, text: str) -> list[str]:
