@@ -873,6 +873,13 @@ def test_data6_feast_applied_by_ci(repo):
     root = repo({**files, ".github/workflows/ci.yml": workflow("cd feature_repo && feast apply")}, name="applied")
     assert item(root, "data-6").score == 1
     assert item(root, "data-4").score == 1  # owner metadata, enforced by feast apply in CI
+    # A description documents a feature and sets no requirement: without owner or tags, no rule.
+    described = {
+        **files,
+        "feature_repo/features.py": views.replace('owner="ml@acme.io"', 'description="conversion rate"'),
+    }
+    root = repo({**described, ".github/workflows/ci.yml": workflow("cd feature_repo && feast apply")}, name="described")
+    assert item(root, "data-4").score == 0
 
 
 # -- data-7 ------------------------------------------------------------------------------------

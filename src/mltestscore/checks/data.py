@@ -548,7 +548,9 @@ FEAST_VIEWS = names("feast.FeatureView", "feast.BatchFeatureView", "feast.Stream
 FEAST_DEFINITIONS = names(
     "feast.FeatureView", "feast.BatchFeatureView", "feast.StreamFeatureView", "feast.on_demand_feature_view"
 )
-VIEW_METADATA = names("owner", "tags", "description")  # keywords a registry entry counts by
+# Keywords a registry entry counts by: an owner or tags state who answers for a feature and what rules
+# apply to it; a description alone documents it and sets no requirement (RUBRIC data-4).
+VIEW_METADATA = names("owner", "tags")
 
 
 class Data4(Check):
@@ -562,7 +564,7 @@ class Data4(Check):
     evidence = (
         "allow/deny lists of features (FORBIDDEN_FEATURES, SENSITIVE_COLUMNS, ALLOWED_FEATURES...) that code or tests apply",
         "tests asserting banned columns are absent (`assert 'ssn' not in df.columns`)",
-        "feature registry metadata: Feast feature views with owner/tags/description; data contracts (datacontract.yaml, dbt enforced contracts)",
+        "feature registry metadata: Feast feature views with owner/tags; data contracts (datacontract.yaml, dbt enforced contracts)",
     )
     manual = "feature rules are written in code, tests, schemas or a registry but nothing enforces them automatically"
     automated = "CI or the pipeline enforces them (tests in CI, `feast apply` / `datacontract test` in CI)"
