@@ -1109,3 +1109,19 @@ def test_a_street_type_column_is_not_personal_data(repo):
     root = repo({"data/train.csv": "Id,MSZoning,Street,SalePrice\n1,RL,Pave,208500\n"})
     result = item(root, "data-5")
     assert result.score == 0 and "personal-data" not in result.reason
+
+
+def test_advice_does_not_contradict_a_missing_subject(repo):
+    # A training script with inline preprocessing and no feature module: data-3 and data-7 find no
+    # feature code, so their first step is to make some, not to benchmark or test what is not there.
+    root = repo(
+        {
+            "train.py": "import pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n"
+            "df = pd.read_csv('data.csv')\nLogisticRegression().fit(df[['a']], df['y'])\n"
+        },
+        name="no-features",
+    )
+    for test_id in ("data-3", "data-7"):
+        result = item(root, test_id)
+        assert result.score == 0 and "no feature" in result.reason
+        assert result.missing.startswith("Move feature engineering"), result.missing

@@ -449,6 +449,13 @@ BENCHMARK_FIXTURE = names("benchmark")
 _WORD = re.compile(rb"\w+")
 
 
+# Advice when a repository has no feature code the checks can find (data-3, data-7): its first step.
+NO_FEATURE_CODE = (
+    "Move feature engineering and preprocessing out of notebooks and training scripts into functions of a "
+    "module of their own (e.g. `features.py`), so it can be tested, benchmarked and shared with serving."
+)
+
+
 class Data3(Check):
     id = "data-3"
     section = "data"
@@ -474,7 +481,8 @@ class Data3(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         features = feature_modules(ctx)
         if not features:
-            return missing("no feature code found to measure", self.remediation)
+            # The advice must not contradict the finding: with no feature code there is nothing to benchmark yet.
+            return missing("no feature code found to measure", NO_FEATURE_CODE + " Then benchmark each feature's cost.")
         # Only files that could hold a benchmark test or a cost call, and that name a feature module.
         measuring = ctx.python.candidates([*BENCHMARK_FIXTURE, *COST_CALLS], ctx.python.sources)
         stems = {module_name(p).rsplit(".", 1)[-1].encode() for p in features}
@@ -1037,7 +1045,7 @@ class Data7(Check):
     def run(self, ctx: AuditContext) -> Outcome:
         targets = feature_modules(ctx)
         if not targets:
-            return missing("no feature or preprocessing code found", self.remediation)
+            return missing("no feature or preprocessing code found", NO_FEATURE_CODE + " Then unit-test it in CI.")
         artifacts = tests_importing(ctx, targets)
         tested = {p for a in artifacts for p in ctx.python.project_imports(a.path)}
         # reached through fixtures or loaded by path: named in the artifact
