@@ -132,3 +132,21 @@ def test_empty_folder_and_no_git(tmp_path):
     assert result.returncode == 0
     data = json.loads(result.stdout)
     assert data["score"] == 0 and data["repository"]["commit"] is None
+
+
+def test_history_and_badge_run_from_a_subfolder_audit_the_project_root(tmp_path):
+    root = make_repo(
+        tmp_path / "proj",
+        {
+            ".mltestscore.yaml": "fail_under: 0\n",
+            "src/pkg/__init__.py": "",
+            "src/pkg/train.py": "import random\nrandom.seed(0)\n",
+        },
+    )
+    inside = root / "src" / "pkg"
+    history = run("history", "--format", "json", cwd=inside)
+    assert history.returncode == 0, history.stderr
+    assert str(root) in history.stderr  # says which root it audits, as `audit` does
+    badge = run("badge", "--output", str(tmp_path / "b.svg"), cwd=inside)
+    assert badge.returncode == 0, badge.stderr
+    assert (tmp_path / "b.svg").read_text(encoding="utf-8").startswith("<svg")

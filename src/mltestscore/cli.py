@@ -495,7 +495,7 @@ def baseline_save(path: Path | None, output: Path | None, config_path: Path | No
 
 
 @cli.command()
-@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("-n", "--last", type=click.IntRange(min=1), help="Audit the last N commits (default 10).")
 @click.option(
     "--since", metavar="DATE", help="Audit the commits since DATE (2025-01-31, '3 months ago'; with --last: at most N)."
@@ -523,7 +523,7 @@ def baseline_save(path: Path | None, output: Path | None, config_path: Path | No
 )
 @click.option("--no-cache", is_flag=True, help="Do not read or write the per-file fact cache.")
 def history(
-    path: Path,
+    path: Path | None,
     last: int | None,
     since: str | None,
     fmt: str,
@@ -536,7 +536,7 @@ def history(
     from mltestscore.history import HistoryError, open_history
     from mltestscore.index.cache import default_cache_dir
 
-    root = _repository_root(path)
+    root = _project_root(path)
     config = _load_config(root, config_path) if config_path is not None else None  # None: each commit's own
     try:
         run = open_history(root, config, last, since, None if no_cache else default_cache_dir())
@@ -567,7 +567,7 @@ def _write_history(points: list, repository: str, shallow: bool, fmt: str, outpu
 
 
 @cli.command()
-@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option(
     "--style",
     type=click.Choice(("svg", "endpoint")),
@@ -589,7 +589,7 @@ def _write_history(points: list, repository: str, shallow: bool, fmt: str, outpu
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Config file, as for audit.")
 @_rubric_option
 def badge(
-    path: Path,
+    path: Path | None,
     style: str,
     output: Path | None,
     from_report: Path | None,
@@ -605,7 +605,7 @@ def badge(
         except BadgeError as error:
             _fail(str(error))
     else:
-        root = _repository_root(path)
+        root = _project_root(path)
         report = _run(root, _load_config(root, config_path, rubric))
         scored = Scored(report.score, report.max_score, report.rubric, report.scaled)
     _write_text(svg(scored) if style == "svg" else endpoint_json(scored), output, f"{style} badge")
