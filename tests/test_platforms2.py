@@ -234,3 +234,12 @@ def test_kedro_run_through_a_makefile_target_or_python_m(tmp_path):
         " → kedro pipeline 'data_science' step 'split_data_node'"
     )
     assert audit(root).item("monitor-4").score == 1
+
+
+def test_infra6_a_canary_without_automatic_analysis_is_the_manual_form(repo):
+    unchecked = repo({"deploy/rollout.yaml": pf2.ARGO_ROLLOUT_NO_ANALYSIS}, name="hand-promoted")
+    result = audit(unchecked).item("infra-6")
+    assert result.score == 0.5 and result.evidence[0].path == "deploy/rollout.yaml"
+    assert "a person promotes" in result.evidence[0].detail
+    checked = repo({"deploy/rollout.yaml": pf.ARGO_ROLLOUT}, name="analysed")
+    assert audit(checked).item("infra-6").score == 1

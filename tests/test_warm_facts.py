@@ -121,6 +121,9 @@ spec:
     canary:
       steps:
         - setWeight: 10
+        - analysis:
+            templates:
+              - templateName: shop-error-rate
 """
 SHOP = {
     "src/shop/__init__.py": "",

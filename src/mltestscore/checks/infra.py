@@ -20,6 +20,7 @@ from mltestscore.context import AuditContext
 from mltestscore.evidence.configs import search_configs
 from mltestscore.evidence.helm import chart_deployment, templated_values
 from mltestscore.evidence.perfile import grep_code, per_file, per_outline
+from mltestscore.evidence.platforms.rollouts import rollouts
 from mltestscore.evidence.platforms.serving import versioned_serving
 from mltestscore.evidence.promotion import MODEL_LOADS, reports_evaluation
 from mltestscore.evidence.python import ModuleFacts, names, parts
@@ -671,9 +672,20 @@ class Infra6(Check):
 
     def run(self, ctx: AuditContext) -> Outcome:
         evidence = []
+        # Argo Rollouts, Flagger and Seldon configs the rollout reader finds splitting traffic with no
+        # automatic analysis: a person (or a timer) promotes, which RUBRIC.md scores as the manual form.
+        unchecked = {
+            r.path: r.detail
+            for r in rollouts(ctx)
+            if r.split and not r.checked and r.system in ("argo-rollouts", "flagger", "seldon")
+        }
+        hand_promoted: list[Evidence] = []
         for pattern, what in CANARY_KEYS:
             for hit in search_configs(ctx, pattern)[:2]:
-                if not hit.path.startswith(".github/") and not hit.path.endswith(".gitlab-ci.yml"):
+                if hit.path in unchecked:
+                    if all(e.path != hit.path for e in hand_promoted):
+                        hand_promoted.append(Evidence(hit.path, hit.line, unchecked[hit.path]))
+                elif not hit.path.startswith(".github/") and not hit.path.endswith(".gitlab-ci.yml"):
                     evidence.append(Evidence(hit.path, hit.line, f"{what}: {hit.text}"))
         for artifact in call_artifacts(ctx, CANARY_CALLS, limit=3):
             evidence.append(Evidence(artifact.path, artifact.line, artifact.detail))
@@ -681,14 +693,16 @@ class Infra6(Check):
         evidence += weighted
         if evidence:
             return automated("new models meet a slice of traffic (or the serving binary) first", evidence[:5])
-        staged = undeployed + self._staged_deploy(ctx)
+        staged = hand_promoted + undeployed + self._staged_deploy(ctx)
         staged += [
             Evidence(h.path, h.line, f"managed gradual rollout, no canary checks: {h.text}")
             for h in search_configs(ctx, GRADUAL_ROLLOUT)[:2]
         ]
         if staged:
             return manual(
-                "deployment is staged (staging before production) but has no traffic split",
+                "traffic is split but nothing checks the new model automatically"
+                if hand_promoted
+                else "deployment is staged (staging before production) but has no traffic split",
                 staged,
                 "Add a canary or shadow phase with a traffic split, and promote only when it is healthy.",
             )
