@@ -34,6 +34,7 @@ from mltestscore.evidence.monitoring import (
 from mltestscore.evidence.perfile import grep_bytes, grep_code, per_file
 from mltestscore.evidence.platforms.trackers import training_telemetry
 from mltestscore.evidence.python import names
+from mltestscore.evidence.schemas import FIELD_BOUNDS
 from mltestscore.probes.dependencies import LOCK_FILES, requirements_pinned
 from mltestscore.probes.metric_gate import metric_gate_line
 from mltestscore.probes.runs import automatic_run
@@ -357,20 +358,6 @@ class Monitor1(Check):
 
 # -- monitor-2 ------------------------------------------------------------------------------------
 _ROUTE_DECORATOR = re.compile(r"(^|\.)(post|put|patch|get|api|route|websocket|predict|method)$")
-_CONSTRAINT_KWARGS = {
-    "ge",
-    "gt",
-    "le",
-    "lt",
-    "min_length",
-    "max_length",
-    "pattern",
-    "regex",
-    "multiple_of",
-    "min_items",
-    "max_items",
-    "allow_inf_nan",
-}
 _CONSTRAINED_TYPES = re.compile(
     r"\b(Literal|conint|confloat|constr|conlist|conset|PositiveInt|PositiveFloat|NonNegativeInt|NonNegativeFloat|NegativeInt|NegativeFloat|FiniteFloat|StrictInt|StrictFloat|Enum)\b|\bField\("
 )
@@ -397,7 +384,7 @@ def pydantic_models(tree: ast.AST) -> dict[str, tuple[int, str]]:
                 if (
                     call is not None
                     and ast.unparse(call.func).endswith("Field")
-                    and {k.arg for k in call.keywords} & _CONSTRAINT_KWARGS
+                    and {k.arg for k in call.keywords} & FIELD_BOUNDS
                 ):
                     constraint = f"{ast.unparse(item.target)}: {text}"
                 elif _CONSTRAINED_TYPES.search(ast.unparse(item.annotation)):

@@ -231,7 +231,8 @@ def _is_tf_call(name: str) -> bool:
 # -- pydantic row models ----------------------------------------------------------------------
 _PYDANTIC_BASES = ("pydantic.BaseModel", "pydantic.v1.BaseModel", "pydantic.main.BaseModel")
 _CONFIG_NAME = re.compile(r"(Config|Settings|Params|Parameters|Options|Args|Arguments|Hyperparam\w*)$")
-_FIELD_BOUNDS = {
+# pydantic Field keywords that bound a value (shared with monitor-2's request-model check)
+FIELD_BOUNDS = {
     "ge",
     "gt",
     "le",
@@ -320,8 +321,8 @@ def _constrained_fields(node: ast.ClassDef) -> tuple[int, int]:
         if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
             fields += 1
             annotation = ast.unparse(item.annotation)
-            bounded = isinstance(item.value, ast.Call) and any(k.arg in _FIELD_BOUNDS for k in item.value.keywords)
-            bounded = bounded or "Field(" in annotation and any(f"{b}=" in annotation for b in _FIELD_BOUNDS)
+            bounded = isinstance(item.value, ast.Call) and any(k.arg in FIELD_BOUNDS for k in item.value.keywords)
+            bounded = bounded or "Field(" in annotation and any(f"{b}=" in annotation for b in FIELD_BOUNDS)
             discriminator = re.fullmatch(r"(\w+\.)?Literal\[[^,\]]+\]", annotation) is not None  # KIND: Literal["x"]
             if bounded or (_CONSTRAINED_TYPES.search(annotation) and not discriminator):
                 constrained += 1
